@@ -1,0 +1,1 @@
+"""Command line entry point (Typer + Rich): parse, call the domain, render."""

@@ -1,0 +1,70 @@
+"""Shared rendering for CLI commands: JSON that keeps exact quantities, one-line errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+console = Console()
+EXIT_BAD_INPUT = 2
+DISCLAIMER = "tvec supports, and does not replace, clinical judgement."
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types: Decimals become numbers, dates ISO strings, enums their values."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(jsonable(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def fail(message: str) -> NoReturn:
+    """One line on stderr, nothing on stdout, non-zero exit."""
+    sys.stderr.write(f"error: {message}\n")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def fmt(value: Decimal | None, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    text = format(value.normalize(), "f") if value == value.normalize() else str(value)
+    return f"{text}{unit}"
+
+
+def refuse_bad_input(fn: Any) -> Any:
+    """Decorator for commands: a refused request becomes one error line and exit code 2."""
+    import functools
+
+    from tvec.domain.errors import DomainError
+    from tvec.knowledge import KnowledgeError
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (DomainError, KnowledgeError) as exc:
+            fail(str(exc))
+
+    return wrapper

@@ -1,0 +1,73 @@
+"""Typed errors for commands the rules cannot carry out.
+
+Each error carries structured fields (which lesion, which field, the limit, what was asked) and a
+one-line message that names them. Entry points map these to an HTTP status, a form message or a CLI
+exit code; the domain never decides how they are shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class: a request the clinical rules refuse. `code` is a stable machine-readable key."""
+
+    code = "domain-error"
+
+    def __init__(self, message: str, **fields: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(DomainError):
+    """A value breaks a rule of the input itself (a diameter, an id, a kind, a date)."""
+
+    code = "invalid-input"
+
+    def __init__(self, where: str, field: str, rule: str, value: Any = None) -> None:
+        shown = "" if value is None else f" (got {value})"
+        super().__init__(f"{where}: {field} {rule}{shown}", where=where, field=field, value=value)
+        self.where = where
+        self.field = field
+        self.rule = rule
+        self.value = value
+
+
+class RouteNotPermitted(DomainError):
+    """A route of administration the label excludes, for example transcutaneous intrahepatic."""
+
+    code = "route-not-permitted"
+
+    def __init__(self, lesion_id: str, route: str, reason: str, source: str) -> None:
+        super().__init__(
+            f"lesion {lesion_id}: route {route} is refused: {reason} [{source}]",
+            lesion_id=lesion_id,
+            route=route,
+            source=source,
+        )
+
+
+class DoseTooEarly(DomainError):
+    """A dose before its minimum interval, without an override reason."""
+
+    code = "dose-too-early"
+
+    def __init__(self, visit_number: int, requested: str, earliest: str, source: str) -> None:
+        super().__init__(
+            f"visit {visit_number}: dose on {requested} is earlier than its interval allows "
+            f"(earliest {earliest}) [{source}]; give an override reason to proceed",
+            visit_number=visit_number,
+            requested=requested,
+            earliest=earliest,
+        )
+
+
+class CourseRuleBroken(DomainError):
+    """A course-level rule refused the request (ending too soon, dosing an ended course)."""
+
+    code = "course-rule"

@@ -1,0 +1,225 @@
+"""Frozen rule objects. Their values come from `tvec.knowledge` data files, never from code.
+
+Every rule object carries `source`: where a clinician can check the value (label section, policy,
+publication). The domain only reads these objects; it does not know where they were loaded from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+
+class VisitKind(StrEnum):
+    INITIAL = "initial"
+    SECOND = "second"
+    SUBSEQUENT = "subsequent"
+    REINITIATION = "reinitiation"
+
+
+class Site(StrEnum):
+    CUTANEOUS = "cutaneous"
+    SUBCUTANEOUS = "subcutaneous"
+    NODAL = "nodal"
+    VISCERAL = "visceral"
+
+
+class Priority(StrEnum):
+    """How lesions are ordered for injection at a visit kind."""
+
+    LARGEST_FIRST = "largest-first"
+    NEW_FIRST_THEN_LARGEST = "new-first-then-largest"
+
+
+class Container(StrEnum):
+    VIAL = "vial"
+    SYRINGE = "syringe"
+
+
+class CourseEndReason(StrEnum):
+    NO_INJECTABLE_LESIONS = "no-injectable-lesions"
+    OTHER_TREATMENT_REQUIRED = "other-treatment-required"
+    COMPLETED = "completed"
+
+
+@dataclass(frozen=True)
+class Strength:
+    pfu_per_ml: int
+    vial_volume_ml: Decimal
+    cap_colour: str
+    ndc: str
+    ndc_billing: str
+    use: str
+    source: str
+
+
+@dataclass(frozen=True)
+class VisitRule:
+    kind: VisitKind
+    interval_days: int | None  # minimum days after the previous dose; None for the first dose
+    max_total_volume_ml: Decimal
+    pfu_per_ml: int
+    priority: Priority
+    source: str
+
+
+@dataclass(frozen=True)
+class VolumeBand:
+    """Lesions with `above_cm < longest <= up_to_cm` may receive up to `max_volume_ml`."""
+
+    above_cm: Decimal | None
+    up_to_cm: Decimal | None
+    max_volume_ml: Decimal
+    source: str
+
+    def contains(self, longest_cm: Decimal) -> bool:
+        above_ok = self.above_cm is None or longest_cm > self.above_cm
+        below_ok = self.up_to_cm is None or longest_cm <= self.up_to_cm
+        return above_ok and below_ok
+
+
+@dataclass(frozen=True)
+class DosingRules:
+    volume_step_ml: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class CourseRules:
+    min_months: int
+    early_end_reasons: tuple[CourseEndReason, ...]  # reasons that may end a course before min_months
+    source: str
+
+
+@dataclass(frozen=True)
+class Contraindication:
+    code: str
+    description: str
+    source: str
+
+
+@dataclass(frozen=True)
+class RouteRestriction:
+    route: str
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class SiteRestriction:
+    site: Site
+    reason: str
+    source: str
+
+
+@dataclass(frozen=True)
+class StabilityLimit:
+    """How long thawed product may be kept, cumulatively, in a container at a temperature band."""
+
+    pfu_per_ml: int
+    container: Container
+    temperature_band: str  # key, e.g. "refrigerated" or "room"
+    temperature_text: str  # as the source states it, e.g. "2–8 °C"
+    max_hours: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class LotStabilityOverride:
+    lot: str
+    pfu_per_ml: int
+    container: Container
+    temperature_band: str
+    max_hours: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class BillingRules:
+    hcpcs: str
+    pfu_per_unit: int
+    discarded_modifier: str
+    nothing_discarded_modifier: str
+    source: str
+
+
+@dataclass(frozen=True)
+class LabelRules:
+    """One product label (US prescribing information, EU SmPC, ...) as rule objects."""
+
+    variant: str
+    title: str
+    revision: str
+    strengths: tuple[Strength, ...]
+    visits: tuple[VisitRule, ...]
+    volume_bands: tuple[VolumeBand, ...]
+    dosing: DosingRules
+    course: CourseRules
+    contraindications: tuple[Contraindication, ...]
+    route_restrictions: tuple[RouteRestriction, ...]
+    site_restrictions: tuple[SiteRestriction, ...]
+    stability: tuple[StabilityLimit, ...]
+    lot_overrides: tuple[LotStabilityOverride, ...]
+    billing: BillingRules | None  # None where no billing code applies (outside the US)
+
+    def visit_rule(self, kind: VisitKind) -> VisitRule:
+        return next(rule for rule in self.visits if rule.kind is kind)
+
+    def strength(self, pfu_per_ml: int) -> Strength:
+        return next(s for s in self.strengths if s.pfu_per_ml == pfu_per_ml)
+
+    def band_for(self, longest_cm: Decimal) -> VolumeBand:
+        return next(band for band in self.volume_bands if band.contains(longest_cm))
+
+    def site_restriction(self, site: Site) -> SiteRestriction | None:
+        return next((r for r in self.site_restrictions if r.site is site), None)
+
+    def route_restriction(self, route: str) -> RouteRestriction | None:
+        return next((r for r in self.route_restrictions if r.route == route), None)
+
+
+@dataclass(frozen=True)
+class PartialResponseRule:
+    min_decrease_from_baseline_pct: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class ProgressionRule:
+    min_increase_from_nadir_pct: Decimal
+    new_lesion_is_progression: bool
+    new_lesions_added_to_sum: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class ConfirmationRule:
+    min_days: int  # 0: a single assessment is enough
+    response_after_progression_counts: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class DurableResponseRule:
+    min_duration_months: int
+    onset_within_months: int
+    source: str
+
+
+@dataclass(frozen=True)
+class LesionLevelRule:
+    min_shrinkage_pct: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class ResponseCriteria:
+    name: str
+    title: str
+    source: str
+    partial_response: PartialResponseRule
+    progression: ProgressionRule
+    confirmation: ConfirmationRule
+    durable_response: DurableResponseRule
+    lesion_level: LesionLevelRule

@@ -1,0 +1,148 @@
+"""Load knowledge files (TOML) into frozen domain rule objects, failing loudly and precisely.
+
+A malformed or incomplete file raises `KnowledgeError` naming the file and the field, at load time,
+so a bad edit to the rules can never reach a patient's dose plan.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from tvec.domain import rules as r
+from tvec.knowledge.models import CriteriaModel, LabelModel
+
+DATA = resources.files("tvec.knowledge") / "data"
+M = TypeVar("M", bound=BaseModel)
+
+
+class KnowledgeError(Exception):
+    """A knowledge file that cannot be trusted: names the file, the field and what is wrong."""
+
+    def __init__(self, path: str, field: str, problem: str) -> None:
+        super().__init__(f"{path}: {field}: {problem}")
+        self.path, self.field, self.problem = path, field, problem
+
+
+def available_labels() -> list[str]:
+    return sorted(p.name.removesuffix(".toml") for p in (DATA / "labels").iterdir() if _toml(p))
+
+
+def available_criteria() -> list[str]:
+    return sorted(p.name.removesuffix(".toml") for p in (DATA / "criteria").iterdir() if _toml(p))
+
+
+@cache
+def load_label(variant: str = "us") -> r.LabelRules:
+    """The bundled label `variant` (see `available_labels()`)."""
+    return load_label_file(_bundled("labels", variant, available_labels()))
+
+
+@cache
+def load_criteria(name: str = "modified-who") -> r.ResponseCriteria:
+    """The bundled response criteria `name` (see `available_criteria()`)."""
+    return load_criteria_file(_bundled("criteria", name, available_criteria()))
+
+
+def load_label_file(path: Path | str) -> r.LabelRules:
+    model = _parse(Path(path), LabelModel)
+    label = _label_rules(model)
+    _check_label(str(path), label)
+    return label
+
+
+def load_criteria_file(path: Path | str) -> r.ResponseCriteria:
+    m = _parse(Path(path), CriteriaModel)
+    return r.ResponseCriteria(
+        name=m.name,
+        title=m.title,
+        source=m.source,
+        partial_response=r.PartialResponseRule(**m.partial_response.model_dump()),
+        progression=r.ProgressionRule(**m.progression.model_dump()),
+        confirmation=r.ConfirmationRule(**m.confirmation.model_dump()),
+        durable_response=r.DurableResponseRule(**m.durable_response.model_dump()),
+        lesion_level=r.LesionLevelRule(**m.lesion_level.model_dump()),
+    )
+
+
+def _toml(p: Any) -> bool:
+    return str(p.name).endswith(".toml")
+
+
+def _bundled(folder: str, name: str, known: list[str]) -> Path:
+    if name not in known:
+        raise KnowledgeError(f"knowledge/data/{folder}", "name", f"unknown {name!r}; known: {known}")
+    return Path(str(DATA / folder / f"{name}.toml"))
+
+
+def _parse(path: Path, model: type[M]) -> M:
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KnowledgeError(str(path), "(file)", "not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeError(str(path), "(syntax)", str(exc)) from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "(top level)"
+        raise KnowledgeError(str(path), field, first["msg"]) from None
+
+
+def _label_rules(m: LabelModel) -> r.LabelRules:
+    return r.LabelRules(
+        variant=m.variant,
+        title=m.title,
+        revision=m.revision,
+        strengths=tuple(r.Strength(**s.model_dump()) for s in m.strengths),
+        visits=tuple(r.VisitRule(**v.model_dump()) for v in m.visits),
+        volume_bands=tuple(r.VolumeBand(**b.model_dump()) for b in m.volume_bands),
+        dosing=r.DosingRules(**m.dosing.model_dump()),
+        course=r.CourseRules(**m.course.model_dump()),
+        contraindications=tuple(r.Contraindication(**c.model_dump()) for c in m.contraindications),
+        route_restrictions=tuple(r.RouteRestriction(**x.model_dump()) for x in m.route_restrictions),
+        site_restrictions=tuple(r.SiteRestriction(**x.model_dump()) for x in m.site_restrictions),
+        stability=tuple(r.StabilityLimit(**s.model_dump()) for s in m.stability),
+        lot_overrides=tuple(r.LotStabilityOverride(**o.model_dump()) for o in m.lot_overrides),
+        billing=r.BillingRules(**m.billing.model_dump()) if m.billing else None,
+    )
+
+
+def _check_label(path: str, label: r.LabelRules) -> None:
+    """Cross-table checks a schema cannot express."""
+    kinds = [v.kind for v in label.visits]
+    for kind in r.VisitKind:
+        if kinds.count(kind) != 1:
+            raise KnowledgeError(path, "visits", f"needs exactly one row for kind {kind.value!r}")
+    if label.visit_rule(r.VisitKind.INITIAL).interval_days is not None:
+        raise KnowledgeError(path, "visits.initial.interval_days", "the first dose has no interval")
+    for kind in (r.VisitKind.SECOND, r.VisitKind.SUBSEQUENT, r.VisitKind.REINITIATION):
+        if label.visit_rule(kind).interval_days is None:
+            raise KnowledgeError(path, f"visits.{kind.value}.interval_days", "is required")
+    strengths = {s.pfu_per_ml for s in label.strengths}
+    for i, visit in enumerate(label.visits):
+        if visit.pfu_per_ml not in strengths:
+            raise KnowledgeError(path, f"visits.{i}.pfu_per_ml", "names no strength in strengths")
+    for i, limit in enumerate((*label.stability, *label.lot_overrides)):
+        if limit.pfu_per_ml not in strengths:
+            raise KnowledgeError(path, f"stability.{i}.pfu_per_ml", "names no strength")
+    _check_bands(path, label.volume_bands)
+
+
+def _check_bands(path: str, bands: tuple[r.VolumeBand, ...]) -> None:
+    """Bands must tile (0, ∞) exactly: no gap, no overlap, one open-ended top band."""
+    ordered = sorted(bands, key=lambda b: b.above_cm if b.above_cm is not None else Decimal(-1))
+    if ordered[0].above_cm not in (None, Decimal(0)):
+        raise KnowledgeError(path, "volume_bands", "the lowest band must start at 0 cm")
+    for lower, upper in zip(ordered, ordered[1:], strict=False):
+        if lower.up_to_cm is None or lower.up_to_cm != upper.above_cm:
+            raise KnowledgeError(path, "volume_bands", f"gap or overlap at {lower.up_to_cm} cm")
+    if ordered[-1].up_to_cm is not None:
+        raise KnowledgeError(path, "volume_bands", "the top band must have no upper limit")
