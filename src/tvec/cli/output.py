@@ -68,3 +68,30 @@ def refuse_bad_input(fn: Any) -> Any:
             fail(str(exc))
 
     return wrapper
+
+
+def read_text(path: str) -> str:
+    """The contents of `path`, or of standard input when `path` is '-'."""
+    if path == "-":
+        return sys.stdin.read()
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        fail(f"{path}: cannot read: {exc.strerror}")
+
+
+def parse_iso_date(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: {text!r} is not an ISO date (YYYY-MM-DD)")
+
+
+def choose_label(variant: str) -> Any:
+    """The label rules for `--label`, or a one-line error listing the variants on file."""
+    from tvec.knowledge import available_labels, load_label
+
+    if variant not in available_labels():
+        fail(f"--label: unknown variant {variant!r}; known: {', '.join(available_labels())}")
+    return load_label(variant)

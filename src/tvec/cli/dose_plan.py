@@ -1,0 +1,64 @@
+"""`tvec dose-plan FILE`: the per-lesion plan for one visit."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from tvec.cli.output import (
+    DISCLAIMER,
+    choose_label,
+    console,
+    fmt,
+    print_json,
+    read_text,
+    refuse_bad_input,
+)
+from tvec.domain.dose_plan import DosePlan, plan_visit
+from tvec.schemas.dose_plan import parse_dose_plan_request
+
+
+@refuse_bad_input
+def dose_plan(
+    file: str = typer.Argument(..., help="JSON visit request, or '-' for standard input."),
+    label: str = typer.Option("us", "--label", help="Label variant: us or eu."),
+    json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+) -> None:
+    """Plan one visit: strength, per-lesion volume in injection order, vials, waste, billing."""
+    rules = choose_label(label)
+    request = parse_dose_plan_request(read_text(file))
+    plan = plan_visit(rules, request.visit, [lesion.to_domain() for lesion in request.lesions])
+    if json_out:
+        print_json(plan)
+    else:
+        _show(plan)
+
+
+def _show(plan: DosePlan) -> None:
+    console.print(
+        f"[bold]Visit: {plan.visit.value}[/bold] — strength {plan.concentration_pfu_per_ml:,} PFU/mL"
+        f" ({plan.cap_colour} cap), at most {fmt(plan.max_total_volume_ml)} mL"
+    )
+    table = Table(title="Inject in this order", title_justify="left")
+    for column in ("#", "lesion", "longest cm", "new", "band max mL", "volume mL", "partial"):
+        table.add_column(column)
+    for n, i in enumerate(plan.injections, 1):
+        name = i.lesion_id if i.lesion_ids == (i.lesion_id,) else f"{i.lesion_id} ({'+'.join(i.lesion_ids)})"
+        table.add_row(str(n), name, fmt(i.longest_cm), "yes" if i.new else "", fmt(i.band_max_ml),
+                      fmt(i.volume_ml), "PARTIAL" if i.partial else "")
+    console.print(table)
+    for skipped in plan.not_injected:
+        console.print(f"not injected: {skipped.lesion_id} — {skipped.reason} [{skipped.source}]")
+    console.print(
+        f"total {fmt(plan.total_volume_ml)} mL = {plan.total_pfu:,} PFU; thaw {plan.vials} × 1 mL "
+        f"vial(s); waste {fmt(plan.waste_ml)} mL"
+    )
+    if plan.billing is not None:
+        lines = "; ".join(
+            f"{line.hcpcs} × {fmt(line.units)}{'-' + line.modifier if line.modifier else ''} ({line.what})"
+            for line in plan.billing.lines
+        )
+        console.print(f"billing: {lines}")
+    for warning in plan.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
+    console.print(f"[italic]{DISCLAIMER}[/italic]")

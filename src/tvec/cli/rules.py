@@ -1,0 +1,37 @@
+"""`tvec rules`: the active rules, as a clinician reviews them."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from tvec.cli.output import DISCLAIMER, choose_label, console, print_json, refuse_bad_input
+from tvec.knowledge import available_criteria, available_labels, load_criteria, load_label
+from tvec.knowledge.rulebook import criteria_section, label_sections, rules_markdown
+
+
+@refuse_bad_input
+def rules(
+    label: str = typer.Option("us", "--label", help="Label variant: us or eu."),
+    markdown: bool = typer.Option(False, "--markdown", help="The docs/rules.md page, all variants."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable rules."),
+) -> None:
+    """Print the dosing, schedule, storage, billing and response rules with their sources."""
+    active = choose_label(label)
+    criteria = [load_criteria(name) for name in available_criteria()]
+    if markdown:
+        labels = [load_label(variant) for variant in available_labels()]
+        typer.echo(rules_markdown(labels, criteria), nl=False)
+        return
+    if json_out:
+        print_json({"label": active, "criteria": criteria})
+        return
+    console.print(f"[bold]{active.title}[/bold] — {active.revision}")
+    for section in [*label_sections(active), *(criteria_section(c) for c in criteria)]:
+        table = Table(title=section.title, title_justify="left", show_lines=False)
+        for column in section.columns:
+            table.add_column(column, overflow="fold")
+        for row in section.rows:
+            table.add_row(*row)
+        console.print(table)
+    console.print(f"[italic]{DISCLAIMER}[/italic]")

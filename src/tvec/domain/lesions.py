@@ -1,0 +1,36 @@
+"""Rules about a single lesion measurement, shared by the dose plan and the response assessment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from tvec.domain.errors import InvalidInput
+
+
+def check_diameters(
+    where: str, longest_cm: Decimal, perpendicular_cm: Decimal | None, *, may_be_gone: bool
+) -> None:
+    """Refuse impossible diameters. `may_be_gone` allows 0 × 0 (a lesion that has disappeared)."""
+    if may_be_gone and longest_cm == 0 and perpendicular_cm == 0:
+        return
+    if longest_cm <= 0:
+        raise InvalidInput(where, "longest_cm", "must be greater than 0", longest_cm)
+    if perpendicular_cm is None:
+        return
+    if perpendicular_cm <= 0:
+        raise InvalidInput(where, "perpendicular_cm", "must be greater than 0", perpendicular_cm)
+    if perpendicular_cm > longest_cm:
+        raise InvalidInput(
+            where, "perpendicular_cm", f"must not exceed longest_cm {longest_cm}", perpendicular_cm
+        )
+
+
+def check_unique_ids(where: str, ids: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for lesion_id in ids:
+        if not lesion_id.strip():
+            raise InvalidInput(where, "id", "must not be empty")
+        if lesion_id in seen:
+            raise InvalidInput(f"lesion {lesion_id}", "id", "is duplicated (lesion ids must be unique)")
+        seen.add(lesion_id)

@@ -1,0 +1,355 @@
+"""Tumour response by bidimensional (WHO-family) criteria, one patient at a time.
+
+Given the lesion measurements of one patient and a `ResponseCriteria` object (WHO or modified WHO,
+loaded from `tvec.knowledge`), `assess_response` returns, for every assessment date, the sum of the
+products of the perpendicular diameters (SPD) and its category, then the patient-level results:
+best overall response, time to and duration of response, durable response and the lesion-level
+summary. Every threshold and duration is read from the criteria object; none is written here.
+
+Conventions:
+
+- The baseline assessment is the set of measurements dated on the start date (the first dose).
+  Its row has `category=None`: a baseline is not a response category.
+- A lesion that disappeared is recorded as 0 x 0 at every later assessment, never left out.
+- Percent changes are exact `Decimal` values; rounding is left to whoever displays them.
+- A response "episode" begins at a confirmed CR/PR (its onset) and lasts while the assessments stay
+  CR or PR; the first SD or PD ends it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from tvec.domain.calendar import add_months
+from tvec.domain.response_lesions import LesionGroup, LesionGroupSummary, summarise_lesions
+from tvec.domain.response_validation import validate_measurements
+from tvec.domain.rules import (
+    ConfirmationRule,
+    DurableResponseRule,
+    ResponseCriteria,
+    Site,
+)
+
+__all__ = [
+    "Assessment",
+    "Category",
+    "DurableStatus",
+    "LesionGroup",
+    "LesionGroupSummary",
+    "Measurement",
+    "ResponseAssessment",
+    "assess_response",
+    "category_rank",
+]
+
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+
+class Category(StrEnum):
+    CR = "CR"  # complete response: every lesion has disappeared
+    PR = "PR"  # partial response
+    SD = "SD"  # stable disease
+    PD = "PD"  # progressive disease
+    NE = "NE"  # not evaluable: no assessment after baseline
+
+
+_RANK = {Category.CR: 4, Category.PR: 3, Category.SD: 2, Category.PD: 1, Category.NE: 0}
+RESPONSES = frozenset({Category.CR, Category.PR})
+
+
+def category_rank(category: Category) -> int:
+    """Higher is better: CR > PR > SD > PD > NE."""
+    return _RANK[category]
+
+
+class DurableStatus(StrEnum):
+    YES = "yes"
+    NO = "no"
+    NOT_EVALUABLE = "not-evaluable"  # a response is still running but is not yet long enough
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One lesion measured on one day. `row` is the source line, used only in error messages."""
+
+    day: dt.date
+    lesion_id: str
+    longest_cm: Decimal
+    perpendicular_cm: Decimal
+    site: Site
+    injected: bool
+    row: int | None = None
+
+    @property
+    def product_cm2(self) -> Decimal:
+        return self.longest_cm * self.perpendicular_cm
+
+    @property
+    def disappeared(self) -> bool:
+        return self.longest_cm == 0 and self.perpendicular_cm == 0
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One assessment date. At baseline `category` is None and both changes are None."""
+
+    date: dt.date
+    day: int  # days since the start date
+    spd_cm2: Decimal
+    change_from_baseline_pct: Decimal | None
+    change_from_nadir_pct: Decimal | None  # None at baseline, or when the nadir is 0
+    category: Category | None
+    new_lesion_ids: tuple[str, ...]  # lesions first recorded at this assessment
+    confirmed: bool  # this assessment is the onset of a confirmed, counted response
+
+
+@dataclass(frozen=True)
+class ResponseAssessment:
+    criteria: str
+    start: dt.date
+    baseline_date: dt.date
+    baseline_spd_cm2: Decimal
+    assessments: tuple[Assessment, ...]
+    best_overall_response: Category
+    time_to_response_days: int | None  # onset of the first counted response
+    duration_of_response_days: int | None  # of that first response
+    response_ongoing: bool | None  # of that first response; None when there was no response
+    durable_response: DurableStatus
+    lesion_summary: tuple[LesionGroupSummary, ...]
+
+
+@dataclass(frozen=True)
+class _Episode:
+    onset: int  # index into the assessment dates
+    end: int | None  # index of the first assessment that is neither CR nor PR; None if ongoing
+    best: Category  # best confirmed category within the episode
+
+
+Visit = Mapping[str, Measurement]
+
+
+def assess_response(
+    criteria: ResponseCriteria, start: dt.date, measurements: Sequence[Measurement]
+) -> ResponseAssessment:
+    """Categorise every assessment and derive the patient-level response results.
+
+    Raises `InvalidInput` (before anything is computed) when the measurements break a rule of the
+    input: see `tvec.domain.response_validation`.
+    """
+    visits = validate_measurements(start, measurements)
+    dates = list(visits)
+    lesions = list(visits.values())
+    baseline_ids = frozenset(lesions[0])
+    spds = [_spd(criteria, visit, baseline_ids) for visit in lesions]
+    categories = _categorise(criteria, spds, lesions, baseline_ids)
+    counted_end = _counted_end(criteria.confirmation, categories)
+    episodes = _episodes(criteria.confirmation.min_days, dates, categories, counted_end)
+    first = episodes[0] if episodes else None
+    return ResponseAssessment(
+        criteria=criteria.name,
+        start=start,
+        baseline_date=dates[0],
+        baseline_spd_cm2=spds[0],
+        assessments=_rows(start, dates, spds, categories, lesions, episodes),
+        best_overall_response=_best_overall(episodes, categories[1:counted_end]),
+        time_to_response_days=None if first is None else (dates[first.onset] - start).days,
+        duration_of_response_days=None if first is None else _duration_days(first, dates),
+        response_ongoing=None if first is None else first.end is None,
+        durable_response=_durable(criteria.durable_response, start, dates, episodes),
+        lesion_summary=summarise_lesions(criteria.lesion_level, _trajectories(lesions)),
+    )
+
+
+def _spd(criteria: ResponseCriteria, visit: Visit, baseline_ids: frozenset[str]) -> Decimal:
+    """Sum of products; new lesions join the sum only when the criteria say so."""
+    with_new = criteria.progression.new_lesions_added_to_sum
+    included = (m for m in visit.values() if with_new or m.lesion_id in baseline_ids)
+    return sum((m.product_cm2 for m in included), Decimal(0))
+
+
+def _categorise(
+    criteria: ResponseCriteria,
+    spds: Sequence[Decimal],
+    visits: Sequence[Visit],
+    baseline_ids: frozenset[str],
+) -> list[Category | None]:
+    """None for the baseline, then one category per later assessment."""
+    categories: list[Category | None] = [None]
+    for i in range(1, len(spds)):
+        nadir = min(spds[:i])
+        categories.append(_category(criteria, spds[i], nadir, spds[0], visits[i], baseline_ids))
+    return categories
+
+
+def _category(
+    criteria: ResponseCriteria,
+    spd: Decimal,
+    nadir: Decimal,
+    baseline_spd: Decimal,
+    visit: Visit,
+    baseline_ids: frozenset[str],
+) -> Category:
+    if _progressed(criteria, spd, nadir, visit, baseline_ids):
+        return Category.PD
+    if all(m.disappeared for m in visit.values()):
+        return Category.CR
+    shrink = ONE - criteria.partial_response.min_decrease_from_baseline_pct / HUNDRED
+    if spd <= baseline_spd * shrink:
+        return Category.PR
+    return Category.SD
+
+
+def _progressed(
+    criteria: ResponseCriteria,
+    spd: Decimal,
+    nadir: Decimal,
+    visit: Visit,
+    baseline_ids: frozenset[str],
+) -> bool:
+    rule = criteria.progression
+    growth = ONE + rule.min_increase_from_nadir_pct / HUNDRED
+    if spd > nadir and spd >= nadir * growth:
+        return True
+    new_present = any(m.lesion_id not in baseline_ids and not m.disappeared for m in visit.values())
+    return rule.new_lesion_is_progression and new_present
+
+
+def _counted_end(rule: ConfirmationRule, categories: Sequence[Category | None]) -> int:
+    """One past the last assessment that counts (all of them, or up to the first PD)."""
+    if rule.response_after_progression_counts or Category.PD not in categories:
+        return len(categories)
+    return categories.index(Category.PD) + 1
+
+
+def _confirmed_as(
+    i: int,
+    min_days: int,
+    dates: Sequence[dt.date],
+    categories: Sequence[Category | None],
+    counted_end: int,
+) -> Category | None:
+    """The category assessment `i` is confirmed as, or None if it is not a confirmed response.
+
+    Confirmation needs a later assessment at least `min_days` after `i` with only CR/PR from `i`
+    to it; it is a confirmed CR only if all of those are CR.
+    """
+    category = categories[i]
+    if category not in RESPONSES:
+        return None
+    if min_days == 0:
+        return category
+    only_cr = category is Category.CR
+    for j in range(i + 1, counted_end):
+        if categories[j] not in RESPONSES:
+            return None
+        only_cr = only_cr and categories[j] is Category.CR
+        if (dates[j] - dates[i]).days >= min_days:
+            return Category.CR if only_cr else Category.PR
+    return None
+
+
+def _episodes(
+    min_days: int,
+    dates: Sequence[dt.date],
+    categories: Sequence[Category | None],
+    counted_end: int,
+) -> list[_Episode]:
+    """Every counted response episode, in date order."""
+    episodes: list[_Episode] = []
+    i = 1
+    while i < counted_end:
+        if _confirmed_as(i, min_days, dates, categories, counted_end) is None:
+            i += 1
+            continue
+        end = next((j for j in range(i, counted_end) if categories[j] not in RESPONSES), None)
+        stop = counted_end if end is None else end
+        confirmed = (_confirmed_as(k, min_days, dates, categories, counted_end) for k in range(i, stop))
+        best = max((c for c in confirmed if c is not None), key=category_rank)
+        episodes.append(_Episode(onset=i, end=end, best=best))
+        i = stop + 1
+    return episodes
+
+
+def _end_date(episode: _Episode, dates: Sequence[dt.date]) -> dt.date:
+    """The assessment that ended the episode, or the last assessment if it is still running."""
+    return dates[-1] if episode.end is None else dates[episode.end]
+
+
+def _duration_days(episode: _Episode, dates: Sequence[dt.date]) -> int:
+    return (_end_date(episode, dates) - dates[episode.onset]).days
+
+
+def _best_overall(episodes: Sequence[_Episode], counted: Sequence[Category | None]) -> Category:
+    """Best confirmed response; else SD if anything but PD was seen; else PD; NE if nothing."""
+    if episodes:
+        return max((e.best for e in episodes), key=category_rank)
+    if not counted:
+        return Category.NE
+    if any(c is not Category.PD for c in counted):
+        return Category.SD
+    return Category.PD
+
+
+def _durable(
+    rule: DurableResponseRule,
+    start: dt.date,
+    dates: Sequence[dt.date],
+    episodes: Sequence[_Episode],
+) -> DurableStatus:
+    """Yes if a response began in time and lasted long enough; not-evaluable if one still might."""
+    latest_onset = add_months(start, rule.onset_within_months)
+    eligible = [e for e in episodes if dates[e.onset] <= latest_onset]
+    for episode in eligible:
+        needed = add_months(dates[episode.onset], rule.min_duration_months)
+        if _end_date(episode, dates) >= needed:
+            return DurableStatus.YES
+    if any(e.end is None for e in eligible):
+        return DurableStatus.NOT_EVALUABLE
+    return DurableStatus.NO
+
+
+def _rows(
+    start: dt.date,
+    dates: Sequence[dt.date],
+    spds: Sequence[Decimal],
+    categories: Sequence[Category | None],
+    visits: Sequence[Visit],
+    episodes: Sequence[_Episode],
+) -> tuple[Assessment, ...]:
+    onsets = {e.onset for e in episodes}
+    seen: set[str] = set()
+    rows = []
+    for i, day in enumerate(dates):
+        nadir = min(spds[:i]) if i else None
+        rows.append(
+            Assessment(
+                date=day,
+                day=(day - start).days,
+                spd_cm2=spds[i],
+                change_from_baseline_pct=_change_pct(spds[i], spds[0]) if i else None,
+                change_from_nadir_pct=None if not nadir else _change_pct(spds[i], nadir),
+                category=categories[i],
+                new_lesion_ids=tuple(lid for lid in visits[i] if lid not in seen) if i else (),
+                confirmed=i in onsets,
+            )
+        )
+        seen.update(visits[i])
+    return tuple(rows)
+
+
+def _change_pct(value: Decimal, reference: Decimal) -> Decimal:
+    return (value - reference) / reference * HUNDRED
+
+
+def _trajectories(visits: Sequence[Visit]) -> dict[str, list[Measurement]]:
+    """Each lesion's measurements in date order."""
+    trajectories: dict[str, list[Measurement]] = {}
+    for visit in visits:
+        for lesion_id, measurement in visit.items():
+            trajectories.setdefault(lesion_id, []).append(measurement)
+    return trajectories

@@ -1,0 +1,167 @@
+"""The active rules as tables a clinician can review: one source for `tvec rules` and docs/rules.md."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tvec.domain.rules import LabelRules, ResponseCriteria, VolumeBand
+
+DISCLAIMER = "tvec supports, and does not replace, clinical judgement."
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _n(value: Decimal | int) -> str:
+    return format(Decimal(value).normalize(), "f") if isinstance(value, Decimal) else str(value)
+
+
+def _pfu(pfu_per_ml: int) -> str:
+    exponent = len(str(pfu_per_ml)) - 1
+    return f"10^{exponent}" if pfu_per_ml == 10**exponent else f"{pfu_per_ml:,}"
+
+
+def _band(band: VolumeBand) -> str:
+    if band.above_cm is None:
+        return f"≤ {_n(band.up_to_cm or Decimal(0))} cm"
+    if band.up_to_cm is None:
+        return f"> {_n(band.above_cm)} cm"
+    return f"> {_n(band.above_cm)} cm to {_n(band.up_to_cm)} cm"
+
+
+def label_sections(label: LabelRules) -> list[Section]:
+    sections = [
+        Section(
+            "Strengths",
+            ("PFU/mL", "vial mL", "cap", "NDC", "NDC (billing)", "use", "source"),
+            tuple(
+                (_pfu(s.pfu_per_ml), _n(s.vial_volume_ml), s.cap_colour, s.ndc, s.ndc_billing,
+                 s.use, s.source)
+                for s in label.strengths
+            ),
+        ),
+        Section(
+            "Schedule",
+            ("visit", "min. interval", "max. mL per visit", "strength", "lesion order", "source"),
+            tuple(
+                (v.kind.value, "–" if v.interval_days is None else f"{v.interval_days} days",
+                 _n(v.max_total_volume_ml), f"{_pfu(v.pfu_per_ml)} PFU/mL", v.priority.value,
+                 v.source)
+                for v in label.visits
+            ),
+        ),
+        Section(
+            "Volume per lesion by longest dimension",
+            ("longest dimension", "up to mL", "source"),
+            tuple((_band(b), _n(b.max_volume_ml), b.source) for b in label.volume_bands),
+        ),
+        Section(
+            "Dosing and course",
+            ("rule", "value", "source"),
+            (
+                ("volume step", f"{_n(label.dosing.volume_step_ml)} mL", label.dosing.source),
+                ("minimum course length", f"{label.course.min_months} months", label.course.source),
+                ("may end earlier for", ", ".join(r.value for r in label.course.early_end_reasons),
+                 label.course.source),
+            ),
+        ),
+        Section(
+            "Who must not receive it, and where it must not go",
+            ("restriction", "detail", "source"),
+            tuple(("contraindication: " + c.code, c.description, c.source)
+                  for c in label.contraindications)
+            + tuple(("route refused: " + x.route, x.reason, x.source)
+                    for x in label.route_restrictions)
+            + tuple(("site not injected: " + x.site.value, x.reason, x.source)
+                    for x in label.site_restrictions),
+        ),
+        Section(
+            "Thawed product: keep at most",
+            ("strength", "container", "temperature", "hours", "source"),
+            tuple(
+                (_pfu(s.pfu_per_ml), s.container.value, s.temperature_text, _n(s.max_hours),
+                 s.source)
+                for s in label.stability
+            )
+            + tuple(
+                (_pfu(o.pfu_per_ml), o.container.value, f"{o.temperature_band} (lot {o.lot})",
+                 _n(o.max_hours), o.source)
+                for o in label.lot_overrides
+            ),
+        ),
+    ]
+    if label.billing is not None:
+        b = label.billing
+        sections.append(
+            Section(
+                "Billing",
+                ("item", "value", "source"),
+                (
+                    ("drug code", b.hcpcs, b.source),
+                    ("one unit", f"{b.pfu_per_unit:,} PFU", b.source),
+                    ("modifier, drug discarded", b.discarded_modifier, b.source),
+                    ("modifier, nothing discarded", b.nothing_discarded_modifier, b.source),
+                ),
+            )
+        )
+    return sections
+
+
+def criteria_section(c: ResponseCriteria) -> Section:
+    pr, pd, conf, dr = c.partial_response, c.progression, c.confirmation, c.durable_response
+    yes_no = {True: "yes", False: "no"}
+    return Section(
+        f"Response criteria: {c.name}",
+        ("rule", "value", "source"),
+        (
+            ("complete response", "every lesion gone (0 × 0)", c.source),
+            ("partial response", f"sum of products ≥ {_n(pr.min_decrease_from_baseline_pct)}% "
+             "below baseline", pr.source),
+            ("progression", f"sum of products ≥ {_n(pd.min_increase_from_nadir_pct)}% above nadir",
+             pd.source),
+            ("a new lesion is progression", yes_no[pd.new_lesion_is_progression], pd.source),
+            ("new lesions join the sum", yes_no[pd.new_lesions_added_to_sum], pd.source),
+            ("confirmation", f"≥ {conf.min_days} days later" if conf.min_days else "none",
+             conf.source),
+            ("response after progression counts", yes_no[conf.response_after_progression_counts],
+             conf.source),
+            ("durable response", f"held ≥ {dr.min_duration_months} months, beginning within "
+             f"{dr.onset_within_months} months of the start", dr.source),
+            ("lesion-level shrinkage", f"≥ {_n(c.lesion_level.min_shrinkage_pct)}% decrease",
+             c.lesion_level.source),
+        ),
+    )
+
+
+def _md_table(section: Section) -> str:
+    def row(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+    lines = [f"### {section.title}", "", row(section.columns),
+             row(["---"] * len(section.columns))]
+    lines += [row(r) for r in section.rows]
+    return "\n".join(lines) + "\n"
+
+
+def rules_markdown(labels: Sequence[LabelRules], criteria: Sequence[ResponseCriteria]) -> str:
+    """docs/rules.md: every label variant and every response criteria set on file."""
+    parts = [
+        "# tvec rules\n",
+        "Generated from the knowledge data in `src/tvec/knowledge/data/` by `make docs` "
+        "(`tvec rules --markdown`); do not edit by hand. Every value names its source.\n",
+        f"> {DISCLAIMER}\n",
+    ]
+    for label in labels:
+        parts.append(f"## {label.title} (`--label {label.variant}`)\n\nRevision: {label.revision}\n")
+        parts += [_md_table(s) for s in label_sections(label)]
+    parts.append("## Tumour response criteria\n")
+    for c in criteria:
+        parts.append(f"{c.title} (`--criteria {c.name}`).\n")
+        parts.append(_md_table(criteria_section(c)))
+    return "\n".join(parts)
