@@ -6,8 +6,8 @@ import typer
 from rich.table import Table
 
 from tvec.cli.output import DISCLAIMER, choose_label, console, print_json, refuse_bad_input
-from tvec.knowledge import available_criteria, available_labels, load_criteria, load_label
-from tvec.knowledge.rulebook import criteria_section, label_sections, rules_markdown
+from tvec.knowledge import available_criteria, load_criteria
+from tvec.knowledge.rulebook import all_rules_markdown, criteria_section, label_sections
 
 
 @refuse_bad_input
@@ -20,8 +20,7 @@ def rules(
     active = choose_label(label)
     criteria = [load_criteria(name) for name in available_criteria()]
     if markdown:
-        labels = [load_label(variant) for variant in available_labels()]
-        typer.echo(rules_markdown(labels, criteria), nl=False)
+        typer.echo(all_rules_markdown(), nl=False)
         return
     if json_out:
         print_json({"label": active, "criteria": criteria})

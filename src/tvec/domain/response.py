@@ -260,17 +260,20 @@ def _episodes(
     counted_end: int,
 ) -> list[_Episode]:
     """Every counted response episode, in date order."""
+
+    def confirmed_as(k: int) -> Category | None:
+        return _confirmed_as(k, min_days, dates, categories, counted_end)
+
     episodes: list[_Episode] = []
     i = 1
     while i < counted_end:
-        if _confirmed_as(i, min_days, dates, categories, counted_end) is None:
+        if confirmed_as(i) is None:
             i += 1
             continue
         end = next((j for j in range(i, counted_end) if categories[j] not in RESPONSES), None)
         stop = counted_end if end is None else end
-        confirmed = (_confirmed_as(k, min_days, dates, categories, counted_end) for k in range(i, stop))
-        best = max((c for c in confirmed if c is not None), key=category_rank)
-        episodes.append(_Episode(onset=i, end=end, best=best))
+        confirmed = (c for c in map(confirmed_as, range(i, stop)) if c is not None)
+        episodes.append(_Episode(onset=i, end=end, best=max(confirmed, key=category_rank)))
         i = stop + 1
     return episodes
 

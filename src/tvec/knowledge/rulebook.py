@@ -165,3 +165,18 @@ def rules_markdown(labels: Sequence[LabelRules], criteria: Sequence[ResponseCrit
         parts.append(f"{c.title} (`--criteria {c.name}`).\n")
         parts.append(_md_table(criteria_section(c)))
     return "\n".join(parts)
+
+
+def all_rules_markdown() -> str:
+    """The whole rules page: the default (US) label first, then the other variants, then criteria."""
+    from tvec.knowledge.loader import (
+        available_criteria,
+        available_labels,
+        load_criteria,
+        load_label,
+    )
+
+    variants = sorted(available_labels(), key=lambda v: (v != "us", v))
+    return rules_markdown(
+        [load_label(v) for v in variants], [load_criteria(c) for c in available_criteria()]
+    )

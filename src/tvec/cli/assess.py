@@ -1,0 +1,187 @@
+"""`tvec assess FILE --start DATE`: tumour response over time for one patient.
+
+Reads a CSV of lesion measurements (see `tvec.schemas.measurements_csv`), applies the chosen
+response criteria and prints the assessments, the patient-level summary and the lesion-level table.
+Percentages are shown to one decimal place, here only; the domain keeps them exact.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from tvec.cli.output import DISCLAIMER, console, fail, fmt, print_json, refuse_bad_input
+from tvec.domain.response import Assessment, ResponseAssessment, assess_response
+from tvec.domain.rules import ResponseCriteria
+from tvec.knowledge import available_criteria, load_criteria
+from tvec.schemas.measurements_csv import read_measurements
+
+PCT = Decimal("0.1")  # percentages are displayed to one decimal place
+SHARE = Decimal("0.001")  # shares (fractions) in JSON: the same precision as PCT
+
+
+@refuse_bad_input
+def assess(
+    file: Annotated[Path, typer.Argument(help="CSV of lesion measurements, or '-' for stdin.")],
+    start: Annotated[
+        str, typer.Option("--start", help="Start date (first dose, baseline), YYYY-MM-DD.")
+    ],
+    criteria: Annotated[
+        str, typer.Option("--criteria", help="Response criteria: modified-who or who.")
+    ] = "modified-who",
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Assess tumour response (bidimensional, WHO family) from serial lesion measurements."""
+    start_date = _start_date(start)
+    rules = _criteria(criteria)
+    result = assess_response(rules, start_date, read_measurements(_read(file)))
+    if json_out:
+        print_json(_as_json(result))
+    else:
+        _show(result, rules)
+
+
+def _start_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--start: {text!r} is not a date in the form YYYY-MM-DD")
+
+
+def _criteria(name: str) -> ResponseCriteria:
+    known = available_criteria()
+    if name not in known:
+        fail(f"--criteria: unknown {name!r}; choose one of: {', '.join(known)}")
+    return load_criteria(name)
+
+
+def _read(file: Path) -> str:
+    if str(file) == "-":
+        return sys.stdin.read()
+    try:
+        return file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{file}: file not found")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{file}: cannot read: {exc}")
+
+
+def _pct(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(PCT)
+
+
+def _as_json(result: ResponseAssessment) -> dict[str, Any]:
+    return {
+        "criteria": result.criteria,
+        "start": result.start,
+        "baseline_date": result.baseline_date,
+        "baseline_spd_cm2": result.baseline_spd_cm2,
+        "assessments": [_assessment_json(a) for a in result.assessments],
+        "best_overall_response": result.best_overall_response,
+        "time_to_response_days": result.time_to_response_days,
+        "duration_of_response_days": result.duration_of_response_days,
+        "response_ongoing": result.response_ongoing,
+        "durable_response": result.durable_response,
+        "lesion_summary": [
+            {
+                "group": g.group,
+                "lesions": g.lesions,
+                "shrank_at_least_pct": g.shrank_at_least_pct,
+                "shrank_count": g.shrank_count,
+                "shrank_share": None if g.shrank_share is None else g.shrank_share.quantize(SHARE),
+                "resolved_count": g.resolved_count,
+                "resolved_share": None
+                if g.resolved_share is None
+                else g.resolved_share.quantize(SHARE),
+            }
+            for g in result.lesion_summary
+        ],
+    }
+
+
+def _assessment_json(a: Assessment) -> dict[str, Any]:
+    return {
+        "date": a.date,
+        "day": a.day,
+        "spd_cm2": a.spd_cm2,
+        "change_from_baseline_pct": _pct(a.change_from_baseline_pct),
+        "change_from_nadir_pct": _pct(a.change_from_nadir_pct),
+        "category": a.category,
+        "new_lesion_ids": list(a.new_lesion_ids),
+        "confirmed": a.confirmed,
+    }
+
+
+def _show(result: ResponseAssessment, rules: ResponseCriteria) -> None:
+    console.print(f"[bold]Criteria: {escape(rules.title)}[/bold]")
+    console.print(f"start {result.start.isoformat()} (baseline {result.baseline_date.isoformat()})")
+    console.print(_assessment_table(result))
+    for line in _summary_lines(result):
+        console.print(line)
+    console.print(_lesion_table(result))
+    console.print(f"[italic]{DISCLAIMER}[/italic]")
+
+
+def _assessment_table(result: ResponseAssessment) -> Table:
+    table = Table(title="Assessments", title_justify="left")
+    for column in ("date", "day", "SPD cm²", "% vs baseline", "% vs nadir", "category", "new"):
+        table.add_column(column)
+    for a in result.assessments:
+        category = "baseline" if a.category is None else a.category.value
+        if a.confirmed:
+            category += " (confirmed onset)"
+        table.add_row(
+            a.date.isoformat(),
+            str(a.day),
+            fmt(a.spd_cm2),
+            _signed(a.change_from_baseline_pct),
+            _signed(a.change_from_nadir_pct),
+            category,
+            escape(", ".join(a.new_lesion_ids)),
+        )
+    return table
+
+
+def _signed(value: Decimal | None) -> str:
+    return "–" if value is None else f"{value.quantize(PCT):+}%"
+
+
+def _summary_lines(result: ResponseAssessment) -> list[str]:
+    if result.duration_of_response_days is None:
+        duration = "–"
+    else:
+        state = "ongoing" if result.response_ongoing else "ended"
+        duration = f"{result.duration_of_response_days} days ({state})"
+    ttr = result.time_to_response_days
+    return [
+        f"best overall response: [bold]{result.best_overall_response.value}[/bold]",
+        f"time to response: {'–' if ttr is None else f'{ttr} days'}",
+        f"duration of response: {duration}",
+        f"durable response: [bold]{result.durable_response.value}[/bold]",
+    ]
+
+
+def _lesion_table(result: ResponseAssessment) -> Table:
+    threshold = fmt(result.lesion_summary[0].shrank_at_least_pct) if result.lesion_summary else ""
+    table = Table(title="Lesion-level response", title_justify="left")
+    for column in ("group", "lesions", f"shrank ≥ {threshold}%", "resolved"):
+        table.add_column(column)
+    for g in result.lesion_summary:
+        table.add_row(
+            g.group.value,
+            str(g.lesions),
+            _count_share(g.shrank_count, g.shrank_share),
+            _count_share(g.resolved_count, g.resolved_share),
+        )
+    return table
+
+
+def _count_share(count: int, share: Decimal | None) -> str:
+    return "–" if share is None else f"{count} ({(share * 100).quantize(PCT)}%)"

@@ -1,0 +1,1 @@
+"""Input and output shapes shared by the API, the web app and the command line."""
