@@ -12,7 +12,7 @@ EXAMPLES = Path(__file__).parents[2] / "examples"
 runner = CliRunner()
 
 
-def run(*args: str, stdin: str | None = None):  # noqa: ANN201
+def run(*args: str, stdin: str | None = None):
     return runner.invoke(app, list(args), input=stdin)
 
 
@@ -23,14 +23,25 @@ def test_dose_plan_json_has_the_fields_a_nurse_and_billing_need() -> None:
     assert plan["visit"] == "initial"
     assert plan["concentration_pfu_per_ml"] == 1_000_000
     assert [(i["lesion_id"], i["volume_ml"], i["partial"]) for i in plan["injections"]] == [
-        ("L1", 2, False), ("N1", 1, False), ("L2", 0.5, False), ("L3", 0.1, False),
+        ("L1", 2, False),
+        ("N1", 1, False),
+        ("L2", 0.5, False),
+        ("L3", 0.1, False),
     ]
     assert plan["not_injected"][0]["lesion_id"] == "V1"
     assert (plan["total_volume_ml"], plan["vials"], plan["waste_ml"]) == (3.6, 4, 0.4)
     assert plan["total_pfu"] == 3_600_000
     billing = plan["billing"]
-    assert (billing["hcpcs"], billing["units_administered"], billing["units_discarded"], billing["modifier"]) == (
-        "J9325", 3.6, 0.4, "JW",
+    assert (
+        billing["hcpcs"],
+        billing["units_administered"],
+        billing["units_discarded"],
+        billing["modifier"],
+    ) == (
+        "J9325",
+        3.6,
+        0.4,
+        "JW",
     )
 
 
@@ -47,19 +58,48 @@ def test_dose_plan_reads_standard_input_and_prints_a_table() -> None:
 @pytest.mark.parametrize(
     ("request_json", "message"),
     [
-        ('{"visit": "third", "lesions": []}', "input: visit must be one of: 'initial', 'second', 'subsequent' or 'reinitiation' (got third)"),
-        ('{"visit": "initial", "lesions": [{"id": "L7", "longest_cm": 1, "site": "bone"}]}', "lesion L7: site must be one of"),
-        ('{"visit": "initial", "lesions": [{"id": "L7", "longest_cm": -1, "site": "nodal"}]}', "lesion L7: longest_cm must be greater than 0 (got -1)"),
-        ('{"visit": "initial", "lesions": [{"id": "L7", "longest_cm": 1, "perpendicular_cm": 2, "site": "nodal"}]}', "lesion L7: perpendicular_cm must not exceed longest_cm 1 (got 2)"),
-        ('{"visit": "initial", "lesions": [{"id": "A", "longest_cm": 1, "site": "nodal"}, {"id": "A", "longest_cm": 2, "site": "nodal"}]}', "lesion A: id is duplicated"),
-        ('{"visit": "initial", "lesions": [{"id": "H", "longest_cm": 3, "site": "visceral", "route": "transcutaneous-intrahepatic"}]}', "lesion H: route transcutaneous-intrahepatic is refused"),
-        ('{"visit": "initial", "lesions": [{"longest_cm": 3, "site": "nodal"}]}', "lesions[0]: id is required"),
-        ('{"visit": "initial", "lesions": [{"id": "L1", "longest_cm": "big", "site": "nodal"}]}', "lesion L1: longest_cm"),
-        ('{"visit": "initial", "lesions": [{"id": "L1", "longest_cm": 1, "site": "nodal", "colour": "red"}]}', "lesion L1: colour is not a known field"),
+        (
+            '{"visit": "third", "lesions": []}',
+            "input: visit must be one of: 'initial', 'second', 'subsequent' or 'reinitiation' (got third)",
+        ),
+        (
+            '{"visit": "initial", "lesions": [{"id": "L7", "longest_cm": 1, "site": "bone"}]}',
+            "lesion L7: site must be one of",
+        ),
+        (
+            '{"visit": "initial", "lesions": [{"id": "L7", "longest_cm": -1, "site": "nodal"}]}',
+            "lesion L7: longest_cm must be greater than 0 (got -1)",
+        ),
+        (
+            '{"visit": "initial", "lesions": [{"id": "L7", "longest_cm": 1, "perpendicular_cm": 2, "site": "nodal"}]}',
+            "lesion L7: perpendicular_cm must not exceed longest_cm 1 (got 2)",
+        ),
+        (
+            '{"visit": "initial", "lesions": [{"id": "A", "longest_cm": 1, "site": "nodal"}, {"id": "A", "longest_cm": 2, "site": "nodal"}]}',
+            "lesion A: id is duplicated",
+        ),
+        (
+            '{"visit": "initial", "lesions": [{"id": "H", "longest_cm": 3, "site": "visceral", "route": "transcutaneous-intrahepatic"}]}',
+            "lesion H: route transcutaneous-intrahepatic is refused",
+        ),
+        (
+            '{"visit": "initial", "lesions": [{"longest_cm": 3, "site": "nodal"}]}',
+            "lesions[0]: id is required",
+        ),
+        (
+            '{"visit": "initial", "lesions": [{"id": "L1", "longest_cm": "big", "site": "nodal"}]}',
+            "lesion L1: longest_cm",
+        ),
+        (
+            '{"visit": "initial", "lesions": [{"id": "L1", "longest_cm": 1, "site": "nodal", "colour": "red"}]}',
+            "lesion L1: colour is not a known field",
+        ),
         ('{"visit": "initial", "lesions": [', "input: (json) is not valid JSON"),
     ],
 )
-def test_bad_dose_plan_input_gets_one_line_naming_lesion_and_field(request_json: str, message: str) -> None:
+def test_bad_dose_plan_input_gets_one_line_naming_lesion_and_field(
+    request_json: str, message: str
+) -> None:
     result = run("dose-plan", "-", "--json", stdin=request_json)
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -82,21 +122,54 @@ def test_schedule_json_gives_numbered_visits_with_dates_and_strengths() -> None:
     assert result.exit_code == 0, result.output
     visits = json.loads(result.stdout)["visits"]
     assert visits[:3] == [
-        {"number": 1, "kind": "initial", "date": "2026-01-05", "earliest": "2026-01-05",
-         "concentration_pfu_per_ml": 1_000_000, "status": "next", "override_reason": None},
-        {"number": 2, "kind": "second", "date": "2026-01-26", "earliest": "2026-01-26",
-         "concentration_pfu_per_ml": 100_000_000, "status": "planned", "override_reason": None},
-        {"number": 3, "kind": "subsequent", "date": "2026-02-09", "earliest": "2026-02-09",
-         "concentration_pfu_per_ml": 100_000_000, "status": "planned", "override_reason": None},
+        {
+            "number": 1,
+            "kind": "initial",
+            "date": "2026-01-05",
+            "earliest": "2026-01-05",
+            "concentration_pfu_per_ml": 1_000_000,
+            "status": "next",
+            "override_reason": None,
+        },
+        {
+            "number": 2,
+            "kind": "second",
+            "date": "2026-01-26",
+            "earliest": "2026-01-26",
+            "concentration_pfu_per_ml": 100_000_000,
+            "status": "planned",
+            "override_reason": None,
+        },
+        {
+            "number": 3,
+            "kind": "subsequent",
+            "date": "2026-02-09",
+            "earliest": "2026-02-09",
+            "concentration_pfu_per_ml": 100_000_000,
+            "status": "planned",
+            "override_reason": None,
+        },
     ]
     assert visits[-1]["date"] >= "2026-07-05"
 
 
 def test_schedule_counts_from_given_dates_and_takes_an_override_with_a_reason() -> None:
-    args = ["schedule", "--start", "2026-01-05", "--given", "2026-01-05", "--given", "2026-01-20", "--json"]
+    args = [
+        "schedule",
+        "--start",
+        "2026-01-05",
+        "--given",
+        "2026-01-05",
+        "--given",
+        "2026-01-20",
+        "--json",
+    ]
     refused = run(*args)
     assert refused.exit_code == 2
-    assert "visit 2: dose on 2026-01-20 is earlier than its interval allows (earliest 2026-01-26)" in refused.stderr
+    assert (
+        "visit 2: dose on 2026-01-20 is earlier than its interval allows (earliest 2026-01-26)"
+        in refused.stderr
+    )
     accepted = run(*args, "--override", "2026-01-20=admitted for surgery on the 26th")
     assert accepted.exit_code == 0, accepted.output
     visits = json.loads(accepted.stdout)["visits"]
@@ -108,10 +181,24 @@ def test_schedule_counts_from_given_dates_and_takes_an_override_with_a_reason() 
     ("args", "message"),
     [
         (["--start", "2026-13-01"], "--start: '2026-13-01' is not an ISO date"),
-        (["--start", "2026-01-05", "--given", "2026-01-06"], "first dose must be on the course start date"),
+        (
+            ["--start", "2026-01-05", "--given", "2026-01-06"],
+            "first dose must be on the course start date",
+        ),
         (["--start", "2026-01-05", "--override", "2026-01-05"], "must be DATE=REASON"),
-        (["--start", "2026-01-05", "--given", "2026-01-05", "--end", "2026-03-01", "--end-reason", "completed"],
-         "reason 'completed' cannot end a course before 2026-07-05"),
+        (
+            [
+                "--start",
+                "2026-01-05",
+                "--given",
+                "2026-01-05",
+                "--end",
+                "2026-03-01",
+                "--end-reason",
+                "completed",
+            ],
+            "reason 'completed' cannot end a course before 2026-07-05",
+        ),
         (["--start", "2026-01-05", "--end", "2026-03-01"], "--end and --end-reason go together"),
     ],
 )
@@ -124,14 +211,33 @@ def test_bad_schedule_input_is_refused_with_one_line(args: list[str], message: s
 
 def test_schedule_shows_reinitiation_and_an_ended_course() -> None:
     result = run(
-        "schedule", "--start", "2026-01-05", "--given", "2026-01-05", "--given", "2026-01-26",
-        "--given", "2026-09-01", "--reinitiated", "2026-09-01", "--json",
+        "schedule",
+        "--start",
+        "2026-01-05",
+        "--given",
+        "2026-01-05",
+        "--given",
+        "2026-01-26",
+        "--given",
+        "2026-09-01",
+        "--reinitiated",
+        "2026-09-01",
+        "--json",
     )
     assert result.exit_code == 0, result.output
     third = json.loads(result.stdout)["visits"][2]
     assert (third["kind"], third["concentration_pfu_per_ml"]) == ("reinitiation", 100_000_000)
-    ended = run("schedule", "--start", "2026-01-05", "--given", "2026-01-05", "--end", "2026-02-01",
-                "--end-reason", "other-treatment-required")
+    ended = run(
+        "schedule",
+        "--start",
+        "2026-01-05",
+        "--given",
+        "2026-01-05",
+        "--end",
+        "2026-02-01",
+        "--end-reason",
+        "other-treatment-required",
+    )
     assert ended.exit_code == 0, ended.output
     assert "course ended 2026-02-01: other-treatment-required" in ended.stdout
 
@@ -140,9 +246,12 @@ def test_rules_prints_the_tables_with_sources_and_the_markdown_page_matches_the_
     human = run("rules")
     assert human.exit_code == 0
     assert "USPI §2.2 Table 2" in human.stdout
-    assert "light" in human.stdout and "royal" in human.stdout  # cap colours (wrapped in narrow tables)
+    assert "light" in human.stdout  # cap colours; tables wrap at narrow widths
+    assert "royal" in human.stdout
     markdown = run("rules", "--markdown")
-    assert markdown.stdout == (Path(__file__).parents[2] / "docs/rules.md").read_text(encoding="utf-8")
+    assert markdown.stdout == (Path(__file__).parents[2] / "docs/rules.md").read_text(
+        encoding="utf-8"
+    )
     data = json.loads(run("rules", "--json", "--label", "eu").stdout)
     assert data["label"]["billing"] is None
     assert [c["name"] for c in data["criteria"]] == ["modified-who", "who"]

@@ -7,8 +7,8 @@ variant on file.
 from decimal import Decimal
 
 import pytest
-
 from tests.factories import make_lesion
+
 from tvec.domain.dose_plan import plan_visit
 from tvec.domain.rules import VisitKind
 from tvec.knowledge import available_labels, load_label
@@ -39,7 +39,9 @@ STRENGTH_TABLE = [
 
 @pytest.mark.parametrize("variant", available_labels())
 @pytest.mark.parametrize(("longest_cm", "max_ml"), BAND_TABLE)
-def test_a_single_lesion_receives_its_band_volume(variant: str, longest_cm: str, max_ml: str) -> None:
+def test_a_single_lesion_receives_its_band_volume(
+    variant: str, longest_cm: str, max_ml: str
+) -> None:
     plan = plan_visit(load_label(variant), VisitKind.SUBSEQUENT, [make_lesion("L1", longest_cm)])
     (injection,) = plan.injections
     assert injection.volume_ml == Decimal(max_ml)
@@ -49,7 +51,9 @@ def test_a_single_lesion_receives_its_band_volume(variant: str, longest_cm: str,
 
 @pytest.mark.parametrize("variant", available_labels())
 @pytest.mark.parametrize(("visit", "pfu_per_ml", "cap"), STRENGTH_TABLE)
-def test_each_visit_kind_uses_its_strength(variant: str, visit: VisitKind, pfu_per_ml: int, cap: str) -> None:
+def test_each_visit_kind_uses_its_strength(
+    variant: str, visit: VisitKind, pfu_per_ml: int, cap: str
+) -> None:
     plan = plan_visit(load_label(variant), visit, [make_lesion("L1", "2")])
     assert plan.concentration_pfu_per_ml == pfu_per_ml
     assert plan.cap_colour == cap

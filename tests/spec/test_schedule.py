@@ -1,6 +1,7 @@
 """The course calendar as USPI Table 1 states it: initial, +21 days, then every 14 days, ≥ 6 months."""
 
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -33,9 +34,15 @@ def course_with(*days: date, **kwargs: object) -> Course:
 
 
 @pytest.mark.parametrize(("number", "kind", "offset", "pfu"), PLANNED)
-def test_the_planned_calendar_follows_the_label(number: int, kind: VisitKind, offset: int, pfu: int) -> None:
+def test_the_planned_calendar_follows_the_label(
+    number: int, kind: VisitKind, offset: int, pfu: int
+) -> None:
     visit = course_calendar(US, Course(START))[number - 1]
-    assert (visit.kind, visit.date, visit.concentration_pfu_per_ml) == (kind, START + timedelta(offset), pfu)
+    assert (visit.kind, visit.date, visit.concentration_pfu_per_ml) == (
+        kind,
+        START + timedelta(offset),
+        pfu,
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -44,29 +51,39 @@ def test_the_calendar_covers_at_least_6_months_and_keeps_14_day_steps(start: dat
     visits = course_calendar(US, Course(start))
     assert visits[-1].date >= add_months(start, 6)
     assert visits[-2].date < add_months(start, 6)
-    assert all((b.date - a.date).days == 14 for a, b in zip(visits[1:], visits[2:], strict=False))
+    assert all((b.date - a.date).days == 14 for a, b in pairwise(visits[1:]))
     assert [v.concentration_pfu_per_ml for v in visits].count(10**6) == 1
 
 
 def test_the_next_due_date_counts_from_the_dose_actually_given() -> None:
     course = course_with(START, START + timedelta(days=24))  # second dose 3 days late
     visits = course_calendar(US, course)
-    assert [v.status for v in visits[:3]] == [VisitStatus.GIVEN, VisitStatus.GIVEN, VisitStatus.NEXT]
+    assert [v.status for v in visits[:3]] == [
+        VisitStatus.GIVEN,
+        VisitStatus.GIVEN,
+        VisitStatus.NEXT,
+    ]
     assert visits[2].date == START + timedelta(days=24 + 14)
 
 
 def test_a_dose_before_its_interval_is_refused() -> None:
     course = course_with(START)
-    with pytest.raises(DoseTooEarly, match=r"visit 2: dose on 2026-01-25 .*\(earliest 2026-01-26\)"):
+    with pytest.raises(
+        DoseTooEarly, match=r"visit 2: dose on 2026-01-25 .*\(earliest 2026-01-26\)"
+    ):
         record_dose(US, course, START + timedelta(days=20))
 
 
 def test_an_early_dose_with_a_reason_is_accepted_and_the_reason_kept() -> None:
     course = course_with(START)
-    course = record_dose(US, course, START + timedelta(days=19), override_reason="patient travelling")
+    course = record_dose(
+        US, course, START + timedelta(days=19), override_reason="patient travelling"
+    )
     given = course_calendar(US, course)[1]
     assert (given.status, given.override_reason, given.earliest) == (
-        VisitStatus.GIVEN, "patient travelling", START + timedelta(days=21),
+        VisitStatus.GIVEN,
+        "patient travelling",
+        START + timedelta(days=21),
     )
 
 
@@ -100,15 +117,20 @@ def test_a_course_cannot_end_as_completed_before_6_months() -> None:
     assert ended.end is not None
 
 
-@pytest.mark.parametrize("reason", [CourseEndReason.NO_INJECTABLE_LESIONS, CourseEndReason.OTHER_TREATMENT_REQUIRED])
+@pytest.mark.parametrize(
+    "reason", [CourseEndReason.NO_INJECTABLE_LESIONS, CourseEndReason.OTHER_TREATMENT_REQUIRED]
+)
 def test_the_label_exceptions_may_end_a_course_early(reason: CourseEndReason) -> None:
     course = end_course(US, course_with(START), START + timedelta(days=30), reason)
-    assert course.end is not None and course.end.reason is reason
+    assert course.end is not None
+    assert course.end.reason is reason
     assert course_calendar(US, course)[-1].status is VisitStatus.GIVEN  # nothing more planned
 
 
 def test_no_dose_after_the_course_ended() -> None:
-    course = end_course(US, course_with(START), START + timedelta(1), CourseEndReason.OTHER_TREATMENT_REQUIRED)
+    course = end_course(
+        US, course_with(START), START + timedelta(1), CourseEndReason.OTHER_TREATMENT_REQUIRED
+    )
     with pytest.raises(CourseRuleBroken, match="the course ended on 2026-01-06"):
         record_dose(US, course, START + timedelta(days=21))
 

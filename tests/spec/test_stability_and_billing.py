@@ -43,8 +43,13 @@ def test_a_lot_override_shortens_the_limit_for_that_lot_only(tmp_path: Path) -> 
     path = tmp_path / "us-with-lot.toml"
     path.write_text(text.replace("lot_overrides = []\n", "") + lot)
     label = load_label_file(path)
-    assert stability_limit(label, 10**6, Container.VIAL, "refrigerated", lot="LOT-TEST-1").max_hours == 18
-    assert stability_limit(label, 10**6, Container.VIAL, "refrigerated", lot="OTHER").max_hours == 24
+    assert (
+        stability_limit(label, 10**6, Container.VIAL, "refrigerated", lot="LOT-TEST-1").max_hours
+        == 18
+    )
+    assert (
+        stability_limit(label, 10**6, Container.VIAL, "refrigerated", lot="OTHER").max_hours == 24
+    )
     thawed = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
     limit = stability_limit(label, 10**6, Container.VIAL, "refrigerated", lot="LOT-TEST-1")
     assert discard_at(thawed, limit) == datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -58,13 +63,19 @@ def test_an_unknown_temperature_band_is_refused() -> None:
 def test_a_naive_thaw_time_is_refused() -> None:
     limit = stability_limit(US, 10**8, Container.VIAL, "room")
     with pytest.raises(InvalidInput, match="thawed_at must carry a timezone"):
-        discard_at(datetime(2026, 3, 1, 8, 0), limit)  # noqa: DTZ001
+        discard_at(datetime(2026, 3, 1, 8, 0), limit)
 
 
 # mL, PFU/mL -> J9325 units (1 unit = 10^6 PFU)
 @pytest.mark.parametrize(
     ("ml", "pfu", "expected"),
-    [("1", 10**6, "1"), ("1", 10**8, "100"), ("4", 10**8, "400"), ("4", 10**6, "4"), ("0.1", 10**8, "10")],
+    [
+        ("1", 10**6, "1"),
+        ("1", 10**8, "100"),
+        ("4", 10**8, "400"),
+        ("4", 10**6, "4"),
+        ("0.1", 10**8, "10"),
+    ],
 )
 def test_j9325_units(ml: str, pfu: int, expected: str) -> None:
     assert US.billing is not None

@@ -19,7 +19,11 @@ def imported_modules(path: Path) -> list[str]:
 
 def allowed_in_domain(module: str) -> bool:
     top = module.split(".")[0]
-    return top in sys.stdlib_module_names or module == "tvec.domain" or module.startswith("tvec.domain.")
+    return (
+        top in sys.stdlib_module_names
+        or module == "tvec.domain"
+        or module.startswith("tvec.domain.")
+    )
 
 
 def test_the_domain_imports_only_the_standard_library_and_itself() -> None:
@@ -35,4 +39,7 @@ def test_the_domain_imports_only_the_standard_library_and_itself() -> None:
 def test_the_check_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import pydantic\nfrom tvec.knowledge import load_label\nimport decimal\n")
-    assert [m for m in imported_modules(bad) if not allowed_in_domain(m)] == ["pydantic", "tvec.knowledge"]
+    assert [m for m in imported_modules(bad) if not allowed_in_domain(m)] == [
+        "pydantic",
+        "tvec.knowledge",
+    ]

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from tests.factories import make_lesion
+
 from tvec.domain.dose_plan import plan_visit
 from tvec.domain.errors import InvalidInput, RouteNotPermitted
 from tvec.domain.rules import Site, VisitKind
@@ -16,12 +16,16 @@ US = load_label("us")
 D = Decimal
 
 
-def ids(plan):  # noqa: ANN001, ANN202
+def ids(plan):
     return [i.lesion_id for i in plan.injections]
 
 
 def test_initial_visit_injects_largest_first_even_when_a_lesion_is_new() -> None:
-    lesions = [make_lesion("small", "0.8", new=True), make_lesion("big", "4"), make_lesion("mid", "2")]
+    lesions = [
+        make_lesion("small", "0.8", new=True),
+        make_lesion("big", "4"),
+        make_lesion("mid", "2"),
+    ]
     assert ids(plan_visit(US, VisitKind.INITIAL, lesions)) == ["big", "mid", "small"]
 
 
@@ -47,10 +51,15 @@ def test_the_lesion_that_reaches_the_4_ml_limit_is_partial_and_the_rest_wait() -
     assert [(i.lesion_id, i.volume_ml, i.partial) for i in plan.injections] == [
         ("B", D(4), False),
     ]
-    assert [(n.lesion_id, "4 mL" in n.reason) for n in plan.not_injected] == [("A", True), ("C", True)]
+    assert [(n.lesion_id, "4 mL" in n.reason) for n in plan.not_injected] == [
+        ("A", True),
+        ("C", True),
+    ]
 
     lesions = [make_lesion("A", "3"), make_lesion("B", "6")]
-    plan = plan_visit(US, VisitKind.SUBSEQUENT, [make_lesion("A", "3", new=True), make_lesion("B", "6")])
+    plan = plan_visit(
+        US, VisitKind.SUBSEQUENT, [make_lesion("A", "3", new=True), make_lesion("B", "6")]
+    )
     assert [(i.lesion_id, i.volume_ml, i.partial) for i in plan.injections] == [
         ("A", D(2), False),
         ("B", D(2), True),
@@ -95,13 +104,19 @@ def test_a_cluster_is_dosed_as_one_lesion_sized_by_its_largest_member() -> None:
     plan = plan_visit(US, VisitKind.INITIAL, lesions)
     first = plan.injections[0]
     assert (first.lesion_id, first.lesion_ids, first.longest_cm, first.volume_ml) == (
-        "C", ("a", "b"), D("1.7"), D(1),
+        "C",
+        ("a", "b"),
+        D("1.7"),
+        D(1),
     )
     assert len(plan.injections) == 2
 
 
 def test_a_visceral_member_of_a_cluster_stays_out_and_the_rest_is_dosed() -> None:
-    lesions = [make_lesion("a", "1", cluster="C"), make_lesion("v", "6", Site.VISCERAL, cluster="C")]
+    lesions = [
+        make_lesion("a", "1", cluster="C"),
+        make_lesion("v", "6", Site.VISCERAL, cluster="C"),
+    ]
     plan = plan_visit(US, VisitKind.INITIAL, lesions)
     assert [(i.lesion_ids, i.volume_ml) for i in plan.injections] == [(("a",), D("0.5"))]
     assert [n.lesion_id for n in plan.not_injected] == ["v"]
@@ -109,17 +124,32 @@ def test_a_visceral_member_of_a_cluster_stays_out_and_the_rest_is_dosed() -> Non
 
 def test_vials_waste_and_billing_with_leftover_carry_jw_on_a_separate_line() -> None:
     # 2 + 1 + 0.5 + 0.1 = 3.6 mL of 10^6 PFU/mL: four 1 mL vials, 0.4 mL discarded
-    lesions = [make_lesion("a", "3.2"), make_lesion("b", "1.8"), make_lesion("c", "0.9"),
-               make_lesion("d", "0.5")]
+    lesions = [
+        make_lesion("a", "3.2"),
+        make_lesion("b", "1.8"),
+        make_lesion("c", "0.9"),
+        make_lesion("d", "0.5"),
+    ]
     plan = plan_visit(US, VisitKind.INITIAL, lesions)
     assert (plan.total_volume_ml, plan.vials, plan.waste_ml) == (D("3.6"), 4, D("0.4"))
     assert plan.total_pfu == 3_600_000
     billing = plan.billing
     assert billing is not None
-    assert (billing.hcpcs, billing.units_administered, billing.units_discarded, billing.modifier) == (
-        "J9325", D("3.6"), D("0.4"), "JW",
+    assert (
+        billing.hcpcs,
+        billing.units_administered,
+        billing.units_discarded,
+        billing.modifier,
+    ) == (
+        "J9325",
+        D("3.6"),
+        D("0.4"),
+        "JW",
     )
-    assert [(line.units, line.modifier) for line in billing.lines] == [(D("3.6"), None), (D("0.4"), "JW")]
+    assert [(line.units, line.modifier) for line in billing.lines] == [
+        (D("3.6"), None),
+        (D("0.4"), "JW"),
+    ]
 
 
 def test_a_full_4_ml_dose_of_10_8_bills_400_units_with_jz() -> None:
@@ -149,11 +179,17 @@ def test_no_injectable_lesion_gives_an_empty_plan_with_a_warning() -> None:
     [
         (make_lesion("L1", "0"), "lesion L1: longest_cm must be greater than 0"),
         (make_lesion("L1", "-1"), "lesion L1: longest_cm must be greater than 0"),
-        (make_lesion("L1", "1", perpendicular_cm=D(0)), "lesion L1: perpendicular_cm must be greater than 0"),
-        (make_lesion("L1", "1", perpendicular_cm=D(2)), "lesion L1: perpendicular_cm must not exceed"),
+        (
+            make_lesion("L1", "1", perpendicular_cm=D(0)),
+            "lesion L1: perpendicular_cm must be greater than 0",
+        ),
+        (
+            make_lesion("L1", "1", perpendicular_cm=D(2)),
+            "lesion L1: perpendicular_cm must not exceed",
+        ),
     ],
 )
-def test_impossible_diameters_are_refused_naming_the_lesion(lesion, message: str) -> None:  # noqa: ANN001
+def test_impossible_diameters_are_refused_naming_the_lesion(lesion, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         plan_visit(US, VisitKind.INITIAL, [lesion])
 
@@ -167,14 +203,19 @@ def test_duplicate_lesion_ids_are_refused() -> None:
 
 sizes = st.decimals(min_value="0.1", max_value="12", places=2)
 lesion_lists = st.lists(
-    st.tuples(sizes, st.sampled_from(list(Site)), st.booleans(), st.booleans(),
-              st.sampled_from([None, "C1", "C2"])),
+    st.tuples(
+        sizes,
+        st.sampled_from(list(Site)),
+        st.booleans(),
+        st.booleans(),
+        st.sampled_from([None, "C1", "C2"]),
+    ),
     min_size=0,
     max_size=12,
 )
 
 
-def build(rows):  # noqa: ANN001, ANN202
+def build(rows):
     return [
         make_lesion(f"L{i}", size, site, new=new, injectable=injectable, cluster=cluster)
         for i, (size, site, new, injectable, cluster) in enumerate(rows)
@@ -182,8 +223,10 @@ def build(rows):  # noqa: ANN001, ANN202
 
 
 @settings(max_examples=300, deadline=None)
-@given(rows=lesion_lists, visit=st.sampled_from(list(VisitKind)), variant=st.sampled_from(["us", "eu"]))
-def test_a_plan_never_exceeds_4_ml_nor_any_band_and_uses_whole_steps(rows, visit, variant) -> None:  # noqa: ANN001
+@given(
+    rows=lesion_lists, visit=st.sampled_from(list(VisitKind)), variant=st.sampled_from(["us", "eu"])
+)
+def test_a_plan_never_exceeds_4_ml_nor_any_band_and_uses_whole_steps(rows, visit, variant) -> None:
     label = load_label(variant)
     plan = plan_visit(label, visit, build(rows))
     assert plan.total_volume_ml <= D(4)
@@ -198,7 +241,7 @@ def test_a_plan_never_exceeds_4_ml_nor_any_band_and_uses_whole_steps(rows, visit
 
 @settings(max_examples=200, deadline=None)
 @given(rows=lesion_lists)
-def test_the_initial_visit_never_uses_the_10_8_strength(rows) -> None:  # noqa: ANN001
+def test_the_initial_visit_never_uses_the_10_8_strength(rows) -> None:
     plan = plan_visit(US, VisitKind.INITIAL, build(rows))
     assert plan.concentration_pfu_per_ml == 10**6
     assert plan.total_pfu <= 4 * 10**6
@@ -206,11 +249,13 @@ def test_the_initial_visit_never_uses_the_10_8_strength(rows) -> None:  # noqa: 
 
 @settings(max_examples=200, deadline=None)
 @given(rows=lesion_lists, visit=st.sampled_from(list(VisitKind)))
-def test_the_plan_is_deterministic_and_accounts_for_every_lesion(rows, visit) -> None:  # noqa: ANN001
+def test_the_plan_is_deterministic_and_accounts_for_every_lesion(rows, visit) -> None:
     lesions = build(rows)
     plan = plan_visit(US, visit, lesions)
     assert plan == plan_visit(US, visit, lesions)
     covered = [lid for i in plan.injections for lid in i.lesion_ids]
     skipped = {n.lesion_id for n in plan.not_injected}
     for lesion in lesions:
-        assert lesion.lesion_id in covered or lesion.lesion_id in skipped or lesion.cluster in skipped
+        assert (
+            lesion.lesion_id in covered or lesion.lesion_id in skipped or lesion.cluster in skipped
+        )

@@ -36,8 +36,15 @@ def test_both_label_variants_and_both_criteria_sets_are_on_file() -> None:
 def test_every_rule_names_its_source() -> None:
     for variant in available_labels():
         label = load_label(variant)
-        groups = [label.strengths, label.visits, label.volume_bands, label.contraindications,
-                  label.route_restrictions, label.site_restrictions, label.stability]
+        groups = [
+            label.strengths,
+            label.visits,
+            label.volume_bands,
+            label.contraindications,
+            label.route_restrictions,
+            label.site_restrictions,
+            label.stability,
+        ]
         for rule in [*(r for g in groups for r in g), label.dosing, label.course]:
             assert rule.source.strip(), rule
 
@@ -46,17 +53,31 @@ def test_every_rule_names_its_source() -> None:
     ("broken", "field"),
     [
         (US_TEXT.replace('cap_colour = "royal blue"\n', ""), "strengths.1.cap_colour"),
-        (US_TEXT.replace('max_volume_ml = "0.5"', 'max_volume_ml = "half"'), "volume_bands.3.max_volume_ml"),
+        (
+            US_TEXT.replace('max_volume_ml = "0.5"', 'max_volume_ml = "half"'),
+            "volume_bands.3.max_volume_ml",
+        ),
         (US_TEXT.replace('kind = "second"', 'kind = "third"'), "visits.1.kind"),
         (US_TEXT.replace('source = "USPI §4"', 'source = ""', 1), "contraindications.0.source"),
         (US_TEXT.replace('hcpcs = "J9325"', 'hcpcs = "J9325"\nunits = 3'), "billing.units"),
-        (US_TEXT.replace('above_cm = "2.5"\nup_to_cm = "5"', 'above_cm = "2.6"\nup_to_cm = "5"'), "volume_bands"),
+        (
+            US_TEXT.replace('above_cm = "2.5"\nup_to_cm = "5"', 'above_cm = "2.6"\nup_to_cm = "5"'),
+            "volume_bands",
+        ),
         (US_TEXT.replace("interval_days = 21\n", ""), "visits.second.interval_days"),
-        (US_TEXT.replace("interval_days = 21\nmax_total_volume_ml = \"4\"\npfu_per_ml = 100_000_000", "interval_days = 21\nmax_total_volume_ml = \"4\"\npfu_per_ml = 100_000"), "visits.1.pfu_per_ml"),
-        (US_TEXT.replace('[dosing]', '[dosing'), "(syntax)"),
+        (
+            US_TEXT.replace(
+                'interval_days = 21\nmax_total_volume_ml = "4"\npfu_per_ml = 100_000_000',
+                'interval_days = 21\nmax_total_volume_ml = "4"\npfu_per_ml = 100_000',
+            ),
+            "visits.1.pfu_per_ml",
+        ),
+        (US_TEXT.replace("[dosing]", "[dosing"), "(syntax)"),
     ],
 )
-def test_a_broken_label_file_fails_at_load_naming_file_and_field(tmp_path: Path, broken: str, field: str) -> None:
+def test_a_broken_label_file_fails_at_load_naming_file_and_field(
+    tmp_path: Path, broken: str, field: str
+) -> None:
     assert broken != US_TEXT
     path = write(tmp_path, broken)
     with pytest.raises(KnowledgeError) as failure:

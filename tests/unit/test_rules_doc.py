@@ -17,7 +17,13 @@ def test_docs_rules_md_is_up_to_date_with_the_knowledge_data() -> None:
 
 def test_the_rules_page_shows_every_band_and_source_a_clinician_checks() -> None:
     text = current()
-    for band in ("≤ 0.5 cm", "> 0.5 cm to 1.5 cm", "> 1.5 cm to 2.5 cm", "> 2.5 cm to 5 cm", "> 5 cm"):
+    for band in (
+        "≤ 0.5 cm",
+        "> 0.5 cm to 1.5 cm",
+        "> 1.5 cm to 2.5 cm",
+        "> 2.5 cm to 5 cm",
+        "> 5 cm",
+    ):
         assert band in text
     assert "USPI §2.2 Table 2" in text
     assert "SmPC §4.2" in text

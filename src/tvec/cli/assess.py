@@ -116,6 +116,7 @@ def _assessment_json(a: Assessment) -> dict[str, Any]:
         "category": a.category,
         "new_lesion_ids": list(a.new_lesion_ids),
         "confirmed": a.confirmed,
+        "counted": a.counted,
     }
 
 
@@ -137,6 +138,8 @@ def _assessment_table(result: ResponseAssessment) -> Table:
         category = "baseline" if a.category is None else a.category.value
         if a.confirmed:
             category += " (confirmed onset)"
+        elif a.category is not None and not a.counted:
+            category += " (not counted: after first PD)"
         table.add_row(
             a.date.isoformat(),
             str(a.day),

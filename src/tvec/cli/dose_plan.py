@@ -36,16 +36,28 @@ def dose_plan(
 
 def _show(plan: DosePlan) -> None:
     console.print(
-        f"[bold]Visit: {plan.visit.value}[/bold] — strength {plan.concentration_pfu_per_ml:,} PFU/mL"
+        f"[bold]Visit: {plan.visit.value}[/bold] — "
+        f"strength {plan.concentration_pfu_per_ml:,} PFU/mL"
         f" ({plan.cap_colour} cap), at most {fmt(plan.max_total_volume_ml)} mL"
     )
     table = Table(title="Inject in this order", title_justify="left")
     for column in ("#", "lesion", "longest cm", "new", "band max mL", "volume mL", "partial"):
         table.add_column(column)
     for n, i in enumerate(plan.injections, 1):
-        name = i.lesion_id if i.lesion_ids == (i.lesion_id,) else f"{i.lesion_id} ({'+'.join(i.lesion_ids)})"
-        table.add_row(str(n), name, fmt(i.longest_cm), "yes" if i.new else "", fmt(i.band_max_ml),
-                      fmt(i.volume_ml), "PARTIAL" if i.partial else "")
+        name = (
+            i.lesion_id
+            if i.lesion_ids == (i.lesion_id,)
+            else f"{i.lesion_id} ({'+'.join(i.lesion_ids)})"
+        )
+        table.add_row(
+            str(n),
+            name,
+            fmt(i.longest_cm),
+            "yes" if i.new else "",
+            fmt(i.band_max_ml),
+            fmt(i.volume_ml),
+            "PARTIAL" if i.partial else "",
+        )
     console.print(table)
     for skipped in plan.not_injected:
         console.print(f"not injected: {skipped.lesion_id} — {skipped.reason} [{skipped.source}]")
@@ -55,10 +67,14 @@ def _show(plan: DosePlan) -> None:
     )
     if plan.billing is not None:
         lines = "; ".join(
-            f"{line.hcpcs} × {fmt(line.units)}{'-' + line.modifier if line.modifier else ''} ({line.what})"
+            f"{line.hcpcs} × {fmt(line.units)}{_modifier(line.modifier)} ({line.what})"
             for line in plan.billing.lines
         )
         console.print(f"billing: {lines}")
     for warning in plan.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"[italic]{DISCLAIMER}[/italic]")
+
+
+def _modifier(modifier: str | None) -> str:
+    return f"-{modifier}" if modifier else ""

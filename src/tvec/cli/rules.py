@@ -13,7 +13,9 @@ from tvec.knowledge.rulebook import all_rules_markdown, criteria_section, label_
 @refuse_bad_input
 def rules(
     label: str = typer.Option("us", "--label", help="Label variant: us or eu."),
-    markdown: bool = typer.Option(False, "--markdown", help="The docs/rules.md page, all variants."),
+    markdown: bool = typer.Option(
+        False, "--markdown", help="The docs/rules.md page, all variants."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable rules."),
 ) -> None:
     """Print the dosing, schedule, storage, billing and response rules with their sources."""

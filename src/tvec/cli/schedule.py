@@ -23,19 +23,23 @@ from tvec.domain.schedule import Course, course_calendar, end_course, record_dos
 @refuse_bad_input
 def schedule(
     start: str = typer.Option(..., "--start", help="First-dose date (YYYY-MM-DD)."),
-    given: list[str] = typer.Option([], "--given", help="A date a dose was given; repeat in order."),
+    given: list[str] = typer.Option(
+        [], "--given", help="A date a dose was given; repeat in order."
+    ),
     override: list[str] = typer.Option(
         [], "--override", help="DATE=REASON: accept an early dose on DATE, with the reason."
     ),
     reinitiated: list[str] = typer.Option(
-        [], "--reinitiated", help="A given date that re-initiated treatment after a complete response."
+        [],
+        "--reinitiated",
+        help="A given date that re-initiated treatment after a complete response.",
     ),
     end: str | None = typer.Option(None, "--end", help="Date the course ended."),
     end_reason: CourseEndReason | None = typer.Option(None, "--end-reason", help="Why it ended."),
     label: str = typer.Option("us", "--label", help="Label variant: us or eu."),
     json_out: bool = typer.Option(False, "--json", help="Print the calendar as JSON."),
 ) -> None:
-    """Visit calendar: initial dose, second 3 weeks later, then every 2 weeks, for at least 6 months."""
+    """Visit calendar: first dose, second 3 weeks later, then every 2 weeks, for 6 months."""
     rules = choose_label(label)
     course = _course(rules, parse_iso_date("--start", start), given, override, reinitiated)
     if (end is None) != (end_reason is None):
@@ -44,15 +48,23 @@ def schedule(
         course = end_course(rules, course, parse_iso_date("--end", end), end_reason)
     visits = course_calendar(rules, course)
     if json_out:
-        print_json({"start": course.start, "label": rules.variant, "visits": visits,
-                    "end": course.end})
+        print_json(
+            {"start": course.start, "label": rules.variant, "visits": visits, "end": course.end}
+        )
         return
     table = Table(title=f"Course from {course.start.isoformat()}", title_justify="left")
     for column in ("#", "visit", "date", "earliest", "strength PFU/mL", "status", "override"):
         table.add_column(column)
     for v in visits:
-        table.add_row(str(v.number), v.kind.value, v.date.isoformat(), v.earliest.isoformat(),
-                      f"{v.concentration_pfu_per_ml:,}", v.status.value, v.override_reason or "")
+        table.add_row(
+            str(v.number),
+            v.kind.value,
+            v.date.isoformat(),
+            v.earliest.isoformat(),
+            f"{v.concentration_pfu_per_ml:,}",
+            v.status.value,
+            v.override_reason or "",
+        )
     console.print(table)
     if course.end is not None:
         console.print(f"course ended {course.end.on.isoformat()}: {course.end.reason.value}")

@@ -21,7 +21,9 @@ class DoseBilling:
     hcpcs: str
     units_administered: Decimal
     units_discarded: Decimal
-    modifier: str  # discarded-drug modifier that the claim needs: JW if anything was discarded, else JZ
+    modifier: (
+        str  # discarded-drug modifier that the claim needs: JW if anything was discarded, else JZ
+    )
     lines: tuple[BillingLine, ...]
     source: str
 
@@ -42,7 +44,7 @@ def bill_dose(
     wasted = units(rules, discarded_ml, pfu_per_ml)
     if wasted > 0:
         modifier = rules.discarded_modifier
-        lines = (
+        lines: tuple[BillingLine, ...] = (
             BillingLine(rules.hcpcs, given, None, "administered"),
             BillingLine(rules.hcpcs, wasted, modifier, "discarded"),
         )

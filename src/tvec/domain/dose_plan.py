@@ -153,7 +153,7 @@ def _dosing_units(lesions: Sequence[PlanLesion]) -> list[_Unit]:
 
 
 def _priority_order(priority: Priority, units: list[_Unit]) -> list[_Unit]:
-    """Largest first; at later visits new lesions come first. Sorting is stable: ties keep input order."""
+    """Largest first; later visits put new lesions first. Stable sort: ties keep input order."""
     if priority is Priority.LARGEST_FIRST:
         return sorted(units, key=lambda u: -u.longest_cm)
     return sorted(units, key=lambda u: (not u.new, -u.longest_cm))
@@ -176,8 +176,15 @@ def _allocate(
             continue
         partial = volume < band.max_volume_ml
         given.append(
-            Injection(unit.lesion_id, unit.lesion_ids, unit.longest_cm, unit.new,
-                      band.max_volume_ml, volume, partial)
+            Injection(
+                unit.lesion_id,
+                unit.lesion_ids,
+                unit.longest_cm,
+                unit.new,
+                band.max_volume_ml,
+                volume,
+                partial,
+            )
         )
         left -= volume
     return tuple(given), tuple(skipped)

@@ -32,5 +32,7 @@ def check_unique_ids(where: str, ids: Iterable[str]) -> None:
         if not lesion_id.strip():
             raise InvalidInput(where, "id", "must not be empty")
         if lesion_id in seen:
-            raise InvalidInput(f"lesion {lesion_id}", "id", "is duplicated (lesion ids must be unique)")
+            raise InvalidInput(
+                f"lesion {lesion_id}", "id", "is duplicated (lesion ids must be unique)"
+            )
         seen.add(lesion_id)

@@ -106,6 +106,8 @@ class Assessment:
     category: Category | None
     new_lesion_ids: tuple[str, ...]  # lesions first recorded at this assessment
     confirmed: bool  # this assessment is the onset of a confirmed, counted response
+    counted: bool  # counts towards the result: False at baseline, and after the first PD when
+    # the criteria ignore responses after progression (WHO)
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def assess_response(
         start=start,
         baseline_date=dates[0],
         baseline_spd_cm2=spds[0],
-        assessments=_rows(start, dates, spds, categories, lesions, episodes),
+        assessments=_rows(start, dates, spds, categories, lesions, episodes, counted_end),
         best_overall_response=_best_overall(episodes, categories[1:counted_end]),
         time_to_response_days=None if first is None else (dates[first.onset] - start).days,
         duration_of_response_days=None if first is None else _duration_days(first, dates),
@@ -323,26 +325,41 @@ def _rows(
     categories: Sequence[Category | None],
     visits: Sequence[Visit],
     episodes: Sequence[_Episode],
+    counted_end: int,
 ) -> tuple[Assessment, ...]:
     onsets = {e.onset for e in episodes}
-    seen: set[str] = set()
-    rows = []
-    for i, day in enumerate(dates):
-        nadir = min(spds[:i]) if i else None
+    rows = [_baseline_row(start, dates[0], spds[0])]
+    for i in range(1, len(dates)):
+        nadir = min(spds[:i])
+        earlier = set().union(*visits[:i])
         rows.append(
             Assessment(
-                date=day,
-                day=(day - start).days,
+                date=dates[i],
+                day=(dates[i] - start).days,
                 spd_cm2=spds[i],
-                change_from_baseline_pct=_change_pct(spds[i], spds[0]) if i else None,
-                change_from_nadir_pct=None if not nadir else _change_pct(spds[i], nadir),
+                change_from_baseline_pct=_change_pct(spds[i], spds[0]),
+                change_from_nadir_pct=_change_pct(spds[i], nadir) if nadir else None,
                 category=categories[i],
-                new_lesion_ids=tuple(lid for lid in visits[i] if lid not in seen) if i else (),
+                new_lesion_ids=tuple(lid for lid in visits[i] if lid not in earlier),
                 confirmed=i in onsets,
+                counted=i < counted_end,
             )
         )
-        seen.update(visits[i])
     return tuple(rows)
+
+
+def _baseline_row(start: dt.date, baseline: dt.date, spd: Decimal) -> Assessment:
+    return Assessment(
+        date=baseline,
+        day=(baseline - start).days,
+        spd_cm2=spd,
+        change_from_baseline_pct=None,
+        change_from_nadir_pct=None,
+        category=None,
+        new_lesion_ids=(),
+        confirmed=False,
+        counted=False,
+    )
 
 
 def _change_pct(value: Decimal, reference: Decimal) -> Decimal:

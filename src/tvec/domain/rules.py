@@ -88,7 +88,9 @@ class DosingRules:
 @dataclass(frozen=True)
 class CourseRules:
     min_months: int
-    early_end_reasons: tuple[CourseEndReason, ...]  # reasons that may end a course before min_months
+    early_end_reasons: tuple[
+        CourseEndReason, ...
+    ]  # reasons that may end a course before min_months
     source: str
 
 

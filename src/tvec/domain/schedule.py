@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+
 from enum import StrEnum
 
 from tvec.domain.calendar import add_months
 from tvec.domain.errors import CourseRuleBroken, DoseTooEarly
 from tvec.domain.rules import CourseEndReason, LabelRules, VisitKind
+
+Day = date  # the field `ScheduledVisit.date` shadows the type name inside that class
 
 
 class VisitStatus(StrEnum):
@@ -46,15 +49,15 @@ class Course:
 class ScheduledVisit:
     number: int
     kind: VisitKind
-    date: date  # the date given, or the due date for a visit not yet given
-    earliest: date  # the earliest date the label's interval allows
+    date: Day  # the date given, or the due date for a visit not yet given
+    earliest: Day  # the earliest date the label's interval allows
     concentration_pfu_per_ml: int
     status: VisitStatus
     override_reason: str | None = None
 
 
 def next_kind(course: Course, *, reinitiation: bool = False) -> VisitKind:
-    """Initial, then second, then subsequent; a re-initiation never goes back to the initial strength."""
+    """Initial, second, then subsequent; a re-initiation never goes back to the initial strength."""
     if not course.doses:
         return VisitKind.INITIAL
     if reinitiation:
@@ -111,7 +114,8 @@ def end_course(label: LabelRules, course: Course, on: date, reason: CourseEndRea
         allowed = ", ".join(r.value for r in label.course.early_end_reasons)
         raise CourseRuleBroken(
             f"reason {reason.value!r} cannot end a course before {minimum.isoformat()} "
-            f"({label.course.min_months} months); allowed earlier: {allowed} [{label.course.source}]"
+            f"({label.course.min_months} months); allowed earlier: {allowed} "
+            f"[{label.course.source}]"
         )
     return replace(course, end=CourseEnd(on, reason))
 

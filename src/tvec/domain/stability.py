@@ -1,4 +1,4 @@
-"""Thawed-product stability: how long a thawed vial or a filled syringe may be kept before discard."""
+"""Thawed-product stability: how long a thawed vial or a filled syringe may wait before discard."""
 
 from __future__ import annotations
 
@@ -16,14 +16,13 @@ def stability_limit(
     lot: str | None = None,
 ) -> StabilityLimit | LotStabilityOverride:
     """The limit that applies; a lot-specific override (regulator-shortened) wins over the label."""
+    wanted = (pfu_per_ml, container, temperature_band)
     for override in label.lot_overrides:
-        if (override.lot, override.pfu_per_ml, override.container) == (lot, pfu_per_ml, container):
-            if override.temperature_band == temperature_band:
-                return override
+        if override.lot == lot and wanted == _key(override):
+            return override
     for limit in label.stability:
-        if (limit.pfu_per_ml, limit.container) == (pfu_per_ml, container):
-            if limit.temperature_band == temperature_band:
-                return limit
+        if wanted == _key(limit):
+            return limit
     bands = sorted({s.temperature_band for s in label.stability})
     raise InvalidInput(
         f"{container.value} of {pfu_per_ml} PFU/mL",
@@ -38,3 +37,7 @@ def discard_at(thawed_at: datetime, limit: StabilityLimit | LotStabilityOverride
     if thawed_at.tzinfo is None:
         raise InvalidInput("thaw", "thawed_at", "must carry a timezone", thawed_at.isoformat())
     return thawed_at + timedelta(hours=float(limit.max_hours))
+
+
+def _key(limit: StabilityLimit | LotStabilityOverride) -> tuple[int, Container, str]:
+    return (limit.pfu_per_ml, limit.container, limit.temperature_band)

@@ -10,6 +10,7 @@ import tomllib
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -77,7 +78,9 @@ def _toml(p: Any) -> bool:
 
 def _bundled(folder: str, name: str, known: list[str]) -> Path:
     if name not in known:
-        raise KnowledgeError(f"knowledge/data/{folder}", "name", f"unknown {name!r}; known: {known}")
+        raise KnowledgeError(
+            f"knowledge/data/{folder}", "name", f"unknown {name!r}; known: {known}"
+        )
     return Path(str(DATA / folder / f"{name}.toml"))
 
 
@@ -107,7 +110,9 @@ def _label_rules(m: LabelModel) -> r.LabelRules:
         dosing=r.DosingRules(**m.dosing.model_dump()),
         course=r.CourseRules(**m.course.model_dump()),
         contraindications=tuple(r.Contraindication(**c.model_dump()) for c in m.contraindications),
-        route_restrictions=tuple(r.RouteRestriction(**x.model_dump()) for x in m.route_restrictions),
+        route_restrictions=tuple(
+            r.RouteRestriction(**x.model_dump()) for x in m.route_restrictions
+        ),
         site_restrictions=tuple(r.SiteRestriction(**x.model_dump()) for x in m.site_restrictions),
         stability=tuple(r.StabilityLimit(**s.model_dump()) for s in m.stability),
         lot_overrides=tuple(r.LotStabilityOverride(**o.model_dump()) for o in m.lot_overrides),
@@ -130,7 +135,11 @@ def _check_label(path: str, label: r.LabelRules) -> None:
     for i, visit in enumerate(label.visits):
         if visit.pfu_per_ml not in strengths:
             raise KnowledgeError(path, f"visits.{i}.pfu_per_ml", "names no strength in strengths")
-    for i, limit in enumerate((*label.stability, *label.lot_overrides)):
+    limits: list[r.StabilityLimit | r.LotStabilityOverride] = [
+        *label.stability,
+        *label.lot_overrides,
+    ]
+    for i, limit in enumerate(limits):
         if limit.pfu_per_ml not in strengths:
             raise KnowledgeError(path, f"stability.{i}.pfu_per_ml", "names no strength")
     _check_bands(path, label.volume_bands)
@@ -141,7 +150,7 @@ def _check_bands(path: str, bands: tuple[r.VolumeBand, ...]) -> None:
     ordered = sorted(bands, key=lambda b: b.above_cm if b.above_cm is not None else Decimal(-1))
     if ordered[0].above_cm not in (None, Decimal(0)):
         raise KnowledgeError(path, "volume_bands", "the lowest band must start at 0 cm")
-    for lower, upper in zip(ordered, ordered[1:], strict=False):
+    for lower, upper in pairwise(ordered):
         if lower.up_to_cm is None or lower.up_to_cm != upper.above_cm:
             raise KnowledgeError(path, "volume_bands", f"gap or overlap at {lower.up_to_cm} cm")
     if ordered[-1].up_to_cm is not None:

@@ -48,9 +48,9 @@ class BandModel(Sourced):
     def _bounded(self) -> BandModel:
         if self.above_cm is None and self.up_to_cm is None:
             raise ValueError("a band needs above_cm, up_to_cm or both")
-        if self.above_cm is not None and self.up_to_cm is not None:
-            if self.up_to_cm <= self.above_cm:
-                raise ValueError("up_to_cm must be greater than above_cm")
+        both = self.above_cm is not None and self.up_to_cm is not None
+        if both and self.up_to_cm <= self.above_cm:  # type: ignore[operator]
+            raise ValueError("up_to_cm must be greater than above_cm")
         return self
 
 

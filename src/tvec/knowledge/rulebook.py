@@ -1,4 +1,4 @@
-"""The active rules as tables a clinician can review: one source for `tvec rules` and docs/rules.md."""
+"""The active rules as tables for a clinician: one source for `tvec rules` and the docs."""
 
 from __future__ import annotations
 
@@ -41,8 +41,15 @@ def label_sections(label: LabelRules) -> list[Section]:
             "Strengths",
             ("PFU/mL", "vial mL", "cap", "NDC", "NDC (billing)", "use", "source"),
             tuple(
-                (_pfu(s.pfu_per_ml), _n(s.vial_volume_ml), s.cap_colour, s.ndc, s.ndc_billing,
-                 s.use, s.source)
+                (
+                    _pfu(s.pfu_per_ml),
+                    _n(s.vial_volume_ml),
+                    s.cap_colour,
+                    s.ndc,
+                    s.ndc_billing,
+                    s.use,
+                    s.source,
+                )
                 for s in label.strengths
             ),
         ),
@@ -50,9 +57,14 @@ def label_sections(label: LabelRules) -> list[Section]:
             "Schedule",
             ("visit", "min. interval", "max. mL per visit", "strength", "lesion order", "source"),
             tuple(
-                (v.kind.value, "–" if v.interval_days is None else f"{v.interval_days} days",
-                 _n(v.max_total_volume_ml), f"{_pfu(v.pfu_per_ml)} PFU/mL", v.priority.value,
-                 v.source)
+                (
+                    v.kind.value,
+                    "–" if v.interval_days is None else f"{v.interval_days} days",
+                    _n(v.max_total_volume_ml),
+                    f"{_pfu(v.pfu_per_ml)} PFU/mL",
+                    v.priority.value,
+                    v.source,
+                )
                 for v in label.visits
             ),
         ),
@@ -67,31 +79,49 @@ def label_sections(label: LabelRules) -> list[Section]:
             (
                 ("volume step", f"{_n(label.dosing.volume_step_ml)} mL", label.dosing.source),
                 ("minimum course length", f"{label.course.min_months} months", label.course.source),
-                ("may end earlier for", ", ".join(r.value for r in label.course.early_end_reasons),
-                 label.course.source),
+                (
+                    "may end earlier for",
+                    ", ".join(r.value for r in label.course.early_end_reasons),
+                    label.course.source,
+                ),
             ),
         ),
         Section(
             "Who must not receive it, and where it must not go",
             ("restriction", "detail", "source"),
-            tuple(("contraindication: " + c.code, c.description, c.source)
-                  for c in label.contraindications)
-            + tuple(("route refused: " + x.route, x.reason, x.source)
-                    for x in label.route_restrictions)
-            + tuple(("site not injected: " + x.site.value, x.reason, x.source)
-                    for x in label.site_restrictions),
+            tuple(
+                ("contraindication: " + c.code, c.description, c.source)
+                for c in label.contraindications
+            )
+            + tuple(
+                ("route refused: " + x.route, x.reason, x.source) for x in label.route_restrictions
+            )
+            + tuple(
+                ("site not injected: " + x.site.value, x.reason, x.source)
+                for x in label.site_restrictions
+            ),
         ),
         Section(
             "Thawed product: keep at most",
             ("strength", "container", "temperature", "hours", "source"),
             tuple(
-                (_pfu(s.pfu_per_ml), s.container.value, s.temperature_text, _n(s.max_hours),
-                 s.source)
+                (
+                    _pfu(s.pfu_per_ml),
+                    s.container.value,
+                    s.temperature_text,
+                    _n(s.max_hours),
+                    s.source,
+                )
                 for s in label.stability
             )
             + tuple(
-                (_pfu(o.pfu_per_ml), o.container.value, f"{o.temperature_band} (lot {o.lot})",
-                 _n(o.max_hours), o.source)
+                (
+                    _pfu(o.pfu_per_ml),
+                    o.container.value,
+                    f"{o.temperature_band} (lot {o.lot})",
+                    _n(o.max_hours),
+                    o.source,
+                )
                 for o in label.lot_overrides
             ),
         ),
@@ -121,20 +151,39 @@ def criteria_section(c: ResponseCriteria) -> Section:
         ("rule", "value", "source"),
         (
             ("complete response", "every lesion gone (0 × 0)", c.source),
-            ("partial response", f"sum of products ≥ {_n(pr.min_decrease_from_baseline_pct)}% "
-             "below baseline", pr.source),
-            ("progression", f"sum of products ≥ {_n(pd.min_increase_from_nadir_pct)}% above nadir",
-             pd.source),
+            (
+                "partial response",
+                f"sum of products ≥ {_n(pr.min_decrease_from_baseline_pct)}% below baseline",
+                pr.source,
+            ),
+            (
+                "progression",
+                f"sum of products ≥ {_n(pd.min_increase_from_nadir_pct)}% above nadir",
+                pd.source,
+            ),
             ("a new lesion is progression", yes_no[pd.new_lesion_is_progression], pd.source),
             ("new lesions join the sum", yes_no[pd.new_lesions_added_to_sum], pd.source),
-            ("confirmation", f"≥ {conf.min_days} days later" if conf.min_days else "none",
-             conf.source),
-            ("response after progression counts", yes_no[conf.response_after_progression_counts],
-             conf.source),
-            ("durable response", f"held ≥ {dr.min_duration_months} months, beginning within "
-             f"{dr.onset_within_months} months of the start", dr.source),
-            ("lesion-level shrinkage", f"≥ {_n(c.lesion_level.min_shrinkage_pct)}% decrease",
-             c.lesion_level.source),
+            (
+                "confirmation",
+                f"≥ {conf.min_days} days later" if conf.min_days else "none",
+                conf.source,
+            ),
+            (
+                "response after progression counts",
+                yes_no[conf.response_after_progression_counts],
+                conf.source,
+            ),
+            (
+                "durable response",
+                f"held ≥ {dr.min_duration_months} months, beginning within "
+                f"{dr.onset_within_months} months of the start",
+                dr.source,
+            ),
+            (
+                "lesion-level shrinkage",
+                f"≥ {_n(c.lesion_level.min_shrinkage_pct)}% decrease",
+                c.lesion_level.source,
+            ),
         ),
     )
 
@@ -143,8 +192,7 @@ def _md_table(section: Section) -> str:
     def row(cells: Sequence[str]) -> str:
         return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
 
-    lines = [f"### {section.title}", "", row(section.columns),
-             row(["---"] * len(section.columns))]
+    lines = [f"### {section.title}", "", row(section.columns), row(["---"] * len(section.columns))]
     lines += [row(r) for r in section.rows]
     return "\n".join(lines) + "\n"
 
@@ -158,7 +206,9 @@ def rules_markdown(labels: Sequence[LabelRules], criteria: Sequence[ResponseCrit
         f"> {DISCLAIMER}\n",
     ]
     for label in labels:
-        parts.append(f"## {label.title} (`--label {label.variant}`)\n\nRevision: {label.revision}\n")
+        parts.append(
+            f"## {label.title} (`--label {label.variant}`)\n\nRevision: {label.revision}\n"
+        )
         parts += [_md_table(s) for s in label_sections(label)]
     parts.append("## Tumour response criteria\n")
     for c in criteria:
@@ -168,7 +218,7 @@ def rules_markdown(labels: Sequence[LabelRules], criteria: Sequence[ResponseCrit
 
 
 def all_rules_markdown() -> str:
-    """The whole rules page: the default (US) label first, then the other variants, then criteria."""
+    """The whole rules page: the default (US) label first, then the others, then the criteria."""
     from tvec.knowledge.loader import (
         available_criteria,
         available_labels,
