@@ -35,21 +35,14 @@ def validate_measurements(
     at baseline or when first seen; a known lesion left out of a later assessment.
     """
     if not measurements:
-        raise InvalidInput(
-            "measurements",
-            "measurements",
-            "are empty: record the baseline lesions on the start date",
-        )
+        rule = "are empty: record the baseline lesions on the start date"
+        raise InvalidInput("input", "measurements", rule)
     for m in measurements:
         _check_one(start, m)
     visits = _group_by_date(measurements)
     if start not in visits:
-        raise InvalidInput(
-            "measurements",
-            "date",
-            f"has no baseline: no lesion is measured on the start date {start.isoformat()} "
-            "(the day of the first dose)",
-        )
+        rule = f"is missing: no lesion is measured on the start date {start.isoformat()}"
+        raise InvalidInput("input", "baseline", rule + " (the day of the first dose)")
     _check_sites(measurements)
     _check_first_seen(start, visits)
     _check_none_missing(visits)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-
 from enum import StrEnum
 
 from tvec.domain.calendar import add_months
