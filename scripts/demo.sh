@@ -16,7 +16,7 @@ $tvec schedule --start 2026-01-05 --given 2026-01-05 --given 2026-01-27
 say "tvec assess examples/patient-durable-cr.csv --start 2026-01-05"
 $tvec assess examples/patient-durable-cr.csv --start 2026-01-05
 say "tvec rules   (first table shown; the whole set is in docs/rules.md)"
-$tvec rules | head -20
+$tvec rules | head -20 || true  # head closes the pipe early
 say "bad input is refused with one line and a non-zero exit:"
 echo '{"visit": "initial", "lesions": [{"id": "L1", "longest_cm": 2, "perpendicular_cm": 3, "site": "cutaneous"}]}' \
   | $tvec dose-plan - || echo "(exit code $?)"
