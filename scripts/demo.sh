@@ -13,8 +13,10 @@ say "tvec dose-plan examples/visit-subsequent.json"
 $tvec dose-plan examples/visit-subsequent.json
 say "tvec schedule --start 2026-01-05 --given 2026-01-05 --given 2026-01-27"
 $tvec schedule --start 2026-01-05 --given 2026-01-05 --given 2026-01-27
-say "tvec assess examples/patient-durable-cr.csv --start 2026-01-05"
-$tvec assess examples/patient-durable-cr.csv --start 2026-01-05
+say "tvec assess examples/patient-progression-then-response.csv --start 2026-01-05"
+$tvec assess examples/patient-progression-then-response.csv --start 2026-01-05
+say "the same patient under plain WHO: the new lesion is progression, nothing after counts"
+$tvec assess examples/patient-progression-then-response.csv --start 2026-01-05 --criteria who --json | grep -E "best_overall|durable"
 say "tvec rules   (first table shown; the whole set is in docs/rules.md)"
 $tvec rules | head -20 || true  # head closes the pipe early
 say "bad input is refused with one line and a non-zero exit:"

@@ -111,7 +111,7 @@ def test_bad_dose_plan_input_gets_one_line_naming_lesion_and_field(
 def test_dose_plan_refuses_a_missing_file_and_an_unknown_label() -> None:
     missing = run("dose-plan", "no-such-file.json")
     assert (missing.exit_code, missing.stdout) == (2, "")
-    assert "no-such-file.json: cannot read" in missing.stderr
+    assert "no-such-file.json: file not found" in missing.stderr
     unknown = run("dose-plan", str(EXAMPLES / "visit-initial.json"), "--label", "jp")
     assert unknown.exit_code == 2
     assert "--label: unknown variant 'jp'; known: eu, us" in unknown.stderr

@@ -7,8 +7,6 @@ Percentages are shown to one decimal place, here only; the domain keeps them exa
 
 from __future__ import annotations
 
-import sys
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,12 +15,22 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tvec.cli.output import DISCLAIMER, console, fail, fmt, print_json, refuse_bad_input
+from tvec.cli.output import (
+    DISCLAIMER,
+    console,
+    fail,
+    fmt,
+    parse_iso_date,
+    print_json,
+    read_text,
+    refuse_bad_input,
+)
 from tvec.domain.response import Assessment, ResponseAssessment, assess_response
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge import available_criteria, load_criteria
 from tvec.schemas.measurements_csv import read_measurements
 
+CRITERIA_HELP = f"Response criteria: {', '.join(available_criteria())}."
 PCT = Decimal("0.1")  # percentages are displayed to one decimal place
 SHARE = Decimal("0.001")  # shares (fractions) in JSON: the same precision as PCT
 
@@ -33,26 +41,17 @@ def assess(
     start: Annotated[
         str, typer.Option("--start", help="Start date (first dose, baseline), YYYY-MM-DD.")
     ],
-    criteria: Annotated[
-        str, typer.Option("--criteria", help="Response criteria: modified-who or who.")
-    ] = "modified-who",
+    criteria: Annotated[str, typer.Option("--criteria", help=CRITERIA_HELP)] = "modified-who",
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Assess tumour response (bidimensional, WHO family) from serial lesion measurements."""
-    start_date = _start_date(start)
+    start_date = parse_iso_date("--start", start)
     rules = _criteria(criteria)
-    result = assess_response(rules, start_date, read_measurements(_read(file)))
+    result = assess_response(rules, start_date, read_measurements(read_text(str(file))))
     if json_out:
         print_json(_as_json(result))
     else:
         _show(result, rules)
-
-
-def _start_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"--start: {text!r} is not a date in the form YYYY-MM-DD")
 
 
 def _criteria(name: str) -> ResponseCriteria:
@@ -60,17 +59,6 @@ def _criteria(name: str) -> ResponseCriteria:
     if name not in known:
         fail(f"--criteria: unknown {name!r}; choose one of: {', '.join(known)}")
     return load_criteria(name)
-
-
-def _read(file: Path) -> str:
-    if str(file) == "-":
-        return sys.stdin.read()
-    try:
-        return file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        fail(f"{file}: file not found")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"{file}: cannot read: {exc}")
 
 
 def _pct(value: Decimal | None) -> Decimal | None:

@@ -77,8 +77,10 @@ def read_text(path: str) -> str:
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
-    except OSError as exc:
-        fail(f"{path}: cannot read: {exc.strerror}")
+    except FileNotFoundError:
+        fail(f"{path}: file not found")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{path}: cannot read: {exc}")
 
 
 def parse_iso_date(option: str, text: str) -> date:

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from tvec.domain.errors import InvalidInput
 
+GONE_HINT = "record 0 x 0 for a lesion that has disappeared"
+
 
 def check_diameters(
     where: str, longest_cm: Decimal, perpendicular_cm: Decimal | None, *, may_be_gone: bool
@@ -14,12 +16,12 @@ def check_diameters(
     """Refuse impossible diameters. `may_be_gone` allows 0 × 0 (a lesion that has disappeared)."""
     if may_be_gone and longest_cm == 0 and perpendicular_cm == 0:
         return
-    if longest_cm <= 0:
-        raise InvalidInput(where, "longest_cm", "must be greater than 0", longest_cm)
+    positive = "must be greater than 0" + (f" ({GONE_HINT})" if may_be_gone else "")
+    for field, value in (("longest_cm", longest_cm), ("perpendicular_cm", perpendicular_cm)):
+        if value is not None and (not value.is_finite() or value <= 0):
+            raise InvalidInput(where, field, positive, value)
     if perpendicular_cm is None:
         return
-    if perpendicular_cm <= 0:
-        raise InvalidInput(where, "perpendicular_cm", "must be greater than 0", perpendicular_cm)
     if perpendicular_cm > longest_cm:
         raise InvalidInput(
             where, "perpendicular_cm", f"must not exceed longest_cm {longest_cm}", perpendicular_cm

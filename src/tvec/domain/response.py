@@ -145,10 +145,10 @@ def assess_response(
     """
     visits = validate_measurements(start, measurements)
     dates = list(visits)
-    lesions = list(visits.values())
-    baseline_ids = frozenset(lesions[0])
-    spds = [_spd(criteria, visit, baseline_ids) for visit in lesions]
-    categories = _categorise(criteria, spds, lesions, baseline_ids)
+    by_visit = list(visits.values())  # each assessment: lesion id -> measurement
+    baseline_ids = frozenset(by_visit[0])
+    spds = [_spd(criteria, visit, baseline_ids) for visit in by_visit]
+    categories = _categorise(criteria, spds, by_visit, baseline_ids)
     counted_end = _counted_end(criteria.confirmation, categories)
     episodes = _episodes(criteria.confirmation.min_days, dates, categories, counted_end)
     first = episodes[0] if episodes else None
@@ -157,13 +157,13 @@ def assess_response(
         start=start,
         baseline_date=dates[0],
         baseline_spd_cm2=spds[0],
-        assessments=_rows(start, dates, spds, categories, lesions, episodes, counted_end),
+        assessments=_rows(start, dates, spds, categories, by_visit, episodes, counted_end),
         best_overall_response=_best_overall(episodes, categories[1:counted_end]),
         time_to_response_days=None if first is None else (dates[first.onset] - start).days,
         duration_of_response_days=None if first is None else _duration_days(first, dates),
         response_ongoing=None if first is None else first.end is None,
         durable_response=_durable(criteria.durable_response, start, dates, episodes),
-        lesion_summary=summarise_lesions(criteria.lesion_level, _trajectories(lesions)),
+        lesion_summary=summarise_lesions(criteria.lesion_level, _trajectories(by_visit)),
     )
 
 

@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tvec.domain.errors import InvalidInput
+from tvec.domain.lesions import GONE_HINT, check_diameters
 
 if TYPE_CHECKING:
     from tvec.domain.response import Measurement
-
-ZERO_RECORD_HINT = "record 0 x 0 for a lesion that has disappeared"
 
 
 def where(m: Measurement) -> str:
@@ -52,17 +51,7 @@ def validate_measurements(
 def _check_one(start: dt.date, m: Measurement) -> None:
     if not m.lesion_id.strip():
         raise InvalidInput(where(m), "lesion_id", "must not be empty")
-    for field, value in (("longest_cm", m.longest_cm), ("perpendicular_cm", m.perpendicular_cm)):
-        if not value.is_finite() or value < 0:
-            raise InvalidInput(where(m), field, "must be a non-negative number of cm", value)
-    for field, value in (("longest_cm", m.longest_cm), ("perpendicular_cm", m.perpendicular_cm)):
-        if value == 0 and not m.disappeared:
-            raise InvalidInput(
-                where(m), field, f"is 0 while the other diameter is not: {ZERO_RECORD_HINT}", value
-            )
-    if m.perpendicular_cm > m.longest_cm:
-        rule = f"must not exceed longest_cm {m.longest_cm}"
-        raise InvalidInput(where(m), "perpendicular_cm", rule, m.perpendicular_cm)
+    check_diameters(where(m), m.longest_cm, m.perpendicular_cm, may_be_gone=True)
     if m.day < start:
         rule = f"is before the start date {start.isoformat()}"
         raise InvalidInput(where(m), "date", rule, m.day.isoformat())
@@ -111,6 +100,6 @@ def _check_none_missing(visits: dict[dt.date, dict[str, Measurement]]) -> None:
                 row = "" if last.row is None else f", row {last.row}"
                 rule = f"is missing from this assessment (last recorded {last.day}{row}): "
                 raise InvalidInput(
-                    f"lesion {lesion_id}, {day.isoformat()}", "lesion_id", rule + ZERO_RECORD_HINT
+                    f"lesion {lesion_id}, {day.isoformat()}", "lesion_id", rule + GONE_HINT
                 )
         seen.update(visit)
