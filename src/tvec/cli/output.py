@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
-from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from enum import Enum
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
 
+from tvec.jsonable import jsonable
+
 console = Console()
 EXIT_BAD_INPUT = 2
 DISCLAIMER = "tvec supports, and does not replace, clinical judgement."
-
-
-def jsonable(value: Any) -> Any:
-    """Plain JSON types: Decimals become numbers, dates ISO strings, enums their values."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def print_json(value: Any) -> None:

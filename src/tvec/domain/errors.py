@@ -71,3 +71,30 @@ class CourseRuleBroken(DomainError):
     """A course-level rule refused the request (ending too soon, dosing an ended course)."""
 
     code = "course-rule"
+
+
+class NotFound(DomainError):
+    """The record does not exist (or is not visible to the user's centre)."""
+
+    code = "not-found"
+
+    def __init__(self, entity: str, entity_id: object) -> None:
+        super().__init__(f"{entity} {entity_id} not found", entity=entity, entity_id=entity_id)
+
+
+class Conflict(DomainError):
+    """The request collides with the record's current state (stale version, duplicate, replay)."""
+
+    code = "conflict"
+
+
+class PermissionDenied(DomainError):
+    """The user's role may not do this."""
+
+    code = "permission-denied"
+
+
+class NotAuthenticated(DomainError):
+    """No valid login (missing, wrong, expired or revoked credentials)."""
+
+    code = "not-authenticated"

@@ -1,0 +1,1 @@
+"""REST API (FastAPI): routes parse, call one service, and render. See `create_app`."""

@@ -1,0 +1,30 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI
+
+from tvec import __version__
+from tvec.api import errors
+from tvec.api.routes import auth, courses, office, patients
+from tvec.bootstrap import build_context
+from tvec.config import Settings
+
+DESCRIPTION = (
+    "Clinic records for intralesional T-VEC therapy: patients, lesions, courses, visit dose plans, "
+    "administrations and adverse events. Log in with `POST /auth/login`, then send the token as "
+    "`Authorization: Bearer ...`. **tvec supports, and does not replace, clinical judgement.**"
+)
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    app = FastAPI(title="tvec", version=__version__, description=DESCRIPTION,
+                  responses=errors.ERROR_RESPONSES_WITH_MODEL)
+    app.state.ctx = build_context(settings or Settings(), clock)
+    errors.install(app)
+    for module in (auth, patients, courses, office):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,86 @@
+"""The one table from error types to HTTP statuses, and the handlers that apply it.
+
+Error bodies are `{"detail": "...", "code": "...", "field": "..."}`: one line naming the field and
+the rule. Nothing a client sends can produce a 500 through these paths; an unexpected failure is
+logged without request data (which may identify a patient) and answered with a generic 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from tvec.domain import errors as e
+from tvec.knowledge import KnowledgeError
+from tvec.schemas.clinic import ErrorOut
+
+log = logging.getLogger("tvec.api")
+
+STATUS: list[tuple[type[Exception], int]] = [
+    (e.NotAuthenticated, 401),
+    (e.PermissionDenied, 403),
+    (e.NotFound, 404),
+    (e.Conflict, 409),
+    (e.InvalidInput, 422),
+    (e.RouteNotPermitted, 422),
+    (e.DoseTooEarly, 422),
+    (e.CourseRuleBroken, 422),
+    (KnowledgeError, 422),
+    (e.DomainError, 422),
+]
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in, or the session expired"},
+    403: {"description": "The user's role may not do this"},
+    404: {"description": "No such record in the user's centre"},
+    409: {"description": "Stale version, duplicate, or a replay that does not match"},
+    422: {"description": "A field breaks a rule; `field` names it"},
+}
+
+
+ERROR_RESPONSES_WITH_MODEL: dict[int | str, dict[str, Any]] = {
+    status: {**about, "model": ErrorOut} for status, about in ERROR_RESPONSES.items()
+}
+
+
+def status_for(exc: Exception) -> int:
+    return next(status for kind, status in STATUS if isinstance(exc, kind))
+
+
+def _body(detail: str, code: str, field: str | None) -> dict[str, Any]:
+    return {"detail": detail, "code": code, "field": field}
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    field = getattr(exc, "field", None)
+    if field is None and isinstance(exc, e.DomainError):
+        field = exc.fields.get("field")
+    code = getattr(exc, "code", "invalid")
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(_body(str(exc), code, field), status_code=status, headers=headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0]
+    loc = [str(part) for part in first.get("loc", ()) if part not in ("body",)]
+    field = ".".join(loc) or "(request)"
+    rule = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    return JSONResponse(_body(f"{field}: {rule}", "invalid-request", field), status_code=422)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    return JSONResponse(_body("internal error; it has been logged", "internal", None), status_code=500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(e.DomainError, _domain_error)
+    app.add_exception_handler(KnowledgeError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,43 @@
+"""Login, logout, who am I, and (for admins) users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from tvec.api.deps import COOKIE, Ctx, User, token
+from tvec.schemas.clinic import LoginIn, TokenOut, UserIn, UserOut
+from tvec.services import auth
+
+router = APIRouter(tags=["auth and users"])
+
+
+@router.post("/auth/login", response_model=TokenOut, summary="Log in: bearer token and session cookie")
+def login(body: LoginIn, response: Response, ctx: Ctx) -> TokenOut:
+    raw, session, user = auth.login(ctx, body.username, body.password)
+    response.set_cookie(COOKIE, raw, httponly=True, samesite="lax", secure=ctx.settings.cookie_secure,
+                        max_age=int(ctx.settings.session_hours * 3600))
+    return TokenOut(access_token=raw, expires_at=session.expires_at, user=UserOut.model_validate(user))
+
+
+@router.post("/auth/logout", status_code=204, summary="End this session or token")
+def logout(ctx: Ctx, raw: Annotated[str, Depends(token)], response: Response) -> None:
+    auth.logout(ctx, raw)
+    response.delete_cookie(COOKIE)
+
+
+@router.get("/auth/me", response_model=UserOut)
+def me(ctx: Ctx, user: User) -> UserOut:
+    return UserOut(id=user.user_id, username=user.username, full_name=user.username, role=user.role,
+                   active=True)
+
+
+@router.get("/users", response_model=list[UserOut])
+def users(ctx: Ctx, user: User) -> list[UserOut]:
+    return [UserOut.model_validate(u) for u in auth.list_users(ctx, user)]
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+def create_user(body: UserIn, ctx: Ctx, user: User) -> UserOut:
+    return UserOut.model_validate(auth.create_user(ctx, user, body))

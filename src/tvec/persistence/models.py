@@ -1,0 +1,229 @@
+"""The database rows. Clinical rows carry `version` (optimistic locking: a stale update fails) and
+are never deleted: a correction is a new version, written to the audit log with who, when and why,
+and a record entered in error is marked so, not removed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from tvec.persistence.db import Base
+
+CM = Numeric(6, 2)
+ML = Numeric(5, 2)
+
+
+class Versioned:
+    """Optimistic locking: SQLAlchemy adds `WHERE version = :old` to every UPDATE and bumps it."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
+class CentreRow(Base):
+    __tablename__ = "centres"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuthSessionRow(Base):
+    __tablename__ = "auth_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PatientRow(Versioned, Base):
+    __tablename__ = "patients"
+    __table_args__ = (UniqueConstraint("centre_id", "mrn"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    mrn: Mapped[str] = mapped_column(String(40))
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DiagnosisRow(Versioned, Base):
+    __tablename__ = "diagnoses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), unique=True)
+    stage: Mapped[str] = mapped_column(String(10))
+    recurrent_after_surgery: Mapped[bool] = mapped_column(Boolean)
+    unresectable: Mapped[bool] = mapped_column(Boolean)
+    diagnosed_on: Mapped[date] = mapped_column(Date)
+
+
+class ScreeningRow(Base):
+    __tablename__ = "screenings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    screened_on: Mapped[date] = mapped_column(Date)
+    immunocompromised: Mapped[bool] = mapped_column(Boolean)
+    pregnant: Mapped[bool] = mapped_column(Boolean)
+    answered_by: Mapped[str] = mapped_column(String(200))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LesionRow(Versioned, Base):
+    __tablename__ = "lesions"
+    __table_args__ = (UniqueConstraint("patient_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    site: Mapped[str] = mapped_column(String(20))
+    location: Mapped[str] = mapped_column(String(200))
+    first_seen: Mapped[date] = mapped_column(Date)
+    injectable: Mapped[bool] = mapped_column(Boolean, default=True)
+    cluster: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+
+
+class MeasurementRow(Versioned, Base):
+    __tablename__ = "measurements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesion_id: Mapped[int] = mapped_column(ForeignKey("lesions.id"), index=True)
+    measured_on: Mapped[date] = mapped_column(Date)
+    longest_cm: Mapped[Decimal] = mapped_column(CM)
+    perpendicular_cm: Mapped[Decimal] = mapped_column(CM)
+    method: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CourseRow(Versioned, Base):
+    __tablename__ = "courses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    label_variant: Mapped[str] = mapped_column(String(10))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    started_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+class VisitRow(Versioned, Base):
+    __tablename__ = "visits"
+    __table_args__ = (UniqueConstraint("course_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    earliest_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)  # the dose plan exactly as it was shown
+    planned_on: Mapped[date] = mapped_column(Date)
+    planned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    administered_on: Mapped[date | None] = mapped_column(Date)
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class VialLotRow(Base):
+    __tablename__ = "vial_lots"
+    __table_args__ = (UniqueConstraint("centre_id", "lot"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    lot: Mapped[str] = mapped_column(String(40))
+    pfu_per_ml: Mapped[int] = mapped_column(Integer)
+    expiry_date: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AdministrationRow(Base):
+    __tablename__ = "administrations"
+    __table_args__ = (CheckConstraint("volume_ml > 0", name="volume_positive"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id"), index=True)
+    target: Mapped[str] = mapped_column(String(40))  # lesion name, or the cluster id
+    lesion_id: Mapped[int | None] = mapped_column(ForeignKey("lesions.id"))
+    volume_ml: Mapped[Decimal] = mapped_column(ML)
+    pfu_per_ml: Mapped[int] = mapped_column(Integer)
+    vial_lot_id: Mapped[int] = mapped_column(ForeignKey("vial_lots.id"))
+    administered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    administered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AdverseEventRow(Versioned, Base):
+    __tablename__ = "adverse_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
+    term: Mapped[str] = mapped_column(String(200))
+    grade: Mapped[int] = mapped_column(Integer)
+    serious: Mapped[bool] = mapped_column(Boolean)
+    related: Mapped[bool] = mapped_column(Boolean)
+    onset: Mapped[date] = mapped_column(Date)
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    action_taken: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    __table_args__ = (CheckConstraint("grade BETWEEN 1 AND 5", name="ctcae_grade"),)
+
+
+class AuditRow(Base):
+    """Append-only: every clinical write, with who, when, why, and the record before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    entity_version: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class IdempotencyRow(Base):
+    """A replayable answer to a POST that carried an Idempotency-Key."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,69 @@
+"""Adverse events with CTCAE grade, seriousness and relatedness; updates are audited versions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tvec.domain.errors import InvalidInput
+from tvec.persistence import records as r
+from tvec.schemas.clinic import AdverseEventIn, AdverseEventUpdate
+from tvec.services.context import Actor, Context
+from tvec.services.courses import course_in_centre
+from tvec.services.patients import patient_in_centre
+from tvec.services.permissions import Action
+
+
+def _check_dates(ctx: Context, onset: date, resolved: date | None) -> None:
+    if onset > ctx.today():
+        raise InvalidInput("adverse event", "onset", "must not be in the future")
+    if resolved is not None and resolved < onset:
+        raise InvalidInput("adverse event", "resolved_on", f"must not be before the onset {onset}")
+
+
+def record_adverse_event(
+    ctx: Context, actor: Actor, patient_id: int, ae: AdverseEventIn
+) -> r.AdverseEvent:
+    actor.require(Action.RECORD_ADVERSE_EVENT)
+    _check_dates(ctx, ae.onset, ae.resolved_on)
+    with ctx.uow() as uow:
+        patient_in_centre(uow, actor, patient_id)
+        if (
+            ae.course_id is not None
+            and course_in_centre(uow, actor, ae.course_id).patient_id != patient_id
+        ):
+            raise InvalidInput("adverse event", "course_id", "is not a course of this patient")
+        event = uow.adverse_events.add(
+            by=actor.user_id, patient_id=patient_id, status="active", **ae.model_dump()
+        )
+        uow.commit()
+    return event
+
+
+def update_adverse_event(
+    ctx: Context, actor: Actor, event_id: int, fix: AdverseEventUpdate
+) -> r.AdverseEvent:
+    actor.require(Action.RECORD_ADVERSE_EVENT)
+    changes = fix.model_dump(exclude={"version", "reason"}, exclude_unset=True)
+    if not changes:
+        raise InvalidInput("update", "(fields)", "must change at least one field")
+    with ctx.uow() as uow:
+        current = uow.adverse_events.get(event_id)
+        patient_in_centre(uow, actor, current.patient_id)
+        _check_dates(ctx, current.onset, changes.get("resolved_on", current.resolved_on))
+        event = uow.adverse_events.update(
+            event_id,
+            expected_version=fix.version,
+            by=actor.user_id,
+            reason=fix.reason,
+            action="correct",
+            **changes,
+        )
+        uow.commit()
+    return event
+
+
+def list_adverse_events(ctx: Context, actor: Actor, patient_id: int) -> list[r.AdverseEvent]:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        patient_in_centre(uow, actor, patient_id)
+        return uow.adverse_events.list(patient_id=patient_id, order_by=("onset", "id"))

@@ -1,0 +1,129 @@
+"""Logins, sessions and tokens, and the users who hold them.
+
+Passwords are stored as argon2 hashes. A login yields a random token; only its SHA-256 is stored, so
+a copy of the database cannot be used to log in. Tokens and browser sessions expire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from tvec.domain.errors import Conflict, NotAuthenticated
+from tvec.persistence import records as r
+from tvec.persistence.uow import UnitOfWork
+from tvec.schemas.clinic import UserIn
+from tvec.services.context import Actor, Context
+from tvec.services.permissions import Action, Role
+
+_hasher = PasswordHasher()
+# A hash of a throwaway password, checked when the user does not exist, so that the time a login
+# takes does not tell whether a username exists.
+_DUMMY_HASH = _hasher.hash("tvec-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login(
+    ctx: Context, username: str, password: str, kind: str = "bearer"
+) -> tuple[str, r.AuthSession, r.User]:
+    """A new session token for valid credentials; NotAuthenticated otherwise (no hint which part)."""
+    with ctx.uow() as uow:
+        user = uow.users.find(username=username)
+        try:
+            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            user = None
+        if user is None or not user.active:
+            raise NotAuthenticated("wrong username or password")
+        token = secrets.token_urlsafe(32)
+        expires = uow.now + timedelta(hours=ctx.settings.session_hours)
+        session = uow.auth_sessions.add(
+            by=user.id,
+            audit=False,
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            kind=kind,
+            created_at=uow.now,
+            expires_at=expires,
+            revoked_at=None,
+        )
+        uow.commit()
+    return token, session, user
+
+
+def authenticate(ctx: Context, token: str) -> Actor:
+    """The actor behind a token, if the token is known, unexpired and not revoked."""
+    with ctx.uow(readonly=True) as uow:
+        session = uow.auth_sessions.find(token_hash=_token_hash(token))
+        if session is None or session.revoked_at is not None or session.expires_at <= uow.now:
+            raise NotAuthenticated("the session has expired or is not valid; log in again")
+        user = uow.users.get(session.user_id)
+    if not user.active:
+        raise NotAuthenticated("the account is disabled")
+    return Actor(user.id, user.centre_id, Role(user.role), user.username)
+
+
+def logout(ctx: Context, token: str) -> None:
+    with ctx.uow() as uow:
+        session = uow.auth_sessions.find(token_hash=_token_hash(token))
+        if session is not None and session.revoked_at is None:
+            uow.auth_sessions.update(
+                session.id,
+                expected_version=None,
+                by=session.user_id,
+                action="logout",
+                revoked_at=uow.now,
+            )
+            uow.commit()
+
+
+def create_user(ctx: Context, actor: Actor, new: UserIn) -> r.User:
+    actor.require(Action.MANAGE_USERS)
+    with ctx.uow() as uow:
+        if uow.users.find(username=new.username) is not None:
+            raise Conflict(f"username {new.username!r} is taken", field="username")
+        user = _add_user(uow, actor.user_id, actor.centre_id, new, uow.now)
+        uow.commit()
+    return user
+
+
+def _add_user(
+    uow: UnitOfWork, by: int | None, centre_id: int, new: UserIn, now: datetime
+) -> r.User:
+    return uow.users.add(
+        by=by,
+        centre_id=centre_id,
+        username=new.username,
+        full_name=new.full_name,
+        role=new.role.value,
+        password_hash=hash_password(new.password),
+        active=True,
+        created_at=now,
+    )
+
+
+def list_users(ctx: Context, actor: Actor) -> list[r.User]:
+    actor.require(Action.MANAGE_USERS)
+    with ctx.uow(readonly=True) as uow:
+        return uow.users.list(centre_id=actor.centre_id, order_by=("username",))
+
+
+def bootstrap_centre(ctx: Context, centre_name: str, admin: UserIn) -> r.User:
+    """First start: a centre and its first admin (used by `tvec db demo` and deployments)."""
+    with ctx.uow() as uow:
+        centre = uow.centres.find(name=centre_name) or uow.centres.add(by=None, name=centre_name)
+        existing = uow.users.find(username=admin.username)
+        user = existing or _add_user(uow, None, centre.id, admin, uow.now)
+        uow.commit()
+    return user

@@ -1,0 +1,37 @@
+"""What every service call receives: how to open a unit of work, the clock, and who is acting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from tvec.config import Settings
+from tvec.persistence.uow import UnitOfWork
+from tvec.services.permissions import Action, Role, require
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    centre_id: int
+    role: Role
+    username: str
+
+    def require(self, action: Action) -> None:
+        require(self.role, action)
+
+
+@dataclass(frozen=True)
+class Context:
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]
+    settings: Settings
+
+    def uow(self, *, readonly: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.clock, readonly=readonly)
+
+    def today(self) -> date:
+        return self.clock().date()

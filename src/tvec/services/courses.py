@@ -1,0 +1,149 @@
+"""Treatment courses: starting one (after screening), the calendar, and ending one with its reason."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from tvec.domain.errors import Conflict, CourseRuleBroken, NotFound
+from tvec.domain.rules import CourseEndReason, LabelRules, VisitKind
+from tvec.domain.schedule import (
+    Course,
+    CourseEnd,
+    ScheduledVisit,
+    course_calendar,
+    end_course,
+    record_dose,
+)
+from tvec.knowledge import load_label
+from tvec.persistence import records as r
+from tvec.persistence.uow import UnitOfWork
+from tvec.schemas.clinic import CourseEnd as CourseEndIn
+from tvec.schemas.clinic import CourseIn
+from tvec.services.context import Actor, Context
+from tvec.services.patients import patient_in_centre
+from tvec.services.permissions import Action
+
+
+def course_in_centre(uow: UnitOfWork, actor: Actor, course_id: int) -> r.Course:
+    course = uow.courses.find(id=course_id)
+    if course is None:
+        raise NotFound("course", course_id)
+    patient_in_centre(uow, actor, course.patient_id)
+    return course
+
+
+def check_eligible(uow: UnitOfWork, label: LabelRules, patient_id: int, start: date) -> None:
+    """Refuse a course the label does not allow: no screening on file, or a contraindication."""
+    screenings = [
+        s
+        for s in uow.screenings.list(patient_id=patient_id, order_by=("screened_on", "id"))
+        if s.screened_on <= start
+    ]
+    if not screenings:
+        raise CourseRuleBroken(
+            "no contraindication screening on or before the start date: screen for "
+            + ", ".join(c.code for c in label.contraindications)
+            + " first",
+            field="screening",
+        )
+    latest = screenings[-1]
+    answers = {"immunocompromised": latest.immunocompromised, "pregnant": latest.pregnant}
+    for contraindication in label.contraindications:
+        answer = answers.get(contraindication.code)
+        if answer is None:
+            raise CourseRuleBroken(
+                f"the screening does not answer {contraindication.code!r}", field="screening"
+            )
+        if answer:
+            raise CourseRuleBroken(
+                f"contraindicated: {contraindication.description} [{contraindication.source}]",
+                field="screening",
+                contraindication=contraindication.code,
+            )
+
+
+def start_course(ctx: Context, actor: Actor, patient_id: int, new: CourseIn) -> r.Course:
+    actor.require(Action.START_COURSE)
+    label = load_label(new.label_variant)
+    with ctx.uow() as uow:
+        patient_in_centre(uow, actor, patient_id)
+        if uow.diagnoses.find(patient_id=patient_id) is None:
+            raise CourseRuleBroken(
+                "record the melanoma diagnosis before starting a course", field="diagnosis"
+            )
+        check_eligible(uow, label, patient_id, new.start_date)
+        if any(c.end_date is None for c in uow.courses.list(patient_id=patient_id)):
+            raise Conflict(
+                "the patient already has an open course; end it first", field="start_date"
+            )
+        course = uow.courses.add(
+            by=actor.user_id,
+            patient_id=patient_id,
+            label_variant=new.label_variant,
+            start_date=new.start_date,
+            end_date=None,
+            end_reason=None,
+            started_by=actor.user_id,
+        )
+        uow.commit()
+    return course
+
+
+def domain_course(label: LabelRules, course: r.Course, visits: list[r.Visit]) -> Course:
+    """Replay the administered visits through the schedule rules (overrides included)."""
+    result = Course(course.start_date)
+    for visit in sorted(visits, key=lambda v: v.number):
+        if visit.status == "administered" and visit.administered_on is not None:
+            result = record_dose(
+                label,
+                result,
+                visit.administered_on,
+                override_reason=visit.override_reason,
+                reinitiation=visit.kind == VisitKind.REINITIATION.value,
+            )
+    if course.end_date is not None and course.end_reason is not None:
+        result = replace(result, end=CourseEnd(course.end_date, CourseEndReason(course.end_reason)))
+    return result
+
+
+def end_treatment(ctx: Context, actor: Actor, course_id: int, end: CourseEndIn) -> r.Course:
+    actor.require(Action.START_COURSE)
+    with ctx.uow() as uow:
+        course = course_in_centre(uow, actor, course_id)
+        label = load_label(course.label_variant)
+        visits = uow.visits.list(course_id=course_id)
+        end_course(label, domain_course(label, course, visits), end.end_date, end.end_reason)
+        result = uow.courses.update(
+            course_id,
+            expected_version=end.version,
+            by=actor.user_id,
+            action="end",
+            end_date=end.end_date,
+            end_reason=end.end_reason.value,
+        )
+        uow.commit()
+    return result
+
+
+def get_course(ctx: Context, actor: Actor, course_id: int) -> r.Course:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        return course_in_centre(uow, actor, course_id)
+
+
+def list_courses(ctx: Context, actor: Actor, patient_id: int) -> list[r.Course]:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        patient_in_centre(uow, actor, patient_id)
+        return uow.courses.list(patient_id=patient_id, order_by=("start_date", "id"))
+
+
+def calendar(ctx: Context, actor: Actor, course_id: int) -> tuple[ScheduledVisit, ...]:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        course = course_in_centre(uow, actor, course_id)
+        label = load_label(course.label_variant)
+        return course_calendar(
+            label, domain_course(label, course, uow.visits.list(course_id=course_id))
+        )

@@ -1,0 +1,152 @@
+"""Lesions and their measurements; a wrong measurement is corrected or marked entered-in-error."""
+
+from __future__ import annotations
+
+from tvec.domain.errors import Conflict, InvalidInput, NotFound
+from tvec.domain.lesions import check_diameters
+from tvec.persistence import records as r
+from tvec.persistence.uow import UnitOfWork
+from tvec.schemas.clinic import LesionCorrection, LesionIn, MeasurementCorrection, MeasurementsIn
+from tvec.services.context import Actor, Context
+from tvec.services.patients import patient_in_centre
+from tvec.services.permissions import Action
+
+
+def lesion_in_centre(uow: UnitOfWork, actor: Actor, lesion_id: int) -> r.Lesion:
+    lesion = uow.lesions.find(id=lesion_id)
+    if lesion is None:
+        raise NotFound("lesion", lesion_id)
+    patient_in_centre(uow, actor, lesion.patient_id)
+    return lesion
+
+
+def add_lesion(ctx: Context, actor: Actor, patient_id: int, new: LesionIn) -> r.Lesion:
+    actor.require(Action.RECORD_LESIONS)
+    if new.first_seen > ctx.today():
+        raise InvalidInput(f"lesion {new.name}", "first_seen", "must not be in the future")
+    with ctx.uow() as uow:
+        patient_in_centre(uow, actor, patient_id)
+        if uow.lesions.find(patient_id=patient_id, name=new.name) is not None:
+            raise Conflict(f"lesion {new.name} already exists for this patient", field="name")
+        values = new.model_dump()
+        values["site"] = new.site.value
+        lesion = uow.lesions.add(by=actor.user_id, patient_id=patient_id, status="active", **values)
+        uow.commit()
+    return lesion
+
+
+def list_lesions(ctx: Context, actor: Actor, patient_id: int) -> list[r.Lesion]:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        patient_in_centre(uow, actor, patient_id)
+        return uow.lesions.list(patient_id=patient_id, order_by=("id",))
+
+
+def correct_lesion(ctx: Context, actor: Actor, lesion_id: int, fix: LesionCorrection) -> r.Lesion:
+    actor.require(Action.RECORD_LESIONS)
+    changes = fix.model_dump(exclude={"version", "reason"}, exclude_unset=True)
+    if not changes:
+        raise InvalidInput("correction", "(fields)", "must change at least one field")
+    with ctx.uow() as uow:
+        lesion_in_centre(uow, actor, lesion_id)
+        lesion = uow.lesions.update(
+            lesion_id,
+            expected_version=fix.version,
+            by=actor.user_id,
+            reason=fix.reason,
+            action="correct",
+            **changes,
+        )
+        uow.commit()
+    return lesion
+
+
+def record_measurements(
+    ctx: Context, actor: Actor, patient_id: int, visit: MeasurementsIn
+) -> list[r.Measurement]:
+    """A visit's measurements, all or nothing; 0 × 0 records a lesion that has disappeared."""
+    actor.require(Action.RECORD_LESIONS)
+    if visit.measured_on > ctx.today():
+        raise InvalidInput("measurements", "measured_on", "must not be in the future")
+    with ctx.uow() as uow:
+        patient_in_centre(uow, actor, patient_id)
+        lesions = {les.id: les for les in uow.lesions.list(patient_id=patient_id)}
+        seen: set[int] = set()
+        saved = []
+        for i, item in enumerate(visit.items):
+            lesion = lesions.get(item.lesion_id)
+            where = f"items[{i}] (lesion {lesion.name if lesion else item.lesion_id})"
+            _check_item(uow, lesion, item.lesion_id, where, visit, seen)
+            check_diameters(where, item.longest_cm, item.perpendicular_cm, may_be_gone=True)
+            seen.add(item.lesion_id)
+            saved.append(
+                uow.measurements.add(
+                    by=actor.user_id,
+                    lesion_id=item.lesion_id,
+                    measured_on=visit.measured_on,
+                    longest_cm=item.longest_cm,
+                    perpendicular_cm=item.perpendicular_cm,
+                    method=visit.method.value,
+                    status="active",
+                    recorded_by=actor.user_id,
+                    recorded_at=uow.now,
+                )
+            )
+        uow.commit()
+    return saved
+
+
+def _check_item(
+    uow: UnitOfWork,
+    lesion: r.Lesion | None,
+    lesion_id: int,
+    where: str,
+    visit: MeasurementsIn,
+    seen: set[int],
+) -> None:
+    if lesion is None or lesion.status != "active":
+        raise InvalidInput(where, "lesion_id", "is not an active lesion of this patient", lesion_id)
+    if lesion_id in seen:
+        raise InvalidInput(where, "lesion_id", "appears twice in this visit")
+    if visit.measured_on < lesion.first_seen:
+        raise InvalidInput(
+            where, "measured_on", f"is before the lesion was first seen ({lesion.first_seen})"
+        )
+    if uow.measurements.find(lesion_id=lesion_id, measured_on=visit.measured_on, status="active"):
+        raise Conflict(
+            f"{where}: already measured on {visit.measured_on}; correct that measurement instead",
+            field="measured_on",
+        )
+
+
+def list_measurements(ctx: Context, actor: Actor, patient_id: int) -> list[r.Measurement]:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        patient_in_centre(uow, actor, patient_id)
+        lesion_ids = [les.id for les in uow.lesions.list(patient_id=patient_id)]
+        return uow.measurements.list_in("lesion_id", lesion_ids, order_by=("measured_on", "id"))
+
+
+def correct_measurement(
+    ctx: Context, actor: Actor, measurement_id: int, fix: MeasurementCorrection
+) -> r.Measurement:
+    actor.require(Action.RECORD_LESIONS)
+    changes = fix.model_dump(exclude={"version", "reason"}, exclude_none=True)
+    if not changes:
+        raise InvalidInput("correction", "(fields)", "must change at least one field")
+    with ctx.uow() as uow:
+        current = uow.measurements.get(measurement_id)
+        lesion = lesion_in_centre(uow, actor, current.lesion_id)
+        longest = changes.get("longest_cm", current.longest_cm)
+        perpendicular = changes.get("perpendicular_cm", current.perpendicular_cm)
+        check_diameters(f"lesion {lesion.name}", longest, perpendicular, may_be_gone=True)
+        result = uow.measurements.update(
+            measurement_id,
+            expected_version=fix.version,
+            by=actor.user_id,
+            reason=fix.reason,
+            action="correct",
+            **changes,
+        )
+        uow.commit()
+    return result

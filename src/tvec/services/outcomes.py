@@ -1,0 +1,200 @@
+"""Reading the record back: tumour response, billing lines, de-identified outcomes, the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from tvec.domain.billing import bill_dose
+from tvec.domain.errors import CourseRuleBroken, DomainError
+from tvec.domain.response import Measurement, ResponseAssessment, assess_response
+from tvec.domain.rules import Site
+from tvec.knowledge import load_criteria, load_label
+from tvec.persistence import records as r
+from tvec.persistence.uow import UnitOfWork
+from tvec.services.context import Actor, Context
+from tvec.services.patients import patient_in_centre
+from tvec.services.permissions import Action
+
+
+def _latest_course(uow: UnitOfWork, patient_id: int) -> r.Course:
+    courses = uow.courses.list(patient_id=patient_id, order_by=("start_date", "id"))
+    if not courses:
+        raise CourseRuleBroken(
+            "the patient has no treatment course: no response to assess", field="course"
+        )
+    return courses[-1]
+
+
+def _assess(uow: UnitOfWork, patient_id: int, criteria: str) -> ResponseAssessment:
+    course = _latest_course(uow, patient_id)
+    lesions = {
+        les.id: les for les in uow.lesions.list(patient_id=patient_id) if les.status == "active"
+    }
+    visits = uow.visits.list(course_id=course.id)
+    given = uow.administrations.list_in("visit_id", [v.id for v in visits])
+    injected_on: dict[int, date] = {}
+    for a in given:
+        if a.lesion_id is not None:
+            day = a.administered_at.date()
+            injected_on[a.lesion_id] = min(day, injected_on.get(a.lesion_id, day))
+    measurements = [
+        Measurement(
+            day=m.measured_on,
+            lesion_id=lesions[m.lesion_id].name,
+            longest_cm=m.longest_cm,
+            perpendicular_cm=m.perpendicular_cm,
+            site=Site(lesions[m.lesion_id].site),
+            injected=m.lesion_id in injected_on and injected_on[m.lesion_id] <= m.measured_on,
+        )
+        for m in uow.measurements.list_in(
+            "lesion_id", list(lesions), order_by=("measured_on", "id")
+        )
+        if m.status == "active" and m.measured_on >= course.start_date
+    ]
+    return assess_response(load_criteria(criteria), course.start_date, measurements)
+
+
+def assess_patient(
+    ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified-who"
+) -> ResponseAssessment:
+    """Response of the patient's latest course, from the measurements on record since its start."""
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        patient_in_centre(uow, actor, patient_id)
+        return _assess(uow, patient_id, criteria)
+
+
+@dataclass(frozen=True)
+class BillingLine:
+    visit_id: int
+    patient_id: int
+    mrn: str
+    service_date: date
+    hcpcs: str
+    units: Decimal
+    modifier: str | None
+    what: str
+    ndc: str
+
+
+def billing_lines(ctx: Context, actor: Actor, since: date, until: date) -> list[BillingLine]:
+    """J9325 lines (administered, and discarded with JW, or JZ) for visits given in [since, until]."""
+    actor.require(Action.READ_BILLING)
+    lines: list[BillingLine] = []
+    with ctx.uow(readonly=True) as uow:
+        patients = {p.id: p for p in uow.patients.list(centre_id=actor.centre_id)}
+        courses = {c.id: c for c in uow.courses.list_in("patient_id", list(patients))}
+        for visit in uow.visits.list_in(
+            "course_id", list(courses), order_by=("administered_on", "id")
+        ):
+            if visit.status != "administered" or visit.administered_on is None:
+                continue
+            if not since <= visit.administered_on <= until:
+                continue
+            course = courses[visit.course_id]
+            lines += _visit_lines(uow, visit, course, patients[course.patient_id])
+    return lines
+
+
+def _visit_lines(
+    uow: UnitOfWork, visit: r.Visit, course: r.Course, patient: r.Patient
+) -> list[BillingLine]:
+    label = load_label(course.label_variant)
+    if label.billing is None:
+        return []
+    given = uow.administrations.list(visit_id=visit.id)
+    strength = label.strength(int(visit.plan["concentration_pfu_per_ml"]))
+    total = sum((a.volume_ml for a in given), Decimal(0))
+    vials = -(-total // strength.vial_volume_ml)
+    billing = bill_dose(
+        label.billing, strength.pfu_per_ml, total, vials * strength.vial_volume_ml - total
+    )
+    return [
+        BillingLine(
+            visit.id,
+            patient.id,
+            patient.mrn,
+            visit.administered_on or visit.planned_on,
+            line.hcpcs,
+            line.units,
+            line.modifier,
+            line.what,
+            strength.ndc_billing,
+        )
+        for line in billing.lines
+    ]
+
+
+@dataclass(frozen=True)
+class DeidentifiedPatient:
+    pseudonym: str
+    sex: str
+    age_at_start: int | None
+    stage: str | None
+    label_variant: str | None
+    doses: int
+    best_overall_response: str | None
+    durable_response: str | None
+    time_to_response_days: int | None
+    serious_adverse_events: int
+
+
+def deidentified_patients(
+    ctx: Context, actor: Actor, limit: int, offset: int
+) -> tuple[list[DeidentifiedPatient], int]:
+    """Outcomes without identifiers: a keyed pseudonym, age in years, no MRN and no dates."""
+    actor.require(Action.READ_DEIDENTIFIED)
+    with ctx.uow(readonly=True) as uow:
+        patients = uow.patients.list(centre_id=actor.centre_id, limit=limit, offset=offset)
+        total = uow.patients.count(centre_id=actor.centre_id)
+        return [_deidentify(ctx, uow, p) for p in patients], total
+
+
+def _deidentify(ctx: Context, uow: UnitOfWork, patient: r.Patient) -> DeidentifiedPatient:
+    key = ctx.settings.pseudonym_key.encode()
+    pseudonym = "P-" + hmac.new(key, str(patient.id).encode(), hashlib.sha256).hexdigest()[:12]
+    dx = uow.diagnoses.find(patient_id=patient.id)
+    courses = uow.courses.list(patient_id=patient.id, order_by=("start_date", "id"))
+    course = courses[-1] if courses else None
+    visits = uow.visits.list(course_id=course.id) if course else []
+    try:
+        response = _assess(uow, patient.id, "modified-who") if course else None
+    except DomainError:
+        response = None  # too few measurements to assess: reported as unknown, not as an error
+    serious = [
+        e
+        for e in uow.adverse_events.list(patient_id=patient.id)
+        if e.serious and e.status == "active"
+    ]
+    return DeidentifiedPatient(
+        pseudonym=pseudonym,
+        sex=patient.sex,
+        age_at_start=_age(patient.birth_date, course.start_date) if course else None,
+        stage=dx.stage if dx else None,
+        label_variant=course.label_variant if course else None,
+        doses=sum(1 for v in visits if v.status == "administered"),
+        best_overall_response=response.best_overall_response.value if response else None,
+        durable_response=response.durable_response.value if response else None,
+        time_to_response_days=response.time_to_response_days if response else None,
+        serious_adverse_events=len(serious),
+    )
+
+
+def _age(birth: date, on: date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def audit_log(
+    ctx: Context, actor: Actor, limit: int, offset: int, entity: str | None = None
+) -> tuple[list[r.AuditEntry], int]:
+    actor.require(Action.READ_AUDIT)
+    filters = {} if entity is None else {"entity": entity}
+    with ctx.uow(readonly=True) as uow:
+        return (
+            uow.audit.list(order_by=("id",), limit=limit, offset=offset, **filters),
+            uow.audit.count(**filters),
+        )

@@ -1,0 +1,145 @@
+"""Patients, their diagnosis and contraindication screening; corrections are audited new versions."""
+
+from __future__ import annotations
+
+from tvec.domain.errors import Conflict, InvalidInput, NotFound
+from tvec.persistence import records as r
+from tvec.persistence.uow import UnitOfWork
+from tvec.schemas.clinic import DiagnosisIn, PatientCorrection, PatientIn, ScreeningIn
+from tvec.services.context import Actor, Context
+from tvec.services.permissions import Action
+
+
+def patient_in_centre(uow: UnitOfWork, actor: Actor, patient_id: int) -> r.Patient:
+    """The patient, if it belongs to the actor's centre; other centres' patients do not exist here."""
+    patient = uow.patients.find(id=patient_id)
+    if patient is None or patient.centre_id != actor.centre_id:
+        raise NotFound("patient", patient_id)
+    return patient
+
+
+def register_patient(ctx: Context, actor: Actor, new: PatientIn) -> r.Patient:
+    actor.require(Action.REGISTER_PATIENT)
+    if new.birth_date > ctx.today():
+        raise InvalidInput("patient", "birth_date", "must not be in the future")
+    with ctx.uow() as uow:
+        if uow.patients.find(centre_id=actor.centre_id, mrn=new.mrn) is not None:
+            raise Conflict("a patient with this MRN is already registered", field="mrn")
+        patient = uow.patients.add(
+            by=actor.user_id,
+            centre_id=actor.centre_id,
+            mrn=new.mrn,
+            birth_date=new.birth_date,
+            sex=new.sex.value,
+            created_at=uow.now,
+        )
+        uow.commit()
+    return patient
+
+
+def get_patient(ctx: Context, actor: Actor, patient_id: int) -> r.Patient:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        return patient_in_centre(uow, actor, patient_id)
+
+
+def list_patients(
+    ctx: Context, actor: Actor, limit: int, offset: int
+) -> tuple[list[r.Patient], int]:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        items = uow.patients.list(centre_id=actor.centre_id, limit=limit, offset=offset)
+        return items, uow.patients.count(centre_id=actor.centre_id)
+
+
+def correct_patient(
+    ctx: Context, actor: Actor, patient_id: int, fix: PatientCorrection
+) -> r.Patient:
+    actor.require(Action.CORRECT_PATIENT)
+    changes = fix.model_dump(exclude={"version", "reason"}, exclude_none=True)
+    if not changes:
+        raise InvalidInput("correction", "(fields)", "must change at least one field")
+    if "sex" in changes:
+        changes["sex"] = changes["sex"].value
+    with ctx.uow() as uow:
+        patient_in_centre(uow, actor, patient_id)
+        patient = uow.patients.update(
+            patient_id,
+            expected_version=fix.version,
+            by=actor.user_id,
+            reason=fix.reason,
+            action="correct",
+            **changes,
+        )
+        uow.commit()
+    return patient
+
+
+def record_diagnosis(ctx: Context, actor: Actor, patient_id: int, dx: DiagnosisIn) -> r.Diagnosis:
+    """The patient's melanoma diagnosis; a second call corrects it (needs version and reason)."""
+    actor.require(Action.RECORD_DIAGNOSIS)
+    values = dx.model_dump(exclude={"version", "reason"})
+    values["stage"] = dx.stage.value
+    with ctx.uow() as uow:
+        patient_in_centre(uow, actor, patient_id)
+        current = uow.diagnoses.find(patient_id=patient_id)
+        if current is None:
+            result = uow.diagnoses.add(by=actor.user_id, patient_id=patient_id, **values)
+        elif dx.version is None or dx.reason is None:
+            raise Conflict(
+                "a diagnosis is on file: send its version and a reason to correct it",
+                field="version",
+            )
+        else:
+            result = uow.diagnoses.update(
+                current.id,
+                expected_version=dx.version,
+                by=actor.user_id,
+                reason=dx.reason,
+                action="correct",
+                **values,
+            )
+        uow.commit()
+    return result
+
+
+def get_diagnosis(ctx: Context, actor: Actor, patient_id: int) -> r.Diagnosis:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        patient_in_centre(uow, actor, patient_id)
+        dx = uow.diagnoses.find(patient_id=patient_id)
+        if dx is None:
+            raise NotFound("diagnosis of patient", patient_id)
+        return dx
+
+
+def record_screening(ctx: Context, actor: Actor, patient_id: int, s: ScreeningIn) -> r.Screening:
+    actor.require(Action.RECORD_DIAGNOSIS)
+    if s.screened_on > ctx.today():
+        raise InvalidInput("screening", "screened_on", "must not be in the future")
+    with ctx.uow() as uow:
+        patient_in_centre(uow, actor, patient_id)
+        screening = uow.screenings.add(
+            by=actor.user_id,
+            patient_id=patient_id,
+            recorded_by=actor.user_id,
+            recorded_at=uow.now,
+            **s.model_dump(),
+        )
+        uow.commit()
+    return screening
+
+
+def list_screenings(ctx: Context, actor: Actor, patient_id: int) -> list[r.Screening]:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        patient_in_centre(uow, actor, patient_id)
+        return uow.screenings.list(patient_id=patient_id, order_by=("screened_on", "id"))
+
+
+def patient_history(ctx: Context, actor: Actor, patient_id: int) -> list[r.AuditEntry]:
+    """Every version of the patient's demographic record, oldest first."""
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        patient_in_centre(uow, actor, patient_id)
+        return uow.audit.list(entity="patient", entity_id=patient_id, order_by=("id",))

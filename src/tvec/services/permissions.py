@@ -1,0 +1,73 @@
+"""Who may do what: the one permission table, enforced by every service through `require`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tvec.domain.errors import PermissionDenied
+
+
+class Role(StrEnum):
+    ONCOLOGIST = "oncologist"
+    NURSE = "nurse"
+    PHARMACIST = "pharmacist"
+    BILLING = "billing"
+    RESEARCHER = "researcher"
+    ADMIN = "admin"
+
+
+class Action(StrEnum):
+    READ_CLINICAL = "read clinical records"
+    REGISTER_PATIENT = "register patients"
+    CORRECT_PATIENT = "correct patient details"
+    RECORD_DIAGNOSIS = "record diagnoses and screening"
+    RECORD_LESIONS = "add lesions and record measurements"
+    START_COURSE = "start or end a treatment course"
+    PLAN_VISIT = "plan a visit's dose"
+    RECORD_ADMINISTRATION = "record administrations"
+    OVERRIDE = "override a schedule rule"
+    RECORD_ADVERSE_EVENT = "record adverse events"
+    READ_VIALS = "see vial lots"
+    MANAGE_VIALS = "manage vial lots"
+    READ_BILLING = "read billing lines"
+    READ_DEIDENTIFIED = "read de-identified outcomes"
+    MANAGE_USERS = "manage users"
+    READ_AUDIT = "read the audit log"
+
+
+O, N, P, B, R, A = (
+    Role.ONCOLOGIST,
+    Role.NURSE,
+    Role.PHARMACIST,
+    Role.BILLING,
+    Role.RESEARCHER,
+    Role.ADMIN,
+)
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.READ_CLINICAL: frozenset({O, N, P}),
+    Action.REGISTER_PATIENT: frozenset({O, N}),
+    Action.CORRECT_PATIENT: frozenset({O, N}),
+    Action.RECORD_DIAGNOSIS: frozenset({O, N}),
+    Action.RECORD_LESIONS: frozenset({O, N}),
+    Action.START_COURSE: frozenset({O}),
+    Action.PLAN_VISIT: frozenset({O, N}),
+    Action.RECORD_ADMINISTRATION: frozenset({O, N}),
+    Action.OVERRIDE: frozenset({O}),
+    Action.RECORD_ADVERSE_EVENT: frozenset({O, N}),
+    Action.READ_VIALS: frozenset({O, N, P}),
+    Action.MANAGE_VIALS: frozenset({P}),
+    Action.READ_BILLING: frozenset({B}),
+    Action.READ_DEIDENTIFIED: frozenset({R}),
+    Action.MANAGE_USERS: frozenset({A}),
+    Action.READ_AUDIT: frozenset({A}),
+}
+
+
+def allowed(role: Role, action: Action) -> bool:
+    return role in PERMISSIONS[action]
+
+
+def require(role: Role, action: Action) -> None:
+    if not allowed(role, action):
+        raise PermissionDenied(f"role {role.value} may not {action.value}", role=role.value)
