@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck docs clean
+.PHONY: run tour test check lint typecheck docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,8 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## run: a short tour of the command line on the bundled examples
+## run: migrate the local SQLite database, load the demo data and serve on http://127.0.0.1:8000
 run: $(STAMP)
+	$(BIN)/tvec db upgrade
+	$(BIN)/tvec db demo
+	$(BIN)/tvec serve
+
+## tour: a short tour of the command line on the bundled examples
+tour: $(STAMP)
 	@bash scripts/demo.sh
 
 ## test: install with the test extras and run the whole suite
@@ -36,4 +42,4 @@ docs: $(STAMP)
 	$(BIN)/tvec rules --markdown > docs/rules.md
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,11 @@ import pytest
 
 from tests.support.postgres import find_pg_bindir, reset_database, throwaway_cluster
 
+# The suite creates many users; production-strength argon2 would spend most of the run hashing.
+# Real deployments keep the defaults in tvec.config.Settings.
+os.environ.setdefault("TVEC_ARGON2_TIME_COST", "1")
+os.environ.setdefault("TVEC_ARGON2_MEMORY_KIB", "1024")
+
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:

@@ -17,3 +17,7 @@ class Settings(BaseSettings):
     pseudonym_key: str = "change-me-in-production"  # keys the researchers' patient pseudonyms
     cookie_secure: bool = False  # set true behind HTTPS
     sql_echo: bool = False
+    # argon2id cost for password hashes; the defaults are argon2-cffi's (RFC 9106 low-memory
+    # profile). The test suite lowers them (tests/conftest.py) because it creates many users.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536

@@ -20,9 +20,15 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: Settings | None = None, clock: Callable[[], datetime] | None = None) -> FastAPI:
-    app = FastAPI(title="tvec", version=__version__, description=DESCRIPTION,
-                  responses=errors.ERROR_RESPONSES_WITH_MODEL)
+def create_app(
+    settings: Settings | None = None, clock: Callable[[], datetime] | None = None
+) -> FastAPI:
+    app = FastAPI(
+        title="tvec",
+        version=__version__,
+        description=DESCRIPTION,
+        responses=errors.ERROR_RESPONSES_WITH_MODEL,
+    )
     app.state.ctx = build_context(settings or Settings(), clock)
     errors.install(app)
     for module in (auth, patients, courses, office):

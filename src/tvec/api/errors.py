@@ -76,7 +76,9 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return JSONResponse(_body("internal error; it has been logged", "internal", None), status_code=500)
+    return JSONResponse(
+        _body("internal error; it has been logged", "internal", None), status_code=500
+    )
 
 
 def install(app: FastAPI) -> None:

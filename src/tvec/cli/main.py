@@ -8,6 +8,7 @@ from tvec.cli.assess import assess
 from tvec.cli.dose_plan import dose_plan
 from tvec.cli.rules import rules
 from tvec.cli.schedule import schedule
+from tvec.cli.server import db_app, serve
 
 app = typer.Typer(
     name="tvec",
@@ -21,3 +22,5 @@ app.command("rules")(rules)
 app.command("dose-plan")(dose_plan)
 app.command("schedule")(schedule)
 app.command("assess")(assess)
+app.add_typer(db_app, name="db")
+app.command("serve")(serve)

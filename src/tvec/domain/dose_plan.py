@@ -89,9 +89,7 @@ def plan_visit(label: LabelRules, visit: VisitKind, lesions: Sequence[PlanLesion
     order = _priority_order(rule.priority, _dosing_units(eligible))
     injections, out_of_volume = _allocate(label, rule, order)
     total = sum((i.volume_ml for i in injections), Decimal(0))
-    vial_ml = label.strength(rule.pfu_per_ml).vial_volume_ml
-    vials = math.ceil(total / vial_ml)
-    waste = vials * vial_ml - total
+    vials, waste = vials_for(total, label.strength(rule.pfu_per_ml).vial_volume_ml)
     billing = bill_dose(label.billing, rule.pfu_per_ml, total, waste) if label.billing else None
     skipped = tuple(why for why in excluded if why is not None) + out_of_volume
     return DosePlan(
@@ -110,6 +108,12 @@ def plan_visit(label: LabelRules, visit: VisitKind, lesions: Sequence[PlanLesion
         sources=(rule.source, label.volume_bands[0].source),
         warnings=_warnings(injections, lesions),
     )
+
+
+def vials_for(total_ml: Decimal, vial_volume_ml: Decimal) -> tuple[int, Decimal]:
+    """Whole single-dose vials to thaw for `total_ml`, and the mL left in them to discard."""
+    vials = math.ceil(total_ml / vial_volume_ml)
+    return vials, vials * vial_volume_ml - total_ml
 
 
 def _validate(label: LabelRules, lesions: Sequence[PlanLesion]) -> None:

@@ -8,6 +8,7 @@ update). Nothing is ever deleted.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -70,7 +71,7 @@ class Repository(Generic[R, T]):
         limit: int | None = None,
         offset: int = 0,
         **equal: Any,
-    ) -> list[T]:
+    ) -> builtins.list[T]:
         query = select(self.row).filter_by(**equal)
         query = query.order_by(*(getattr(self.row, name) for name in order_by))
         query = query.offset(offset).limit(limit)
@@ -78,7 +79,7 @@ class Repository(Generic[R, T]):
 
     def list_in(
         self, column: str, values: Iterable[Any], *, order_by: Sequence[str] = ("id",)
-    ) -> list[T]:
+    ) -> builtins.list[T]:
         wanted = list(values)
         if not wanted:
             return []

@@ -213,6 +213,7 @@ class LoginIn(Strict):
 # ---- responses ------------------------------------------------------------------------------
 
 T = TypeVar("T")
+Day = date  # for models whose field is itself called `date`
 
 
 class Page(BaseModel, Generic[T]):
@@ -394,15 +395,15 @@ class DeidentifiedPatientOut(BaseModel):
 class CalendarVisitOut(Out):
     number: int
     kind: str
-    date: date
-    earliest: date
+    date: Day
+    earliest: Day
     concentration_pfu_per_ml: int
     status: str
     override_reason: str | None
 
 
 class AssessmentOut(Out):
-    date: date
+    date: Day
     day: int
     spd_cm2: Decimal
     change_from_baseline_pct: Decimal | None

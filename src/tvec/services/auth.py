@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,14 +21,25 @@ from tvec.schemas.clinic import UserIn
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action, Role
 
-_hasher = PasswordHasher()
-# A hash of a throwaway password, checked when the user does not exist, so that the time a login
-# takes does not tell whether a username exists.
-_DUMMY_HASH = _hasher.hash("tvec-no-such-user")
+
+@cache
+def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+def hasher(ctx: Context) -> PasswordHasher:
+    return _hasher(ctx.settings.argon2_time_cost, ctx.settings.argon2_memory_kib)
+
+
+@cache
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    """A throwaway hash checked when the user does not exist, so the time a login takes does not
+    tell whether a username exists."""
+    return _hasher(time_cost, memory_kib).hash("tvec-no-such-user")
+
+
+def hash_password(ctx: Context, password: str) -> str:
+    return hasher(ctx).hash(password)
 
 
 def _token_hash(token: str) -> str:
@@ -37,11 +49,12 @@ def _token_hash(token: str) -> str:
 def login(
     ctx: Context, username: str, password: str, kind: str = "bearer"
 ) -> tuple[str, r.AuthSession, r.User]:
-    """A new session token for valid credentials; NotAuthenticated otherwise (no hint which part)."""
+    """A new session token for valid credentials; else NotAuthenticated (no hint which part)."""
     with ctx.uow() as uow:
         user = uow.users.find(username=username)
         try:
-            _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+            dummy = _dummy_hash(ctx.settings.argon2_time_cost, ctx.settings.argon2_memory_kib)
+            hasher(ctx).verify(user.password_hash if user else dummy, password)
         except (VerificationError, InvalidHashError):
             user = None
         if user is None or not user.active:
@@ -93,23 +106,21 @@ def create_user(ctx: Context, actor: Actor, new: UserIn) -> r.User:
     with ctx.uow() as uow:
         if uow.users.find(username=new.username) is not None:
             raise Conflict(f"username {new.username!r} is taken", field="username")
-        user = _add_user(uow, actor.user_id, actor.centre_id, new, uow.now)
+        user = _add_user(ctx, uow, actor.user_id, actor.centre_id, new)
         uow.commit()
     return user
 
 
-def _add_user(
-    uow: UnitOfWork, by: int | None, centre_id: int, new: UserIn, now: datetime
-) -> r.User:
+def _add_user(ctx: Context, uow: UnitOfWork, by: int | None, centre_id: int, new: UserIn) -> r.User:
     return uow.users.add(
         by=by,
         centre_id=centre_id,
         username=new.username,
         full_name=new.full_name,
         role=new.role.value,
-        password_hash=hash_password(new.password),
+        password_hash=hash_password(ctx, new.password),
         active=True,
-        created_at=now,
+        created_at=uow.now,
     )
 
 
@@ -124,6 +135,6 @@ def bootstrap_centre(ctx: Context, centre_name: str, admin: UserIn) -> r.User:
     with ctx.uow() as uow:
         centre = uow.centres.find(name=centre_name) or uow.centres.add(by=None, name=centre_name)
         existing = uow.users.find(username=admin.username)
-        user = existing or _add_user(uow, None, centre.id, admin, uow.now)
+        user = existing or _add_user(ctx, uow, None, centre.id, admin)
         uow.commit()
     return user

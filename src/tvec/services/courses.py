@@ -1,4 +1,4 @@
-"""Treatment courses: starting one (after screening), the calendar, and ending one with its reason."""
+"""Treatment courses: starting one (after screening), the calendar, ending one with its reason."""
 
 from __future__ import annotations
 

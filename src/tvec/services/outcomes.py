@@ -1,4 +1,4 @@
-"""Reading the record back: tumour response, billing lines, de-identified outcomes, the audit log."""
+"""Reading the record back: tumour response, billing lines, de-identified outcomes, audit."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from tvec.domain.billing import bill_dose
+from tvec.domain.dose_plan import vials_for
 from tvec.domain.errors import CourseRuleBroken, DomainError
 from tvec.domain.response import Measurement, ResponseAssessment, assess_response
 from tvec.domain.rules import Site
@@ -82,7 +83,7 @@ class BillingLine:
 
 
 def billing_lines(ctx: Context, actor: Actor, since: date, until: date) -> list[BillingLine]:
-    """J9325 lines (administered, and discarded with JW, or JZ) for visits given in [since, until]."""
+    """J9325 lines (administered; discarded with JW, or JZ) for visits given in [since, until]."""
     actor.require(Action.READ_BILLING)
     lines: list[BillingLine] = []
     with ctx.uow(readonly=True) as uow:
@@ -109,10 +110,8 @@ def _visit_lines(
     given = uow.administrations.list(visit_id=visit.id)
     strength = label.strength(int(visit.plan["concentration_pfu_per_ml"]))
     total = sum((a.volume_ml for a in given), Decimal(0))
-    vials = -(-total // strength.vial_volume_ml)
-    billing = bill_dose(
-        label.billing, strength.pfu_per_ml, total, vials * strength.vial_volume_ml - total
-    )
+    _vials, waste = vials_for(total, strength.vial_volume_ml)
+    billing = bill_dose(label.billing, strength.pfu_per_ml, total, waste)
     return [
         BillingLine(
             visit.id,

@@ -1,4 +1,4 @@
-"""Patients, their diagnosis and contraindication screening; corrections are audited new versions."""
+"""Patients, their diagnosis and contraindication screening; corrections are new versions."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tvec.services.permissions import Action
 
 
 def patient_in_centre(uow: UnitOfWork, actor: Actor, patient_id: int) -> r.Patient:
-    """The patient, if it belongs to the actor's centre; other centres' patients do not exist here."""
+    """The patient, if in the actor's centre; other centres' patients do not exist here."""
     patient = uow.patients.find(id=patient_id)
     if patient is None or patient.centre_id != actor.centre_id:
         raise NotFound("patient", patient_id)

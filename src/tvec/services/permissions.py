@@ -35,7 +35,7 @@ class Action(StrEnum):
     READ_AUDIT = "read the audit log"
 
 
-O, N, P, B, R, A = (
+ONC, NUR, PHA, BIL, RES, ADM = (
     Role.ONCOLOGIST,
     Role.NURSE,
     Role.PHARMACIST,
@@ -45,22 +45,22 @@ O, N, P, B, R, A = (
 )
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
-    Action.READ_CLINICAL: frozenset({O, N, P}),
-    Action.REGISTER_PATIENT: frozenset({O, N}),
-    Action.CORRECT_PATIENT: frozenset({O, N}),
-    Action.RECORD_DIAGNOSIS: frozenset({O, N}),
-    Action.RECORD_LESIONS: frozenset({O, N}),
-    Action.START_COURSE: frozenset({O}),
-    Action.PLAN_VISIT: frozenset({O, N}),
-    Action.RECORD_ADMINISTRATION: frozenset({O, N}),
-    Action.OVERRIDE: frozenset({O}),
-    Action.RECORD_ADVERSE_EVENT: frozenset({O, N}),
-    Action.READ_VIALS: frozenset({O, N, P}),
-    Action.MANAGE_VIALS: frozenset({P}),
-    Action.READ_BILLING: frozenset({B}),
-    Action.READ_DEIDENTIFIED: frozenset({R}),
-    Action.MANAGE_USERS: frozenset({A}),
-    Action.READ_AUDIT: frozenset({A}),
+    Action.READ_CLINICAL: frozenset({ONC, NUR, PHA}),
+    Action.REGISTER_PATIENT: frozenset({ONC, NUR}),
+    Action.CORRECT_PATIENT: frozenset({ONC, NUR}),
+    Action.RECORD_DIAGNOSIS: frozenset({ONC, NUR}),
+    Action.RECORD_LESIONS: frozenset({ONC, NUR}),
+    Action.START_COURSE: frozenset({ONC}),
+    Action.PLAN_VISIT: frozenset({ONC, NUR}),
+    Action.RECORD_ADMINISTRATION: frozenset({ONC, NUR}),
+    Action.OVERRIDE: frozenset({ONC}),
+    Action.RECORD_ADVERSE_EVENT: frozenset({ONC, NUR}),
+    Action.READ_VIALS: frozenset({ONC, NUR, PHA}),
+    Action.MANAGE_VIALS: frozenset({PHA}),
+    Action.READ_BILLING: frozenset({BIL}),
+    Action.READ_DEIDENTIFIED: frozenset({RES}),
+    Action.MANAGE_USERS: frozenset({ADM}),
+    Action.READ_AUDIT: frozenset({ADM}),
 }
 
 

@@ -1,4 +1,4 @@
-"""The centre's vial lots (kept by the pharmacist): strength and expiry, checked at administration."""
+"""The centre's vial lots (kept by the pharmacist): strength and expiry, checked when given."""
 
 from __future__ import annotations
 

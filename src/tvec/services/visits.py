@@ -36,7 +36,7 @@ def visit_in_centre(uow: UnitOfWork, actor: Actor, visit_id: int) -> tuple[r.Vis
 def plan_next_visit(
     ctx: Context, actor: Actor, course_id: int, *, reinitiation: bool = False
 ) -> r.Visit:
-    """Plan (or re-plan, while not yet given) the course's next visit from the latest measurements."""
+    """Plan (or re-plan, while not yet given) the next visit from the latest measurements."""
     actor.require(Action.PLAN_VISIT)
     with ctx.uow() as uow:
         course = course_in_centre(uow, actor, course_id)
@@ -53,13 +53,13 @@ def plan_next_visit(
         lesions, notes = _plan_lesions(uow, course.patient_id, previous)
         snapshot = jsonable(plan_visit(label, kind, lesions))
         snapshot["warnings"] = list(snapshot["warnings"]) + notes
-        values: dict[str, Any] = dict(
-            kind=kind.value,
-            earliest_date=earliest,
-            plan=snapshot,
-            planned_on=uow.now.date(),
-            planned_by=actor.user_id,
-        )
+        values: dict[str, Any] = {
+            "kind": kind.value,
+            "earliest_date": earliest,
+            "plan": snapshot,
+            "planned_on": uow.now.date(),
+            "planned_by": actor.user_id,
+        }
         open_visit = next((v for v in visits if v.status == "planned"), None)
         if open_visit is not None:
             visit = uow.visits.update(

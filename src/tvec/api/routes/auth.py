@@ -13,12 +13,22 @@ from tvec.services import auth
 router = APIRouter(tags=["auth and users"])
 
 
-@router.post("/auth/login", response_model=TokenOut, summary="Log in: bearer token and session cookie")
+@router.post(
+    "/auth/login", response_model=TokenOut, summary="Log in: bearer token and session cookie"
+)
 def login(body: LoginIn, response: Response, ctx: Ctx) -> TokenOut:
     raw, session, user = auth.login(ctx, body.username, body.password)
-    response.set_cookie(COOKIE, raw, httponly=True, samesite="lax", secure=ctx.settings.cookie_secure,
-                        max_age=int(ctx.settings.session_hours * 3600))
-    return TokenOut(access_token=raw, expires_at=session.expires_at, user=UserOut.model_validate(user))
+    response.set_cookie(
+        COOKIE,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.cookie_secure,
+        max_age=int(ctx.settings.session_hours * 3600),
+    )
+    return TokenOut(
+        access_token=raw, expires_at=session.expires_at, user=UserOut.model_validate(user)
+    )
 
 
 @router.post("/auth/logout", status_code=204, summary="End this session or token")
@@ -29,8 +39,13 @@ def logout(ctx: Ctx, raw: Annotated[str, Depends(token)], response: Response) ->
 
 @router.get("/auth/me", response_model=UserOut)
 def me(ctx: Ctx, user: User) -> UserOut:
-    return UserOut(id=user.user_id, username=user.username, full_name=user.username, role=user.role,
-                   active=True)
+    return UserOut(
+        id=user.user_id,
+        username=user.username,
+        full_name=user.username,
+        role=user.role,
+        active=True,
+    )
 
 
 @router.get("/users", response_model=list[UserOut])

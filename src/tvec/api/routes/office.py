@@ -34,24 +34,41 @@ def add_lot(body: s.VialLotIn, ctx: Ctx, user: User) -> s.VialLotOut:
 
 
 @router.get("/billing/lines", response_model=list[s.BillingLineOut], tags=["billing"])
-def billing(ctx: Ctx, user: User, since: Annotated[date, Query()],
-            until: Annotated[date, Query()]) -> list[s.BillingLineOut]:
+def billing(
+    ctx: Ctx, user: User, since: Annotated[date, Query()], until: Annotated[date, Query()]
+) -> list[s.BillingLineOut]:
     if until < since:
         raise InvalidInput("query", "until", f"must not be before since ({since})")
-    return [s.BillingLineOut.model_validate(line, from_attributes=True)
-            for line in outcomes.billing_lines(ctx, user, since, until)]
+    return [
+        s.BillingLineOut.model_validate(line, from_attributes=True)
+        for line in outcomes.billing_lines(ctx, user, since, until)
+    ]
 
 
-@router.get("/research/patients", response_model=s.Page[s.DeidentifiedPatientOut], tags=["research"])
-def research(ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0) -> s.Page[s.DeidentifiedPatientOut]:
+@router.get(
+    "/research/patients", response_model=s.Page[s.DeidentifiedPatientOut], tags=["research"]
+)
+def research(
+    ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+) -> s.Page[s.DeidentifiedPatientOut]:
     items, total = outcomes.deidentified_patients(ctx, user, limit, offset)
-    return s.Page(items=[s.DeidentifiedPatientOut.model_validate(p, from_attributes=True) for p in items],
-                  total=total, limit=limit, offset=offset)
+    return s.Page(
+        items=[s.DeidentifiedPatientOut.model_validate(p, from_attributes=True) for p in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/audit", response_model=s.Page[s.AuditOut], tags=["audit"])
-def audit(ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0,
-          entity: Annotated[str | None, Query(max_length=40)] = None) -> s.Page[s.AuditOut]:
+def audit(
+    ctx: Ctx,
+    user: User,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    entity: Annotated[str | None, Query(max_length=40)] = None,
+) -> s.Page[s.AuditOut]:
     items, total = outcomes.audit_log(ctx, user, limit, offset, entity)
-    return s.Page(items=[s.AuditOut.model_validate(a) for a in items], total=total, limit=limit,
-                  offset=offset)
+    return s.Page(
+        items=[s.AuditOut.model_validate(a) for a in items], total=total, limit=limit, offset=offset
+    )

@@ -12,10 +12,16 @@ router = APIRouter(tags=["patients"])
 
 
 @router.get("/patients", response_model=s.Page[s.PatientOut])
-def list_patients(ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0) -> s.Page[s.PatientOut]:
+def list_patients(
+    ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+) -> s.Page[s.PatientOut]:
     items, total = patients.list_patients(ctx, user, limit, offset)
-    return s.Page(items=[s.PatientOut.model_validate(p) for p in items], total=total, limit=limit,
-                  offset=offset)
+    return s.Page(
+        items=[s.PatientOut.model_validate(p) for p in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.post("/patients", response_model=s.PatientOut, status_code=201)
@@ -28,7 +34,9 @@ def get_patient(patient_id: int, ctx: Ctx, user: User) -> s.PatientOut:
     return s.PatientOut.model_validate(patients.get_patient(ctx, user, patient_id))
 
 
-@router.patch("/patients/{patient_id}", response_model=s.PatientOut, summary="Correct (new version)")
+@router.patch(
+    "/patients/{patient_id}", response_model=s.PatientOut, summary="Correct (new version)"
+)
 def correct(patient_id: int, body: s.PatientCorrection, ctx: Ctx, user: User) -> s.PatientOut:
     return s.PatientOut.model_validate(patients.correct_patient(ctx, user, patient_id, body))
 
@@ -50,7 +58,9 @@ def put_diagnosis(patient_id: int, body: s.DiagnosisIn, ctx: Ctx, user: User) ->
 
 @router.get("/patients/{patient_id}/screenings", response_model=list[s.ScreeningOut])
 def screenings(patient_id: int, ctx: Ctx, user: User) -> list[s.ScreeningOut]:
-    return [s.ScreeningOut.model_validate(x) for x in patients.list_screenings(ctx, user, patient_id)]
+    return [
+        s.ScreeningOut.model_validate(x) for x in patients.list_screenings(ctx, user, patient_id)
+    ]
 
 
 @router.post("/patients/{patient_id}/screenings", response_model=s.ScreeningOut, status_code=201)
@@ -75,20 +85,31 @@ def correct_lesion(lesion_id: int, body: s.LesionCorrection, ctx: Ctx, user: Use
 
 @router.get("/patients/{patient_id}/measurements", response_model=list[s.MeasurementOut])
 def measurements(patient_id: int, ctx: Ctx, user: User) -> list[s.MeasurementOut]:
-    return [s.MeasurementOut.model_validate(m) for m in lesions.list_measurements(ctx, user, patient_id)]
+    return [
+        s.MeasurementOut.model_validate(m) for m in lesions.list_measurements(ctx, user, patient_id)
+    ]
 
 
-@router.post("/patients/{patient_id}/measurements", response_model=list[s.MeasurementOut],
-             status_code=201, summary="Record a visit's lesion measurements")
-def measure(patient_id: int, body: s.MeasurementsIn, ctx: Ctx, user: User) -> list[s.MeasurementOut]:
+@router.post(
+    "/patients/{patient_id}/measurements",
+    response_model=list[s.MeasurementOut],
+    status_code=201,
+    summary="Record a visit's lesion measurements",
+)
+def measure(
+    patient_id: int, body: s.MeasurementsIn, ctx: Ctx, user: User
+) -> list[s.MeasurementOut]:
     saved = lesions.record_measurements(ctx, user, patient_id, body)
     return [s.MeasurementOut.model_validate(m) for m in saved]
 
 
 @router.patch("/measurements/{measurement_id}", response_model=s.MeasurementOut)
-def correct_measurement(measurement_id: int, body: s.MeasurementCorrection, ctx: Ctx,
-                        user: User) -> s.MeasurementOut:
-    return s.MeasurementOut.model_validate(lesions.correct_measurement(ctx, user, measurement_id, body))
+def correct_measurement(
+    measurement_id: int, body: s.MeasurementCorrection, ctx: Ctx, user: User
+) -> s.MeasurementOut:
+    return s.MeasurementOut.model_validate(
+        lesions.correct_measurement(ctx, user, measurement_id, body)
+    )
 
 
 @router.get("/patients/{patient_id}/adverse-events", response_model=list[s.AdverseEventOut])
@@ -97,17 +118,32 @@ def list_events(patient_id: int, ctx: Ctx, user: User) -> list[s.AdverseEventOut
     return [s.AdverseEventOut.model_validate(e) for e in events]
 
 
-@router.post("/patients/{patient_id}/adverse-events", response_model=s.AdverseEventOut, status_code=201)
-def record_event(patient_id: int, body: s.AdverseEventIn, ctx: Ctx, user: User) -> s.AdverseEventOut:
-    return s.AdverseEventOut.model_validate(adverse_events.record_adverse_event(ctx, user, patient_id, body))
+@router.post(
+    "/patients/{patient_id}/adverse-events", response_model=s.AdverseEventOut, status_code=201
+)
+def record_event(
+    patient_id: int, body: s.AdverseEventIn, ctx: Ctx, user: User
+) -> s.AdverseEventOut:
+    return s.AdverseEventOut.model_validate(
+        adverse_events.record_adverse_event(ctx, user, patient_id, body)
+    )
 
 
 @router.patch("/adverse-events/{event_id}", response_model=s.AdverseEventOut)
-def update_event(event_id: int, body: s.AdverseEventUpdate, ctx: Ctx, user: User) -> s.AdverseEventOut:
-    return s.AdverseEventOut.model_validate(adverse_events.update_adverse_event(ctx, user, event_id, body))
+def update_event(
+    event_id: int, body: s.AdverseEventUpdate, ctx: Ctx, user: User
+) -> s.AdverseEventOut:
+    return s.AdverseEventOut.model_validate(
+        adverse_events.update_adverse_event(ctx, user, event_id, body)
+    )
 
 
-@router.get("/patients/{patient_id}/response", response_model=s.ResponseOut,
-            summary="Tumour response of the latest course, from the measurements on record")
-def response(patient_id: int, ctx: Ctx, user: User, criteria: s.CriteriaName = "modified-who") -> s.ResponseOut:
+@router.get(
+    "/patients/{patient_id}/response",
+    response_model=s.ResponseOut,
+    summary="Tumour response of the latest course, from the measurements on record",
+)
+def response(
+    patient_id: int, ctx: Ctx, user: User, criteria: s.CriteriaName = "modified-who"
+) -> s.ResponseOut:
     return s.ResponseOut.model_validate(outcomes.assess_patient(ctx, user, patient_id, criteria))

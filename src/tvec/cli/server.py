@@ -1,0 +1,58 @@
+"""`tvec db upgrade`, `tvec db demo` and `tvec serve`: the clinic records service."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from tvec.cli.output import console, refuse_bad_input
+
+db_app = typer.Typer(help="Database: migrate, load demo data.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+@refuse_bad_input
+def upgrade() -> None:
+    """Apply the database migrations (TVEC_DATABASE_URL, default a SQLite file in ./var)."""
+    from tvec.config import Settings
+    from tvec.persistence.migrate import upgrade as run_upgrade
+
+    settings = Settings()
+    run_upgrade(settings.database_url)
+    console.print(f"database at {_where(settings.database_url)} is up to date")
+
+
+@db_app.command("demo")
+@refuse_bad_input
+def demo(
+    patients: int = typer.Option(20, "--patients", min=1, max=500, help="Synthetic patients."),
+    seed: int = typer.Option(7, "--seed", help="Random seed: the same seed gives the same demo."),
+) -> None:
+    """Load the demo centre, one user per role and synthetic patients (once; skipped if present)."""
+    from tvec.bootstrap import build_context
+    from tvec.config import Settings
+    from tvec.demo import load_demo
+
+    created = load_demo(build_context(Settings()), patients, seed)
+    console.print(
+        f"demo data: {created} patients created" if created else "demo data already loaded"
+    )
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    workers: int = typer.Option(1, "--workers", min=1, max=16),
+) -> None:
+    """Serve the REST API (interactive docs at /docs)."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    console.print(f"tvec API on http://{host}:{port} — docs at http://{host}:{port}/docs")
+    uvicorn.run("tvec.api.main:app", host=host, port=port, workers=workers)
+
+
+def _where(url: str) -> str:
+    """The database location without credentials."""
+    return url.split("@", 1)[-1] if "@" in url else url
