@@ -1,0 +1,560 @@
+"""Load benchmark of the clinic API: "plan next visit" and "record administration" under load.
+
+Usage::
+
+    .venv/bin/python benchmarks/api_load.py [--backend sqlite|postgresql|both] [--clients 50]
+        [--rate 200] [--seconds 20] [--workers 1] [--patients N]
+
+Method
+------
+For each backend the script
+
+1. creates a fresh database (a SQLite file in a temporary directory, or a throwaway PostgreSQL
+   cluster from ``tests/support/postgres.py``), migrates it and seeds it through the services: the
+   demo users and vial lots, then ``--patients`` synthetic patients, each with 1 to 4 lesions, a
+   baseline measurement and a course started a week ago with no dose given yet;
+2. starts a real server process, ``python -m uvicorn tvec.api.main:app`` with ``--workers``
+   worker processes, on a free 127.0.0.1 port (configured through ``TVEC_DATABASE_URL``);
+3. logs in ``--clients`` clients (one ``httpx.AsyncClient`` each, one keep-alive connection, each
+   with its own bearer token for the demo nurse);
+4. measures three scenarios one after the other, each after an unmeasured warm-up of about one
+   second at the target rate:
+
+   - ``health``: ``GET /health`` (framework, thread pool and one ``SELECT 1``): the **baseline**
+     that the other rows are compared with, measured in the same run with the same clients;
+   - ``plan next visit``: ``POST /courses/{id}/visits``, round-robin over the seeded courses (the
+     first plan of a course creates its visit, later ones re-plan it);
+   - ``record administration``: ``POST /visits/{id}/administrations`` of the dose plan as planned,
+     one per course, each with a fresh ``Idempotency-Key``. Every recorded visit was planned
+     before the scenario started (by the planning scenario, or by an unmeasured closed-loop pass
+     for the courses it did not reach); only the recording calls are timed.
+
+Load is **open loop**: request *i* is due at ``start + i / rate`` whatever happened to the
+earlier ones, and the first free client sends it. Latency runs from the due time to the end of
+the response, so it includes the time a request waited for a free client when the server fell
+behind (no coordinated omission): a saturated server shows up as growing latency and a lower
+achieved rate, not as a flattering closed-loop figure. A scenario is bounded in count
+(``rate * seconds`` requests), per request (10 s timeout) and in time (``seconds + 30`` s, after
+which the requests not answered count as errors).
+
+Caveats
+-------
+- The server and the load generator share the machine (2 cores on the reference machine): the
+  client's own CPU use competes with the server, so these are conservative figures.
+- Loopback only: no network latency, no TLS.
+- The PostgreSQL cluster is the test suite's throwaway one, run with ``fsync``,
+  ``synchronous_commit`` and ``full_page_writes`` off: commits are cheaper than on a durable
+  production server. SQLite runs with the application's own settings (WAL, synchronous=FULL).
+- uvicorn uses httptools and uvloop only if they are installed; the header says which.
+- The seeded patients have no dose history: planning replays a short schedule (see the README).
+
+The script exits 0 whatever the verdict (it is a measurement) and 1 if the setup fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tvec.bootstrap import build_context
+from tvec.config import Settings
+from tvec.demo import DEMO_USERS, load_demo
+from tvec.domain.rules import Site
+from tvec.persistence.migrate import upgrade
+from tvec.schemas import clinic as s
+from tvec.services import auth, courses, lesions, patients
+from tvec.services.context import Actor, Context
+from tvec.services.permissions import Role
+
+REPO = Path(__file__).resolve().parents[1]
+GOAL_P99_MS = 50.0
+GOAL_RATE_SHARE = 0.95  # "at 200 req/s": the achieved rate must reach 95% of the target
+REQUEST_TIMEOUT_S = 10.0
+GRACE_S = 30.0  # a scenario may overrun its nominal length by this much, then it is cut off
+SERVER_START_TIMEOUT_S = 60.0
+LOTS = {10**6: "DEMO6-A01", 10**8: "DEMO8-B01"}
+HEALTH, PLAN, RECORD = "health (baseline)", "plan next visit", "record administration"
+
+Send = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
+
+
+# ---- results ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    """The outcome of one measured scenario."""
+
+    name: str
+    planned: int
+    latencies_ms: list[float] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    elapsed_s: float = 0.0
+    bodies: list[Any] = field(default_factory=list)  # JSON of the 2xx answers, when kept
+
+    @property
+    def errors(self) -> int:
+        return sum(n for outcome, n in self.outcomes.items() if not outcome.startswith("2"))
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies_ms) / self.elapsed_s if self.elapsed_s else 0.0
+
+    def percentile(self, q: float) -> float:
+        """Nearest-rank percentile of the latencies, in ms (nan when nothing completed)."""
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+        return ordered[rank - 1]
+
+
+@dataclass
+class BackendRun:
+    backend: str
+    workers: int
+    patients: int
+    scenarios: list[Scenario]
+
+
+# ---- database and seed data -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def fresh_database(backend: str, workdir: Path) -> Iterator[str]:
+    """An empty database URL: a SQLite file in `workdir` or a throwaway PostgreSQL cluster."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    sys.path.insert(0, str(REPO))  # tests/support is not part of the installed package
+    from tests.support.postgres import throwaway_cluster
+
+    with throwaway_cluster() as url:
+        yield url
+
+
+def seed(url: str, patients_wanted: int) -> list[int]:
+    """Migrate, load the demo users and lots, then add patients with an open course; course ids."""
+    upgrade(url)
+    ctx = build_context(Settings(database_url=url))
+    try:
+        load_demo(ctx, patients_wanted=0)
+        nurse, oncologist = _actor(ctx, "nurse"), _actor(ctx, "oncologist")
+        rng = random.Random(20240601)
+        start = ctx.today() - timedelta(days=7)
+        return [
+            _seed_patient(ctx, nurse, oncologist, rng, n, start) for n in range(patients_wanted)
+        ]
+    finally:
+        ctx.sessions.kw["bind"].dispose()
+
+
+def _actor(ctx: Context, username: str) -> Actor:
+    _, _, user = auth.login(ctx, username, DEMO_USERS[username][2])
+    return Actor(user.id, user.centre_id, Role(user.role), user.username)
+
+
+def _seed_patient(
+    ctx: Context, nurse: Actor, oncologist: Actor, rng: random.Random, n: int, start: date
+) -> int:
+    birth = date(rng.randint(1940, 1985), rng.randint(1, 12), rng.randint(1, 28))
+    patient = patients.register_patient(
+        ctx, nurse, s.PatientIn(mrn=f"BENCH-{n:06d}", birth_date=birth, sex=s.Sex.FEMALE)
+    )
+    patients.record_diagnosis(
+        ctx,
+        oncologist,
+        patient.id,
+        s.DiagnosisIn(
+            stage=s.Stage.IIIC,
+            recurrent_after_surgery=True,
+            unresectable=True,
+            diagnosed_on=start - timedelta(days=60),
+        ),
+    )
+    patients.record_screening(
+        ctx,
+        nurse,
+        patient.id,
+        s.ScreeningIn(
+            screened_on=start - timedelta(days=3),
+            immunocompromised=False,
+            pregnant=False,
+            answered_by="patient",
+        ),
+    )
+    items = []
+    for k in range(rng.randint(1, 4)):
+        lesion = lesions.add_lesion(
+            ctx,
+            nurse,
+            patient.id,
+            s.LesionIn(
+                name=f"L{k + 1}", site=Site.CUTANEOUS, location="left calf", first_seen=start
+            ),
+        )
+        longest = Decimal(rng.randint(5, 45)) / 10
+        items.append(
+            s.MeasurementItem(
+                lesion_id=lesion.id, longest_cm=longest, perpendicular_cm=longest * Decimal("0.7")
+            )
+        )
+    lesions.record_measurements(
+        ctx, nurse, patient.id, s.MeasurementsIn(measured_on=start, method=s.Method.CALIPER, items=items)
+    )
+    course = courses.start_course(ctx, oncologist, patient.id, s.CourseIn(start_date=start))
+    return course.id
+
+
+# ---- the server process -----------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def api_server(url: str, workers: int, workdir: Path) -> Iterator[str]:
+    """Run `uvicorn tvec.api.main:app` in its own process group; yield its base URL."""
+    port = free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "tvec.api.main:app", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    log_path = workdir / f"uvicorn-{port}.log"
+    env = {**os.environ, "TVEC_DATABASE_URL": url}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process, log_path)
+        yield base
+    finally:
+        _stop(process)
+
+
+def _wait_until_up(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited ({process.returncode}):\n{_tail(log_path)}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/health", timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer /health in time:\n{_tail(log_path)}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group (workers included), SIGKILL it if it lingers."""
+    for sig, wait_s in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=wait_s)
+            return
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+# ---- the load generator -----------------------------------------------------------------------
+
+
+async def logged_in_clients(base: str, count: int) -> list[httpx.AsyncClient]:
+    """`count` clients with one keep-alive connection each, every one with its own nurse token."""
+    clients = []
+    for _ in range(count):
+        client = httpx.AsyncClient(
+            base_url=base,
+            timeout=REQUEST_TIMEOUT_S,
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+        clients.append(client)
+        answer = await client.post(
+            "/auth/login", json={"username": "nurse", "password": DEMO_USERS["nurse"][2]}
+        )
+        answer.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    return clients
+
+
+async def open_loop(
+    name: str,
+    clients: Sequence[httpx.AsyncClient],
+    sends: Sequence[Send],
+    rate: float,
+    *,
+    keep_bodies: bool = False,
+) -> Scenario:
+    """Send `sends[i]` at start + i / rate through the first free client; time from the due time."""
+    result = Scenario(name, len(sends))
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[float, Send] | None] = asyncio.Queue()
+    start = loop.time() + 0.05
+    last_done = start
+
+    async def schedule() -> None:
+        for i, send in enumerate(sends):
+            due = start + i / rate
+            if (delay := due - loop.time()) > 0:
+                await asyncio.sleep(delay)
+            queue.put_nowait((due, send))
+        for _ in clients:
+            queue.put_nowait(None)
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        nonlocal last_done
+        while (item := await queue.get()) is not None:
+            due, send = item
+            try:
+                answer = await send(client)
+                outcome = str(answer.status_code)
+                if keep_bodies and answer.is_success:
+                    result.bodies.append(answer.json())
+            except httpx.HTTPError as exc:
+                outcome = type(exc).__name__
+            last_done = loop.time()
+            result.latencies_ms.append((last_done - due) * 1000)
+            result.outcomes[outcome] += 1
+
+    budget = len(sends) / rate + GRACE_S
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(schedule(), *(client_loop(c) for c in clients)), budget
+        )
+    except TimeoutError:
+        result.outcomes["unanswered"] += len(sends) - len(result.latencies_ms)
+    result.elapsed_s = last_done - start
+    return result
+
+
+async def closed_loop(clients: Sequence[httpx.AsyncClient], sends: Sequence[Send]) -> list[Any]:
+    """Send everything as fast as the clients go (unmeasured preparation); the 2xx JSON bodies."""
+    pending = iter(sends)
+    bodies: list[Any] = []
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        for send in pending:
+            answer = await send(client)
+            if answer.is_success:
+                bodies.append(answer.json())
+
+    await asyncio.gather(*(client_loop(c) for c in clients))
+    return bodies
+
+
+def health() -> Send:
+    return lambda client: client.get("/health")
+
+
+def plan(course_id: int) -> Send:
+    return lambda client: client.post(f"/courses/{course_id}/visits", json={"reinitiation": False})
+
+
+def record(visit: dict[str, Any], start: date) -> Send:
+    """Record the visit's plan as given, on the course start date (the first dose's due day)."""
+    plan_ = visit["plan"]
+    lot = LOTS[int(plan_["concentration_pfu_per_ml"])]
+    body = {
+        "version": visit["version"],
+        "administered_at": datetime(start.year, start.month, start.day, 10, tzinfo=UTC).isoformat(),
+        "items": [
+            {"target": i["lesion_id"], "volume_ml": str(i["volume_ml"]), "vial_lot": lot}
+            for i in plan_["injections"]
+        ],
+    }
+    headers = {"Idempotency-Key": f"bench-{uuid.uuid4().hex}"}
+    return lambda client: client.post(
+        f"/visits/{visit['id']}/administrations", json=body, headers=headers
+    )
+
+
+async def run_scenarios(
+    base: str, course_ids: Sequence[int], start: date, args: argparse.Namespace
+) -> list[Scenario]:
+    """Log in, then health, planning and recording, each after a warm-up at the target rate."""
+    clients = await logged_in_clients(base, args.clients)
+    try:
+        count, warm = round(args.rate * args.seconds), max(args.clients, round(args.rate))
+        rounds = [course_ids[i % len(course_ids)] for i in range(warm + count)]
+
+        await open_loop("warm-up", clients, [health()] * warm, args.rate)
+        baseline = await open_loop(HEALTH, clients, [health()] * count, args.rate)
+
+        warm_plan = await open_loop(
+            "warm-up", clients, [plan(c) for c in rounds[:warm]], args.rate, keep_bodies=True
+        )
+        planning = await open_loop(
+            PLAN, clients, [plan(c) for c in rounds[warm:]], args.rate, keep_bodies=True
+        )
+
+        visits = await planned_visits(clients, course_ids, warm_plan.bodies + planning.bodies)
+        sends = [record(v, start) for v in visits]
+        await open_loop("warm-up", clients, sends[:warm], args.rate)
+        recording = await open_loop(RECORD, clients, sends[warm : warm + count], args.rate)
+        return [baseline, planning, recording]
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+
+
+async def planned_visits(
+    clients: Sequence[httpx.AsyncClient], course_ids: Sequence[int], answers: list[Any]
+) -> list[dict[str, Any]]:
+    """The latest planned visit of every course: from the planning answers, else planned now."""
+    latest: dict[int, dict[str, Any]] = {}
+    for visit in answers:
+        known = latest.get(visit["course_id"])
+        if known is None or visit["version"] > known["version"]:
+            latest[visit["course_id"]] = visit
+    missing = [c for c in course_ids if c not in latest]
+    for visit in await closed_loop(clients, [plan(c) for c in missing]):
+        latest[visit["course_id"]] = visit
+    return [latest[c] for c in course_ids if c in latest]
+
+
+# ---- report -----------------------------------------------------------------------------------
+
+
+def server_stack() -> str:
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"uvicorn http={http} loop={loop}"
+
+
+def print_run(run: BackendRun, args: argparse.Namespace) -> None:
+    base = run.scenarios[0]
+    print(
+        f"\n== {run.backend}: {run.workers} uvicorn worker(s), {args.clients} clients, "
+        f"target {args.rate:g} req/s, {args.seconds:g} s per scenario, {run.patients} courses =="
+    )
+    header = (
+        f"{'scenario':<22} {'requests':>8} {'errors':>7}  {'by status':<16} {'req/s':>6} "
+        f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'p50/base':>8} {'p99/base':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for sc in run.scenarios:
+        statuses = ",".join(f"{k}:{n}" for k, n in sorted(sc.outcomes.items()) if k[0] != "2")
+        p50, p99 = sc.percentile(50), sc.percentile(99)
+        print(
+            f"{sc.name:<22} {sc.planned:>8} {sc.errors:>7}  {statuses or '-':<16} "
+            f"{sc.throughput:>6.1f} {p50:>7.1f} {sc.percentile(90):>7.1f} {p99:>7.1f} "
+            f"{max(sc.latencies_ms, default=float('nan')):>7.1f} "
+            f"{p50 / base.percentile(50):>7.1f}x {p99 / base.percentile(99):>7.1f}x"
+        )
+    print(verdict(run, args.rate))
+
+
+def verdict(run: BackendRun, rate: float) -> str:
+    planning = next(sc for sc in run.scenarios if sc.name == PLAN)
+    p99 = planning.percentile(99)
+    met = (
+        p99 < GOAL_P99_MS
+        and planning.errors == 0
+        and len(planning.latencies_ms) == planning.planned
+        and planning.throughput >= GOAL_RATE_SHARE * rate
+    )
+    return (
+        f"verdict ({run.backend}): planning p99 {p99:.1f} ms (goal < {GOAL_P99_MS:g} ms) at "
+        f"{planning.throughput:.1f} req/s (target {rate:g}), {planning.errors} errors "
+        f"-> {'MET' if met else 'NOT MET'}"
+    )
+
+
+def print_comparison(runs: Sequence[BackendRun]) -> None:
+    """PostgreSQL against SQLite, scenario by scenario (ratios of the latencies)."""
+    if len(runs) != 2:
+        return
+    first, second = runs
+    print(f"\n== {second.backend} / {first.backend} ==")
+    for a, b in zip(first.scenarios, second.scenarios, strict=True):
+        print(
+            f"{a.name:<22} p50 {b.percentile(50) / a.percentile(50):>5.2f}x   "
+            f"p99 {b.percentile(99) / a.percentile(99):>5.2f}x   "
+            f"req/s {b.throughput:>6.1f} vs {a.throughput:.1f}"
+        )
+
+
+# ---- main -------------------------------------------------------------------------------------
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
+    """Fresh database, seed, server, scenarios; everything torn down on the way out."""
+    wanted = args.patients or round(args.rate * (args.seconds + 1)) + args.clients
+    with tempfile.TemporaryDirectory(prefix="tvec-bench-") as tmp:
+        workdir = Path(tmp)
+        with fresh_database(backend, workdir) as url:
+            began = time.monotonic()
+            course_ids = seed(url, wanted)
+            start = datetime.now(UTC).date() - timedelta(days=7)
+            print(f"[{backend}] seeded {wanted} patients in {time.monotonic() - began:.0f} s")
+            with api_server(url, args.workers, workdir) as base:
+                scenarios = asyncio.run(run_scenarios(base, course_ids, start, args))
+    return BackendRun(backend, args.workers, wanted, scenarios)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    parser.add_argument("--rate", type=float, default=200.0, help="target req/s (default 200)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="per scenario (default 20)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--patients", type=int, default=0, help="patients/courses to seed (default: enough for "
+        "one recording per request, rate * (seconds + 1) + clients)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
+    if min(args.clients, args.workers) < 1 or args.rate <= 0 or args.seconds <= 0:
+        parser.error("--clients, --workers, --rate and --seconds must be positive")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    print(
+        f"tvec API load benchmark: {os.cpu_count()} CPUs shared by server and load generator; "
+        f"{server_stack()}; Python {sys.version.split()[0]}; open-loop latency from due time"
+    )
+    runs = []
+    for backend in backends:
+        try:
+            runs.append(run_backend(backend, args))
+        except Exception as exc:  # setup failure: say what broke, exit non-zero
+            print(f"[{backend}] setup failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+        print_run(runs[-1], args)
+    print_comparison(runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
