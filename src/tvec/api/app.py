@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from tvec import __version__
 from tvec.api import errors
 from tvec.api.routes import auth, courses, office, patients
 from tvec.bootstrap import build_context
 from tvec.config import Settings
+from tvec.web import pages, visit
+from tvec.web.deps import LoginRequired
+from tvec.web.templating import HERE as WEB
+
+STATIC = str(WEB / "static")
 
 DESCRIPTION = (
     "Clinic records for intralesional T-VEC therapy: patients, lesions, courses, visit dose plans, "
@@ -33,4 +40,13 @@ def create_app(
     errors.install(app)
     for module in (auth, patients, courses, office):
         app.include_router(module.router)
+    app.include_router(pages.router)
+    app.include_router(visit.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(LoginRequired, _to_login)
     return app
+
+
+async def _to_login(_request: Request, exc: Exception) -> RedirectResponse:
+    assert isinstance(exc, LoginRequired)
+    return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from tvec.domain import errors as e
 from tvec.knowledge import KnowledgeError
@@ -55,22 +55,39 @@ def _body(detail: str, code: str, field: str | None) -> dict[str, Any]:
     return {"detail": detail, "code": code, "field": field}
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> Response:
     field = getattr(exc, "field", None)
     if field is None and isinstance(exc, e.DomainError):
         field = exc.fields.get("field")
     code = getattr(exc, "code", "invalid")
     status = status_for(exc)
+    if getattr(request.state, "web", False):
+        return _page(request, status, str(exc))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(_body(str(exc), code, field), status_code=status, headers=headers)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+def _page(request: Request, status: int, message: str) -> Response:
+    """Web routes answer with a page: a login redirect for 401, else a readable error page."""
+    from fastapi.responses import RedirectResponse
+
+    from tvec.web.templating import render
+
+    if status == 401:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    headings = {403: "Not allowed for your role", 404: "Not found", 409: "Changed meanwhile"}
+    return render(request, "error.html", None, status, code=status,
+                  heading=headings.get(status, "Cannot do that"), message=message)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0]
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body",)]
     field = ".".join(loc) or "(request)"
     rule = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    if getattr(request.state, "web", False):
+        return _page(request, 422, f"{field}: {rule}")
     return JSONResponse(_body(f"{field}: {rule}", "invalid-request", field), status_code=422)
 
 

@@ -25,7 +25,13 @@ from decimal import Decimal
 from enum import StrEnum
 
 from tvec.domain.calendar import add_months
-from tvec.domain.response_lesions import LesionGroup, LesionGroupSummary, summarise_lesions
+from tvec.domain.response_lesions import (
+    LesionChange,
+    LesionGroup,
+    LesionGroupSummary,
+    lesion_changes,
+    summarise_lesions,
+)
 from tvec.domain.response_validation import validate_measurements
 from tvec.domain.rules import (
     ConfirmationRule,
@@ -123,6 +129,7 @@ class ResponseAssessment:
     response_ongoing: bool | None  # of that first response; None when there was no response
     durable_response: DurableStatus
     lesion_summary: tuple[LesionGroupSummary, ...]
+    lesions: tuple[LesionChange, ...] = ()  # per-lesion best change, for waterfall plots
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,7 @@ def assess_response(
         response_ongoing=None if first is None else first.end is None,
         durable_response=_durable(criteria.durable_response, start, dates, episodes),
         lesion_summary=summarise_lesions(criteria.lesion_level, _trajectories(by_visit)),
+        lesions=lesion_changes(_trajectories(by_visit)),
     )
 
 

@@ -43,6 +43,32 @@ class LesionGroupSummary:
     resolved_share: Decimal | None
 
 
+@dataclass(frozen=True)
+class LesionChange:
+    """One lesion's best change of its product from its first measurement (for a waterfall)."""
+
+    lesion_id: str
+    group: LesionGroup
+    first_product_cm2: Decimal
+    best_change_pct: Decimal  # the lowest later product vs the first, in %; -100 when resolved
+    resolved: bool
+
+
+def lesion_changes(trajectories: Mapping[str, Sequence[Measurement]]) -> tuple[LesionChange, ...]:
+    """Every evaluable lesion (measured at least twice), in the order given."""
+    return tuple(
+        LesionChange(
+            lesion_id=lesion_id,
+            group=lesion_group(t),
+            first_product_cm2=t[0].product_cm2,
+            best_change_pct=min(m.product_cm2 for m in t[1:]) * HUNDRED / t[0].product_cm2 - HUNDRED,
+            resolved=resolved(t),
+        )
+        for lesion_id, t in trajectories.items()
+        if len(t) > 1
+    )
+
+
 def lesion_group(trajectory: Sequence[Measurement]) -> LesionGroup:
     if trajectory[0].site is Site.VISCERAL:
         return LesionGroup.VISCERAL

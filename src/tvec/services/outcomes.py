@@ -30,7 +30,7 @@ def _latest_course(uow: UnitOfWork, patient_id: int) -> r.Course:
     return courses[-1]
 
 
-def _assess(uow: UnitOfWork, patient_id: int, criteria: str) -> ResponseAssessment:
+def assess_in_uow(uow: UnitOfWork, patient_id: int, criteria: str) -> ResponseAssessment:
     course = _latest_course(uow, patient_id)
     lesions = {
         les.id: les for les in uow.lesions.list(patient_id=patient_id) if les.status == "active"
@@ -66,7 +66,7 @@ def assess_patient(
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         patient_in_centre(uow, actor, patient_id)
-        return _assess(uow, patient_id, criteria)
+        return assess_in_uow(uow, patient_id, criteria)
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,7 @@ def _deidentify(ctx: Context, uow: UnitOfWork, patient: r.Patient) -> Deidentifi
     course = courses[-1] if courses else None
     visits = uow.visits.list(course_id=course.id) if course else []
     try:
-        response = _assess(uow, patient.id, "modified-who") if course else None
+        response = assess_in_uow(uow, patient.id, "modified-who") if course else None
     except DomainError:
         response = None  # too few measurements to assess: reported as unknown, not as an error
     serious = [

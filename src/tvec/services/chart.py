@@ -1,0 +1,93 @@
+"""Everything the patient chart shows, read in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from tvec.domain.errors import DomainError
+from tvec.domain.response import ResponseAssessment
+from tvec.domain.schedule import ScheduledVisit, course_calendar
+from tvec.knowledge import load_label
+from tvec.persistence import records as r
+from tvec.services.context import Actor, Context
+from tvec.services.courses import domain_course
+from tvec.services.outcomes import assess_in_uow
+from tvec.services.patients import patient_in_centre
+from tvec.services.permissions import Action
+
+
+@dataclass(frozen=True)
+class LesionLine:
+    lesion: r.Lesion
+    latest: r.Measurement | None
+    injected: bool
+
+
+@dataclass(frozen=True)
+class VisitLine:
+    visit: r.Visit
+    administrations: tuple[tuple[r.Administration, str], ...]  # each with its lot number
+
+    @property
+    def total_ml(self) -> Decimal:
+        return sum((a.volume_ml for a, _lot in self.administrations), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Chart:
+    patient: r.Patient
+    diagnosis: r.Diagnosis | None
+    screening: r.Screening | None
+    lesions: tuple[LesionLine, ...]
+    course: r.Course | None
+    calendar: tuple[ScheduledVisit, ...]
+    visits: tuple[VisitLine, ...]
+    adverse_events: tuple[r.AdverseEvent, ...]
+    response: ResponseAssessment | None
+    response_problem: str | None  # why the response cannot be assessed yet
+    today: date
+
+
+def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified-who") -> Chart:
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        patient = patient_in_centre(uow, actor, patient_id)
+        courses = uow.courses.list(patient_id=patient_id, order_by=("start_date", "id"))
+        course = courses[-1] if courses else None
+        visits = uow.visits.list(course_id=course.id, order_by=("number",)) if course else []
+        given = uow.administrations.list_in("visit_id", [v.id for v in visits])
+        lots = {lot.id: lot.lot for lot in uow.vial_lots.list(centre_id=actor.centre_id)}
+        lesions = uow.lesions.list(patient_id=patient_id)
+        measured = uow.measurements.list_in("lesion_id", [les.id for les in lesions],
+                                            order_by=("measured_on", "id"))
+        latest = {m.lesion_id: m for m in measured if m.status == "active"}
+        injected = {a.lesion_id for a in given}
+        response, problem = None, None
+        if course is not None:
+            try:
+                response = assess_in_uow(uow, patient_id, criteria)
+            except DomainError as exc:
+                problem = str(exc)
+        calendar: tuple[ScheduledVisit, ...] = ()
+        if course is not None:
+            label = load_label(course.label_variant)
+            calendar = course_calendar(label, domain_course(label, course, visits))
+        screenings = uow.screenings.list(patient_id=patient_id, order_by=("screened_on", "id"))
+        return Chart(
+            patient=patient,
+            diagnosis=uow.diagnoses.find(patient_id=patient_id),
+            screening=screenings[-1] if screenings else None,
+            lesions=tuple(LesionLine(les, latest.get(les.id), les.id in injected) for les in lesions),
+            course=course,
+            calendar=calendar,
+            visits=tuple(
+                VisitLine(v, tuple((a, lots.get(a.vial_lot_id, "?")) for a in given if a.visit_id == v.id))
+                for v in visits
+            ),
+            adverse_events=tuple(uow.adverse_events.list(patient_id=patient_id, order_by=("onset", "id"))),
+            response=response,
+            response_problem=problem,
+            today=ctx.today(),
+        )

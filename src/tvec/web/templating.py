@@ -1,0 +1,52 @@
+"""Jinja2 set-up: templates, filters, and what every page knows (user, role, permissions, CSRF)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from tvec.services.context import Actor
+from tvec.services.permissions import Action, allowed
+from tvec.web.deps import COOKIE, csrf_token
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+DISCLAIMER = "tvec supports, and does not replace, clinical judgement."
+
+
+def _num(value: Any) -> str:
+    if value is None:
+        return "–"
+    number = Decimal(str(value))
+    return format(number.normalize(), "f") if number == number.normalize() else str(number)
+
+
+def _pfu(value: Any) -> str:
+    text = str(int(value))
+    return f"10^{len(text) - 1}" if text.strip("0") == "1" else f"{int(value):,}"
+
+
+templates.env.filters["num"] = _num
+templates.env.filters["pfu"] = _pfu
+templates.env.globals["DISCLAIMER"] = DISCLAIMER
+templates.env.globals["Action"] = Action
+
+
+def render(request: Request, name: str, actor: Actor | None, status: int = 200, **context: Any) -> HTMLResponse:
+    session = request.cookies.get(COOKIE, "")
+    return templates.TemplateResponse(
+        request,
+        name,
+        {
+            "user": actor,
+            "can": (lambda action: actor is not None and allowed(actor.role, action)),
+            "csrf": csrf_token(session) if session else "",
+            **context,
+        },
+        status_code=status,
+    )
