@@ -46,6 +46,9 @@ Caveats
   ``synchronous_commit`` and ``full_page_writes`` off: commits are cheaper than on a durable
   production server. SQLite runs with the application's own settings (WAL, synchronous=FULL).
 - uvicorn uses httptools and uvloop only if they are installed; the header says which.
+- Under each table a line gives the share of the machine's CPU used by the benchmark (client,
+  server, PostgreSQL) and by other processes during the scenarios: if the latter is not near 0%,
+  the run was disturbed.
 - The seeded patients have no dose history: planning replays a short schedule (see the README).
 
 The script exits 0 whatever the verdict (it is a measurement) and 1 if the setup fails.
@@ -57,6 +60,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib.util
+import math
 import os
 import random
 import signal
@@ -68,7 +72,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -76,6 +79,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import Engine, make_url
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
@@ -88,11 +92,17 @@ from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
 
 REPO = Path(__file__).resolve().parents[1]
+if importlib.util.find_spec("sniffio") is None:
+    # httpcore runs `import sniffio` on every request; when it is not installed, each failed
+    # import searches sys.path again, about 1 ms of the load generator's CPU per request. A None
+    # entry makes that import fail at once (this process only; the server does not use httpcore).
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 GOAL_P99_MS = 50.0
 GOAL_RATE_SHARE = 0.95  # "at 200 req/s": the achieved rate must reach 95% of the target
 REQUEST_TIMEOUT_S = 10.0
 GRACE_S = 30.0  # a scenario may overrun its nominal length by this much, then it is cut off
 SERVER_START_TIMEOUT_S = 60.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 LOTS = {10**6: "DEMO6-A01", 10**8: "DEMO8-B01"}
 HEALTH, PLAN, RECORD = "health (baseline)", "plan next visit", "record administration"
 
@@ -127,7 +137,7 @@ class Scenario:
         if not self.latencies_ms:
             return float("nan")
         ordered = sorted(self.latencies_ms)
-        rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+        rank = max(1, min(len(ordered), math.ceil(q / 100 * len(ordered))))
         return ordered[rank - 1]
 
 
@@ -137,6 +147,7 @@ class BackendRun:
     workers: int
     patients: int
     scenarios: list[Scenario]
+    cpu: str  # how much of the CPU the benchmark and other processes used meanwhile
 
 
 # ---- database and seed data -------------------------------------------------------------------
@@ -155,11 +166,10 @@ def fresh_database(backend: str, workdir: Path) -> Iterator[str]:
         yield url
 
 
-def seed(url: str, patients_wanted: int, threads: int) -> tuple[list[int], date]:
+def seed(url: str, patients_wanted: int) -> tuple[list[int], date]:
     """Migrate, add the demo users and lots, then patients with an open course.
 
-    Returns the course ids and their common start date. `threads` > 1 seeds patients
-    concurrently (useful on PostgreSQL; SQLite has a single writer anyway).
+    Returns the course ids and their common start date (a week ago, no dose given yet).
     """
     upgrade(url)
     ctx = build_context(Settings(database_url=url))
@@ -167,14 +177,22 @@ def seed(url: str, patients_wanted: int, threads: int) -> tuple[list[int], date]
         load_demo(ctx, patients_wanted=0)
         nurse, oncologist = _actor(ctx, "nurse"), _actor(ctx, "oncologist")
         start = ctx.today() - timedelta(days=7)
-
-        def one(n: int) -> int:
-            return _seed_patient(ctx, nurse, oncologist, random.Random(n), n, start)
-
-        with ThreadPoolExecutor(threads) as pool:
-            return list(pool.map(one, range(patients_wanted))), start
+        course_ids = [
+            _seed_patient(ctx, nurse, oncologist, random.Random(n), n, start)
+            for n in range(patients_wanted)
+        ]
+        _settle(ctx.sessions.kw["bind"])
+        return course_ids, start
     finally:
         ctx.sessions.kw["bind"].dispose()
+
+
+def _settle(engine: Engine) -> None:
+    """PostgreSQL: vacuum and analyze after the bulk load, as autovacuum would do soon anyway,
+    so that it does not wake up in the middle of a measurement."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
 
 
 def _actor(ctx: Context, username: str) -> Actor:
@@ -247,8 +265,8 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def api_server(url: str, workers: int, workdir: Path) -> Iterator[str]:
-    """Run `uvicorn tvec.api.main:app` in its own process group; yield its base URL."""
+def api_server(url: str, workers: int, workdir: Path) -> Iterator[tuple[str, int]]:
+    """Run `uvicorn tvec.api.main:app` in its own process group; yield its base URL and pid."""
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "tvec.api.main:app", "--host", "127.0.0.1",
@@ -264,7 +282,7 @@ def api_server(url: str, workers: int, workdir: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process, log_path)
-        yield base
+        yield base, process.pid
     finally:
         _stop(process)
 
@@ -295,6 +313,96 @@ def _tail(path: Path, lines: int = 30) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
+# ---- who used the CPU ------------------------------------------------------------------------
+
+
+@dataclass
+class CpuShare:
+    """How busy the machine was during the scenarios, and how much of that was not this benchmark.
+
+    From /proc (Linux): the machine's busy time, minus the CPU time of this process, of the server's
+    process group and of the PostgreSQL cluster (postmaster on the database port, with children,
+    including the ones already gone: their time is in the parent's cutime and cstime).
+    """
+
+    server_pid: int
+    db_port: int | None
+    start: tuple[float, float, float] = (0.0, 0.0, 0.0)  # (wall, machine busy, ours) seconds
+    wall: float = 0.0  # the differences, once the block has run
+    busy: float = 0.0
+    ours: float = 0.0
+
+    def __enter__(self) -> CpuShare:
+        self.start = self._sample()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        end = self._sample()
+        self.wall, self.busy, self.ours = (b - a for a, b in zip(self.start, end, strict=True))
+
+    def summary(self) -> str:
+        speed = f"reference Python workload {reference_ms():.0f} ms"
+        if not self.busy:
+            return f"CPU use unknown (no /proc); {speed}"
+        capacity = self.wall * (os.cpu_count() or 1)
+        ours, other = self.ours / capacity, max(0.0, self.busy - self.ours) / capacity
+        return (
+            f"CPU during the scenarios: benchmark {ours:.0%}, other processes {other:.0%}; {speed}"
+        )
+
+    def _sample(self) -> tuple[float, float, float]:
+        try:
+            fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+        except OSError:
+            return time.monotonic(), 0.0, 0.0
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
+        busy = (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+        return time.monotonic(), busy, self._ours()
+
+    def _ours(self) -> float:
+        stats = dict(_proc_stats())
+        master = next((pid for pid in stats if self._is_postmaster(pid)), None)
+        ticks = 0
+        for pid, f in stats.items():
+            ppid, group = int(f[1]), int(f[2])
+            own, children = int(f[11]) + int(f[12]), int(f[13]) + int(f[14])
+            if pid in (self.server_pid, master):
+                ticks += own + children
+            elif pid == os.getpid() or group == self.server_pid or ppid == master:
+                ticks += own
+        return ticks / CLOCK_TICKS
+
+    def _is_postmaster(self, pid: int) -> bool:
+        if self.db_port is None:
+            return False
+        with contextlib.suppress(OSError):
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            return b"-p" in args and str(self.db_port).encode() in args and b"-D" in args
+        return False
+
+
+def reference_ms() -> float:
+    """A fixed pure-Python workload (best of 5, ms): how fast this machine is right now.
+
+    Virtual machines vary from hour to hour without any process of theirs showing it; a run with a
+    slower reference is expected to give proportionally worse figures.
+    """
+    best = float("inf")
+    for _ in range(5):
+        began = time.perf_counter()
+        sum(len(str(i * i)) for i in range(200_000))
+        best = min(best, time.perf_counter() - began)
+    return best * 1000
+
+
+def _proc_stats() -> Iterator[tuple[int, list[str]]]:
+    """(pid, fields after the command name) of every process, as in /proc/PID/stat."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                yield int(entry.name), (entry / "stat").read_text().rsplit(")", 1)[1].split()
+
+
 # ---- the load generator -----------------------------------------------------------------------
 
 
@@ -318,6 +426,7 @@ async def clients_for(base: str, tokens: Sequence[str]) -> AsyncIterator[list[ht
         httpx.AsyncClient(
             base_url=base,
             timeout=REQUEST_TIMEOUT_S,
+            verify=False,  # plain HTTP on loopback: skip loading the CA bundle 50 times
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
             headers={"Authorization": f"Bearer {token}"},
         )
@@ -495,21 +604,26 @@ def print_run(run: BackendRun, args: argparse.Namespace) -> None:
     base = run.scenarios[0]
     print(
         f"\n== {run.backend}: {run.workers} uvicorn worker(s), {args.clients} clients, "
-        f"target {args.rate:g} req/s, {args.seconds:g} s per scenario, {run.patients} courses =="
+        f"target {args.rate:g} req/s, {args.seconds:g} s per scenario, {run.patients} courses ==\n"
+        f"{run.cpu}"
     )
+    statuses = [
+        ",".join(f"{k}:{n}" for k, n in sorted(sc.outcomes.items()) if k[0] != "2") or "-"
+        for sc in run.scenarios
+    ]
+    width = max(9, *(len(text) for text in statuses))
     header = (
-        f"{'scenario':<22} {'requests':>8} {'errors':>7}  {'by status':<16} {'req/s':>6} "
-        f"{'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7} {'p50/base':>8} {'p99/base':>8}"
+        f"{'scenario':<22} {'requests':>8} {'errors':>7}  {'by status':<{width}} {'req/s':>6} "
+        f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'p50/base':>8} {'p99/base':>8}"
     )
     print(header)
     print("-" * len(header))
-    for sc in run.scenarios:
-        statuses = ",".join(f"{k}:{n}" for k, n in sorted(sc.outcomes.items()) if k[0] != "2")
+    for sc, status in zip(run.scenarios, statuses, strict=True):
         p50, p99 = sc.percentile(50), sc.percentile(99)
         print(
-            f"{sc.name:<22} {sc.planned:>8} {sc.errors:>7}  {statuses or '-':<16} "
-            f"{sc.throughput:>6.1f} {p50:>7.1f} {sc.percentile(90):>7.1f} {p99:>7.1f} "
-            f"{max(sc.latencies_ms, default=float('nan')):>7.1f} "
+            f"{sc.name:<22} {sc.planned:>8} {sc.errors:>7}  {status:<{width}} "
+            f"{sc.throughput:>6.1f} {p50:>8.1f} {sc.percentile(90):>8.1f} {p99:>8.1f} "
+            f"{max(sc.latencies_ms, default=float('nan')):>8.1f} "
             f"{p50 / base.percentile(50):>7.1f}x {p99 / base.percentile(99):>7.1f}x"
         )
     for sc in run.scenarios:
@@ -562,11 +676,14 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
         workdir = Path(tmp)
         with fresh_database(backend, workdir) as url:
             began = time.monotonic()
-            course_ids, start = seed(url, wanted, threads=1 if backend == "sqlite" else 4)
+            course_ids, start = seed(url, wanted)
             print(f"[{backend}] seeded {wanted} patients in {time.monotonic() - began:.0f} s")
-            with api_server(url, args.workers, workdir) as base:
+            with (
+                api_server(url, args.workers, workdir) as (base, pid),
+                CpuShare(pid, make_url(url).port) as cpu,
+            ):
                 scenarios = asyncio.run(run_scenarios(base, course_ids, start, args))
-    return BackendRun(backend, args.workers, wanted, scenarios)
+    return BackendRun(backend, args.workers, wanted, scenarios, cpu.summary())
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -588,6 +705,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the server, the cluster and the temp dirs are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     print(
         f"tvec API load benchmark: {os.cpu_count()} CPUs shared by server and load generator; "

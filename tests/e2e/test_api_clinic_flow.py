@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-
 from tests.support.clinic import (
     NOW,
     TESTCLIENT_WARNING,
@@ -34,13 +33,19 @@ from tests.support.clinic import (
     seed_staff,
     start_course,
 )
+
 from tvec.services.permissions import Role
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
 
 # USPI §2.2 Table 2, written out independently of the knowledge files: (above cm, max mL).
-BANDS = [(Decimal("5"), Decimal("4")), (Decimal("2.5"), Decimal("2")), (Decimal("1.5"), Decimal("1")),
-         (Decimal("0.5"), Decimal("0.5")), (Decimal("0"), Decimal("0.1"))]
+BANDS = [
+    (Decimal("5"), Decimal("4")),
+    (Decimal("2.5"), Decimal("2")),
+    (Decimal("1.5"), Decimal("1")),
+    (Decimal("0.5"), Decimal("0.5")),
+    (Decimal("0"), Decimal("0.1")),
+]
 
 
 def band_ml(longest_cm: str) -> Decimal:
@@ -54,7 +59,12 @@ def spd(sizes: dict[str, tuple[str, str]]) -> Decimal:
 
 START = days_ago(70)  # first dose; visit 2 is due 21 days later
 BASELINE = {"L1": ("3.2", "2.0"), "L2": ("1.8", "1.2"), "L3": ("0.9", "0.6"), "V1": ("3.0", "2.5")}
-AT_VISIT_2 = {"L1": ("2.8", "1.9"), "L2": ("1.5", "1.0"), "L3": ("0.8", "0.5"), "V1": ("3.0", "2.5")}
+AT_VISIT_2 = {
+    "L1": ("2.8", "1.9"),
+    "L2": ("1.5", "1.0"),
+    "L3": ("0.8", "0.5"),
+    "V1": ("3.0", "2.5"),
+}
 DAY_35 = {"L1": ("1.0", "0.8"), "L2": ("0.6", "0.5"), "L3": ("0.4", "0.3"), "V1": ("2.0", "1.5")}
 DAY_63 = {"L1": ("0.9", "0.7"), "L2": ("0.5", "0.4"), "L3": ("0.3", "0.2"), "V1": ("2.0", "1.5")}
 
@@ -69,8 +79,13 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     client = client_for(clinic)
     staff = seed_staff(clinic.state.ctx)
     h = login_all(client, staff)
-    nurse, onc, pharm, bill, admin = (h[Role.NURSE], h[Role.ONCOLOGIST], h[Role.PHARMACIST],
-                                      h[Role.BILLING], h[Role.ADMIN])
+    nurse, onc, pharm, bill, admin = (
+        h[Role.NURSE],
+        h[Role.ONCOLOGIST],
+        h[Role.PHARMACIST],
+        h[Role.BILLING],
+        h[Role.ADMIN],
+    )
 
     # Registration, diagnosis, screening, lesions and baseline measurements (by the nurse).
     rec = make_patient_ready_for_course(client, nurse, mrn="MRN-7001", measured_on=START)
@@ -78,12 +93,17 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert rec["patient"]["version"] == 1
     assert ok(client.get(f"/patients/{pid}", headers=nurse))["mrn"] == "MRN-7001"
     assert ok(client.get(f"/patients/{pid}/diagnosis", headers=onc))["stage"] == "IIIC"
-    assert [s["pregnant"] for s in ok(client.get(f"/patients/{pid}/screenings", headers=onc))] == [False]
-    assert {les["name"]: les["site"] for les in ok(client.get(f"/patients/{pid}/lesions", headers=nurse))} == {
-        "L1": "cutaneous", "L2": "subcutaneous", "L3": "nodal", "V1": "visceral"}
+    assert [s["pregnant"] for s in ok(client.get(f"/patients/{pid}/screenings", headers=onc))] == [
+        False
+    ]
+    assert {
+        les["name"]: les["site"]
+        for les in ok(client.get(f"/patients/{pid}/lesions", headers=nurse))
+    } == {"L1": "cutaneous", "L2": "subcutaneous", "L3": "nodal", "V1": "visceral"}
     stored = ok(client.get(f"/patients/{pid}/measurements", headers=nurse))
-    assert {(m["lesion_id"], Decimal(m["longest_cm"]), Decimal(m["perpendicular_cm"])) for m in stored} == {
-        (lesions[n]["id"], Decimal(a), Decimal(b)) for n, (a, b) in BASELINE.items()}
+    assert {
+        (m["lesion_id"], Decimal(m["longest_cm"]), Decimal(m["perpendicular_cm"])) for m in stored
+    } == {(lesions[n]["id"], Decimal(a), Decimal(b)) for n, (a, b) in BASELINE.items()}
 
     # The oncologist starts the course; the nurse plans visit 1 from the baseline.
     course = start_course(client, onc, pid, START)
@@ -96,8 +116,13 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert volumes == {n: band_ml(BASELINE[n][0]) for n in ("L1", "L2", "L3")}  # 2, 1, 0.5 mL
     assert [i["lesion_id"] for i in plan["injections"]] == ["L1", "L2", "L3"]  # largest first
     assert [n["lesion_id"] for n in plan["not_injected"]] == ["V1"]
-    assert "visceral" in plan["not_injected"][0]["reason"] and "USPI" in plan["not_injected"][0]["source"]
-    assert Decimal(str(plan["total_volume_ml"])) == Decimal("3.5") <= Decimal(str(plan["max_total_volume_ml"]))
+    assert "visceral" in plan["not_injected"][0]["reason"]
+    assert "USPI" in plan["not_injected"][0]["source"]
+    assert (
+        Decimal(str(plan["total_volume_ml"]))
+        == Decimal("3.5")
+        <= Decimal(str(plan["max_total_volume_ml"]))
+    )
     assert ok(client.get(f"/visits/{v1['id']}", headers=nurse))["plan"] == plan  # the snapshot
 
     # The pharmacist stocks both strengths; the nurse sees them.
@@ -106,14 +131,21 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert {x["lot"] for x in ok(client.get("/vial-lots", headers=nurse))} == {"LOT6-A", "LOT8-B"}
 
     # The nurse records what was given at visit 1.
-    given = ok(client.post(f"/visits/{v1['id']}/administrations",
-                           json=administration_body(v1, "LOT6-A", START), headers=nurse), 201)
+    given = ok(
+        client.post(
+            f"/visits/{v1['id']}/administrations",
+            json=administration_body(v1, "LOT6-A", START),
+            headers=nurse,
+        ),
+        201,
+    )
     assert given["visit"]["status"] == "administered"
     assert given["visit"]["administered_on"] == START.isoformat()
     assert given["visit"]["version"] == v1["version"] + 1
     listed = ok(client.get(f"/visits/{v1['id']}/administrations", headers=onc))
-    assert {(a["target"], a["lesion_id"], Decimal(a["volume_ml"]), a["pfu_per_ml"]) for a in listed} == {
-        (n, lesions[n]["id"], volumes[n], 10**6) for n in volumes}
+    assert {
+        (a["target"], a["lesion_id"], Decimal(a["volume_ml"]), a["pfu_per_ml"]) for a in listed
+    } == {(n, lesions[n]["id"], volumes[n], 10**6) for n in volumes}
     assert {a["administered_by"] for a in listed} == {staff[Role.NURSE].actor.user_id}
 
     # Visit 2: measured and planned 21 days later, at 10^8 PFU/mL.
@@ -124,13 +156,21 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert v2["plan"]["concentration_pfu_per_ml"] == 10**8
     volumes2 = {i["lesion_id"]: Decimal(str(i["volume_ml"])) for i in v2["plan"]["injections"]}
     assert volumes2 == {n: band_ml(AT_VISIT_2[n][0]) for n in ("L1", "L2", "L3")}  # 2, 0.5, 0.5
-    ok(client.post(f"/visits/{v2['id']}/administrations",
-                   json=administration_body(v2, "LOT8-B", visit2_day), headers=nurse), 201)
+    ok(
+        client.post(
+            f"/visits/{v2['id']}/administrations",
+            json=administration_body(v2, "LOT8-B", visit2_day),
+            headers=nurse,
+        ),
+        201,
+    )
     assert ok(client.get(f"/visits/{v1['id']}", headers=nurse))["plan"] == plan  # never re-planned
     calendar = ok(client.get(f"/courses/{course['id']}/calendar", headers=nurse))
     assert [(c["number"], c["date"], c["status"]) for c in calendar[:3]] == [
-        (1, START.isoformat(), "given"), (2, visit2_day.isoformat(), "given"),
-        (3, (visit2_day + timedelta(days=14)).isoformat(), "next")]
+        (1, START.isoformat(), "given"),
+        (2, visit2_day.isoformat(), "given"),
+        (3, (visit2_day + timedelta(days=14)).isoformat(), "next"),
+    ]
 
     # Tumour response from the stored measurements: PR at day 35, confirmed 28 days later.
     measure(client, nurse, pid, START + timedelta(days=35), DAY_35, lesions)
@@ -139,7 +179,8 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert response["baseline_date"] == START.isoformat()
     assert Decimal(response["baseline_spd_cm2"]) == spd(BASELINE)
     assert [a["date"] for a in response["assessments"]] == [
-        (START + timedelta(days=d)).isoformat() for d in (0, 21, 35, 63)]
+        (START + timedelta(days=d)).isoformat() for d in (0, 21, 35, 63)
+    ]
     day35 = response["assessments"][2]
     expected_change = (spd(DAY_35) - spd(BASELINE)) / spd(BASELINE) * 100
     assert math.isclose(Decimal(day35["change_from_baseline_pct"]), expected_change, abs_tol=0.01)
@@ -147,31 +188,62 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert response["time_to_response_days"] == 35
 
     # An adverse event, attached to the course.
-    ae = ok(client.post(f"/patients/{pid}/adverse-events", headers=nurse, json={
-        "term": "pyrexia", "grade": 2, "serious": False, "related": True,
-        "onset": (START + timedelta(days=1)).isoformat(),
-        "resolved_on": (START + timedelta(days=3)).isoformat(),
-        "action_taken": "paracetamol", "course_id": course["id"]}), 201)
-    assert [(e["term"], e["grade"], e["course_id"]) for e in
-            ok(client.get(f"/patients/{pid}/adverse-events", headers=onc))] == [("pyrexia", 2, course["id"])]
+    ae = ok(
+        client.post(
+            f"/patients/{pid}/adverse-events",
+            headers=nurse,
+            json={
+                "term": "pyrexia",
+                "grade": 2,
+                "serious": False,
+                "related": True,
+                "onset": (START + timedelta(days=1)).isoformat(),
+                "resolved_on": (START + timedelta(days=3)).isoformat(),
+                "action_taken": "paracetamol",
+                "course_id": course["id"],
+            },
+        ),
+        201,
+    )
+    assert [
+        (e["term"], e["grade"], e["course_id"])
+        for e in ok(client.get(f"/patients/{pid}/adverse-events", headers=onc))
+    ] == [("pyrexia", 2, course["id"])]
 
     # Billing: J9325 = 10^6 PFU per unit; 1 mL vials; JW for the discarded rest, else JZ.
-    lines = ok(client.get("/billing/lines", headers=bill,
-                          params={"since": START.isoformat(), "until": TODAY.isoformat()}))
-    assert _billing(lines, v1["id"]) == [("J9325", Decimal("3.5"), None, "administered"),
-                                         ("J9325", Decimal("0.5"), "JW", "discarded")]
+    lines = ok(
+        client.get(
+            "/billing/lines",
+            headers=bill,
+            params={"since": START.isoformat(), "until": TODAY.isoformat()},
+        )
+    )
+    assert _billing(lines, v1["id"]) == [
+        ("J9325", Decimal("3.5"), None, "administered"),
+        ("J9325", Decimal("0.5"), "JW", "discarded"),
+    ]
     total2 = sum(volumes2.values(), Decimal(0))  # 3.0 mL of 10^8: 300 units, nothing wasted
     assert _billing(lines, v2["id"]) == [("J9325", total2 * 100, "JZ", "administered")]
-    assert {(line["mrn"], line["service_date"]) for line in lines if line["visit_id"] == v2["id"]} == {
-        ("MRN-7001", visit2_day.isoformat())}
+    assert {
+        (line["mrn"], line["service_date"]) for line in lines if line["visit_id"] == v2["id"]
+    } == {("MRN-7001", visit2_day.isoformat())}
 
     # A correction is a new version; the audit log shows who changed what, before and after.
-    fixed = ok(client.patch(f"/patients/{pid}", headers=nurse,
-                            json={"version": 1, "reason": "sex entered wrongly", "sex": "male"}))
+    fixed = ok(
+        client.patch(
+            f"/patients/{pid}",
+            headers=nurse,
+            json={"version": 1, "reason": "sex entered wrongly", "sex": "male"},
+        )
+    )
     assert (fixed["sex"], fixed["version"]) == ("male", 2)
     patient_log = _audit(client, admin, "patient", pid)
-    assert [(a["action"], a["entity_version"]) for a in patient_log] == [("create", 1), ("correct", 2)]
-    assert patient_log[0]["before"] is None and patient_log[0]["after"]["mrn"] == "MRN-7001"
+    assert [(a["action"], a["entity_version"]) for a in patient_log] == [
+        ("create", 1),
+        ("correct", 2),
+    ]
+    assert patient_log[0]["before"] is None
+    assert patient_log[0]["after"]["mrn"] == "MRN-7001"
     correction = patient_log[1]
     assert (correction["before"]["sex"], correction["after"]["sex"]) == ("female", "male")
     assert correction["reason"] == "sex entered wrongly"
@@ -180,17 +252,27 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert [a["after"]["sex"] for a in history] == ["female", "male"]
     visit_log = _audit(client, admin, "visit", v1["id"])
     assert [a["action"] for a in visit_log] == ["create", "administer"]
-    assert (visit_log[1]["before"]["status"], visit_log[1]["after"]["status"]) == ("planned", "administered")
+    assert (visit_log[1]["before"]["status"], visit_log[1]["after"]["status"]) == (
+        "planned",
+        "administered",
+    )
     assert _audit(client, admin, "adverse-event", ae["id"])[0]["after"]["term"] == "pyrexia"
     assert len(_audit(client, admin, "administration")) == len(volumes) + len(volumes2)
 
 
-def _billing(lines: list[dict[str, Any]], visit_id: int) -> list[tuple[str, Decimal, str | None, str]]:
-    return [(x["hcpcs"], Decimal(x["units"]), x["modifier"], x["what"])
-            for x in lines if x["visit_id"] == visit_id]
+def _billing(
+    lines: list[dict[str, Any]], visit_id: int
+) -> list[tuple[str, Decimal, str | None, str]]:
+    return [
+        (x["hcpcs"], Decimal(x["units"]), x["modifier"], x["what"])
+        for x in lines
+        if x["visit_id"] == visit_id
+    ]
 
 
-def _audit(client: Any, admin: dict[str, str], entity: str, entity_id: int | None = None) -> list[dict[str, Any]]:
+def _audit(
+    client: Any, admin: dict[str, str], entity: str, entity_id: int | None = None
+) -> list[dict[str, Any]]:
     page = ok(client.get("/audit", params={"entity": entity, "limit": 200}, headers=admin))
     assert page["total"] <= 200
     return [a for a in page["items"] if entity_id is None or a["entity_id"] == entity_id]
@@ -241,16 +323,20 @@ def test_a_session_expires_and_a_logout_ends_it(database_url: str) -> None:
         again = login(client, staff[Role.NURSE].username, staff[Role.NURSE].password)
         assert client.post("/auth/logout", headers=again).status_code == 204
         assert client.get("/auth/me", headers=again).status_code == 401
-        wrong = client.post("/auth/login", json={"username": staff[Role.NURSE].username,
-                                                 "password": "not-the-password"})
+        wrong = client.post(
+            "/auth/login",
+            json={"username": staff[Role.NURSE].username, "password": "not-the-password"},
+        )
         assert wrong.status_code == 401
 
 
 def test_the_browser_session_cookie_logs_in_too(clinic: FastAPI) -> None:
     staff = seed_staff(clinic.state.ctx)
     browser = client_for(clinic)
-    response = browser.post("/auth/login", json={"username": staff[Role.NURSE].username,
-                                                 "password": staff[Role.NURSE].password})
+    response = browser.post(
+        "/auth/login",
+        json={"username": staff[Role.NURSE].username, "password": staff[Role.NURSE].password},
+    )
     assert "httponly" in response.headers["set-cookie"].lower()
     assert browser.cookies.get("tvec_session")
     assert ok(browser.get("/auth/me"))["username"] == staff[Role.NURSE].username

@@ -18,14 +18,18 @@ MRN = "MRN-SECRET-4711"
 BIRTH = "1957-03-14"
 
 
-def test_failed_and_crashing_requests_log_no_mrn_or_birth_date(tmp_path, caplog) -> None:  # noqa: ANN001
+def test_failed_and_crashing_requests_log_no_mrn_or_birth_date(tmp_path, caplog) -> None:
     from fastapi.testclient import TestClient
 
     url = f"sqlite:///{tmp_path}/t.db"
     upgrade(url)
     app = create_app(Settings(database_url=url), clock=lambda: datetime(2026, 6, 1, tzinfo=UTC))
     ctx = app.state.ctx
-    auth.bootstrap_centre(ctx, "c", UserIn(username="nurse", full_name="N", role=Role.NURSE, password="nurse-password-1"))
+    auth.bootstrap_centre(
+        ctx,
+        "c",
+        UserIn(username="nurse", full_name="N", role=Role.NURSE, password="nurse-password-1"),
+    )
     boom = APIRouter()
 
     @boom.post("/boom")
@@ -34,13 +38,17 @@ def test_failed_and_crashing_requests_log_no_mrn_or_birth_date(tmp_path, caplog)
 
     app.include_router(boom)
     client = TestClient(app, raise_server_exceptions=False)
-    token = client.post("/auth/login", json={"username": "nurse", "password": "nurse-password-1"}).json()["access_token"]
+    token = client.post(
+        "/auth/login", json={"username": "nurse", "password": "nurse-password-1"}
+    ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     caplog.set_level(logging.DEBUG)
     patient = {"mrn": MRN, "birth_date": BIRTH, "sex": "female"}
     assert client.post("/patients", json=patient, headers=headers).status_code == 201
     assert client.post("/patients", json=patient, headers=headers).status_code == 409
-    assert client.post("/patients", json={**patient, "sex": "x"}, headers=headers).status_code == 422
+    assert (
+        client.post("/patients", json={**patient, "sex": "x"}, headers=headers).status_code == 422
+    )
     crashed = client.post("/boom", json=patient, headers=headers)
     assert crashed.status_code == 500
     assert MRN not in crashed.text

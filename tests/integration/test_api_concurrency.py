@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import create_engine, text
-
 from tests.support.clinic import (
     TESTCLIENT_WARNING,
     add_vial_lot,
@@ -35,6 +34,7 @@ from tests.support.clinic import (
     seed_staff,
     start_course,
 )
+
 from tvec.services.permissions import Role
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
@@ -49,7 +49,9 @@ def clinic(database_url: str) -> Iterator[FastAPI]:
         yield app
 
 
-def ready_visit(app: FastAPI) -> tuple[Any, dict[Role, dict[str, str]], dict[str, Any], dict[str, Any]]:
+def ready_visit(
+    app: FastAPI,
+) -> tuple[Any, dict[Role, dict[str, str]], dict[str, Any], dict[str, Any]]:
     client = client_for(app)
     h = login_all(client, seed_staff(app.state.ctx))
     rec = make_patient_ready_for_course(client, h[Role.NURSE], measured_on=START)
@@ -72,15 +74,19 @@ def row_held(url: str, table: str, row_id: int) -> Iterator[Callable[[int], None
         return
     engine = create_engine(url)
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, engine.connect() as watcher:
             conn.execute(text(f"SELECT id FROM {table} WHERE id = :id FOR UPDATE"), {"id": row_id})
+            watcher = watcher.execution_options(isolation_level="AUTOCOMMIT")
 
             def wait_for(n: int) -> None:
                 deadline = time.monotonic() + TIMEOUT_S
                 while time.monotonic() < deadline:
-                    waiting = conn.execute(text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                        "AND pid <> pg_backend_pid()")).scalar_one()
+                    waiting = watcher.execute(
+                        text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND datname = current_database()"
+                        )
+                    ).scalar_one()
                     if waiting >= n:
                         return
                     time.sleep(0.02)
@@ -92,8 +98,9 @@ def row_held(url: str, table: str, row_id: int) -> Iterator[Callable[[int], None
         engine.dispose()
 
 
-def overlapping(app: FastAPI, url: str, table: str, row_id: int,
-                *requests: Callable[[Any], Any]) -> list[Any]:
+def overlapping(
+    app: FastAPI, url: str, table: str, row_id: int, *requests: Callable[[Any], Any]
+) -> list[Any]:
     """Run the requests at once (one client and thread each) while the row is held, then release."""
     with ThreadPoolExecutor(len(requests)) as pool, row_held(url, table, row_id) as wait_for:
         futures = [pool.submit(request, client_for(app)) for request in requests]
@@ -106,14 +113,18 @@ def overlapping(app: FastAPI, url: str, table: str, row_id: int,
 # ---- two sessions, one visit ------------------------------------------------------------------
 
 
-def test_two_nurses_recording_one_visit_one_wins_one_gets_409(clinic: FastAPI, database_url: str) -> None:
-    client, h, rec, visit = ready_visit(clinic)
+def test_two_people_recording_one_visit_one_wins_one_gets_409(
+    clinic: FastAPI, database_url: str
+) -> None:
+    client, h, _rec, visit = ready_visit(clinic)
     nurse, onc = h[Role.NURSE], h[Role.ONCOLOGIST]
     body = administration_body(visit, "LOT6", START)
     before = audit_total(client, h[Role.ADMIN])
 
     def record(as_user: dict[str, str]) -> Callable[[Any], Any]:
-        return lambda c: c.post(f"/visits/{visit['id']}/administrations", json=body, headers=as_user)
+        return lambda c: c.post(
+            f"/visits/{visit['id']}/administrations", json=body, headers=as_user
+        )
 
     responses = overlapping(clinic, database_url, "visits", visit["id"], record(nurse), record(onc))
     assert sorted(r.status_code for r in responses) == [201, 409], [r.text for r in responses]
@@ -140,8 +151,9 @@ def test_two_corrections_from_the_same_version_one_409_no_lost_update(
         body = {"version": 1, "reason": f"corrected by the {role.value}", **changes[role]}
         return lambda c: c.patch(f"/patients/{pid}", json=body, headers=h[role])
 
-    responses = overlapping(clinic, database_url, "patients", pid,
-                            correct(Role.NURSE), correct(Role.ONCOLOGIST))
+    responses = overlapping(
+        clinic, database_url, "patients", pid, correct(Role.NURSE), correct(Role.ONCOLOGIST)
+    )
     assert sorted(r.status_code for r in responses) == [200, 409], [r.text for r in responses]
     winner_role = [Role.NURSE, Role.ONCOLOGIST][[r.status_code for r in responses].index(200)]
     loser_role = Role.ONCOLOGIST if winner_role is Role.NURSE else Role.NURSE
@@ -191,7 +203,9 @@ def test_a_retried_administration_is_recorded_once(clinic: FastAPI) -> None:
     assert again_without_key.status_code == 409  # already recorded; a key-less retry is refused
 
 
-def test_two_identical_retries_at_once_both_get_the_one_record(clinic: FastAPI, database_url: str) -> None:
+def test_two_identical_retries_at_once_both_get_the_one_record(
+    clinic: FastAPI, database_url: str
+) -> None:
     client, h, _rec, visit = ready_visit(clinic)
     nurse, url = h[Role.NURSE], f"/visits/{visit['id']}/administrations"
     body = administration_body(visit, "LOT6", START)
@@ -207,4 +221,3 @@ def test_two_identical_retries_at_once_both_get_the_one_record(clinic: FastAPI, 
     given = ok(client.get(url, headers=nurse))
     assert {a["id"] for a in given} == {a["id"] for a in responses[0].json()["administrations"]}
     assert len(given) == len(visit["plan"]["injections"])
-

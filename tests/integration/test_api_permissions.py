@@ -14,7 +14,6 @@ from itertools import count
 from typing import Any
 
 import pytest
-
 from tests.support.clinic import (
     TESTCLIENT_WARNING,
     TestClient,
@@ -30,30 +29,37 @@ from tests.support.clinic import (
     seed_staff,
     start_course,
 )
+
 from tvec.services.permissions import PERMISSIONS, Action, Role
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
 
-O, N, P, B, R, A = (Role.ONCOLOGIST, Role.NURSE, Role.PHARMACIST, Role.BILLING, Role.RESEARCHER,
-                    Role.ADMIN)
+ONC, NURSE, PHARM, BILL, RES, ADMIN = (
+    Role.ONCOLOGIST,
+    Role.NURSE,
+    Role.PHARMACIST,
+    Role.BILLING,
+    Role.RESEARCHER,
+    Role.ADMIN,
+)
 START = days_ago(40)
 
 # What the issue says, in its own words, as (role, action, may?). Not derived from PERMISSIONS.
 ISSUE_RULES: list[tuple[Role, Action, bool]] = [
     # nurses record measurements and administrations
-    (N, Action.RECORD_LESIONS, True),
-    (N, Action.RECORD_ADMINISTRATION, True),
+    (NURSE, Action.RECORD_LESIONS, True),
+    (NURSE, Action.RECORD_ADMINISTRATION, True),
     # only oncologists start courses and override
-    *[(role, Action.START_COURSE, role is O) for role in Role],
-    *[(role, Action.OVERRIDE, role is O) for role in Role],
+    *[(role, Action.START_COURSE, role is ONC) for role in Role],
+    *[(role, Action.OVERRIDE, role is ONC) for role in Role],
     # pharmacists manage vials
-    (P, Action.MANAGE_VIALS, True),
+    (PHARM, Action.MANAGE_VIALS, True),
     # billing reads billing data
-    (B, Action.READ_BILLING, True),
+    (BILL, Action.READ_BILLING, True),
     # researchers read de-identified data only
-    *[(R, action, action is Action.READ_DEIDENTIFIED) for action in Action],
+    *[(RES, action, action is Action.READ_DEIDENTIFIED) for action in Action],
     # admins manage users (and nobody else does)
-    *[(role, Action.MANAGE_USERS, role is A) for role in Role],
+    *[(role, Action.MANAGE_USERS, role is ADMIN) for role in Role],
 ]
 
 
@@ -70,30 +76,44 @@ class World:
     serial: Iterator[int]
 
     def get(self, path: str) -> Any:
-        return ok(self.client.get(path, headers=self.h[O]))
+        return ok(self.client.get(path, headers=self.h[ONC]))
 
 
 def build_world(client: TestClient, h: dict[Role, dict[str, str]]) -> World:
-    nurse, onc = h[N], h[O]
-    add_vial_lot(client, h[P], "LOT6", 10**6)
-    add_vial_lot(client, h[P], "LOT8", 10**8)
+    nurse, onc = h[NURSE], h[ONC]
+    add_vial_lot(client, h[PHARM], "LOT6", 10**6)
+    add_vial_lot(client, h[PHARM], "LOT8", 10**8)
     first = make_patient_ready_for_course(client, nurse, mrn="MRN-1", measured_on=START)
     course = start_course(client, onc, first["patient"]["id"], START)
     visit = plan_visit(client, nurse, course["id"])
     fresh = make_patient_ready_for_course(client, nurse, mrn="MRN-2", measured_on=START)
-    return World(client, h, first["patient"]["id"], course["id"], visit["id"],
-                 fresh["patient"]["id"], count(1))
+    return World(
+        client,
+        h,
+        first["patient"]["id"],
+        course["id"],
+        visit["id"],
+        fresh["patient"]["id"],
+        count(1),
+    )
 
 
 def at_visit_2(w: World) -> dict[str, Any]:
     """A new patient given visit 1 at START, with visit 2 planned (due 21 days later)."""
-    nurse = w.h[N]
-    rec = make_patient_ready_for_course(w.client, nurse, mrn=f"MRN-V2-{next(w.serial)}",
-                                        measured_on=START)
-    course = start_course(w.client, w.h[O], rec["patient"]["id"], START)
+    nurse = w.h[NURSE]
+    rec = make_patient_ready_for_course(
+        w.client, nurse, mrn=f"MRN-V2-{next(w.serial)}", measured_on=START
+    )
+    course = start_course(w.client, w.h[ONC], rec["patient"]["id"], START)
     v1 = plan_visit(w.client, nurse, course["id"])
-    ok(w.client.post(f"/visits/{v1['id']}/administrations", headers=nurse,
-                     json=administration_body(v1, "LOT6", START)), 201)
+    ok(
+        w.client.post(
+            f"/visits/{v1['id']}/administrations",
+            headers=nurse,
+            json=administration_body(v1, "LOT6", START),
+        ),
+        201,
+    )
     return plan_visit(w.client, nurse, course["id"])
 
 
@@ -110,65 +130,154 @@ class Endpoint:
 
 def _patch_patient(w: World, role: Role) -> Request:
     version = w.get(f"/patients/{w.patient_id}")["version"]
-    return ("patch", f"/patients/{w.patient_id}",
-            {"version": version, "reason": f"checked by {role.value}", "sex": "female"}, {})
+    return (
+        "patch",
+        f"/patients/{w.patient_id}",
+        {"version": version, "reason": f"checked by {role.value}", "sex": "female"},
+        {},
+    )
 
 
 def _administer(w: World, role: Role) -> Request:
     visit = w.get(f"/visits/{w.visit_id}")
-    return ("post", f"/visits/{w.visit_id}/administrations",
-            administration_body(visit, "LOT6", START), {})
+    return (
+        "post",
+        f"/visits/{w.visit_id}/administrations",
+        administration_body(visit, "LOT6", START),
+        {},
+    )
 
 
 def _override(w: World, role: Role) -> Request:
     visit = at_visit_2(w)  # a fresh one each time: the role is all that differs
-    body = administration_body(visit, "LOT8", START + timedelta(days=14),
-                               override_reason="patient travels on the due date")
+    body = administration_body(
+        visit, "LOT8", START + timedelta(days=14), override_reason="patient travels on the due date"
+    )
     return ("post", f"/visits/{visit['id']}/administrations", body, {})
 
 
 def _lesion(w: World, role: Role) -> Request:
-    return ("post", f"/patients/{w.patient_id}/lesions", {
-        "name": f"P{next(w.serial)}", "site": "cutaneous", "location": "forearm",
-        "first_seen": START.isoformat()}, {})
+    return (
+        "post",
+        f"/patients/{w.patient_id}/lesions",
+        {
+            "name": f"P{next(w.serial)}",
+            "site": "cutaneous",
+            "location": "forearm",
+            "first_seen": START.isoformat(),
+        },
+        {},
+    )
 
 
 ENDPOINTS: dict[Action, Endpoint] = {
-    Action.READ_CLINICAL: Endpoint(frozenset({Action.READ_CLINICAL}), lambda w, r: (
-        "get", f"/patients/{w.patient_id}/measurements", None, {})),
-    Action.REGISTER_PATIENT: Endpoint(frozenset({Action.REGISTER_PATIENT}), lambda w, r: (
-        "post", "/patients", {"mrn": f"NEW-{next(w.serial)}", "birth_date": "1970-01-01",
-                              "sex": "male"}, {})),
+    Action.READ_CLINICAL: Endpoint(
+        frozenset({Action.READ_CLINICAL}),
+        lambda w, r: ("get", f"/patients/{w.patient_id}/measurements", None, {}),
+    ),
+    Action.REGISTER_PATIENT: Endpoint(
+        frozenset({Action.REGISTER_PATIENT}),
+        lambda w, r: (
+            "post",
+            "/patients",
+            {"mrn": f"NEW-{next(w.serial)}", "birth_date": "1970-01-01", "sex": "male"},
+            {},
+        ),
+    ),
     Action.CORRECT_PATIENT: Endpoint(frozenset({Action.CORRECT_PATIENT}), _patch_patient),
-    Action.RECORD_DIAGNOSIS: Endpoint(frozenset({Action.RECORD_DIAGNOSIS}), lambda w, r: (
-        "post", f"/patients/{w.patient_id}/screenings", {
-            "screened_on": START.isoformat(), "immunocompromised": False, "pregnant": False,
-            "answered_by": "patient"}, {})),
+    Action.RECORD_DIAGNOSIS: Endpoint(
+        frozenset({Action.RECORD_DIAGNOSIS}),
+        lambda w, r: (
+            "post",
+            f"/patients/{w.patient_id}/screenings",
+            {
+                "screened_on": START.isoformat(),
+                "immunocompromised": False,
+                "pregnant": False,
+                "answered_by": "patient",
+            },
+            {},
+        ),
+    ),
     Action.RECORD_LESIONS: Endpoint(frozenset({Action.RECORD_LESIONS}), _lesion),
-    Action.START_COURSE: Endpoint(frozenset({Action.START_COURSE}), lambda w, r: (
-        "post", f"/patients/{w.fresh_patient_id}/courses", {"start_date": START.isoformat()}, {})),
-    Action.PLAN_VISIT: Endpoint(frozenset({Action.PLAN_VISIT}), lambda w, r: (
-        "post", f"/courses/{w.course_id}/visits", {}, {})),
+    Action.START_COURSE: Endpoint(
+        frozenset({Action.START_COURSE}),
+        lambda w, r: (
+            "post",
+            f"/patients/{w.fresh_patient_id}/courses",
+            {"start_date": START.isoformat()},
+            {},
+        ),
+    ),
+    Action.PLAN_VISIT: Endpoint(
+        frozenset({Action.PLAN_VISIT}),
+        lambda w, r: ("post", f"/courses/{w.course_id}/visits", {}, {}),
+    ),
     Action.RECORD_ADMINISTRATION: Endpoint(frozenset({Action.RECORD_ADMINISTRATION}), _administer),
-    Action.OVERRIDE: Endpoint(frozenset({Action.RECORD_ADMINISTRATION, Action.OVERRIDE}), _override),
-    Action.RECORD_ADVERSE_EVENT: Endpoint(frozenset({Action.RECORD_ADVERSE_EVENT}), lambda w, r: (
-        "post", f"/patients/{w.patient_id}/adverse-events", {
-            "term": "fatigue", "grade": 1, "serious": False, "related": True,
-            "onset": START.isoformat(), "action_taken": "none"}, {})),
-    Action.READ_VIALS: Endpoint(frozenset({Action.READ_VIALS}), lambda w, r: (
-        "get", "/vial-lots", None, {})),
-    Action.MANAGE_VIALS: Endpoint(frozenset({Action.MANAGE_VIALS}), lambda w, r: (
-        "post", "/vial-lots", {"lot": f"NEW-{next(w.serial)}", "pfu_per_ml": 10**8,
-                               "expiry_date": days_ago(-300).isoformat()}, {})),
-    Action.READ_BILLING: Endpoint(frozenset({Action.READ_BILLING}), lambda w, r: (
-        "get", "/billing/lines", None, {"since": START.isoformat(), "until": days_ago(0).isoformat()})),
-    Action.READ_DEIDENTIFIED: Endpoint(frozenset({Action.READ_DEIDENTIFIED}), lambda w, r: (
-        "get", "/research/patients", None, {})),
-    Action.MANAGE_USERS: Endpoint(frozenset({Action.MANAGE_USERS}), lambda w, r: (
-        "post", "/users", {"username": f"new-user-{next(w.serial)}", "full_name": "New Person",
-                           "role": "nurse", "password": "a-long-enough-password"}, {})),
-    Action.READ_AUDIT: Endpoint(frozenset({Action.READ_AUDIT}), lambda w, r: (
-        "get", "/audit", None, {"limit": 5})),
+    Action.OVERRIDE: Endpoint(
+        frozenset({Action.RECORD_ADMINISTRATION, Action.OVERRIDE}), _override
+    ),
+    Action.RECORD_ADVERSE_EVENT: Endpoint(
+        frozenset({Action.RECORD_ADVERSE_EVENT}),
+        lambda w, r: (
+            "post",
+            f"/patients/{w.patient_id}/adverse-events",
+            {
+                "term": "fatigue",
+                "grade": 1,
+                "serious": False,
+                "related": True,
+                "onset": START.isoformat(),
+                "action_taken": "none",
+            },
+            {},
+        ),
+    ),
+    Action.READ_VIALS: Endpoint(
+        frozenset({Action.READ_VIALS}), lambda w, r: ("get", "/vial-lots", None, {})
+    ),
+    Action.MANAGE_VIALS: Endpoint(
+        frozenset({Action.MANAGE_VIALS}),
+        lambda w, r: (
+            "post",
+            "/vial-lots",
+            {
+                "lot": f"NEW-{next(w.serial)}",
+                "pfu_per_ml": 10**8,
+                "expiry_date": days_ago(-300).isoformat(),
+            },
+            {},
+        ),
+    ),
+    Action.READ_BILLING: Endpoint(
+        frozenset({Action.READ_BILLING}),
+        lambda w, r: (
+            "get",
+            "/billing/lines",
+            None,
+            {"since": START.isoformat(), "until": days_ago(0).isoformat()},
+        ),
+    ),
+    Action.READ_DEIDENTIFIED: Endpoint(
+        frozenset({Action.READ_DEIDENTIFIED}), lambda w, r: ("get", "/research/patients", None, {})
+    ),
+    Action.MANAGE_USERS: Endpoint(
+        frozenset({Action.MANAGE_USERS}),
+        lambda w, r: (
+            "post",
+            "/users",
+            {
+                "username": f"new-user-{next(w.serial)}",
+                "full_name": "New Person",
+                "role": "nurse",
+                "password": "a-long-enough-password",
+            },
+            {},
+        ),
+    ),
+    Action.READ_AUDIT: Endpoint(
+        frozenset({Action.READ_AUDIT}), lambda w, r: ("get", "/audit", None, {"limit": 5})
+    ),
 }
 
 
@@ -203,8 +312,11 @@ def test_the_api_enforces_the_permission_table(world: World, action: Action, rol
         assert role.value in response.json()["detail"]
 
 
-@pytest.mark.parametrize(("role", "action", "may"), ISSUE_RULES,
-                         ids=[f"{r}-{a.name.lower()}-{m}" for r, a, m in ISSUE_RULES])
+@pytest.mark.parametrize(
+    ("role", "action", "may"),
+    ISSUE_RULES,
+    ids=[f"{r}-{a.name.lower()}-{m}" for r, a, m in ISSUE_RULES],
+)
 def test_the_issues_rules_hold(world: World, role: Role, action: Action, may: bool) -> None:
     assert (role in PERMISSIONS[action]) is may
     response = call(world, action, role)
@@ -212,14 +324,20 @@ def test_the_issues_rules_hold(world: World, role: Role, action: Action, may: bo
 
 
 def test_researchers_see_outcomes_without_identifiers(world: World) -> None:
-    page = ok(world.client.get("/research/patients", params={"limit": 200}, headers=world.h[R]))
+    page = ok(world.client.get("/research/patients", params={"limit": 200}, headers=world.h[RES]))
     registered = world.get("/patients?limit=200")["total"]
     assert page["total"] == len(page["items"]) == registered >= 2
     identifying = {"id", "mrn", "birth_date", "patient_id", "start_date"}
     for item in page["items"]:
         assert not identifying & set(item)
-        assert item["pseudonym"].startswith("P-") and "MRN" not in item["pseudonym"]
+        assert item["pseudonym"].startswith("P-")
+        assert "MRN" not in item["pseudonym"]
     assert len({item["pseudonym"] for item in page["items"]}) == registered
-    for path in (f"/patients/{world.patient_id}", f"/patients/{world.patient_id}/response",
-                 f"/visits/{world.visit_id}", "/audit", "/billing/lines?since=2026-01-01&until=2026-12-31"):
-        assert world.client.get(path, headers=world.h[R]).status_code == 403, path
+    for path in (
+        f"/patients/{world.patient_id}",
+        f"/patients/{world.patient_id}/response",
+        f"/visits/{world.visit_id}",
+        "/audit",
+        "/billing/lines?since=2026-01-01&until=2026-12-31",
+    ):
+        assert world.client.get(path, headers=world.h[RES]).status_code == 403, path

@@ -9,7 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from tvec.config import Settings
-from tvec.domain.errors import Conflict, CourseRuleBroken, DoseTooEarly, InvalidInput, NotFound, PermissionDenied
+from tvec.domain.errors import (
+    Conflict,
+    CourseRuleBroken,
+    DoseTooEarly,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
 from tvec.domain.rules import Site
 from tvec.persistence.db import Base, make_engine, make_session_factory
 from tvec.persistence.models import AdministrationRow, AuditRow, MeasurementRow
@@ -36,13 +43,28 @@ def make_ctx(day: date = TODAY) -> tuple[Context, dict[str, Actor], Clock]:
     engine = make_engine("sqlite:///:memory:")
     Base.metadata.create_all(engine)
     clock = Clock(day)
-    ctx = Context(make_session_factory(engine), clock, Settings(database_url="sqlite:///:memory:"))  # argon2 cost from conftest
-    admin = auth.bootstrap_centre(ctx, "test centre", s.UserIn(username="admin", full_name="A", role=Role.ADMIN, password="admin-password-1"))
+    ctx = Context(
+        make_session_factory(engine), clock, Settings(database_url="sqlite:///:memory:")
+    )  # argon2 cost from conftest
+    admin = auth.bootstrap_centre(
+        ctx,
+        "test centre",
+        s.UserIn(username="admin", full_name="A", role=Role.ADMIN, password="admin-password-1"),
+    )
     actors = {"admin": Actor(admin.id, admin.centre_id, Role.ADMIN, "admin")}
     for role in Role:
         if role is Role.ADMIN:
             continue
-        user = auth.create_user(ctx, actors["admin"], s.UserIn(username=role.value, full_name=role.value, role=role, password=f"{role.value}-password-1"))
+        user = auth.create_user(
+            ctx,
+            actors["admin"],
+            s.UserIn(
+                username=role.value,
+                full_name=role.value,
+                role=role,
+                password=f"{role.value}-password-1",
+            ),
+        )
         actors[role.value] = Actor(user.id, user.centre_id, role, role.value)
     return ctx, actors, clock
 
@@ -52,43 +74,119 @@ def count(ctx: Context, row: type) -> int:
         return int(session.scalar(select(func.count()).select_from(row)) or 0)
 
 
-def make_patient(ctx: Context, a: dict[str, Actor], *, pregnant: bool = False, screen: bool = True, mrn: str = "MRN-1") -> int:
-    p = patients.register_patient(ctx, a["nurse"], s.PatientIn(mrn=mrn, birth_date=date(1960, 5, 1), sex=s.Sex.FEMALE))
-    patients.record_diagnosis(ctx, a["oncologist"], p.id, s.DiagnosisIn(stage=s.Stage.IIIC, recurrent_after_surgery=True, unresectable=True, diagnosed_on=START - timedelta(days=90)))
+def make_patient(
+    ctx: Context,
+    a: dict[str, Actor],
+    *,
+    pregnant: bool = False,
+    screen: bool = True,
+    mrn: str = "MRN-1",
+) -> int:
+    p = patients.register_patient(
+        ctx, a["nurse"], s.PatientIn(mrn=mrn, birth_date=date(1960, 5, 1), sex=s.Sex.FEMALE)
+    )
+    patients.record_diagnosis(
+        ctx,
+        a["oncologist"],
+        p.id,
+        s.DiagnosisIn(
+            stage=s.Stage.IIIC,
+            recurrent_after_surgery=True,
+            unresectable=True,
+            diagnosed_on=START - timedelta(days=90),
+        ),
+    )
     if screen:
-        patients.record_screening(ctx, a["nurse"], p.id, s.ScreeningIn(screened_on=START - timedelta(days=3), immunocompromised=False, pregnant=pregnant, answered_by="patient"))
+        patients.record_screening(
+            ctx,
+            a["nurse"],
+            p.id,
+            s.ScreeningIn(
+                screened_on=START - timedelta(days=3),
+                immunocompromised=False,
+                pregnant=pregnant,
+                answered_by="patient",
+            ),
+        )
     return p.id
 
 
-def add_lesions(ctx: Context, a: dict[str, Actor], pid: int, sizes: dict[str, tuple[str, str, Site]], on: date) -> dict[str, int]:
+def add_lesions(
+    ctx: Context, a: dict[str, Actor], pid: int, sizes: dict[str, tuple[str, str, Site]], on: date
+) -> dict[str, int]:
     ids = {}
     for name, (_longest, _perp, site) in sizes.items():
-        ids[name] = lesions.add_lesion(ctx, a["nurse"], pid, s.LesionIn(name=name, site=site, location="arm", first_seen=on)).id
+        ids[name] = lesions.add_lesion(
+            ctx, a["nurse"], pid, s.LesionIn(name=name, site=site, location="arm", first_seen=on)
+        ).id
     measure(ctx, a, pid, on, {ids[n]: (lo, pe) for n, (lo, pe, _) in sizes.items()})
     return ids
 
 
-def measure(ctx: Context, a: dict[str, Actor], pid: int, on: date, sizes: dict[int, tuple[str, str]]) -> None:
-    items = [s.MeasurementItem(lesion_id=lid, longest_cm=Decimal(lo), perpendicular_cm=Decimal(pe)) for lid, (lo, pe) in sizes.items()]
-    lesions.record_measurements(ctx, a["nurse"], pid, s.MeasurementsIn(measured_on=on, method=s.Method.CALIPER, items=items))
+def measure(
+    ctx: Context, a: dict[str, Actor], pid: int, on: date, sizes: dict[int, tuple[str, str]]
+) -> None:
+    items = [
+        s.MeasurementItem(lesion_id=lid, longest_cm=Decimal(lo), perpendicular_cm=Decimal(pe))
+        for lid, (lo, pe) in sizes.items()
+    ]
+    lesions.record_measurements(
+        ctx, a["nurse"], pid, s.MeasurementsIn(measured_on=on, method=s.Method.CALIPER, items=items)
+    )
 
 
 def add_lots(ctx: Context, a: dict[str, Actor]) -> None:
-    vials.add_lot(ctx, a["pharmacist"], s.VialLotIn(lot="LOT6", pfu_per_ml=10**6, expiry_date=TODAY + timedelta(days=200)))
-    vials.add_lot(ctx, a["pharmacist"], s.VialLotIn(lot="LOT8", pfu_per_ml=10**8, expiry_date=TODAY + timedelta(days=200)))
+    vials.add_lot(
+        ctx,
+        a["pharmacist"],
+        s.VialLotIn(lot="LOT6", pfu_per_ml=10**6, expiry_date=TODAY + timedelta(days=200)),
+    )
+    vials.add_lot(
+        ctx,
+        a["pharmacist"],
+        s.VialLotIn(lot="LOT8", pfu_per_ml=10**8, expiry_date=TODAY + timedelta(days=200)),
+    )
 
 
-def give(ctx: Context, actor: Actor, visit_id: int, day: date, items: list[tuple[str, str, str]], reason: str | None = None, key: str | None = None) -> dict:
+def give(
+    ctx: Context,
+    actor: Actor,
+    visit_id: int,
+    day: date,
+    items: list[tuple[str, str, str]],
+    reason: str | None = None,
+    key: str | None = None,
+) -> dict:
     visit = visits.get_visit(ctx, actor, visit_id)
-    body = s.AdministrationIn(version=visit.version, administered_at=datetime(day.year, day.month, day.day, 10, tzinfo=UTC),
-                              items=[s.AdministrationItem(target=t, volume_ml=Decimal(v), vial_lot=lot) for t, v, lot in items], override_reason=reason)
+    body = s.AdministrationIn(
+        version=visit.version,
+        administered_at=datetime(day.year, day.month, day.day, 10, tzinfo=UTC),
+        items=[
+            s.AdministrationItem(target=t, volume_ml=Decimal(v), vial_lot=lot)
+            for t, v, lot in items
+        ],
+        override_reason=reason,
+    )
     return visits.record_administration(ctx, actor, visit_id, body, key)[0]
 
 
-def started(sizes: dict[str, tuple[str, str, Site]] | None = None) -> tuple[Context, dict[str, Actor], Clock, int, int, dict[str, int]]:
+def started(
+    sizes: dict[str, tuple[str, str, Site]] | None = None,
+) -> tuple[Context, dict[str, Actor], Clock, int, int, dict[str, int]]:
     ctx, a, clock = make_ctx(START)
     pid = make_patient(ctx, a)
-    ids = add_lesions(ctx, a, pid, sizes or {"L1": ("3.0", "2.0", Site.CUTANEOUS), "L2": ("1.0", "0.8", Site.NODAL), "V1": ("2.0", "1.0", Site.VISCERAL)}, START)
+    ids = add_lesions(
+        ctx,
+        a,
+        pid,
+        sizes
+        or {
+            "L1": ("3.0", "2.0", Site.CUTANEOUS),
+            "L2": ("1.0", "0.8", Site.NODAL),
+            "V1": ("2.0", "1.0", Site.VISCERAL),
+        },
+        START,
+    )
     course = courses.start_course(ctx, a["oncologist"], pid, s.CourseIn(start_date=START))
     add_lots(ctx, a)
     return ctx, a, clock, pid, course.id, ids
@@ -115,7 +213,9 @@ def test_a_contraindication_refuses_the_course_citing_the_label() -> None:
 def test_only_an_oncologist_starts_a_course_and_only_one_may_be_open() -> None:
     ctx, a, _ = make_ctx()
     pid = make_patient(ctx, a)
-    with pytest.raises(PermissionDenied, match="role nurse may not start or end a treatment course"):
+    with pytest.raises(
+        PermissionDenied, match="role nurse may not start or end a treatment course"
+    ):
         courses.start_course(ctx, a["nurse"], pid, s.CourseIn(start_date=TODAY))
     courses.start_course(ctx, a["oncologist"], pid, s.CourseIn(start_date=TODAY))
     with pytest.raises(Conflict, match="already has an open course"):
@@ -128,16 +228,29 @@ def test_only_an_oncologist_starts_a_course_and_only_one_may_be_open() -> None:
 def test_visit_one_is_planned_from_the_baseline_at_10_6_and_stored_as_shown() -> None:
     ctx, a, _, _, course_id, _ = started()
     visit = visits.plan_next_visit(ctx, a["nurse"], course_id)
-    assert (visit.number, visit.kind, visit.earliest_date, visit.status) == (1, "initial", START, "planned")
+    assert (visit.number, visit.kind, visit.earliest_date, visit.status) == (
+        1,
+        "initial",
+        START,
+        "planned",
+    )
     assert visit.plan["concentration_pfu_per_ml"] == 10**6
-    assert [(i["lesion_id"], i["volume_ml"]) for i in visit.plan["injections"]] == [("L1", 2), ("L2", 0.5)]
+    assert [(i["lesion_id"], i["volume_ml"]) for i in visit.plan["injections"]] == [
+        ("L1", 2),
+        ("L2", 0.5),
+    ]
     assert [n["lesion_id"] for n in visit.plan["not_injected"]] == ["V1"]
 
 
 def test_replanning_an_open_visit_makes_a_new_audited_version() -> None:
-    ctx, a, _, pid, course_id, ids = started()
+    ctx, a, _, _pid, course_id, ids = started()
     first = visits.plan_next_visit(ctx, a["nurse"], course_id)
-    lesions.correct_lesion(ctx, a["nurse"], ids["L2"], s.LesionCorrection(version=1, reason="ulcerated, not injectable", injectable=False))
+    lesions.correct_lesion(
+        ctx,
+        a["nurse"],
+        ids["L2"],
+        s.LesionCorrection(version=1, reason="ulcerated, not injectable", injectable=False),
+    )
     again = visits.plan_next_visit(ctx, a["nurse"], course_id)
     assert (again.id, again.version) == (first.id, first.version + 1)
     assert [i["lesion_id"] for i in again.plan["injections"]] == ["L1"]
@@ -147,15 +260,33 @@ def test_replanning_an_open_visit_makes_a_new_audited_version() -> None:
     assert history[1].before["plan"]["injections"][1]["lesion_id"] == "L2"
 
 
-def test_recording_a_visit_then_the_next_one_is_21_days_later_at_10_8_with_new_lesions_first() -> None:
+def test_recording_a_visit_then_the_next_one_is_21_days_later_at_10_8_with_new_lesions_first() -> (
+    None
+):
     ctx, a, clock, pid, course_id, ids = started()
     v1 = visits.plan_next_visit(ctx, a["nurse"], course_id)
     result = give(ctx, a["nurse"], v1.id, START, [("L1", "2", "LOT6"), ("L2", "0.5", "LOT6")])
     assert result["visit"]["status"] == "administered"
     assert count(ctx, AdministrationRow) == 2
     clock.day = START + timedelta(days=21)
-    new = lesions.add_lesion(ctx, a["nurse"], pid, s.LesionIn(name="N1", site=Site.CUTANEOUS, location="back", first_seen=clock.day))
-    measure(ctx, a, pid, clock.day, {ids["L1"]: ("2.8", "2.0"), ids["L2"]: ("0.9", "0.8"), ids["V1"]: ("2.0", "1.0"), new.id: ("0.6", "0.5")})
+    new = lesions.add_lesion(
+        ctx,
+        a["nurse"],
+        pid,
+        s.LesionIn(name="N1", site=Site.CUTANEOUS, location="back", first_seen=clock.day),
+    )
+    measure(
+        ctx,
+        a,
+        pid,
+        clock.day,
+        {
+            ids["L1"]: ("2.8", "2.0"),
+            ids["L2"]: ("0.9", "0.8"),
+            ids["V1"]: ("2.0", "1.0"),
+            new.id: ("0.6", "0.5"),
+        },
+    )
     v2 = visits.plan_next_visit(ctx, a["nurse"], course_id)
     assert (v2.number, v2.kind, v2.earliest_date) == (2, "second", START + timedelta(days=21))
     assert v2.plan["concentration_pfu_per_ml"] == 10**8
@@ -181,7 +312,7 @@ def test_an_administration_that_breaks_a_rule_is_refused_and_writes_nothing() ->
 
 
 def test_an_early_dose_needs_an_oncologists_reason_which_is_kept() -> None:
-    ctx, a, clock, pid, course_id, ids = started()
+    ctx, a, clock, _pid, course_id, _ids = started()
     v1 = visits.plan_next_visit(ctx, a["nurse"], course_id)
     give(ctx, a["nurse"], v1.id, START, [("L1", "2", "LOT6")])
     clock.day = START + timedelta(days=15)
@@ -189,8 +320,22 @@ def test_an_early_dose_needs_an_oncologists_reason_which_is_kept() -> None:
     with pytest.raises(DoseTooEarly, match="earliest 2026-04-23"):
         give(ctx, a["nurse"], v2.id, clock.day, [("L1", "2", "LOT8")])
     with pytest.raises(PermissionDenied, match="may not override"):
-        give(ctx, a["nurse"], v2.id, clock.day, [("L1", "2", "LOT8")], reason="travelling abroad on the due date")
-    result = give(ctx, a["oncologist"], v2.id, clock.day, [("L1", "2", "LOT8")], reason="travelling abroad on the due date")
+        give(
+            ctx,
+            a["nurse"],
+            v2.id,
+            clock.day,
+            [("L1", "2", "LOT8")],
+            reason="travelling abroad on the due date",
+        )
+    result = give(
+        ctx,
+        a["oncologist"],
+        v2.id,
+        clock.day,
+        [("L1", "2", "LOT8")],
+        reason="travelling abroad on the due date",
+    )
     assert result["visit"]["override_reason"] == "travelling abroad on the due date"
     assert result["visit"]["override_by"] == a["oncologist"].user_id
 
@@ -199,12 +344,17 @@ def test_an_idempotent_retry_records_the_dose_once() -> None:
     ctx, a, _, _, course_id, _ = started()
     v1 = visits.plan_next_visit(ctx, a["nurse"], course_id)
     first = give(ctx, a["nurse"], v1.id, START, [("L1", "2", "LOT6")], key="retry-key-1")
-    body = s.AdministrationIn(version=1, administered_at=datetime(START.year, START.month, START.day, 10, tzinfo=UTC),
-                              items=[s.AdministrationItem(target="L1", volume_ml=Decimal(2), vial_lot="LOT6")])
+    body = s.AdministrationIn(
+        version=1,
+        administered_at=datetime(START.year, START.month, START.day, 10, tzinfo=UTC),
+        items=[s.AdministrationItem(target="L1", volume_ml=Decimal(2), vial_lot="LOT6")],
+    )
     again, replayed = visits.record_administration(ctx, a["nurse"], v1.id, body, "retry-key-1")
     assert (again, replayed) == (first, True)
     assert count(ctx, AdministrationRow) == 1
-    different = body.model_copy(update={"items": [s.AdministrationItem(target="L1", volume_ml=Decimal(1), vial_lot="LOT6")]})
+    different = body.model_copy(
+        update={"items": [s.AdministrationItem(target="L1", volume_ml=Decimal(1), vial_lot="LOT6")]}
+    )
     with pytest.raises(Conflict, match="Idempotency-Key was used for a different request"):
         visits.record_administration(ctx, a["nurse"], v1.id, different, "retry-key-1")
     with pytest.raises(Conflict, match="already recorded as administered"):
@@ -217,12 +367,27 @@ def test_an_idempotent_retry_records_the_dose_once() -> None:
 def test_a_correction_is_a_new_version_with_who_when_why_and_a_stale_one_is_refused() -> None:
     ctx, a, _ = make_ctx()
     pid = make_patient(ctx, a)
-    fixed = patients.correct_patient(ctx, a["nurse"], pid, s.PatientCorrection(version=1, reason="typo in the birth date", birth_date=date(1961, 5, 1)))
+    fixed = patients.correct_patient(
+        ctx,
+        a["nurse"],
+        pid,
+        s.PatientCorrection(
+            version=1, reason="typo in the birth date", birth_date=date(1961, 5, 1)
+        ),
+    )
     assert (fixed.version, fixed.birth_date) == (2, date(1961, 5, 1))
     with pytest.raises(Conflict, match="has changed since it was read"):
-        patients.correct_patient(ctx, a["oncologist"], pid, s.PatientCorrection(version=1, reason="stale edit", sex=s.Sex.MALE))
+        patients.correct_patient(
+            ctx,
+            a["oncologist"],
+            pid,
+            s.PatientCorrection(version=1, reason="stale edit", sex=s.Sex.MALE),
+        )
     history = patients.patient_history(ctx, a["nurse"], pid)
-    assert [(h.action, h.entity_version, h.reason) for h in history] == [("create", 1, None), ("correct", 2, "typo in the birth date")]
+    assert [(h.action, h.entity_version, h.reason) for h in history] == [
+        ("create", 1, None),
+        ("correct", 2, "typo in the birth date"),
+    ]
     assert (history[1].before or {})["birth_date"] == "1960-05-01"
     assert (history[1].after or {})["birth_date"] == "1961-05-01"
     assert history[1].user_id == a["nurse"].user_id
@@ -239,12 +404,23 @@ def test_no_password_hash_reaches_the_audit_log() -> None:
 def test_a_measurement_set_is_all_or_nothing() -> None:
     ctx, a, _ = make_ctx()
     pid = make_patient(ctx, a)
-    ids = add_lesions(ctx, a, pid, {"L1": ("2", "1", Site.CUTANEOUS), "L2": ("1", "1", Site.NODAL)}, TODAY - timedelta(days=10))
+    ids = add_lesions(
+        ctx,
+        a,
+        pid,
+        {"L1": ("2", "1", Site.CUTANEOUS), "L2": ("1", "1", Site.NODAL)},
+        TODAY - timedelta(days=10),
+    )
     before = count(ctx, MeasurementRow)
-    with pytest.raises(InvalidInput, match=r"items\[1\] \(lesion L2\): perpendicular_cm must not exceed longest_cm 1"):
+    with pytest.raises(
+        InvalidInput,
+        match=r"items\[1\] \(lesion L2\): perpendicular_cm must not exceed longest_cm 1",
+    ):
         measure(ctx, a, pid, TODAY, {ids["L1"]: ("1.5", "1"), ids["L2"]: ("1", "2")})
     assert count(ctx, MeasurementRow) == before
-    measure(ctx, a, pid, TODAY, {ids["L1"]: ("0", "0"), ids["L2"]: ("1", "1")})  # L1 has disappeared
+    measure(
+        ctx, a, pid, TODAY, {ids["L1"]: ("0", "0"), ids["L2"]: ("1", "1")}
+    )  # L1 has disappeared
     with pytest.raises(Conflict, match="already measured on 2026-06-01"):
         measure(ctx, a, pid, TODAY, {ids["L1"]: ("0", "0")})
 
@@ -252,7 +428,13 @@ def test_a_measurement_set_is_all_or_nothing() -> None:
 def test_other_centres_patients_do_not_exist_for_this_user() -> None:
     ctx, a, _ = make_ctx()
     pid = make_patient(ctx, a)
-    other = auth.bootstrap_centre(ctx, "other centre", s.UserIn(username="other-admin", full_name="O", role=Role.ADMIN, password="other-password-1"))
+    other = auth.bootstrap_centre(
+        ctx,
+        "other centre",
+        s.UserIn(
+            username="other-admin", full_name="O", role=Role.ADMIN, password="other-password-1"
+        ),
+    )
     stranger = Actor(other.id, other.centre_id, Role.NURSE, "stranger")
     with pytest.raises(NotFound, match=f"patient {pid} not found"):
         patients.get_patient(ctx, stranger, pid)
@@ -264,14 +446,25 @@ def test_other_centres_patients_do_not_exist_for_this_user() -> None:
 def test_response_billing_and_deidentified_outcomes_from_the_record() -> None:
     ctx, a, clock, pid, course_id, ids = started()
     v1 = visits.plan_next_visit(ctx, a["nurse"], course_id)
-    give(ctx, a["nurse"], v1.id, START, [("L1", "2", "LOT6"), ("L2", "0.3", "LOT6")])  # 2.3 mL: 3 vials, 0.7 mL wasted
-    for weeks, (l1, l2) in ((6, (("2.0", "1.2"), ("0.5", "0.4"))), (8, (("1.5", "1.0"), ("0", "0")))):
+    give(
+        ctx, a["nurse"], v1.id, START, [("L1", "2", "LOT6"), ("L2", "0.3", "LOT6")]
+    )  # 2.3 mL: 3 vials, 0.7 mL wasted
+    for weeks, (l1, l2) in (
+        (6, (("2.0", "1.2"), ("0.5", "0.4"))),
+        (8, (("1.5", "1.0"), ("0", "0"))),
+    ):
         clock.day = START + timedelta(weeks=weeks)
         measure(ctx, a, pid, clock.day, {ids["L1"]: l1, ids["L2"]: l2, ids["V1"]: ("2.0", "1.0")})
     result = outcomes.assess_patient(ctx, a["oncologist"], pid)
-    assert [x.category for x in result.assessments[1:]] == ["SD", "PR"]  # SPD 8.8 → 4.6 (−48%) → 3.5 (−60%)
+    assert [x.category for x in result.assessments[1:]] == [
+        "SD",
+        "PR",
+    ]  # SPD 8.8 → 4.6 (−48%) → 3.5 (−60%)
     lines = outcomes.billing_lines(ctx, a["billing"], START, TODAY)
-    assert [(x.units, x.modifier, x.what) for x in lines] == [(Decimal("2.3"), None, "administered"), (Decimal("0.7"), "JW", "discarded")]
+    assert [(x.units, x.modifier, x.what) for x in lines] == [
+        (Decimal("2.3"), None, "administered"),
+        (Decimal("0.7"), "JW", "discarded"),
+    ]
     assert lines[0].ndc == "55513-0078-01"
     with pytest.raises(PermissionDenied):
         outcomes.billing_lines(ctx, a["nurse"], START, TODAY)

@@ -34,19 +34,20 @@ def survival_data(times: npt.ArrayLike, events: npt.ArrayLike) -> tuple[FloatArr
 
 def _event_flags(raw: npt.NDArray[np.generic]) -> BoolArray:
     if raw.dtype == np.bool_:
-        return raw.astype(np.bool_)
+        return np.asarray(raw, dtype=np.bool_)
     try:
         numeric = raw.astype(np.float64)
     except (TypeError, ValueError):
         raise ValueError("events must be 0 or 1") from None
     _first_bad("events", (numeric != 0) & (numeric != 1), "is not 0 or 1", numeric)
-    return numeric == 1
+    flags: BoolArray = numeric == 1
+    return flags
 
 
 def _first_bad(name: str, bad: BoolArray, problem: str, values: FloatArray) -> None:
     if bad.any():
         where = int(np.argmax(bad))
-        raise ValueError(f"{name}[{where}] = {values[where]!r} {problem}")
+        raise ValueError(f"{name}[{where}] = {float(values[where]):g} {problem}")
 
 
 def labels(values: npt.ArrayLike, n: int, name: str) -> tuple[list[str], IntArray]:

@@ -76,7 +76,8 @@ def _informative(cube: FloatArray) -> FloatArray:
     lonely = int(np.count_nonzero(size < 2))
     if lonely:
         caveat(f"{lonely} stratum/strata with fewer than 2 patients carry no information; left out")
-    return cube[size >= 2]
+    kept: FloatArray = cube[size >= 2]
+    return kept
 
 
 def _cmh_statistics(cube: FloatArray) -> tuple[float | None, float | None]:

@@ -21,8 +21,8 @@ Zero cells. The log-scale intervals of the relative risk need ``a > 0`` and ``c 
 the odds ratio need all four cells positive. When that fails the estimate *and* its interval are
 `None` and a `StatisticalWarning` says why. Nothing is added to empty cells unless the caller asks
 with ``zero_correction=True``: then, if any of the four cells is zero, 0.5 is added to every cell
-(the Haldane–Anscombe correction, as ``statsmodels`` ``Table2x2(shift_zeros=True)`` does) and the
-result says ``corrected=True``.
+(the Haldane–Anscombe correction; note that statsmodels' ``Table2x2(shift_zeros=True)`` instead
+replaces only the zero cells by 0.5) and the result says ``corrected=True``.
 
 Chi-square. Pearson's statistic is computed *without* a continuity correction by default (as R's
 ``prop.test(correct=FALSE)`` and ``scipy.stats.chi2_contingency(correction=False)``); Yates'
@@ -44,6 +44,8 @@ References
 .. [5] Woolf, B. (1955). On estimating the relation between blood group and disease.
    Annals of Human Genetics 19, 251–253.
 .. [6] Agresti, A. (2013). Categorical Data Analysis, 3rd ed., Wiley, §3.1 and §3.5.
+.. [7] Haldane, J. B. S. (1956). The estimation and significance of the logarithm of a ratio of
+   frequencies. Annals of Human Genetics 20, 309–311.
 """
 
 from __future__ import annotations
@@ -236,8 +238,8 @@ def _table(
 
 def _undefined(measure: str, why: str, corrected: bool) -> RatioEstimate:
     caveat(
-        f"the {measure} is undefined because {why}; pass zero_correction=True for the "
-        "Haldane-Anscombe 0.5 correction"
+        f"the {measure} is undefined because {why}; the Haldane-Anscombe 0.5 correction is "
+        "available on request (zero_correction=True; --haldane on the command line)"
     )
     return RatioEstimate(None, None, None, corrected)
 
@@ -312,7 +314,7 @@ def chi_square_test(
         return ChiSquareTest(None, None, yates)
     if min(n_a, n_b) * min(with_event, without_event) < 5 * total:
         caveat("an expected count is below 5: the chi-square p-value is unreliable; use Fisher's")
-    excess = abs(a * d - b * c)
+    excess = float(abs(a * d - b * c))
     if yates:
         excess = max(excess - total / 2.0, 0.0)
     statistic = total * float(excess) ** 2 / (n_a * n_b * with_event * without_event)

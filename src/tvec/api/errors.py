@@ -76,8 +76,15 @@ def _page(request: Request, status: int, message: str) -> Response:
     if status == 401:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     headings = {403: "Not allowed for your role", 404: "Not found", 409: "Changed meanwhile"}
-    return render(request, "error.html", None, status, code=status,
-                  heading=headings.get(status, "Cannot do that"), message=message)
+    return render(
+        request,
+        "error.html",
+        None,
+        status,
+        code=status,
+        heading=headings.get(status, "Cannot do that"),
+        message=message,
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

@@ -61,7 +61,8 @@ def lesion_changes(trajectories: Mapping[str, Sequence[Measurement]]) -> tuple[L
             lesion_id=lesion_id,
             group=lesion_group(t),
             first_product_cm2=t[0].product_cm2,
-            best_change_pct=min(m.product_cm2 for m in t[1:]) * HUNDRED / t[0].product_cm2 - HUNDRED,
+            best_change_pct=min(m.product_cm2 for m in t[1:]) * HUNDRED / t[0].product_cm2
+            - HUNDRED,
             resolved=resolved(t),
         )
         for lesion_id, t in trajectories.items()

@@ -60,8 +60,9 @@ def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified
         given = uow.administrations.list_in("visit_id", [v.id for v in visits])
         lots = {lot.id: lot.lot for lot in uow.vial_lots.list(centre_id=actor.centre_id)}
         lesions = uow.lesions.list(patient_id=patient_id)
-        measured = uow.measurements.list_in("lesion_id", [les.id for les in lesions],
-                                            order_by=("measured_on", "id"))
+        measured = uow.measurements.list_in(
+            "lesion_id", [les.id for les in lesions], order_by=("measured_on", "id")
+        )
         latest = {m.lesion_id: m for m in measured if m.status == "active"}
         injected = {a.lesion_id for a in given}
         response, problem = None, None
@@ -79,14 +80,20 @@ def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified
             patient=patient,
             diagnosis=uow.diagnoses.find(patient_id=patient_id),
             screening=screenings[-1] if screenings else None,
-            lesions=tuple(LesionLine(les, latest.get(les.id), les.id in injected) for les in lesions),
+            lesions=tuple(
+                LesionLine(les, latest.get(les.id), les.id in injected) for les in lesions
+            ),
             course=course,
             calendar=calendar,
             visits=tuple(
-                VisitLine(v, tuple((a, lots.get(a.vial_lot_id, "?")) for a in given if a.visit_id == v.id))
+                VisitLine(
+                    v, tuple((a, lots.get(a.vial_lot_id, "?")) for a in given if a.visit_id == v.id)
+                )
                 for v in visits
             ),
-            adverse_events=tuple(uow.adverse_events.list(patient_id=patient_id, order_by=("onset", "id"))),
+            adverse_events=tuple(
+                uow.adverse_events.list(patient_id=patient_id, order_by=("onset", "id"))
+            ),
             response=response,
             response_problem=problem,
             today=ctx.today(),

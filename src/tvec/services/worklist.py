@@ -1,4 +1,4 @@
-"""The centre's worklist: visits due and overdue, doses due, courses at 6 months, open serious AEs."""
+"""The centre's worklist: visits due or overdue, courses at 6 months, open serious AEs."""
 
 from __future__ import annotations
 
@@ -62,7 +62,9 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
     six: list[SixMonthCourse] = []
     with ctx.uow(readonly=True) as uow:
         patients = {p.id: p for p in uow.patients.list(centre_id=actor.centre_id)}
-        open_courses = [c for c in uow.courses.list_in("patient_id", list(patients)) if c.end_date is None]
+        open_courses = [
+            c for c in uow.courses.list_in("patient_id", list(patients)) if c.end_date is None
+        ]
         visits = uow.visits.list_in("course_id", [c.id for c in open_courses], order_by=("number",))
         for course in open_courses:
             patient = patients[course.patient_id]
@@ -72,11 +74,18 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
                 due.append(next_visit)
             mark = add_months(course.start_date, load_label(course.label_variant).course.min_months)
             if mark <= today + timedelta(days=SIX_MONTH_LOOKAHEAD_DAYS):
-                six.append(SixMonthCourse(patient.id, patient.mrn, course.id, course.start_date, mark))
-        events = [e for e in uow.adverse_events.list_in("patient_id", list(patients))
-                  if e.serious and e.status == "active" and e.resolved_on is None]
-    serious = [OpenSeriousEvent(e.patient_id, patients[e.patient_id].mrn, e.id, e.term, e.grade, e.onset)
-               for e in events]
+                six.append(
+                    SixMonthCourse(patient.id, patient.mrn, course.id, course.start_date, mark)
+                )
+        events = [
+            e
+            for e in uow.adverse_events.list_in("patient_id", list(patients))
+            if e.serious and e.status == "active" and e.resolved_on is None
+        ]
+    serious = [
+        OpenSeriousEvent(e.patient_id, patients[e.patient_id].mrn, e.id, e.term, e.grade, e.onset)
+        for e in events
+    ]
     due = [DueVisit(**{**d.__dict__, "overdue_days": (today - d.due).days}) for d in due]
     return Worklist(today, tuple(sorted(due, key=lambda d: d.due)), tuple(six), tuple(serious))
 
@@ -84,12 +93,28 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
 def _next_due(course: r.Course, visits: list[r.Visit], patient: r.Patient) -> DueVisit | None:
     planned = next((v for v in visits if v.status == "planned"), None)
     if planned is not None:
-        return DueVisit(patient.id, patient.mrn, course.id, planned.id, planned.number, planned.kind,
-                        planned.earliest_date, 0)
+        return DueVisit(
+            patient.id,
+            patient.mrn,
+            course.id,
+            planned.id,
+            planned.number,
+            planned.kind,
+            planned.earliest_date,
+            0,
+        )
     label = load_label(course.label_variant)
     calendar = course_calendar(label, domain_course(label, course, visits))
     upcoming = next((v for v in calendar if v.status is VisitStatus.NEXT), None)
     if upcoming is None:
         return None
-    return DueVisit(patient.id, patient.mrn, course.id, None, upcoming.number, upcoming.kind.value,
-                    upcoming.date, 0)
+    return DueVisit(
+        patient.id,
+        patient.mrn,
+        course.id,
+        None,
+        upcoming.number,
+        upcoming.kind.value,
+        upcoming.date,
+        0,
+    )

@@ -12,8 +12,13 @@ from typing import Any
 from tvec.domain.response import Category, ResponseAssessment
 from tvec.domain.rules import ResponseCriteria
 
-COLOURS = {Category.CR: "#1a7f37", Category.PR: "#2f81f7", Category.SD: "#6e7781",
-           Category.PD: "#cf222e", None: "#24292f"}
+COLOURS = {
+    Category.CR: "#1a7f37",
+    Category.PR: "#2f81f7",
+    Category.SD: "#6e7781",
+    Category.PD: "#cf222e",
+    None: "#24292f",
+}
 
 
 def _figure(width: float, height: float) -> tuple[Any, Any]:
@@ -47,19 +52,38 @@ def tumour_burden_svg(result: ResponseAssessment, criteria: ResponseCriteria) ->
     spd = [float(a.spd_cm2) for a in result.assessments]
     ax.plot(days, spd, color="#57606a", linewidth=1.5, zorder=1)
     for a in result.assessments:
-        ax.scatter([a.day], [float(a.spd_cm2)], color=COLOURS.get(a.category, "#24292f"), s=36, zorder=2)
+        ax.scatter(
+            [a.day], [float(a.spd_cm2)], color=COLOURS.get(a.category, "#24292f"), s=36, zorder=2
+        )
         label = a.category.value if a.category else "baseline"
-        ax.annotate(label, (a.day, float(a.spd_cm2)), textcoords="offset points", xytext=(0, 7),
-                    ha="center", fontsize=8)
+        ax.annotate(
+            label,
+            (a.day, float(a.spd_cm2)),
+            textcoords="offset points",
+            xytext=(0, 7),
+            ha="center",
+            fontsize=8,
+        )
     baseline = float(result.baseline_spd_cm2)
     pr = 1 - float(criteria.partial_response.min_decrease_from_baseline_pct) / 100
-    ax.axhline(baseline * pr, color=COLOURS[Category.PR], linestyle="--", linewidth=1,
-               label=f"PR: {criteria.partial_response.min_decrease_from_baseline_pct}% below baseline")
+    ax.axhline(
+        baseline * pr,
+        color=COLOURS[Category.PR],
+        linestyle="--",
+        linewidth=1,
+        label=f"PR: {criteria.partial_response.min_decrease_from_baseline_pct}% below baseline",
+    )
     nadirs = _running_nadir([a.spd_cm2 for a in result.assessments])
     pd = 1 + float(criteria.progression.min_increase_from_nadir_pct) / 100
-    ax.step(days, [float(n) * pd for n in nadirs], where="post", color=COLOURS[Category.PD],
-            linestyle=":", linewidth=1,
-            label=f"PD: +{criteria.progression.min_increase_from_nadir_pct}% over nadir")
+    ax.step(
+        days,
+        [float(n) * pd for n in nadirs],
+        where="post",
+        color=COLOURS[Category.PD],
+        linestyle=":",
+        linewidth=1,
+        label=f"PD: +{criteria.progression.min_increase_from_nadir_pct}% over nadir",
+    )
     ax.set_xlabel("days since the first dose")
     ax.set_ylabel("SPD (cm²)")
     ax.set_ylim(bottom=0)
@@ -82,8 +106,14 @@ def waterfall_svg(changes: list[tuple[str, Decimal]], criteria: ResponseCriteria
     ordered = sorted(changes, key=lambda item: item[1], reverse=True)
     pr = -float(criteria.partial_response.min_decrease_from_baseline_pct)
     pd = float(criteria.progression.min_increase_from_nadir_pct)
-    colours = [COLOURS[Category.PR] if float(c) <= pr else COLOURS[Category.PD] if float(c) >= pd
-               else COLOURS[Category.SD] for _, c in ordered]
+    colours = [
+        COLOURS[Category.PR]
+        if float(c) <= pr
+        else COLOURS[Category.PD]
+        if float(c) >= pd
+        else COLOURS[Category.SD]
+        for _, c in ordered
+    ]
     ax.bar([name for name, _ in ordered], [float(c) for _, c in ordered], color=colours)
     ax.axhline(pr, color=COLOURS[Category.PR], linestyle="--", linewidth=1)
     ax.axhline(pd, color=COLOURS[Category.PD], linestyle=":", linewidth=1)

@@ -23,7 +23,7 @@ def validate(model: type[M], data: dict[str, Any], prefix: str = "") -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        fields = {}
+        fields: dict[str, str] = {}
         for error in exc.errors():
             name = prefix + ".".join(str(part) for part in error["loc"])
             fields.setdefault(name, str(error["msg"]).removeprefix("Value error, "))

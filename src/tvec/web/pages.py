@@ -38,16 +38,29 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 
 @router.post("/login", response_model=None)
-def login(request: Request, ctx: Ctx, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Any:
+def login(
+    request: Request,
+    ctx: Ctx,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Any:
     try:
         token, _session, _user = auth.login(ctx, username, password, kind="cookie")
     except NotAuthenticated as exc:
-        return render(request, "login.html", None, 401, next=next, username=username, error=str(exc))
+        return render(
+            request, "login.html", None, 401, next=next, username=username, error=str(exc)
+        )
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=ctx.settings.cookie_secure,
-                        max_age=int(ctx.settings.session_hours * 3600))
+    response.set_cookie(
+        COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.cookie_secure,
+        max_age=int(ctx.settings.session_hours * 3600),
+    )
     return response
 
 
@@ -63,9 +76,8 @@ async def logout(request: Request, ctx: Ctx) -> RedirectResponse:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: Ctx, user: PageUser) -> Any:
-    landing = {Role.PHARMACIST: "/vials", Role.BILLING: "/billing", Role.RESEARCHER: "/research",
-               Role.ADMIN: "/admin"}
-    if user.role in landing and user.role is not Role.PHARMACIST:
+    landing = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
+    if user.role in landing:  # roles without clinical access start on their own page
         return RedirectResponse(landing[user.role], status_code=303)
     return render(request, "worklist.html", user, nav="worklist", work=worklist.worklist(ctx, user))
 
@@ -74,15 +86,27 @@ def home(request: Request, ctx: Ctx, user: PageUser) -> Any:
 def patient_list(request: Request, ctx: Ctx, user: PageUser, offset: int = 0) -> HTMLResponse:
     limit, offset = 50, max(0, offset)
     items, total = patients.list_patients(ctx, user, limit, offset)
-    return render(request, "patients.html", user, nav="patients", patients=items, total=total,
-                  limit=limit, offset=offset)
+    return render(
+        request,
+        "patients.html",
+        user,
+        nav="patients",
+        patients=items,
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
 
 
 @router.get("/chart/{patient_id}", response_class=HTMLResponse)
-def chart_page(request: Request, ctx: Ctx, user: PageUser, patient_id: int, notice: str = "") -> HTMLResponse:
+def chart_page(
+    request: Request, ctx: Ctx, user: PageUser, patient_id: int, notice: str = ""
+) -> HTMLResponse:
     c = chart.chart(ctx, user, patient_id)
     burden = tumour_burden_svg(c.response, load_criteria("modified-who")) if c.response else None
-    return render(request, "chart.html", user, nav="patients", c=c, burden_svg=burden, notice=notice[:200])
+    return render(
+        request, "chart.html", user, nav="patients", c=c, burden_svg=burden, notice=notice[:200]
+    )
 
 
 @router.get("/chart/{patient_id}/response", response_class=HTMLResponse)
@@ -90,9 +114,16 @@ def response_page(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
     criteria = load_criteria("modified-who")
     result = outcomes.assess_patient(ctx, user, patient_id, criteria.name)
     changes = [(lesion.lesion_id, lesion.best_change_pct) for lesion in result.lesions]
-    return render(request, "response.html", user, nav="patients", result=result, criteria=criteria,
-                  patient=patients.get_patient(ctx, user, patient_id),
-                  waterfall_svg=waterfall_svg(changes, criteria))
+    return render(
+        request,
+        "response.html",
+        user,
+        nav="patients",
+        result=result,
+        criteria=criteria,
+        patient=patients.get_patient(ctx, user, patient_id),
+        waterfall_svg=waterfall_svg(changes, criteria),
+    )
 
 
 @router.get("/chart/{patient_id}/adverse-events/new", response_class=HTMLResponse)
@@ -108,13 +139,31 @@ async def ae_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
     _check_csrf(request, form)
     patient = patients.get_patient(ctx, user, patient_id)
     try:
-        data = blank_to_none({k: form.get(k) for k in ("term", "grade", "serious", "related", "onset",
-                                                         "resolved_on", "action_taken")})
+        data = blank_to_none(
+            {
+                k: form.get(k)
+                for k in (
+                    "term",
+                    "grade",
+                    "serious",
+                    "related",
+                    "onset",
+                    "resolved_on",
+                    "action_taken",
+                )
+            }
+        )
         event = validate(s.AdverseEventIn, data)
         adverse_events.record_adverse_event(ctx, user, patient_id, event)
     except (FormErrors, DomainError) as exc:
-        errors = exc if isinstance(exc, FormErrors) else from_domain(exc, {"onset": "onset", "resolved_on": "resolved_on"})
-        return render(request, "adverse_event.html", user, 422, patient=patient, values=form, errors=errors)
+        errors = (
+            exc
+            if isinstance(exc, FormErrors)
+            else from_domain(exc, {"onset": "onset", "resolved_on": "resolved_on"})
+        )
+        return render(
+            request, "adverse_event.html", user, 422, patient=patient, values=form, errors=errors
+        )
     return RedirectResponse(f"/chart/{patient_id}?notice=Adverse+event+recorded", status_code=303)
 
 
@@ -123,19 +172,46 @@ def vial_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
     return _vials(request, ctx, user, None, {}, "")
 
 
-def _vials(request: Request, ctx: Ctx, user: Any, errors: FormErrors | None, values: dict[str, Any],
-           notice: str, status: int = 200) -> HTMLResponse:
-    rows = [(lot.lot, f"{lot.pfu_per_ml:,} PFU/mL", lot.expiry_date.isoformat(),
-             "expired" if lot.expiry_date < ctx.today() else
-             "expires soon" if lot.expiry_date < ctx.today() + timedelta(days=30) else "")
-            for lot in vials.list_lots(ctx, user)]
+def _vials(
+    request: Request,
+    ctx: Ctx,
+    user: Any,
+    errors: FormErrors | None,
+    values: dict[str, Any],
+    notice: str,
+    status: int = 200,
+) -> HTMLResponse:
+    rows = [
+        (
+            lot.lot,
+            f"{lot.pfu_per_ml:,} PFU/mL",
+            lot.expiry_date.isoformat(),
+            "expired"
+            if lot.expiry_date < ctx.today()
+            else "expires soon"
+            if lot.expiry_date < ctx.today() + timedelta(days=30)
+            else "",
+        )
+        for lot in vials.list_lots(ctx, user)
+    ]
     strengths = {st.pfu_per_ml: st for v in available_labels() for st in load_label(v).strengths}
     from tvec.services.permissions import Action, allowed
 
-    return render(request, "office.html", user, status, nav="vials", title="Vial lots",
-                  headers=["Lot", "Strength", "Expiry", ""], rows=rows, errors=errors, values=values,
-                  notice=notice, strengths=list(strengths.values()),
-                  form="lot" if allowed(user.role, Action.MANAGE_VIALS) else None)
+    return render(
+        request,
+        "office.html",
+        user,
+        status,
+        nav="vials",
+        title="Vial lots",
+        headers=["Lot", "Strength", "Expiry", ""],
+        rows=rows,
+        errors=errors,
+        values=values,
+        notice=notice,
+        strengths=list(strengths.values()),
+        form="lot" if allowed(user.role, Action.MANAGE_VIALS) else None,
+    )
 
 
 @router.post("/vials", response_model=None)
@@ -143,9 +219,17 @@ async def vial_add(request: Request, ctx: Ctx, user: PageUser) -> Any:
     form = {k: str(v) for k, v in (await request.form()).items()}
     _check_csrf(request, form)
     try:
-        vials.add_lot(ctx, user, validate(s.VialLotIn, {k: form.get(k) for k in ("lot", "pfu_per_ml", "expiry_date")}))
+        vials.add_lot(
+            ctx,
+            user,
+            validate(s.VialLotIn, {k: form.get(k) for k in ("lot", "pfu_per_ml", "expiry_date")}),
+        )
     except (FormErrors, DomainError) as exc:
-        errors = exc if isinstance(exc, FormErrors) else from_domain(exc, {"lot": "lot", "pfu_per_ml": "pfu_per_ml"})
+        errors = (
+            exc
+            if isinstance(exc, FormErrors)
+            else from_domain(exc, {"lot": "lot", "pfu_per_ml": "pfu_per_ml"})
+        )
         return _vials(request, ctx, user, errors, form, "", 422)
     return _vials(request, ctx, user, None, {}, f"Lot {form.get('lot')} added.")
 
@@ -153,25 +237,76 @@ async def vial_add(request: Request, ctx: Ctx, user: PageUser) -> Any:
 @router.get("/billing", response_class=HTMLResponse)
 def billing_page(request: Request, ctx: Ctx, user: PageUser, days: int = 90) -> HTMLResponse:
     today = ctx.today()
-    lines = outcomes.billing_lines(ctx, user, today - timedelta(days=max(1, min(days, 3650))), today)
-    rows = [(line.service_date.isoformat(), line.mrn, line.hcpcs, str(line.units), line.modifier or "",
-             line.what, line.ndc) for line in lines]
-    return render(request, "office.html", user, nav="billing", title=f"Billing lines, last {days} days",
-                  headers=["Date", "MRN", "HCPCS", "Units", "Modifier", "Line", "NDC"], rows=rows,
-                  errors=None, values={}, notice="", form=None)
+    lines = outcomes.billing_lines(
+        ctx, user, today - timedelta(days=max(1, min(days, 3650))), today
+    )
+    rows = [
+        (
+            line.service_date.isoformat(),
+            line.mrn,
+            line.hcpcs,
+            str(line.units),
+            line.modifier or "",
+            line.what,
+            line.ndc,
+        )
+        for line in lines
+    ]
+    return render(
+        request,
+        "office.html",
+        user,
+        nav="billing",
+        title=f"Billing lines, last {days} days",
+        headers=["Date", "MRN", "HCPCS", "Units", "Modifier", "Line", "NDC"],
+        rows=rows,
+        errors=None,
+        values={},
+        notice="",
+        form=None,
+    )
 
 
 @router.get("/research", response_class=HTMLResponse)
 def research_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
     items, _total = outcomes.deidentified_patients(ctx, user, 200, 0)
-    rows = [(p.pseudonym, p.sex, p.age_at_start if p.age_at_start is not None else "–", p.stage or "–",
-             p.doses, p.best_overall_response or "–", p.durable_response or "–",
-             p.time_to_response_days if p.time_to_response_days is not None else "–",
-             p.serious_adverse_events) for p in items]
-    return render(request, "office.html", user, nav="research", title="De-identified outcomes",
-                  headers=["Pseudonym", "Sex", "Age at start", "Stage", "Doses", "Best response",
-                           "Durable", "Days to response", "Serious AEs"],
-                  rows=rows, errors=None, values={}, notice="", form=None)
+    rows = [
+        (
+            p.pseudonym,
+            p.sex,
+            p.age_at_start if p.age_at_start is not None else "–",
+            p.stage or "–",
+            p.doses,
+            p.best_overall_response or "–",
+            p.durable_response or "–",
+            p.time_to_response_days if p.time_to_response_days is not None else "–",
+            p.serious_adverse_events,
+        )
+        for p in items
+    ]
+    return render(
+        request,
+        "office.html",
+        user,
+        nav="research",
+        title="De-identified outcomes",
+        headers=[
+            "Pseudonym",
+            "Sex",
+            "Age at start",
+            "Stage",
+            "Doses",
+            "Best response",
+            "Durable",
+            "Days to response",
+            "Serious AEs",
+        ],
+        rows=rows,
+        errors=None,
+        values={},
+        notice="",
+        form=None,
+    )
 
 
 @router.get("/admin", response_class=HTMLResponse)
@@ -179,15 +314,35 @@ def admin_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
     return _admin(request, ctx, user, None, {}, "")
 
 
-def _admin(request: Request, ctx: Ctx, user: Any, errors: FormErrors | None, values: dict[str, Any],
-           notice: str, status: int = 200) -> HTMLResponse:
-    rows = [(u.username, u.full_name, u.role, "active" if u.active else "disabled")
-            for u in auth.list_users(ctx, user)]
-    entries, total = outcomes.audit_log(ctx, user, 20, 0)
-    return render(request, "office.html", user, status, nav="admin",
-                  title=f"Users (audit log: {total} entries, see GET /audit)",
-                  headers=["Username", "Name", "Role", "Status"], rows=rows, errors=errors,
-                  values=values, notice=notice, form="user", roles=[r.value for r in Role])
+def _admin(
+    request: Request,
+    ctx: Ctx,
+    user: Any,
+    errors: FormErrors | None,
+    values: dict[str, Any],
+    notice: str,
+    status: int = 200,
+) -> HTMLResponse:
+    rows = [
+        (u.username, u.full_name, u.role, "active" if u.active else "disabled")
+        for u in auth.list_users(ctx, user)
+    ]
+    _entries, total = outcomes.audit_log(ctx, user, 1, 0)
+    return render(
+        request,
+        "office.html",
+        user,
+        status,
+        nav="admin",
+        title=f"Users (audit log: {total} entries, see GET /audit)",
+        headers=["Username", "Name", "Role", "Status"],
+        rows=rows,
+        errors=errors,
+        values=values,
+        notice=notice,
+        form="user",
+        roles=[r.value for r in Role],
+    )
 
 
 @router.post("/admin/users", response_model=None)
@@ -195,7 +350,13 @@ async def admin_add_user(request: Request, ctx: Ctx, user: PageUser) -> Any:
     form = {k: str(v) for k, v in (await request.form()).items()}
     _check_csrf(request, form)
     try:
-        auth.create_user(ctx, user, validate(s.UserIn, {k: form.get(k) for k in ("username", "full_name", "role", "password")}))
+        auth.create_user(
+            ctx,
+            user,
+            validate(
+                s.UserIn, {k: form.get(k) for k in ("username", "full_name", "role", "password")}
+            ),
+        )
     except (FormErrors, DomainError) as exc:
         errors = exc if isinstance(exc, FormErrors) else from_domain(exc, {"username": "username"})
         return _admin(request, ctx, user, errors, {**form, "password": ""}, "", 422)

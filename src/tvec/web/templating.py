@@ -10,9 +10,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from tvec.api.deps import COOKIE
 from tvec.services.context import Actor
 from tvec.services.permissions import Action, allowed
-from tvec.web.deps import COOKIE, csrf_token
+from tvec.web.deps import csrf_token
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -37,7 +38,9 @@ templates.env.globals["DISCLAIMER"] = DISCLAIMER
 templates.env.globals["Action"] = Action
 
 
-def render(request: Request, name: str, actor: Actor | None, status: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, name: str, actor: Actor | None, status: int = 200, **context: Any
+) -> HTMLResponse:
     session = request.cookies.get(COOKIE, "")
     return templates.TemplateResponse(
         request,

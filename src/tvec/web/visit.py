@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tvec.api.deps import Ctx
@@ -22,11 +22,9 @@ from tvec.schemas import clinic as s
 from tvec.services import chart, lesions, patients, vials, visits
 from tvec.services.context import Actor
 from tvec.web.deps import PageUser
-from tvec.web.forms import FormErrors, from_domain, validate
+from tvec.web.forms import FormErrors, validate
 from tvec.web.pages import _check_csrf, mark_web
 from tvec.web.templating import render
-
-from fastapi import Depends
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_web)])
 ITEM = re.compile(r"items\[(\d+)\]")
@@ -38,18 +36,37 @@ async def _form(request: Request) -> dict[str, str]:
     return form
 
 
-def _measure_page(request: Request, ctx: Ctx, user: Actor, patient_id: int, values: dict[str, Any],
-                  errors: FormErrors | None, status: int = 200) -> HTMLResponse:
+def _measure_page(
+    request: Request,
+    ctx: Ctx,
+    user: Actor,
+    patient_id: int,
+    values: dict[str, Any],
+    errors: FormErrors | None,
+    status: int = 200,
+) -> HTMLResponse:
     c = chart.chart(ctx, user, patient_id)
     active = [line for line in c.lesions if line.lesion.status == "active"]
     day = values.get("measured_on") or ctx.today().isoformat()
-    already = bool(active) and all(line.latest is not None and line.latest.measured_on.isoformat() == day
-                                   for line in active)
+    already = bool(active) and all(
+        line.latest is not None and line.latest.measured_on.isoformat() == day for line in active
+    )
     new_count = int(values.get("new_count") or 0)
-    return render(request, "visit_measure.html", user, status, nav="patients", patient=c.patient,
-                  lesions=active, values={"measured_on": day, "method": "caliper", **values},
-                  errors=errors, already=already and errors is None, new_count=new_count,
-                  methods=[m.value for m in s.Method], sites=[x.value for x in Site])
+    return render(
+        request,
+        "visit_measure.html",
+        user,
+        status,
+        nav="patients",
+        patient=c.patient,
+        lesions=active,
+        values={"measured_on": day, "method": "caliper", **values},
+        errors=errors,
+        already=already and errors is None,
+        new_count=new_count,
+        methods=[m.value for m in s.Method],
+        sites=[x.value for x in Site],
+    )
 
 
 @router.get("/chart/{patient_id}/visit", response_class=HTMLResponse)
@@ -69,8 +86,15 @@ def _plain(value: Decimal) -> str:
 
 @router.get("/chart/{patient_id}/visit/new-lesion", response_class=HTMLResponse)
 def new_lesion_row(request: Request, user: PageUser, patient_id: int, i: int = 0) -> HTMLResponse:
-    return render(request, "_new_lesion_row.html", user, i=max(0, min(i, 50)), values={}, errors=None,
-                  sites=[x.value for x in Site])
+    return render(
+        request,
+        "_new_lesion_row.html",
+        user,
+        i=max(0, min(i, 50)),
+        values={},
+        errors=None,
+        sites=[x.value for x in Site],
+    )
 
 
 @router.post("/chart/{patient_id}/visit/measure", response_model=None)
@@ -89,32 +113,54 @@ def _save_measurements(ctx: Ctx, user: Actor, patient_id: int, form: dict[str, s
     for i in range(min(int(form.get("new_count") or 0), 50)):
         _add_new_lesion(ctx, user, patient_id, form, i, day)
     ids = sorted({int(m.group(1)) for k in form if (m := re.fullmatch(r"m-(\d+)-longest", k))})
-    ids += [les.id for les in lesions.list_lesions(ctx, user, patient_id)
-            if les.id not in ids and f"m-{les.id}-longest" in form]
+    ids += [
+        les.id
+        for les in lesions.list_lesions(ctx, user, patient_id)
+        if les.id not in ids and f"m-{les.id}-longest" in form
+    ]
     keyed = [(lid, f"m-{lid}-") for lid in ids if form.get(f"m-{lid}-longest", "").strip()]
     for i in range(int(form.get("new_count") or 0)):
         name = form.get(f"new-{i}-name", "").strip()
-        match = next((les for les in lesions.list_lesions(ctx, user, patient_id) if les.name == name), None)
+        match = next(
+            (les for les in lesions.list_lesions(ctx, user, patient_id) if les.name == name), None
+        )
         if match is not None and form.get(f"new-{i}-longest", "").strip():
             keyed.append((match.id, f"new-{i}-"))
-    items = [{"lesion_id": lid, "longest_cm": form.get(p + "longest"), "perpendicular_cm": form.get(p + "perpendicular")}
-             for lid, p in keyed]
+    items = [
+        {
+            "lesion_id": lid,
+            "longest_cm": form.get(p + "longest"),
+            "perpendicular_cm": form.get(p + "perpendicular"),
+        }
+        for lid, p in keyed
+    ]
     if not items:
         raise FormErrors({}, "Enter at least one lesion's measurements.")
-    data = validate(s.MeasurementsIn, {"measured_on": day, "method": form.get("method"), "items": items})
+    data = validate(
+        s.MeasurementsIn, {"measured_on": day, "method": form.get("method"), "items": items}
+    )
     try:
         lesions.record_measurements(ctx, user, patient_id, data)
     except DomainError as exc:
         raise _item_error(exc, [p for _lid, p in keyed]) from None
 
 
-def _add_new_lesion(ctx: Ctx, user: Actor, patient_id: int, form: dict[str, str], i: int, day: str) -> None:
+def _add_new_lesion(
+    ctx: Ctx, user: Actor, patient_id: int, form: dict[str, str], i: int, day: str
+) -> None:
     name = form.get(f"new-{i}-name", "").strip()
     if not name or any(les.name == name for les in lesions.list_lesions(ctx, user, patient_id)):
         return
-    new = validate(s.LesionIn, {"name": name, "site": form.get(f"new-{i}-site"),
-                                "location": form.get(f"new-{i}-location"), "first_seen": day},
-                   prefix=f"new-{i}-")
+    new = validate(
+        s.LesionIn,
+        {
+            "name": name,
+            "site": form.get(f"new-{i}-site"),
+            "location": form.get(f"new-{i}-location"),
+            "first_seen": day,
+        },
+        prefix=f"new-{i}-",
+    )
     try:
         lesions.add_lesion(ctx, user, patient_id, new)
     except DomainError as exc:
@@ -127,7 +173,10 @@ def _item_error(exc: DomainError, prefixes: list[str]) -> FormErrors:
     if match and int(match.group(1)) < len(prefixes):
         part = "perpendicular" if "perpendicular" in field else "longest"
         return FormErrors({prefixes[int(match.group(1))] + part: str(exc)})
-    return FormErrors({"measured_on": str(exc)} if field == "measured_on" else {}, None if field == "measured_on" else str(exc))
+    return FormErrors(
+        {"measured_on": str(exc)} if field == "measured_on" else {},
+        None if field == "measured_on" else str(exc),
+    )
 
 
 @router.post("/chart/{patient_id}/visit/plan", response_model=None)
@@ -135,7 +184,15 @@ async def plan(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> A
     await _form(request)
     c = chart.chart(ctx, user, patient_id)
     if c.course is None:
-        return _measure_page(request, ctx, user, patient_id, {}, FormErrors({}, "This patient has no treatment course."), 422)
+        return _measure_page(
+            request,
+            ctx,
+            user,
+            patient_id,
+            {},
+            FormErrors({}, "This patient has no treatment course."),
+            422,
+        )
     try:
         visit = visits.plan_next_visit(ctx, user, c.course.id)
     except DomainError as exc:
@@ -144,9 +201,19 @@ async def plan(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> A
 
 
 @router.get("/chart/{patient_id}/visit/{visit_id}", response_class=HTMLResponse)
-def plan_page(request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int) -> HTMLResponse:
+def plan_page(
+    request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
+) -> HTMLResponse:
     visit, patient = _visit_of(ctx, user, patient_id, visit_id)
-    return render(request, "visit_plan.html", user, nav="patients", patient=patient, visit=visit, today=ctx.today())
+    return render(
+        request,
+        "visit_plan.html",
+        user,
+        nav="patients",
+        patient=patient,
+        visit=visit,
+        today=ctx.today(),
+    )
 
 
 def _visit_of(ctx: Ctx, user: Actor, patient_id: int, visit_id: int) -> tuple[Any, Any]:
@@ -165,21 +232,48 @@ def _courses(ctx: Ctx, user: Actor, patient_id: int) -> list[Any]:
     return courses.list_courses(ctx, user, patient_id)
 
 
-def _record_page(request: Request, ctx: Ctx, user: Actor, patient_id: int, visit_id: int,
-                 values: dict[str, Any], errors: FormErrors | None, status: int = 200) -> HTMLResponse:
+def _record_page(
+    request: Request,
+    ctx: Ctx,
+    user: Actor,
+    patient_id: int,
+    visit_id: int,
+    values: dict[str, Any],
+    errors: FormErrors | None,
+    status: int = 200,
+) -> HTMLResponse:
     visit, patient = _visit_of(ctx, user, patient_id, visit_id)
     if visit.status != "planned":
         return RedirectResponse(f"/chart/{patient_id}/visit/{visit_id}/summary", status_code=303)  # type: ignore[return-value]
-    lots = sorted(vials.list_lots(ctx, user), key=lambda lot: (lot.pfu_per_ml != visit.plan["concentration_pfu_per_ml"], lot.expiry_date))
-    return render(request, "visit_record.html", user, status, nav="patients", patient=patient, visit=visit,
-                  lots=lots, values=values, errors=errors,
-                  idempotency_key=values.get("idempotency_key") or secrets.token_urlsafe(16))
+    lots = sorted(
+        vials.list_lots(ctx, user),
+        key=lambda lot: (lot.pfu_per_ml != visit.plan["concentration_pfu_per_ml"], lot.expiry_date),
+    )
+    return render(
+        request,
+        "visit_record.html",
+        user,
+        status,
+        nav="patients",
+        patient=patient,
+        visit=visit,
+        lots=lots,
+        values=values,
+        errors=errors,
+        idempotency_key=values.get("idempotency_key") or secrets.token_urlsafe(16),
+    )
 
 
 @router.get("/chart/{patient_id}/visit/{visit_id}/record", response_class=HTMLResponse)
-def record_form(request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int) -> HTMLResponse:
+def record_form(
+    request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
+) -> HTMLResponse:
     visit = visits.get_visit(ctx, user, visit_id)
-    now = datetime.now(UTC).replace(second=0, microsecond=0) if ctx.today() == datetime.now(UTC).date() else ctx.clock()
+    now = (
+        datetime.now(UTC).replace(second=0, microsecond=0)
+        if ctx.today() == datetime.now(UTC).date()
+        else ctx.clock()
+    )
     values: dict[str, Any] = {"administered_at": now.strftime("%Y-%m-%dT%H:%M")}
     for i in visit.plan["injections"]:
         values[f"volume-{i['lesion_id']}"] = str(i["volume_ml"])
@@ -187,23 +281,44 @@ def record_form(request: Request, ctx: Ctx, user: PageUser, patient_id: int, vis
 
 
 @router.post("/chart/{patient_id}/visit/{visit_id}/record", response_model=None)
-async def record_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int) -> Any:
+async def record_save(
+    request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
+) -> Any:
     form = await _form(request)
     visit, _patient = _visit_of(ctx, user, patient_id, visit_id)
-    targets = [i["lesion_id"] for i in visit.plan["injections"] if form.get(f"volume-{i['lesion_id']}", "").strip()]
+    targets = [
+        i["lesion_id"]
+        for i in visit.plan["injections"]
+        if form.get(f"volume-{i['lesion_id']}", "").strip()
+    ]
     try:
         if not targets:
             raise FormErrors({}, "Enter the volume given to at least one lesion.")
-        data = validate(s.AdministrationIn, {
-            "version": form.get("version"), "override_reason": form.get("override_reason") or None,
-            "administered_at": _local(form.get("administered_at", "")),
-            "items": [{"target": t, "volume_ml": form.get(f"volume-{t}"), "vial_lot": form.get(f"lot-{t}")} for t in targets],
-        })
+        data = validate(
+            s.AdministrationIn,
+            {
+                "version": form.get("version"),
+                "override_reason": form.get("override_reason") or None,
+                "administered_at": _local(form.get("administered_at", "")),
+                "items": [
+                    {
+                        "target": t,
+                        "volume_ml": form.get(f"volume-{t}"),
+                        "vial_lot": form.get(f"lot-{t}"),
+                    }
+                    for t in targets
+                ],
+            },
+        )
         visits.record_administration(ctx, user, visit_id, data, form.get("idempotency_key") or None)
     except FormErrors as errors:
-        return _record_page(request, ctx, user, patient_id, visit_id, form, _rename(errors, targets), 422)
+        return _record_page(
+            request, ctx, user, patient_id, visit_id, form, _rename(errors, targets), 422
+        )
     except DomainError as exc:
-        return _record_page(request, ctx, user, patient_id, visit_id, form, _record_error(exc, targets), 422)
+        return _record_page(
+            request, ctx, user, patient_id, visit_id, form, _record_error(exc, targets), 422
+        )
     return RedirectResponse(f"/chart/{patient_id}/visit/{visit_id}/summary", status_code=303)
 
 
@@ -239,10 +354,22 @@ def _record_error(exc: DomainError, targets: list[str]) -> FormErrors:
 
 
 @router.get("/chart/{patient_id}/visit/{visit_id}/summary", response_class=HTMLResponse)
-def summary(request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int) -> HTMLResponse:
+def summary(
+    request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
+) -> HTMLResponse:
     visit, patient = _visit_of(ctx, user, patient_id, visit_id)
     lots = {lot.id: lot.lot for lot in vials.list_lots(ctx, user)}
-    given = [(a, lots.get(a.vial_lot_id, "?")) for a in visits.list_administrations(ctx, user, visit_id)]
+    given = [
+        (a, lots.get(a.vial_lot_id, "?")) for a in visits.list_administrations(ctx, user, visit_id)
+    ]
     total = sum((a.volume_ml for a, _ in given), 0)
-    return render(request, "visit_summary.html", user, nav="patients", patient=patient, visit=visit,
-                  administrations=given, total=total)
+    return render(
+        request,
+        "visit_summary.html",
+        user,
+        nav="patients",
+        patient=patient,
+        visit=visit,
+        administrations=given,
+        total=total,
+    )

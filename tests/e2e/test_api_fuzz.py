@@ -1,0 +1,280 @@
+"""Fuzzing the API from its own OpenAPI schema (schemathesis), and checking that schema.
+
+As a logged-in nurse and as a logged-in oncologist, on SQLite with the demo data loaded: every
+operation gets valid and invalid requests (path ids biased towards records that exist), and no
+request may be answered with a 5xx. Bounded: 25 examples per operation and role, no shrinking,
+derandomized so CI sees the same requests every run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from tests.support.clinic import (
+    TESTCLIENT_WARNING,
+    client_for,
+    close_app,
+    login,
+    make_app,
+    running_app,
+    seed_staff,
+)
+
+from tvec.demo import DEMO_USERS, load_demo
+from tvec.services.permissions import Role
+
+pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
+
+EXAMPLES = 25
+INT64 = 2**63
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@dataclass
+class Demo:
+    app: FastAPI
+    schema: Any  # schemathesis.BaseSchema
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    app, ctx = make_app(f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/tvec.db")
+    try:
+        load_demo(ctx)
+        yield Demo(app, schemathesis.openapi.from_asgi("/openapi.json", app))
+    finally:
+        close_app(app)
+
+
+def _headers(app: FastAPI, username: str) -> dict[str, str]:
+    return login(client_for(app), username, DEMO_USERS[username][2])
+
+
+def _beyond_int64(case: Any) -> bool:
+    """Ids the database cannot hold: a known 500 (see the xfail test below), kept out of the fuzz."""
+    values = list((case.path_parameters or {}).values())
+    if isinstance(case.body, dict):
+        values += [v for k, v in case.body.items() if k.endswith("_id")]
+    digits = [str(v).strip().lstrip("+-") for v in values if isinstance(v, int | str)]
+    return any(d.isdecimal() and (len(d) > 30 or int(d) >= INT64) for d in digits)
+
+
+def _cases(operation: Any, mode: GenerationMode) -> st.SearchStrategy[Any]:
+    anywhere = operation.as_strategy(generation_mode=mode)
+    names = re.findall(r"{(\w+)}", operation.path)
+    if not names:
+        return anywhere
+    existing = st.fixed_dictionaries({n: st.integers(1, 30) for n in names}).flatmap(
+        lambda ids: operation.as_strategy(generation_mode=mode, path_parameters=ids)
+    )
+    return st.one_of(existing, anywhere)
+
+
+def fuzz(demo: Demo, username: str) -> tuple[list[str], int]:
+    """Every operation, EXAMPLES valid-or-invalid requests each; returns (5xx seen, requests)."""
+    headers = _headers(demo.app, username)
+    failures: list[str] = []
+    sent = [0]
+
+    def fuzz_operation(operation: Any) -> None:
+        logout = operation.label == "POST /auth/logout"
+
+        @FUZZ
+        @given(
+            case=st.one_of(
+                _cases(operation, GenerationMode.POSITIVE),
+                _cases(operation, GenerationMode.NEGATIVE),
+            )
+        )
+        def run(case: Any) -> None:
+            hypothesis.assume(not _beyond_int64(case))
+            # a logout would end the session the rest of the fuzz uses: give it its own
+            as_user = _headers(demo.app, username) if logout else headers
+            sent[0] += 1
+            try:
+                response = case.call(headers=as_user)
+            except Exception as exc:  # the app re-raises what its 500 handler answered
+                failures.append(f"{operation.label}: {exc!r}\n{case.as_curl_command()}")
+                return
+            if response.status_code >= 500:
+                failures.append(
+                    f"{operation.label}: {response.status_code} {response.text}\n"
+                    f"{case.as_curl_command()}"
+                )
+
+        run()
+
+    for result in demo.schema.get_all_operations():
+        fuzz_operation(result.ok())
+    return failures, sent[0]
+
+
+@pytest.mark.parametrize("username", ["nurse", "oncologist"])
+def test_no_request_gets_a_5xx(demo: Demo, username: str) -> None:
+    failures, sent = fuzz(demo, username)
+    operations = len(list(demo.schema.get_all_operations()))
+    assert sent >= operations * EXAMPLES // 2  # the fuzz really ran
+    assert not failures, f"{len(failures)} requests got a 5xx:\n" + "\n\n".join(failures[:10])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG: an id beyond the database's integer range is a 500 (SQLite OverflowError at 2^63, "
+        "PostgreSQL DataError already at 2^31: the id columns are INTEGER). Path ids are plain `int` "
+        "in tvec/api/routes/*.py (e.g. `patient_id: int`) and AdverseEventIn.course_id is an "
+        "unbounded int in tvec/schemas/clinic.py; they need a range (ge=1, le=2**31-1) or a 404"
+    ),
+)
+def test_an_id_beyond_the_integer_range_is_a_4xx(database_url: str) -> None:
+    with running_app(database_url) as (app, ctx):
+        client = client_for(app)
+        nurse = Role.NURSE
+        staff = seed_staff(ctx)
+        headers = login(client, staff[nurse].username, staff[nurse].password)
+        patient = client.post(
+            "/patients",
+            headers=headers,
+            json={"mrn": "BIG-1", "birth_date": "1960-01-01", "sex": "male"},
+        ).json()
+        answers = {
+            "GET /patients/2^31": client.get(f"/patients/{2**31}", headers=headers).status_code,
+            "GET /patients/2^63": client.get(f"/patients/{2**63}", headers=headers).status_code,
+            "GET /visits/2^63": client.get(f"/visits/{2**63}", headers=headers).status_code,
+            "POST adverse event, course_id 2^63": client.post(
+                f"/patients/{patient['id']}/adverse-events",
+                headers=headers,
+                json={
+                    "term": "fatigue",
+                    "grade": 1,
+                    "serious": False,
+                    "related": False,
+                    "onset": "2026-05-01",
+                    "action_taken": "none",
+                    "course_id": 2**63,
+                },
+            ).status_code,
+        }
+        assert all(400 <= status < 500 for status in answers.values()), answers
+
+
+# ---- the schema itself -----------------------------------------------------------------------
+
+ERROR_STATUSES = ("401", "403", "404", "409", "422")
+
+
+@pytest.fixture(scope="module")
+def openapi(demo: Demo) -> dict[str, Any]:
+    response = client_for(demo.app).get("/openapi.json")
+    assert response.status_code == 200
+    return response.json()  # type: ignore[no-any-return]
+
+
+def _operations(openapi: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, operations in openapi["paths"].items():
+        for method, operation in operations.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_is_documented_with_success_and_error_responses(
+    openapi: dict[str, Any],
+) -> None:
+    error_model = {"$ref": "#/components/schemas/ErrorOut"}
+    assert set(openapi["components"]["schemas"]["ErrorOut"]["properties"]) == {
+        "detail",
+        "code",
+        "field",
+    }
+    for label, operation in _operations(openapi):
+        assert operation.get("summary") or operation.get("description"), label
+        responses = operation["responses"]
+        success = [code for code in responses if code.startswith("2")]
+        assert len(success) == 1, label
+        if success[0] != "204":
+            assert responses[success[0]]["content"]["application/json"]["schema"], label
+        for status in ERROR_STATUSES:
+            assert status in responses, (label, status)
+            assert responses[status]["content"]["application/json"]["schema"] == error_model, (
+                label,
+                status,
+            )
+            assert responses[status]["description"], (label, status)
+
+
+def test_every_operation_but_health_and_login_declares_a_login(openapi: dict[str, Any]) -> None:
+    schemes = openapi["components"]["securitySchemes"]
+    assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
+    open_ops = {label for label, op in _operations(openapi) if not op.get("security")}
+    assert open_ops == {"GET /health", "POST /auth/login"}
+
+
+def test_list_endpoints_that_page_say_so(openapi: dict[str, Any]) -> None:
+    for path in ("/patients", "/research/patients", "/audit"):
+        params = {p["name"] for p in openapi["paths"][path]["get"]["parameters"]}
+        assert {"limit", "offset"} <= params, path
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG (docs): most operations carry only FastAPI's summary generated from the function name "
+        "('Me', 'Users', 'Lots', 'Audit', 'Billing', 'Research', ...) and no description; routes in "
+        "tvec/api/routes/*.py need summary= (or a docstring) to make the OpenAPI complete"
+    ),
+)
+def test_every_operation_has_a_human_written_summary_or_description(
+    openapi: dict[str, Any],
+) -> None:
+    generated = []
+    for label, operation in _operations(openapi):
+        if not operation.get("description") and _looks_generated(operation):
+            generated.append(label)
+    assert not generated, generated
+
+
+def _looks_generated(operation: dict[str, Any]) -> bool:
+    """FastAPI's fallback summary is the endpoint function's name in Title Case, which is also the
+    start of its operationId (`list_patients_patients_get` → 'List Patients')."""
+    summary = operation.get("summary", "")
+    words = operation.get("operationId", "").split("_")
+    return any(summary == " ".join(words[:n]).title() for n in range(1, len(words) + 1))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "BUG (spec gap): the issue asks for pagination on lists, but only /patients, "
+        "/research/patients and /audit take limit/offset; /billing/lines, /vial-lots, /users, "
+        "lesions, measurements, adverse events, visits, courses... return bare arrays"
+    ),
+)
+def test_every_list_endpoint_is_paginated(openapi: dict[str, Any]) -> None:
+    unpaged = []
+    for label, operation in _operations(openapi):
+        ok_schema = (
+            operation["responses"]
+            .get("200", {})
+            .get("content", {})
+            .get("application/json", {})
+            .get("schema", {})
+        )
+        if ok_schema.get("type") == "array":
+            unpaged.append(label)
+    assert not unpaged, unpaged
