@@ -9,6 +9,7 @@ from tvec.cli.dose_plan import dose_plan
 from tvec.cli.rules import rules
 from tvec.cli.schedule import schedule
 from tvec.cli.server import db_app, serve
+from tvec.cli.stats import stats_app
 
 app = typer.Typer(
     name="tvec",
@@ -24,3 +25,4 @@ app.command("schedule")(schedule)
 app.command("assess")(assess)
 app.add_typer(db_app, name="db")
 app.command("serve")(serve)
+app.add_typer(stats_app, name="stats")

@@ -1,0 +1,79 @@
+"""Published trial figures (OPTiM) as data, for reports that compare a cohort with the trial.
+
+Values stay as published (text such as "<1" is kept verbatim); these are reference figures for
+display and comparison, never inputs to a treatment decision.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from tvec.knowledge.loader import DATA, KnowledgeError, _bundled, _parse
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TrialArm(_Strict):
+    name: str
+    n: int
+    durable_responders: int
+    objective_response_pct: str
+    complete_response_pct: str
+    partial_response_pct: str
+    median_os_months: str
+    source: str
+
+
+class TrialComparison(_Strict):
+    drr_relative_risk: str
+    drr_relative_risk_ci: tuple[str, str]
+    drr_p: str
+    os_p: str
+    median_time_to_response_months: str
+    time_to_response_range_months: tuple[str, str]
+    source: str
+
+
+class TrialSubgroup(_Strict):
+    description: str
+    tvec_durable_responders: int
+    tvec_n: int
+    gmcsf_durable_responders: int
+    gmcsf_n: int
+    source: str
+
+
+class Trial(_Strict):
+    name: str
+    title: str
+    source: str
+    criteria: str
+    arms: tuple[TrialArm, ...]
+    comparison: TrialComparison
+    eu_subgroup: TrialSubgroup
+
+    def arm(self, name: str) -> TrialArm:
+        for arm in self.arms:
+            if arm.name == name:
+                return arm
+        raise KnowledgeError(f"trials/{self.name}", "arms", f"no arm named {name!r}")
+
+
+def available_trials() -> list[str]:
+    folder = DATA / "trials"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+@cache
+def load_trial(name: str = "optim") -> Trial:
+    """The bundled published figures of trial `name` (see `available_trials()`)."""
+    return load_trial_file(_bundled("trials", name, available_trials()))
+
+
+def load_trial_file(path: Path | str) -> Trial:
+    return _parse(Path(path), Trial)
