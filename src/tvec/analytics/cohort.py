@@ -54,3 +54,36 @@ class Cohort:
     @property
     def n_measurements(self) -> int:
         return len(self.measurements["patient_id"])
+
+
+# Best overall response codes in `CohortResponses.best` (ordered best first).
+RESPONSE_CODES = ("CR", "PR", "SD", "PD", "NE")
+
+
+@dataclass(frozen=True)
+class CohortResponses:
+    """Per-patient response results for a cohort, aligned with `Cohort.patients` row order.
+
+    Produced by `tvec.analytics.cohort_engine.cohort_responses` (vectorised) and by its per-patient
+    reference built on the domain response engine; both must agree exactly.
+
+    Columns (1-d arrays of length n_patients):
+    - ``patient_id`` int64
+    - ``best`` unicode: best overall response, one of RESPONSE_CODES ("NE" = no assessment after
+      baseline)
+    - ``responded`` bool: a counted (confirmed) CR or PR
+    - ``time_to_response_days`` float64: days from day 0 to the onset of the first counted
+      response; NaN if none
+    - ``duration_of_response_days`` float64: of that first response; NaN if none
+    - ``response_ongoing`` bool: the first response had not ended at the last assessment
+      (False when there was no response)
+    - ``durable`` bool: a durable response (criteria's months held, onset within the window)
+    - ``progression_day`` float64: day of the first assessment categorised PD; NaN if none
+    - ``last_assessment_day`` int64
+    """
+
+    columns: Columns
+
+    @property
+    def n_patients(self) -> int:
+        return len(self.columns["patient_id"])
