@@ -23,6 +23,7 @@ from tests.support.clinic import (
     administration_body,
     client_for,
     days_ago,
+    items,
     login,
     login_all,
     make_patient_ready_for_course,
@@ -93,14 +94,14 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert rec["patient"]["version"] == 1
     assert ok(client.get(f"/patients/{pid}", headers=nurse))["mrn"] == "MRN-7001"
     assert ok(client.get(f"/patients/{pid}/diagnosis", headers=onc))["stage"] == "IIIC"
-    assert [s["pregnant"] for s in ok(client.get(f"/patients/{pid}/screenings", headers=onc))] == [
-        False
-    ]
+    assert [
+        s["pregnant"] for s in items(client.get(f"/patients/{pid}/screenings", headers=onc))
+    ] == [False]
     assert {
         les["name"]: les["site"]
-        for les in ok(client.get(f"/patients/{pid}/lesions", headers=nurse))
+        for les in items(client.get(f"/patients/{pid}/lesions", headers=nurse))
     } == {"L1": "cutaneous", "L2": "subcutaneous", "L3": "nodal", "V1": "visceral"}
-    stored = ok(client.get(f"/patients/{pid}/measurements", headers=nurse))
+    stored = items(client.get(f"/patients/{pid}/measurements", headers=nurse))
     assert {
         (m["lesion_id"], Decimal(m["longest_cm"]), Decimal(m["perpendicular_cm"])) for m in stored
     } == {(lesions[n]["id"], Decimal(a), Decimal(b)) for n, (a, b) in BASELINE.items()}
@@ -128,7 +129,10 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     # The pharmacist stocks both strengths; the nurse sees them.
     add_vial_lot(client, pharm, "LOT6-A", 10**6)
     add_vial_lot(client, pharm, "LOT8-B", 10**8)
-    assert {x["lot"] for x in ok(client.get("/vial-lots", headers=nurse))} == {"LOT6-A", "LOT8-B"}
+    assert {x["lot"] for x in items(client.get("/vial-lots", headers=nurse))} == {
+        "LOT6-A",
+        "LOT8-B",
+    }
 
     # The nurse records what was given at visit 1.
     given = ok(
@@ -142,7 +146,7 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert given["visit"]["status"] == "administered"
     assert given["visit"]["administered_on"] == START.isoformat()
     assert given["visit"]["version"] == v1["version"] + 1
-    listed = ok(client.get(f"/visits/{v1['id']}/administrations", headers=onc))
+    listed = items(client.get(f"/visits/{v1['id']}/administrations", headers=onc))
     assert {
         (a["target"], a["lesion_id"], Decimal(a["volume_ml"]), a["pfu_per_ml"]) for a in listed
     } == {(n, lesions[n]["id"], volumes[n], 10**6) for n in volumes}
@@ -165,7 +169,7 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
         201,
     )
     assert ok(client.get(f"/visits/{v1['id']}", headers=nurse))["plan"] == plan  # never re-planned
-    calendar = ok(client.get(f"/courses/{course['id']}/calendar", headers=nurse))
+    calendar = items(client.get(f"/courses/{course['id']}/calendar", headers=nurse))
     assert [(c["number"], c["date"], c["status"]) for c in calendar[:3]] == [
         (1, START.isoformat(), "given"),
         (2, visit2_day.isoformat(), "given"),
@@ -207,11 +211,11 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     )
     assert [
         (e["term"], e["grade"], e["course_id"])
-        for e in ok(client.get(f"/patients/{pid}/adverse-events", headers=onc))
+        for e in items(client.get(f"/patients/{pid}/adverse-events", headers=onc))
     ] == [("pyrexia", 2, course["id"])]
 
     # Billing: J9325 = 10^6 PFU per unit; 1 mL vials; JW for the discarded rest, else JZ.
-    lines = ok(
+    lines = items(
         client.get(
             "/billing/lines",
             headers=bill,
@@ -248,7 +252,7 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert (correction["before"]["sex"], correction["after"]["sex"]) == ("female", "male")
     assert correction["reason"] == "sex entered wrongly"
     assert correction["user_id"] == staff[Role.NURSE].actor.user_id
-    history = ok(client.get(f"/patients/{pid}/history", headers=onc))
+    history = items(client.get(f"/patients/{pid}/history", headers=onc))
     assert [a["after"]["sex"] for a in history] == ["female", "male"]
     visit_log = _audit(client, admin, "visit", v1["id"])
     assert [a["action"] for a in visit_log] == ["create", "administer"]

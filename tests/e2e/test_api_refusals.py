@@ -20,6 +20,7 @@ from tests.support.clinic import (
     audit_total,
     client_for,
     days_ago,
+    items,
     login_all,
     make_patient_ready_for_course,
     measure,
@@ -70,8 +71,8 @@ class Ward:
         c, vid = self.client, self.visit["id"]
         return (
             ok(c.get(f"/visits/{vid}", headers=self.nurse)),
-            ok(c.get(f"/visits/{vid}/administrations", headers=self.nurse)),
-            ok(c.get(f"/courses/{self.course['id']}/visits", headers=self.nurse)),
+            items(c.get(f"/visits/{vid}/administrations", headers=self.nurse)),
+            items(c.get(f"/courses/{self.course['id']}/visits", headers=self.nurse)),
             audit_total(c, self.h[Role.ADMIN]),
         )
 
@@ -119,7 +120,7 @@ def _course_refused(app: FastAPI, **screening: Any) -> Any:
         headers=h[Role.ONCOLOGIST],
         json={"label_variant": "us", "start_date": START.isoformat()},
     )
-    assert ok(client.get(f"/patients/{pid}/courses", headers=h[Role.NURSE])) == []
+    assert items(client.get(f"/patients/{pid}/courses", headers=h[Role.NURSE])) == []
     assert audit_total(client, h[Role.ADMIN]) == before
     return response
 
@@ -199,14 +200,14 @@ def test_a_vial_lot_of_another_strength_is_refused(clinic: FastAPI) -> None:
 
 def test_a_strength_the_label_does_not_have_cannot_be_stocked(clinic: FastAPI) -> None:
     ward = open_ward(clinic)
-    lots = ok(ward.client.get("/vial-lots", headers=ward.nurse))
+    lots = items(ward.client.get("/vial-lots", headers=ward.nurse))
     response = ward.client.post(
         "/vial-lots",
         headers=ward.h[Role.PHARMACIST],
         json={"lot": "ODD7", "pfu_per_ml": 10**7, "expiry_date": days_ago(-100).isoformat()},
     )
     assert_refused(response, 422, "pfu_per_ml", "1,000,000", "100,000,000")
-    assert ok(ward.client.get("/vial-lots", headers=ward.nurse)) == lots
+    assert items(ward.client.get("/vial-lots", headers=ward.nurse)) == lots
 
 
 def test_an_unknown_vial_lot_is_refused(clinic: FastAPI) -> None:
@@ -253,7 +254,7 @@ def test_a_dose_before_its_interval_needs_an_oncologists_override(clinic: FastAP
         early.isoformat(),
         reason,
     )
-    calendar = ok(ward.client.get(f"/courses/{ward.course['id']}/calendar", headers=ward.nurse))
+    calendar = items(ward.client.get(f"/courses/{ward.course['id']}/calendar", headers=ward.nurse))
     assert calendar[1]["override_reason"] == reason
     page = ok(
         ward.client.get(
@@ -280,19 +281,19 @@ def test_giving_a_dose_from_a_plan_that_was_replaced_is_409(clinic: FastAPI) -> 
 def test_a_measurement_set_with_one_bad_item_stores_none_of_it(clinic: FastAPI) -> None:
     ward = open_ward(clinic)
     c, pid = ward.client, ward.patient_id
-    stored = ok(c.get(f"/patients/{pid}/measurements", headers=ward.nurse))
+    stored = items(c.get(f"/patients/{pid}/measurements", headers=ward.nurse))
     audit = audit_total(c, ward.h[Role.ADMIN])
-    items = [
+    sizes = [
         {"lesion_id": ward.lesions["L1"]["id"], "longest_cm": "3.0", "perpendicular_cm": "2.0"},
         {"lesion_id": ward.lesions["L2"]["id"], "longest_cm": "1.0", "perpendicular_cm": "1.5"},
     ]
     response = c.post(
         f"/patients/{pid}/measurements",
         headers=ward.nurse,
-        json={"measured_on": days_ago(1).isoformat(), "method": "caliper", "items": items},
+        json={"measured_on": days_ago(1).isoformat(), "method": "caliper", "items": sizes},
     )
     assert_refused(response, 422, "perpendicular_cm", "items[1]", "L2", "must not exceed")
-    assert ok(c.get(f"/patients/{pid}/measurements", headers=ward.nurse)) == stored
+    assert items(c.get(f"/patients/{pid}/measurements", headers=ward.nurse)) == stored
     assert audit_total(c, ward.h[Role.ADMIN]) == audit
 
 
@@ -330,7 +331,9 @@ def test_visceral_lesions_are_never_planned_and_cannot_be_injected(clinic: FastA
     assert_refused(hepatic, 422, "route", "route")
     assert "H1" not in {
         les["name"]
-        for les in ok(ward.client.get(f"/patients/{ward.patient_id}/lesions", headers=ward.nurse))
+        for les in items(
+            ward.client.get(f"/patients/{ward.patient_id}/lesions", headers=ward.nurse)
+        )
     }
     assert ward.state() == before
 
@@ -378,13 +381,6 @@ def test_malformed_requests_are_refused_naming_the_field(clinic: FastAPI) -> Non
     assert ward.state() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: malformed JSON answers field='1' (the character offset, from loc ('body', 1)) instead of "
-        "naming the body; tvec/api/errors.py _validation_error keeps the int part of loc"
-    ),
-)
 def test_malformed_json_names_the_body_not_a_character_offset(clinic: FastAPI) -> None:
     client = client_for(clinic)
     nurse = login_all(client, seed_staff(clinic.state.ctx))[Role.NURSE]
@@ -495,7 +491,35 @@ def test_a_stale_version_is_409_and_the_newer_change_survives(clinic: FastAPI) -
         headers=ward.onc,
         json={"version": 1, "reason": "sex entered wrongly", "sex": "male"},
     )
-    body = assert_refused(stale, 409, None, "version 1, now 2", "reload")
+    body = assert_refused(stale, 409, "version", "version 1, now 2", "reload")
     assert body["code"] == "conflict"
     assert ok(c.get(f"/patients/{pid}", headers=ward.nurse)) == first
     assert audit_total(c, admin) == before
+
+
+def test_a_nurse_giving_an_override_reason_is_refused_even_on_time(clinic: FastAPI) -> None:
+    """A reason is never silently dropped: only an oncologist may give one (403, nothing saved)."""
+    ward = open_ward(clinic)
+    before = ward.state()
+    with_reason = administration_body(ward.visit, "LOT6", START, override_reason="just in case")
+    assert_refused(ward.administer(with_reason), 403, None, "nurse", "override")
+    assert ward.state() == before
+    assert ward.administer(administration_body(ward.visit, "LOT6", START)).status_code == 201
+
+
+def test_lists_page_with_limit_and_offset_and_report_the_total(clinic: FastAPI) -> None:
+    ward = open_ward(clinic)
+    url = f"/patients/{ward.patient_id}/lesions"
+    whole = items(ward.client.get(url, headers=ward.nurse))
+    assert len(whole) >= 2
+    pages = [
+        ok(ward.client.get(url, params={"limit": 1, "offset": k}, headers=ward.nurse))
+        for k in range(len(whole))
+    ]
+    assert [p["items"][0] for p in pages] == whole
+    assert {(p["total"], p["limit"]) for p in pages} == {(len(whole), 1)}
+    past_end = ok(ward.client.get(url, params={"offset": len(whole)}, headers=ward.nurse))
+    assert past_end["items"] == [] and past_end["total"] == len(whole)
+    assert_refused(
+        ward.client.get(url, params={"limit": 0}, headers=ward.nurse), 422, "query.limit"
+    )

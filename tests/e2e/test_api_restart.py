@@ -210,10 +210,12 @@ def test_a_killed_server_loses_no_acknowledged_write(database_url: str, tmp_path
         server(database_url, log) as (_proc, base),
         httpx.Client(base_url=base, headers=headers, timeout=REQUEST_S) as client,
     ):
-        stored = client.get(f"/patients/{pid}/measurements")
+        stored = client.get(f"/patients/{pid}/measurements", params={"limit": 200})
         assert stored.status_code == 200, stored.text  # the token survived the restart too
-        per_day = Counter(m["measured_on"] for m in stored.json())
-        events = Counter(e["term"] for e in client.get(f"/patients/{pid}/adverse-events").json())
+        assert stored.json()["total"] == len(stored.json()["items"])  # all on one page
+        per_day = Counter(m["measured_on"] for m in stored.json()["items"])
+        listed = client.get(f"/patients/{pid}/adverse-events", params={"limit": 200}).json()
+        events = Counter(e["term"] for e in listed["items"])
 
         for n in acknowledged:
             if n % 2 == 0:

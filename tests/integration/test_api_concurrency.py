@@ -26,6 +26,7 @@ from tests.support.clinic import (
     audit_total,
     client_for,
     days_ago,
+    items,
     login_all,
     make_patient_ready_for_course,
     ok,
@@ -130,7 +131,7 @@ def test_two_people_recording_one_visit_one_wins_one_gets_409(
     assert sorted(r.status_code for r in responses) == [201, 409], [r.text for r in responses]
     loser = next(r for r in responses if r.status_code == 409).json()
     assert loser["code"] == "conflict"
-    given = ok(client.get(f"/visits/{visit['id']}/administrations", headers=nurse))
+    given = items(client.get(f"/visits/{visit['id']}/administrations", headers=nurse))
     assert len(given) == len(visit["plan"]["injections"])  # one set, not two
     winner = next(r for r in responses if r.status_code == 201).json()
     assert {a["id"] for a in given} == {a["id"] for a in winner["administrations"]}
@@ -165,7 +166,7 @@ def test_two_corrections_from_the_same_version_one_409_no_lost_update(
         assert final[field] == value
     for field in changes[loser_role]:
         assert final[field] == original[field]  # the loser's change is not half-applied
-    history = ok(client.get(f"/patients/{pid}/history", headers=h[Role.NURSE]))
+    history = items(client.get(f"/patients/{pid}/history", headers=h[Role.NURSE]))
     assert [a["action"] for a in history] == ["create", "correct"]
     assert history[1]["reason"] == f"corrected by the {winner_role.value}"
     assert history[1]["after"] == {**history[1]["after"], **changes[winner_role]}
@@ -189,7 +190,7 @@ def test_a_retried_administration_is_recorded_once(clinic: FastAPI) -> None:
     assert retry.status_code == 201
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert retry.json() == first.json()
-    assert len(ok(client.get(url, headers=nurse))) == len(visit["plan"]["injections"])
+    assert len(items(client.get(url, headers=nurse))) == len(visit["plan"]["injections"])
     assert audit_total(client, h[Role.ADMIN]) == audit_after_first
 
     changed = {**body, "items": body["items"][:1]}
@@ -197,7 +198,7 @@ def test_a_retried_administration_is_recorded_once(clinic: FastAPI) -> None:
     assert reused.status_code == 409
     assert reused.json()["field"] == "Idempotency-Key"
     assert "different request" in reused.json()["detail"]
-    assert len(ok(client.get(url, headers=nurse))) == len(visit["plan"]["injections"])
+    assert len(items(client.get(url, headers=nurse))) == len(visit["plan"]["injections"])
 
     again_without_key = client.post(url, json=body, headers=nurse)
     assert again_without_key.status_code == 409  # already recorded; a key-less retry is refused
@@ -218,6 +219,6 @@ def test_two_identical_retries_at_once_both_get_the_one_record(
     assert [r.status_code for r in responses] == [201, 201], [r.text for r in responses]
     assert responses[0].json() == responses[1].json()
     assert sorted(r.headers.get("Idempotent-Replayed", "no") for r in responses) == ["no", "true"]
-    given = ok(client.get(url, headers=nurse))
+    given = items(client.get(url, headers=nurse))
     assert {a["id"] for a in given} == {a["id"] for a in responses[0].json()["administrations"]}
     assert len(given) == len(visit["plan"]["injections"])

@@ -163,6 +163,14 @@ def ok(response: Any, status: int = 200) -> Any:
     return response.json() if response.content else None
 
 
+def items(response: Any) -> list[Any]:
+    """The items of a whole list answered as one page (every list endpoint pages)."""
+    page = ok(response)
+    assert set(page) == {"items", "total", "limit", "offset"}, page
+    assert page["total"] == len(page["items"]), "more than one page: ask for a larger limit"
+    return list(page["items"])
+
+
 def make_patient_ready_for_course(
     client: TestClient,
     headers: dict[str, str],

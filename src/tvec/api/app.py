@@ -34,12 +34,13 @@ def create_app(
         title="tvec",
         version=__version__,
         description=DESCRIPTION,
-        responses=errors.ERROR_RESPONSES_WITH_MODEL,
     )
     app.state.ctx = build_context(settings or Settings(), clock)
     errors.install(app)
+    app.include_router(office.public)
+    app.include_router(auth.public)
     for module in (auth, patients, courses, office):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)
     app.include_router(pages.router)
     app.include_router(visit.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from tvec.domain.errors import NotAuthenticated
+from tvec.schemas.clinic import MAX_ID
+from tvec.schemas.clinic import Page as Page
 from tvec.services import auth
 from tvec.services.context import Actor, Context
 
@@ -40,3 +43,20 @@ Ctx = Annotated[Context, Depends(context)]
 User = Annotated[Actor, Depends(actor)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")]
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="Record id")]
+
+T = TypeVar("T")
+
+
+def paged(rows: Sequence[Any], limit: int, offset: int, convert: Callable[[Any], T]) -> Page[T]:
+    """One page of a list that a service returned whole.
+
+    Lists per patient, course or visit are short (tens of rows), so the page is cut here; the
+    centre-wide lists (patients, research, audit) page in the database instead.
+    """
+    return Page(
+        items=[convert(row) for row in rows[offset : offset + limit]],
+        total=len(rows),
+        limit=limit,
+        offset=offset,
+    )

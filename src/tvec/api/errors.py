@@ -68,28 +68,44 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 
 def _page(request: Request, status: int, message: str) -> Response:
-    """Web routes answer with a page: a login redirect for 401, else a readable error page."""
+    """Web routes answer with a page: a login redirect for 401, else a readable error page.
+
+    The error page still shows who is logged in, and their menu (best effort: without the user
+    if the session cannot be read).
+    """
+    import re
+
     from fastapi.responses import RedirectResponse
 
+    from tvec.web.deps import back_to, optional_actor
     from tvec.web.templating import render
 
     if status == 401:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return RedirectResponse(f"/login?next={back_to(request)}", status_code=303)
     headings = {403: "Not allowed for your role", 404: "Not found", 409: "Changed meanwhile"}
+    ctx = getattr(request.app.state, "ctx", None)
+    actor = optional_actor(ctx, request) if ctx is not None else None
     return render(
         request,
         "error.html",
-        None,
+        actor,
         status,
         code=status,
         heading=headings.get(status, "Cannot do that"),
-        message=message,
+        message=re.sub(r"^(body|path|query)\.", "", message),  # "path.patient_id: ..."
     )
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0]
+    if first.get("type") == "json_invalid":
+        # loc is ("body", <character offset>): name the body, and say where it broke
+        offset = first.get("loc", ("body", "?"))[-1]
+        detail = f"body: is not valid JSON (broken at character {offset})"
+        if getattr(request.state, "web", False):
+            return _page(request, 422, detail)
+        return JSONResponse(_body(detail, "invalid-json", "body"), status_code=422)
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body",)]
     field = ".".join(loc) or "(request)"
     rule = str(first.get("msg", "is not valid")).removeprefix("Value error, ")

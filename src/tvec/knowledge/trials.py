@@ -66,7 +66,9 @@ class Trial(_Strict):
 
 def available_trials() -> list[str]:
     folder = DATA / "trials"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
+    )
 
 
 @cache

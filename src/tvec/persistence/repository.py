@@ -122,6 +122,7 @@ class Repository(Generic[R, T]):
                 f"{expected_version}, now {current}); reload it and try again",
                 entity=self.entity,
                 entity_id=record_id,
+                field="version",
             )
         before = self.to_record(row)
         for name, value in changes.items():
@@ -136,7 +137,8 @@ class Repository(Generic[R, T]):
             self.session.flush()
         except StaleDataError:
             raise Conflict(
-                f"the {self.entity} was changed by someone else meanwhile; reload it"
+                f"the {self.entity} was changed by someone else meanwhile; reload it",
+                field="version",
             ) from None
         except IntegrityError as exc:
             raise Conflict(

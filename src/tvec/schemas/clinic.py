@@ -23,7 +23,11 @@ Ml = Annotated[Decimal, Field(gt=0, le=10, max_digits=5, decimal_places=2)]
 CriteriaName = Annotated[
     str, Query(min_length=1, max_length=40, description="Response criteria: modified-who or who.")
 ]
-Version = Annotated[int, Field(ge=1, description="The version you read; a stale one gets 409.")]
+Version = Annotated[
+    int, Field(ge=1, le=2**31 - 1, description="The version you read; a stale one gets 409.")
+]
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on every supported database
+RecordId = Annotated[int, Field(ge=1, le=MAX_ID, description="A record id")]
 
 
 class Strict(BaseModel):
@@ -114,7 +118,7 @@ class LesionCorrection(Strict):
 
 
 class MeasurementItem(Strict):
-    lesion_id: int
+    lesion_id: RecordId
     longest_cm: Cm
     perpendicular_cm: Cm
 
@@ -179,7 +183,7 @@ class AdverseEventIn(Strict):
     onset: date
     resolved_on: date | None = None
     action_taken: Text
-    course_id: int | None = None
+    course_id: RecordId | None = None
 
 
 class AdverseEventUpdate(Strict):

@@ -174,6 +174,8 @@ def _record(
     uow: UnitOfWork, actor: Actor, visit_id: int, given: AdministrationIn
 ) -> dict[str, Any]:
     visit, course = visit_in_centre(uow, actor, visit_id)
+    if given.override_reason is not None:
+        actor.require(Action.OVERRIDE)  # only an oncologist may give a reason to override
     if visit.status != "planned":
         raise Conflict(
             f"visit {visit.number} was already recorded as {visit.status}", field="version"
@@ -234,8 +236,6 @@ def _check_schedule(
         raise InvalidInput("administration", "administered_at", "must not be in the future")
     others = [v for v in uow.visits.list(course_id=course.id) if v.id != visit.id]
     schedule = domain_course(label, course, others)
-    if day < visit.earliest_date and override:
-        actor.require(Action.OVERRIDE)
     record_dose(
         label, schedule, day, override_reason=override, reinitiation=visit.kind == "reinitiation"
     )

@@ -12,7 +12,7 @@ from fastapi import Depends, Request
 from tvec.api.deps import COOKIE, Ctx
 from tvec.domain.errors import NotAuthenticated
 from tvec.services import auth
-from tvec.services.context import Actor
+from tvec.services.context import Actor, Context
 
 
 class LoginRequired(Exception):
@@ -23,10 +23,26 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
+# Paths that only take a POST, and the page their form is on: after logging in again the user
+# is sent back to that page (a GET of the POST path would be a 405).
+FORM_PAGES = (("/visit/measure", "/visit"), ("/visit/plan", "/visit"), ("/admin/users", "/admin"))
+
+
+def back_to(request: Request) -> str:
+    """Where to send the user after logging in: this page, or the page the form is on."""
+    path = request.url.path
+    if request.method != "GET":
+        path = next(
+            (path.removesuffix(post) + page for post, page in FORM_PAGES if path.endswith(post)),
+            path,
+        )
+    return quote(path)
+
+
 def session_token(request: Request) -> str:
     token = request.cookies.get(COOKIE)
     if not token:
-        raise LoginRequired(quote(request.url.path))
+        raise LoginRequired(back_to(request))
     return token
 
 
@@ -34,7 +50,18 @@ def page_actor(ctx: Ctx, request: Request) -> Actor:
     try:
         return auth.authenticate(ctx, session_token(request))
     except NotAuthenticated:
-        raise LoginRequired(quote(request.url.path)) from None
+        raise LoginRequired(back_to(request)) from None
+
+
+def optional_actor(ctx: Context, request: Request) -> Actor | None:
+    """The logged-in actor if the session cookie is valid, else None (never raises)."""
+    token = request.cookies.get(COOKIE)
+    if not token:
+        return None
+    try:
+        return auth.authenticate(ctx, token)
+    except Exception:  # best effort: a page without the user is better than no page
+        return None
 
 
 def csrf_token(session: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -10,22 +12,81 @@ from tvec.domain.errors import DomainError
 
 M = TypeVar("M", bound=BaseModel)
 
+EXPIRED = (
+    "The form expired (the session changed since the page was opened), so nothing was saved. "
+    "Please check the values below and submit again."
+)
+
 
 class FormErrors(Exception):
     """Field-level messages for a form (`field -> message`), plus a general message if any."""
+
+    status = 422
 
     def __init__(self, fields: dict[str, str], general: str | None = None) -> None:
         super().__init__(general or "; ".join(fields.values()))
         self.fields, self.general = fields, general
 
+    def placed(self, names: Iterable[str]) -> FormErrors:
+        """The same errors for a page whose fields are `names`.
 
-def validate(model: type[M], data: dict[str, Any], prefix: str = "") -> M:
+        A message for a field the page has no place for (a hidden field, a part of the request
+        the user cannot see) moves to the general message, named in plain words, so that no
+        refusal is ever silent.
+        """
+        names = set(names)
+        fields = {k: v for k, v in self.fields.items() if k in names}
+        stray = [f"{human_field(k)}: {v}" for k, v in self.fields.items() if k not in names]
+        if stray and fields:
+            stray.append("please also correct the fields marked below")
+        general = "; ".join(part for part in (self.general, *stray) if part) or None
+        placed = FormErrors(fields, general)
+        placed.status = self.status
+        return placed
+
+
+class FormExpired(FormErrors):
+    """The form's CSRF value does not match the session: shown again, with what was typed."""
+
+    status = 403
+
+    def __init__(self) -> None:
+        super().__init__({}, EXPIRED)
+
+
+def human_field(name: str) -> str:
+    """'body.items.0.longest_cm' → 'item 1, longest (cm)': a field name without the plumbing."""
+    words: list[str] = []
+    for part in re.split(r"[.\[\]]+", name):
+        if not part or (not words and part in ("body", "query", "path")):
+            continue
+        if part.isdigit():  # a position in a list: "items", "0" → "item 1"
+            words.append(f"{(words.pop() if words else 'items').removesuffix('s')} {int(part) + 1}")
+            continue
+        unit = re.fullmatch(r"(.+)_(cm|ml)", part)
+        text = f"{unit.group(1)} ({'mL' if unit.group(2) == 'ml' else 'cm'})" if unit else part
+        words.append(text.replace("_", " ").replace("-", " "))
+    return ", ".join(words) or "the form"
+
+
+def validate(
+    model: type[M],
+    data: dict[str, Any],
+    prefix: str = "",
+    rename: Callable[[str], str] | None = None,
+) -> M:
+    """`model` from form data; a refusal is `FormErrors` keyed by form field names.
+
+    Pydantic names a field by its location (`items.0.longest_cm`); `rename` turns that into the
+    name of the form control that holds it, where the two differ.
+    """
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         fields: dict[str, str] = {}
         for error in exc.errors():
-            name = prefix + ".".join(str(part) for part in error["loc"])
+            name = ".".join(str(part) for part in error["loc"])
+            name = rename(name) if rename else prefix + name
             fields.setdefault(name, str(error["msg"]).removeprefix("Value error, "))
         raise FormErrors(fields) from None
 

@@ -13,10 +13,10 @@ from tvec.domain.errors import DomainError, NotAuthenticated
 from tvec.knowledge import available_labels, load_criteria, load_label
 from tvec.schemas import clinic as s
 from tvec.services import adverse_events, auth, chart, outcomes, patients, vials, worklist
-from tvec.services.permissions import Role
+from tvec.services.permissions import Action, Role, allowed
 from tvec.web.charts import tumour_burden_svg, waterfall_svg
 from tvec.web.deps import PageUser, csrf_ok, session_token
-from tvec.web.forms import FormErrors, blank_to_none, from_domain, validate
+from tvec.web.forms import FormErrors, FormExpired, blank_to_none, from_domain, validate
 from tvec.web.templating import render
 
 
@@ -28,8 +28,13 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_web)])
 
 
 def _check_csrf(request: Request, form: dict[str, Any]) -> None:
+    """A form whose CSRF value is not this session's is shown again (403), with what was typed."""
     if not csrf_ok(request, form.get("csrf")):
-        raise NotAuthenticated("the form expired; reload the page and try again")
+        raise FormExpired()
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    return {k: str(v) for k, v in (await request.form()).items()}
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -82,7 +87,8 @@ def home(request: Request, ctx: Ctx, user: PageUser) -> Any:
     return render(request, "worklist.html", user, nav="worklist", work=worklist.worklist(ctx, user))
 
 
-@router.get("/patients", response_class=HTMLResponse)
+# Not "/patients": that is the REST API's patient list (tvec.api.routes.patients).
+@router.get("/patient-list", response_class=HTMLResponse)
 def patient_list(request: Request, ctx: Ctx, user: PageUser, offset: int = 0) -> HTMLResponse:
     limit, offset = 50, max(0, offset)
     items, total = patients.list_patients(ctx, user, limit, offset)
@@ -128,29 +134,26 @@ def response_page(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
 
 @router.get("/chart/{patient_id}/adverse-events/new", response_class=HTMLResponse)
 def ae_form(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> HTMLResponse:
+    user.require(Action.RECORD_ADVERSE_EVENT)  # the form is of no use to a role that may not save it
     patient = patients.get_patient(ctx, user, patient_id)
     values = {"onset": ctx.today().isoformat()}
     return render(request, "adverse_event.html", user, patient=patient, values=values, errors=None)
 
 
+AE_FIELDS = ("term", "grade", "serious", "related", "onset", "resolved_on", "action_taken")
+
+
 @router.post("/chart/{patient_id}/adverse-events/new", response_model=None)
 async def ae_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> Any:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    _check_csrf(request, form)
+    form = await form_data(request)
+    user.require(Action.RECORD_ADVERSE_EVENT)
     patient = patients.get_patient(ctx, user, patient_id)
     try:
+        _check_csrf(request, form)
         data = blank_to_none(
             {
                 k: form.get(k)
-                for k in (
-                    "term",
-                    "grade",
-                    "serious",
-                    "related",
-                    "onset",
-                    "resolved_on",
-                    "action_taken",
-                )
+                for k in AE_FIELDS
             }
         )
         event = validate(s.AdverseEventIn, data)
@@ -161,8 +164,15 @@ async def ae_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
             if isinstance(exc, FormErrors)
             else from_domain(exc, {"onset": "onset", "resolved_on": "resolved_on"})
         )
+        errors = errors.placed(AE_FIELDS)
         return render(
-            request, "adverse_event.html", user, 422, patient=patient, values=form, errors=errors
+            request,
+            "adverse_event.html",
+            user,
+            errors.status,
+            patient=patient,
+            values=form,
+            errors=errors,
         )
     return RedirectResponse(f"/chart/{patient_id}?notice=Adverse+event+recorded", status_code=303)
 
@@ -195,8 +205,6 @@ def _vials(
         for lot in vials.list_lots(ctx, user)
     ]
     strengths = {st.pfu_per_ml: st for v in available_labels() for st in load_label(v).strengths}
-    from tvec.services.permissions import Action, allowed
-
     return render(
         request,
         "office.html",
@@ -206,7 +214,7 @@ def _vials(
         title="Vial lots",
         headers=["Lot", "Strength", "Expiry", ""],
         rows=rows,
-        errors=errors,
+        errors=errors.placed(("lot", "pfu_per_ml", "expiry_date")) if errors else None,
         values=values,
         notice=notice,
         strengths=list(strengths.values()),
@@ -216,9 +224,10 @@ def _vials(
 
 @router.post("/vials", response_model=None)
 async def vial_add(request: Request, ctx: Ctx, user: PageUser) -> Any:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    _check_csrf(request, form)
+    form = await form_data(request)
+    user.require(Action.MANAGE_VIALS)
     try:
+        _check_csrf(request, form)
         vials.add_lot(
             ctx,
             user,
@@ -230,7 +239,7 @@ async def vial_add(request: Request, ctx: Ctx, user: PageUser) -> Any:
             if isinstance(exc, FormErrors)
             else from_domain(exc, {"lot": "lot", "pfu_per_ml": "pfu_per_ml"})
         )
-        return _vials(request, ctx, user, errors, form, "", 422)
+        return _vials(request, ctx, user, errors, form, "", errors.status)
     return _vials(request, ctx, user, None, {}, f"Lot {form.get('lot')} added.")
 
 
@@ -337,7 +346,7 @@ def _admin(
         title=f"Users (audit log: {total} entries, see GET /audit)",
         headers=["Username", "Name", "Role", "Status"],
         rows=rows,
-        errors=errors,
+        errors=errors.placed(("username", "full_name", "role", "password")) if errors else None,
         values=values,
         notice=notice,
         form="user",
@@ -347,9 +356,10 @@ def _admin(
 
 @router.post("/admin/users", response_model=None)
 async def admin_add_user(request: Request, ctx: Ctx, user: PageUser) -> Any:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    _check_csrf(request, form)
+    form = await form_data(request)
+    user.require(Action.MANAGE_USERS)
     try:
+        _check_csrf(request, form)
         auth.create_user(
             ctx,
             user,
@@ -359,5 +369,5 @@ async def admin_add_user(request: Request, ctx: Ctx, user: PageUser) -> Any:
         )
     except (FormErrors, DomainError) as exc:
         errors = exc if isinstance(exc, FormErrors) else from_domain(exc, {"username": "username"})
-        return _admin(request, ctx, user, errors, {**form, "password": ""}, "", 422)
+        return _admin(request, ctx, user, errors, {**form, "password": ""}, "", errors.status)
     return _admin(request, ctx, user, None, {}, f"User {form.get('username')} added.")

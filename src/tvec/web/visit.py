@@ -21,19 +21,33 @@ from tvec.domain.rules import Site
 from tvec.schemas import clinic as s
 from tvec.services import chart, lesions, patients, vials, visits
 from tvec.services.context import Actor
+from tvec.services.permissions import Action
 from tvec.web.deps import PageUser
 from tvec.web.forms import FormErrors, validate
-from tvec.web.pages import _check_csrf, mark_web
+from tvec.web.pages import _check_csrf, form_data, mark_web
 from tvec.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_web)])
 ITEM = re.compile(r"items\[(\d+)\]")
+MAX_NEW_LESIONS = 50  # new lesion rows one form may carry
 
 
-async def _form(request: Request) -> dict[str, str]:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    _check_csrf(request, form)
-    return form
+def _new_count(values: dict[str, Any]) -> int:
+    """How many new-lesion rows the form has (a hidden field); a form error if not 0 to 50."""
+    raw = str(values.get("new_count") or "0").strip()
+    if not raw.isdecimal() or int(raw) > MAX_NEW_LESIONS:
+        raise FormErrors(
+            {"new_count": f"must be a whole number from 0 to {MAX_NEW_LESIONS} (got {raw[:20]!r})"}
+        )
+    return int(raw)
+
+
+def _rows(values: dict[str, Any]) -> int:
+    """The new-lesion rows to show again: as many as the form said, none if it made no sense."""
+    try:
+        return _new_count(values)
+    except FormErrors:
+        return 0
 
 
 def _measure_page(
@@ -45,13 +59,19 @@ def _measure_page(
     errors: FormErrors | None,
     status: int = 200,
 ) -> HTMLResponse:
+    user.require(Action.RECORD_LESIONS)  # the measuring form is of no use to anyone else
     c = chart.chart(ctx, user, patient_id)
     active = [line for line in c.lesions if line.lesion.status == "active"]
     day = values.get("measured_on") or ctx.today().isoformat()
     already = bool(active) and all(
         line.latest is not None and line.latest.measured_on.isoformat() == day for line in active
     )
-    new_count = int(values.get("new_count") or 0)
+    new_count = _rows(values)
+    if errors is not None:
+        names = ["measured_on", "method"]
+        names += [f"m-{line.lesion.id}-{part}" for line in active for part in MEASURED]
+        names += [f"new-{i}-{part}" for i in range(new_count) for part in NEW_LESION]
+        errors = errors.placed(names)
     return render(
         request,
         "visit_measure.html",
@@ -80,17 +100,25 @@ def measure_form(request: Request, ctx: Ctx, user: PageUser, patient_id: int) ->
     return _measure_page(request, ctx, user, patient_id, values, None)
 
 
+MEASURED = ("longest", "perpendicular")
+NEW_LESION = ("name", "site", "location", "longest", "perpendicular")
+
+
 def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
 @router.get("/chart/{patient_id}/visit/new-lesion", response_class=HTMLResponse)
-def new_lesion_row(request: Request, user: PageUser, patient_id: int, i: int = 0) -> HTMLResponse:
+def new_lesion_row(
+    request: Request, ctx: Ctx, user: PageUser, patient_id: int, i: int = 0
+) -> HTMLResponse:
+    user.require(Action.RECORD_LESIONS)
+    patients.get_patient(ctx, user, patient_id)  # a patient of the user's centre
     return render(
         request,
         "_new_lesion_row.html",
         user,
-        i=max(0, min(i, 50)),
+        i=max(0, min(i, MAX_NEW_LESIONS - 1)),
         values={},
         errors=None,
         sites=[x.value for x in Site],
@@ -99,18 +127,21 @@ def new_lesion_row(request: Request, user: PageUser, patient_id: int, i: int = 0
 
 @router.post("/chart/{patient_id}/visit/measure", response_model=None)
 async def measure_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> Any:
-    form = await _form(request)
+    form = await form_data(request)
+    user.require(Action.RECORD_LESIONS)
     try:
+        _check_csrf(request, form)
         _save_measurements(ctx, user, patient_id, form)
     except FormErrors as errors:
-        return _measure_page(request, ctx, user, patient_id, form, errors, 422)
+        return _measure_page(request, ctx, user, patient_id, form, errors, errors.status)
     return RedirectResponse(f"/chart/{patient_id}/visit", status_code=303)
 
 
 def _save_measurements(ctx: Ctx, user: Actor, patient_id: int, form: dict[str, str]) -> None:
     """New lesions first (each saved on its own), then the visit's measurements, all or nothing."""
     day = form.get("measured_on", "")
-    for i in range(min(int(form.get("new_count") or 0), 50)):
+    new_count = _new_count(form)
+    for i in range(new_count):
         _add_new_lesion(ctx, user, patient_id, form, i, day)
     ids = sorted({int(m.group(1)) for k in form if (m := re.fullmatch(r"m-(\d+)-longest", k))})
     ids += [
@@ -119,7 +150,7 @@ def _save_measurements(ctx: Ctx, user: Actor, patient_id: int, form: dict[str, s
         if les.id not in ids and f"m-{les.id}-longest" in form
     ]
     keyed = [(lid, f"m-{lid}-") for lid in ids if form.get(f"m-{lid}-longest", "").strip()]
-    for i in range(int(form.get("new_count") or 0)):
+    for i in range(new_count):
         name = form.get(f"new-{i}-name", "").strip()
         match = next(
             (les for les in lesions.list_lesions(ctx, user, patient_id) if les.name == name), None
@@ -136,8 +167,18 @@ def _save_measurements(ctx: Ctx, user: Actor, patient_id: int, form: dict[str, s
     ]
     if not items:
         raise FormErrors({}, "Enter at least one lesion's measurements.")
+    prefixes = [p for _lid, p in keyed]
+
+    def control(name: str) -> str:  # "items.0.longest_cm" → the field it came from
+        match = re.fullmatch(r"items\.(\d+)\.(longest|perpendicular)_cm", name)
+        if match and int(match.group(1)) < len(prefixes):
+            return prefixes[int(match.group(1))] + match.group(2)
+        return name
+
     data = validate(
-        s.MeasurementsIn, {"measured_on": day, "method": form.get("method"), "items": items}
+        s.MeasurementsIn,
+        {"measured_on": day, "method": form.get("method"), "items": items},
+        rename=control,
     )
     try:
         lesions.record_measurements(ctx, user, patient_id, data)
@@ -159,7 +200,7 @@ def _add_new_lesion(
             "location": form.get(f"new-{i}-location"),
             "first_seen": day,
         },
-        prefix=f"new-{i}-",
+        rename=lambda field: "measured_on" if field == "first_seen" else f"new-{i}-{field}",
     )
     try:
         lesions.add_lesion(ctx, user, patient_id, new)
@@ -181,7 +222,12 @@ def _item_error(exc: DomainError, prefixes: list[str]) -> FormErrors:
 
 @router.post("/chart/{patient_id}/visit/plan", response_model=None)
 async def plan(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> Any:
-    await _form(request)
+    form = await form_data(request)
+    user.require(Action.PLAN_VISIT)
+    try:
+        _check_csrf(request, form)
+    except FormErrors as errors:
+        return _measure_page(request, ctx, user, patient_id, {}, errors, errors.status)
     c = chart.chart(ctx, user, patient_id)
     if c.course is None:
         return _measure_page(
@@ -242,6 +288,7 @@ def _record_page(
     errors: FormErrors | None,
     status: int = 200,
 ) -> HTMLResponse:
+    user.require(Action.RECORD_ADMINISTRATION)  # the record form is of no use to anyone else
     visit, patient = _visit_of(ctx, user, patient_id, visit_id)
     if visit.status != "planned":
         return RedirectResponse(f"/chart/{patient_id}/visit/{visit_id}/summary", status_code=303)  # type: ignore[return-value]
@@ -249,6 +296,10 @@ def _record_page(
         vials.list_lots(ctx, user),
         key=lambda lot: (lot.pfu_per_ml != visit.plan["concentration_pfu_per_ml"], lot.expiry_date),
     )
+    if errors is not None:
+        names = ["administered_at", "override_reason"]
+        names += [f"{kind}-{i['lesion_id']}" for i in visit.plan["injections"] for kind in KINDS]
+        errors = errors.placed(names)
     return render(
         request,
         "visit_record.html",
@@ -264,10 +315,14 @@ def _record_page(
     )
 
 
+KINDS = ("volume", "lot")
+
+
 @router.get("/chart/{patient_id}/visit/{visit_id}/record", response_class=HTMLResponse)
 def record_form(
     request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
 ) -> HTMLResponse:
+    user.require(Action.RECORD_ADMINISTRATION)
     visit = visits.get_visit(ctx, user, visit_id)
     now = (
         datetime.now(UTC).replace(second=0, microsecond=0)
@@ -284,7 +339,8 @@ def record_form(
 async def record_save(
     request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
 ) -> Any:
-    form = await _form(request)
+    form = await form_data(request)
+    user.require(Action.RECORD_ADMINISTRATION)
     visit, _patient = _visit_of(ctx, user, patient_id, visit_id)
     targets = [
         i["lesion_id"]
@@ -292,6 +348,7 @@ async def record_save(
         if form.get(f"volume-{i['lesion_id']}", "").strip()
     ]
     try:
+        _check_csrf(request, form)
         if not targets:
             raise FormErrors({}, "Enter the volume given to at least one lesion.")
         data = validate(
@@ -313,7 +370,7 @@ async def record_save(
         visits.record_administration(ctx, user, visit_id, data, form.get("idempotency_key") or None)
     except FormErrors as errors:
         return _record_page(
-            request, ctx, user, patient_id, visit_id, form, _rename(errors, targets), 422
+            request, ctx, user, patient_id, visit_id, form, _rename(errors, targets), errors.status
         )
     except DomainError as exc:
         return _record_page(
@@ -339,7 +396,9 @@ def _rename(errors: FormErrors, targets: list[str]) -> FormErrors:
             fields[f"{kind}-{targets[int(match.group(1))]}"] = message
         else:
             fields[name] = message
-    return FormErrors(fields, errors.general)
+    renamed = FormErrors(fields, errors.general)
+    renamed.status = errors.status
+    return renamed
 
 
 def _record_error(exc: DomainError, targets: list[str]) -> FormErrors:

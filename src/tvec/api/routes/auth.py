@@ -6,15 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from tvec.api.deps import COOKIE, Ctx, User, token
-from tvec.schemas.clinic import LoginIn, TokenOut, UserIn, UserOut
+from tvec.api.deps import COOKIE, Ctx, Limit, Offset, Page, User, paged, token
+from tvec.schemas.clinic import ErrorOut, LoginIn, TokenOut, UserIn, UserOut
 from tvec.services import auth
 
 router = APIRouter(tags=["auth and users"])
+# Login needs no session, so it is answered without the logged-in error responses.
+public = APIRouter(tags=["auth and users"])
 
 
-@router.post(
-    "/auth/login", response_model=TokenOut, summary="Log in: bearer token and session cookie"
+@public.post(
+    "/auth/login",
+    responses={
+        401: {"description": "Unknown user or wrong password", "model": ErrorOut},
+        422: {"description": "A field breaks a rule; `field` names it", "model": ErrorOut},
+    },
+    response_model=TokenOut,
+    summary="Log in: bearer token and session cookie",
 )
 def login(body: LoginIn, response: Response, ctx: Ctx) -> TokenOut:
     raw, session, user = auth.login(ctx, body.username, body.password)
@@ -37,7 +45,7 @@ def logout(ctx: Ctx, raw: Annotated[str, Depends(token)], response: Response) ->
     response.delete_cookie(COOKIE)
 
 
-@router.get("/auth/me", response_model=UserOut)
+@router.get("/auth/me", response_model=UserOut, summary="Who am I: the logged-in user and role")
 def me(ctx: Ctx, user: User) -> UserOut:
     return UserOut(
         id=user.user_id,
@@ -48,11 +56,18 @@ def me(ctx: Ctx, user: User) -> UserOut:
     )
 
 
-@router.get("/users", response_model=list[UserOut])
-def users(ctx: Ctx, user: User) -> list[UserOut]:
-    return [UserOut.model_validate(u) for u in auth.list_users(ctx, user)]
+@router.get(
+    "/users", response_model=Page[UserOut], summary="List the centre's staff users (admins)"
+)
+def users(ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0) -> Page[UserOut]:
+    return paged(auth.list_users(ctx, user), limit, offset, UserOut.model_validate)
 
 
-@router.post("/users", response_model=UserOut, status_code=201)
+@router.post(
+    "/users",
+    response_model=UserOut,
+    status_code=201,
+    summary="Create a staff user with a role (admins)",
+)
 def create_user(body: UserIn, ctx: Ctx, user: User) -> UserOut:
     return UserOut.model_validate(auth.create_user(ctx, user, body))

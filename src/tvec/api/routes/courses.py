@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from tvec.api.deps import Ctx, User
+from tvec.api.deps import Ctx, Id, Limit, Offset, Page, User, paged
 from tvec.schemas import clinic as s
 from tvec.services import courses, visits
 
@@ -22,9 +22,17 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.get("/patients/{patient_id}/courses", response_model=list[s.CourseOut])
-def list_courses(patient_id: int, ctx: Ctx, user: User) -> list[s.CourseOut]:
-    return [s.CourseOut.model_validate(c) for c in courses.list_courses(ctx, user, patient_id)]
+@router.get(
+    "/patients/{patient_id}/courses",
+    response_model=Page[s.CourseOut],
+    summary="List a patient's treatment courses",
+)
+def list_courses(
+    patient_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+) -> Page[s.CourseOut]:
+    return paged(
+        courses.list_courses(ctx, user, patient_id), limit, offset, s.CourseOut.model_validate
+    )
 
 
 @router.post(
@@ -33,30 +41,44 @@ def list_courses(patient_id: int, ctx: Ctx, user: User) -> list[s.CourseOut]:
     status_code=201,
     summary="Start a course (refused on a contraindication or missing screening)",
 )
-def start(patient_id: int, body: s.CourseIn, ctx: Ctx, user: User) -> s.CourseOut:
+def start(patient_id: Id, body: s.CourseIn, ctx: Ctx, user: User) -> s.CourseOut:
     return s.CourseOut.model_validate(courses.start_course(ctx, user, patient_id, body))
 
 
-@router.get("/courses/{course_id}", response_model=s.CourseOut)
-def get_course(course_id: int, ctx: Ctx, user: User) -> s.CourseOut:
+@router.get("/courses/{course_id}", response_model=s.CourseOut, summary="One treatment course")
+def get_course(course_id: Id, ctx: Ctx, user: User) -> s.CourseOut:
     return s.CourseOut.model_validate(courses.get_course(ctx, user, course_id))
 
 
 @router.post(
     "/courses/{course_id}/end", response_model=s.CourseOut, summary="End a course, with its reason"
 )
-def end(course_id: int, body: s.CourseEnd, ctx: Ctx, user: User) -> s.CourseOut:
+def end(course_id: Id, body: s.CourseEnd, ctx: Ctx, user: User) -> s.CourseOut:
     return s.CourseOut.model_validate(courses.end_treatment(ctx, user, course_id, body))
 
 
-@router.get("/courses/{course_id}/calendar", response_model=list[s.CalendarVisitOut])
-def calendar(course_id: int, ctx: Ctx, user: User) -> list[s.CalendarVisitOut]:
-    return [s.CalendarVisitOut.model_validate(v) for v in courses.calendar(ctx, user, course_id)]
+@router.get(
+    "/courses/{course_id}/calendar",
+    response_model=Page[s.CalendarVisitOut],
+    summary="The course's visit calendar: given, due and overdue visits",
+)
+def calendar(
+    course_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+) -> Page[s.CalendarVisitOut]:
+    return paged(
+        courses.calendar(ctx, user, course_id), limit, offset, s.CalendarVisitOut.model_validate
+    )
 
 
-@router.get("/courses/{course_id}/visits", response_model=list[s.VisitOut])
-def list_visits(course_id: int, ctx: Ctx, user: User) -> list[s.VisitOut]:
-    return [s.VisitOut.model_validate(v) for v in visits.list_visits(ctx, user, course_id)]
+@router.get(
+    "/courses/{course_id}/visits",
+    response_model=Page[s.VisitOut],
+    summary="List a course's visits with their stored dose plans",
+)
+def list_visits(
+    course_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+) -> Page[s.VisitOut]:
+    return paged(visits.list_visits(ctx, user, course_id), limit, offset, s.VisitOut.model_validate)
 
 
 @router.post(
@@ -65,23 +87,35 @@ def list_visits(course_id: int, ctx: Ctx, user: User) -> list[s.VisitOut]:
     status_code=201,
     summary="Plan the next visit's dose from the latest measurements",
 )
-def plan(course_id: int, body: s.PlanIn, ctx: Ctx, user: User) -> s.VisitOut:
+def plan(course_id: Id, body: s.PlanIn, ctx: Ctx, user: User) -> s.VisitOut:
     return s.VisitOut.model_validate(
         visits.plan_next_visit(ctx, user, course_id, reinitiation=body.reinitiation)
     )
 
 
-@router.get("/visits/{visit_id}", response_model=s.VisitOut)
-def get_visit(visit_id: int, ctx: Ctx, user: User) -> s.VisitOut:
+@router.get(
+    "/visits/{visit_id}",
+    response_model=s.VisitOut,
+    summary="One visit with the dose plan as it was shown",
+)
+def get_visit(visit_id: Id, ctx: Ctx, user: User) -> s.VisitOut:
     return s.VisitOut.model_validate(visits.get_visit(ctx, user, visit_id))
 
 
-@router.get("/visits/{visit_id}/administrations", response_model=list[s.AdministrationOut])
-def administrations(visit_id: int, ctx: Ctx, user: User) -> list[s.AdministrationOut]:
-    return [
-        s.AdministrationOut.model_validate(a)
-        for a in visits.list_administrations(ctx, user, visit_id)
-    ]
+@router.get(
+    "/visits/{visit_id}/administrations",
+    response_model=Page[s.AdministrationOut],
+    summary="What was injected at a visit, per lesion, with vial lots",
+)
+def administrations(
+    visit_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+) -> Page[s.AdministrationOut]:
+    return paged(
+        visits.list_administrations(ctx, user, visit_id),
+        limit,
+        offset,
+        s.AdministrationOut.model_validate,
+    )
 
 
 @router.post(
@@ -91,7 +125,7 @@ def administrations(visit_id: int, ctx: Ctx, user: User) -> list[s.Administratio
     summary="Record what was injected (idempotent with Idempotency-Key)",
 )
 def administer(
-    visit_id: int,
+    visit_id: Id,
     body: s.AdministrationIn,
     ctx: Ctx,
     user: User,

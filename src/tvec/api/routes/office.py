@@ -8,45 +8,72 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import text
 
-from tvec.api.deps import Ctx, Limit, Offset, User
+from tvec.api.deps import Ctx, Limit, Offset, Page, User, paged
 from tvec.domain.errors import InvalidInput
 from tvec.schemas import clinic as s
 from tvec.services import outcomes, vials
 
 router = APIRouter()
+public = APIRouter()  # no login: no 401/403 responses to document
 
 
-@router.get("/health", response_model=s.HealthOut, tags=["health"], summary="Liveness (no login)")
+@public.get("/health", response_model=s.HealthOut, tags=["health"], summary="Liveness (no login)")
 def health(ctx: Ctx) -> s.HealthOut:
     with ctx.sessions() as session:
         session.execute(text("SELECT 1"))
     return s.HealthOut(status="ok", database=ctx.sessions.kw["bind"].dialect.name)
 
 
-@router.get("/vial-lots", response_model=list[s.VialLotOut], tags=["pharmacy"])
-def lots(ctx: Ctx, user: User) -> list[s.VialLotOut]:
-    return [s.VialLotOut.model_validate(x) for x in vials.list_lots(ctx, user)]
+@router.get(
+    "/vial-lots",
+    response_model=Page[s.VialLotOut],
+    tags=["pharmacy"],
+    summary="List vial lots (pharmacy)",
+)
+def lots(ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0) -> Page[s.VialLotOut]:
+    return paged(vials.list_lots(ctx, user), limit, offset, s.VialLotOut.model_validate)
 
 
-@router.post("/vial-lots", response_model=s.VialLotOut, status_code=201, tags=["pharmacy"])
+@router.post(
+    "/vial-lots",
+    response_model=s.VialLotOut,
+    status_code=201,
+    tags=["pharmacy"],
+    summary="Receive a vial lot (pharmacists)",
+)
 def add_lot(body: s.VialLotIn, ctx: Ctx, user: User) -> s.VialLotOut:
     return s.VialLotOut.model_validate(vials.add_lot(ctx, user, body))
 
 
-@router.get("/billing/lines", response_model=list[s.BillingLineOut], tags=["billing"])
+@router.get(
+    "/billing/lines",
+    response_model=Page[s.BillingLineOut],
+    tags=["billing"],
+    summary="Billing lines (J9325 units, JW/JZ) for administrations in a date range",
+)
 def billing(
-    ctx: Ctx, user: User, since: Annotated[date, Query()], until: Annotated[date, Query()]
-) -> list[s.BillingLineOut]:
+    ctx: Ctx,
+    user: User,
+    since: Annotated[date, Query()],
+    until: Annotated[date, Query()],
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[s.BillingLineOut]:
     if until < since:
         raise InvalidInput("query", "until", f"must not be before since ({since})")
-    return [
-        s.BillingLineOut.model_validate(line, from_attributes=True)
-        for line in outcomes.billing_lines(ctx, user, since, until)
-    ]
+    return paged(
+        outcomes.billing_lines(ctx, user, since, until),
+        limit,
+        offset,
+        lambda row: s.BillingLineOut.model_validate(row, from_attributes=True),
+    )
 
 
 @router.get(
-    "/research/patients", response_model=s.Page[s.DeidentifiedPatientOut], tags=["research"]
+    "/research/patients",
+    response_model=s.Page[s.DeidentifiedPatientOut],
+    tags=["research"],
+    summary="De-identified patients and outcomes (researchers)",
 )
 def research(
     ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
@@ -60,7 +87,12 @@ def research(
     )
 
 
-@router.get("/audit", response_model=s.Page[s.AuditOut], tags=["audit"])
+@router.get(
+    "/audit",
+    response_model=s.Page[s.AuditOut],
+    tags=["audit"],
+    summary="The audit log: who changed what, when, before and after",
+)
 def audit(
     ctx: Ctx,
     user: User,
