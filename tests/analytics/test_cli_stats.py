@@ -23,9 +23,14 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "survival.csv"
 
 
 def make_app() -> typer.Typer:
-    app = typer.Typer()
-    app.add_typer(stats_app, name="stats")
+    """The real `tvec` command, with `stats` registered as users get it."""
+    from tvec.cli.main import app
+
     return app
+
+
+def test_stats_is_a_subcommand_of_tvec() -> None:
+    assert any(group.typer_instance is stats_app for group in make_app().registered_groups)
 
 
 def make_run(*args: str, stdin: str | None = None) -> Result:
