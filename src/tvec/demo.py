@@ -3,7 +3,9 @@
 Every record goes through the real services, so the demo obeys the same rules as real use. The
 patients are invented (seeded random numbers), spread over different points of a course: just
 screened, mid-course responders, a durable complete response, progression, a contraindicated
-patient who cannot start. Dates are relative to today so the worklist always has something due.
+patient who cannot start. Dates are relative to today so the worklist always has something due:
+a few patients (`HELD_VISITS`) have not had their latest due visit yet, so the nurse can start a
+visit from the worklist (planned, due today or overdue).
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ DEMO_USERS = {
 }
 SITES = [Site.CUTANEOUS, Site.CUTANEOUS, Site.SUBCUTANEOUS, Site.NODAL, Site.VISCERAL]
 STAGES = list(s.Stage)
+# Patient number (0-based) → how many of the visits due by today are not given yet: that many
+# doses are missed, and the next visit is planned, due today or overdue, on the worklist.
+HELD_VISITS = {6: 1, 9: 1, 11: 2, 16: 1}
 AE_TERMS = [
     ("fatigue", 1),
     ("chills", 1),
@@ -125,7 +130,7 @@ def _patient(ctx: Context, staff: Staff, rng: random.Random, n: int, today: date
         return  # one cannot start (pregnant); one is screened and waiting for the first dose
     course = courses.start_course(ctx, staff.oncologist, patient.id, s.CourseIn(start_date=start))
     trajectory = rng.choice(["responder", "responder", "complete", "stable", "progressor"])
-    _treat(ctx, staff, rng, patient, course, trajectory, today)
+    _treat(ctx, staff, rng, patient, course, trajectory, today, HELD_VISITS.get(n, 0))
 
 
 def _treat(
@@ -136,11 +141,16 @@ def _treat(
     course: r.Course,
     trajectory: str,
     today: date,
+    held: int = 0,
 ) -> None:
-    """Visits on their due dates up to today: measure, plan, give; the next one is left planned."""
+    """Visits on their due dates up to today: measure, plan, give; the next one is left planned.
+
+    The last `held` visits due by today are not given: the planned one is then due or overdue.
+    """
     sizes = _lesions(ctx, staff, rng, patient, course.start_date)
-    due, number = course.start_date, 0
-    while due <= today:
+    due_dates = _due_dates(course.start_date, today)
+    number = 0
+    for due in due_dates[: max(0, len(due_dates) - held)]:
         if number > 0:
             sizes = _evolve(sizes, _growth(trajectory))
             _measure(ctx, staff.nurse, patient.id, due, sizes)
@@ -177,7 +187,6 @@ def _treat(
                 ),
             )
         number += 1
-        due += timedelta(days=21 if number == 1 else 14)
     visits.plan_next_visit(ctx, staff.nurse, course.id)
     if trajectory == "progressor" and number > 3:
         adverse_events.record_adverse_event(
@@ -194,6 +203,15 @@ def _treat(
                 course_id=course.id,
             ),
         )
+
+
+def _due_dates(start: date, today: date) -> list[date]:
+    """The course's visit days up to today: the first dose, 3 weeks later, then every 2 weeks."""
+    days, due = [], start
+    while due <= today:
+        days.append(due)
+        due += timedelta(days=21 if len(days) == 1 else 14)
+    return days
 
 
 def _follow_up(

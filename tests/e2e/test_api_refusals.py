@@ -519,7 +519,8 @@ def test_lists_page_with_limit_and_offset_and_report_the_total(clinic: FastAPI) 
     assert [p["items"][0] for p in pages] == whole
     assert {(p["total"], p["limit"]) for p in pages} == {(len(whole), 1)}
     past_end = ok(ward.client.get(url, params={"offset": len(whole)}, headers=ward.nurse))
-    assert past_end["items"] == [] and past_end["total"] == len(whole)
+    assert past_end["items"] == []
+    assert past_end["total"] == len(whole)
     assert_refused(
         ward.client.get(url, params={"limit": 0}, headers=ward.nurse), 422, "query.limit"
     )

@@ -256,7 +256,7 @@ def roles_that(action: Action) -> frozenset[Role]:
 CLINICAL = roles_that(Action.READ_CLINICAL)
 PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "worklist": ("/", CLINICAL),
-    "patients": ("/patients", CLINICAL),
+    "patients": ("/patient-list", CLINICAL),  # "/patients" is the REST API's JSON list
     "chart": ("/chart/{pid}", CLINICAL),
     "chart-responder": ("/chart/{show}", CLINICAL),
     "response": ("/chart/{show}/response", CLINICAL),
@@ -273,41 +273,16 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
 NAVIGATION = {"patients", "vials", "billing", "research", "admin"}  # pages with a menu entry
 
-BUG_PATIENTS = (
-    "BUG: GET /patients is answered by the REST API's JSON list, not the Patients page: "
-    "tvec.api.app.create_app includes the API routers (tvec.api.routes.patients has "
-    "@router.get('/patients')) before the web router, so tvec.web.pages.patient_list is never "
-    "reached (JSON for staff, a JSON 401/403 for everyone else, no login redirect)"
-)
-BUG_PHARMACIST_FORMS = (
-    "BUG: a pharmacist (who may not record lesions, adverse events or administrations) is shown "
-    "the write-only form page (200) instead of the 403 page; the GET handlers in "
-    "tvec/web/pages.py (ae_form) and tvec/web/visit.py (measure_form, record_form) only check "
-    "READ_CLINICAL; the POST is refused later, after the user filled the form in"
-)
-PHARMACIST_FORMS = {"adverse-event", "visit-measure", "visit-record"}
 
-
-def _bug(name: str, role: Role) -> str | None:
-    if name == "patients":
-        return BUG_PATIENTS
-    if role is Role.PHARMACIST and name in PHARMACIST_FORMS:
-        return BUG_PHARMACIST_FORMS
-    return None
-
-
-def _case(name: str, role: Role, bug: str | None) -> Any:
-    marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
-    return pytest.param(name, role, id=f"{name}-{role.value}", marks=marks)
+def _case(name: str, role: Role) -> Any:
+    return pytest.param(name, role, id=f"{name}-{role.value}")
 
 
 ALLOWED_CASES = [
-    _case(name, role, BUG_PATIENTS if name == "patients" else None)
-    for name, (_url, roles) in PAGES.items()
-    for role in sorted(roles)
+    _case(name, role) for name, (_url, roles) in PAGES.items() for role in sorted(roles)
 ]
 REFUSED_CASES = [
-    _case(name, role, _bug(name, role))
+    _case(name, role)
     for name, (_url, roles) in PAGES.items()
     if name != "worklist"  # "/" sends the other roles to their own page (tested below)
     for role in sorted(set(Role) - roles)
@@ -349,24 +324,30 @@ def test_error_pages_are_pages_with_the_disclaimer(
     assert "Back to the start" in [a.text for a in doc.all("a", href="/")]  # a way back
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: error pages (403/404/422) do not show who is logged in or the navigation: "
-    "tvec.api.errors._page renders error.html with actor None",
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [("/billing", 403), ("/chart/999999", 404), ("/chart/not-a-number", 422)],
+    ids=["403", "404", "422"],
 )
-def test_error_pages_still_show_who_is_logged_in(clinic: Clinic) -> None:
-    doc = page(logged_in(clinic, Role.NURSE), "/billing", 403)
+def test_error_pages_still_show_who_is_logged_in_and_their_menu(
+    clinic: Clinic, url: str, status: int
+) -> None:
+    doc = page(logged_in(clinic, Role.NURSE), url, status)
     assert doc.testid("username").text.strip() == "nurse"
     assert doc.testid("role").text.strip() == "nurse"
+    assert doc.nav_links() == {"/"} | {
+        PAGES[name][0] for name in NAVIGATION if Role.NURSE in PAGES[name][1]
+    }
+
+
+def test_an_error_page_names_the_field_without_the_request_plumbing(clinic: Clinic) -> None:
+    doc = page(logged_in(clinic, Role.NURSE), "/chart/not-a-number", 422)
+    message = doc.one("p", role="alert").text.strip()
+    assert message.startswith("patient_id: "), message  # not "path.patient_id: ..."
 
 
 LINK_CASES = [
-    pytest.param(
-        name,
-        role,
-        id=name,
-        marks=[pytest.mark.xfail(strict=True, reason=BUG_PATIENTS)] if name == "patients" else [],
-    )
+    pytest.param(name, role, id=name)
     for name, role in [
         *((n, Role.NURSE) for n, (_u, roles) in PAGES.items() if Role.NURSE in roles),
         ("vials", Role.PHARMACIST),
@@ -420,7 +401,6 @@ def _label_problems(doc: Doc) -> list[str]:
 LABEL_CASES = [
     pytest.param(name, sorted(roles)[0] if Role.NURSE not in roles else Role.NURSE, id=name)
     for name, (_url, roles) in PAGES.items()
-    if name != "patients"  # the Patients page does not render (BUG_PATIENTS)
 ] + [pytest.param("vials", Role.PHARMACIST, id="vials-with-the-lot-form")]
 
 
@@ -599,15 +579,7 @@ def _valid_form(clinic: Clinic, url: str, patient: DuePatient) -> dict[str, str]
 # ---- not logged in ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=[pytest.mark.xfail(strict=True, reason=BUG_PATIENTS)])
-        if n == "patients"
-        else n
-        for n in PAGES
-    ],
-)
+@pytest.mark.parametrize("name", list(PAGES))
 def test_without_a_login_a_page_sends_the_user_to_the_login_page(clinic: Clinic, name: str) -> None:
     url = clinic.url(PAGES[name][0])
     response = client_for(clinic.app).get(url, follow_redirects=False)
@@ -671,14 +643,85 @@ def test_a_post_without_the_pages_csrf_value_changes_nothing(clinic: Clinic, for
     before = row_counts(clinic.ctx)
     for forged in ({}, {"csrf": ""}, {"csrf": "0" * 32}, {"csrf": other_session}):
         response = post(client, post_url, {**data, **forged})
-        assert response.status_code in (303, 401, 403), response.text[:300]
-        if response.status_code == 303:  # back to the login page, not on to the next step
-            assert response.headers["location"].startswith("/login"), response.headers
+        # The form again, saying why nothing was saved; the user is still logged in.
+        assert response.status_code == 403, response.text[:300]
+        doc = Doc(response.text)
+        assert "The form expired" in doc.testid("form-error").text
+        assert doc.testid("username").text.strip() == role.value
         assert row_counts(clinic.ctx) == before, f"saved with csrf={forged}"
     # The same form with the page's own value goes through: the refusals above were the token's.
     response = post(client, post_url, {**data, "csrf": token})
     assert response.status_code in (200, 303), response.text[:500]
     assert row_counts(clinic.ctx) != before
+
+
+EXPIRED_FORMS = {  # form → (role, page, where it posts, what the user typed, a field to check)
+    "adverse-event": (
+        Role.NURSE,
+        "/chart/{pid}/adverse-events/new",
+        "/chart/{pid}/adverse-events/new",
+        {"term": "rigors after the dose", "action_taken": "paracetamol"},
+    ),
+    "measurements": (
+        Role.NURSE,
+        "/chart/{pid}/visit",
+        "/chart/{pid}/visit/measure",
+        {"m-{L1}-longest": "2.4", "m-{L1}-perpendicular": "1.7"},
+    ),
+    "administration": (
+        Role.NURSE,
+        "/chart/{pid}/visit/{vid}/record",
+        "/chart/{pid}/visit/{vid}/record",
+        {"volume-L2": "0.8"},
+    ),
+    "vial-lot": (Role.PHARMACIST, "/vials", "/vials", {"lot": "LOT-TYPED-1"}),
+    "user": (Role.ADMIN, "/admin", "/admin/users", {"full_name": "Tessa Typed"}),
+}
+
+
+@pytest.mark.parametrize("form", list(EXPIRED_FORMS))
+def test_a_form_posted_with_a_stale_csrf_value_comes_back_with_what_was_typed(
+    clinic: Clinic, form: str
+) -> None:
+    """The session changed since the page was opened (logged in again in another tab): the
+    user sees the form again, filled in, told to submit again, and not the login page."""
+    role, page_url, post_url, typed = EXPIRED_FORMS[form]
+    patient = clinic.patient()
+    ids = {"pid": patient.patient_id, "vid": clinic.planned(patient)}
+    page_url, post_url = page_url.format(**ids), post_url.format(**ids)
+    typed = {k.format(L1=patient.lesion_ids["L1"]): v for k, v in typed.items()}
+    stale = page(logged_in(clinic, role), page_url).csrf()
+    client = logged_in(clinic, role)
+    fresh = page(client, page_url).csrf()
+    before = row_counts(clinic.ctx)
+    response = post(
+        client, post_url, {**_valid_form(clinic, post_url, patient), **typed, "csrf": stale}
+    )
+    assert response.status_code == 403, response.text[:300]
+    doc = Doc(response.text)
+    assert "Please check the values below and submit again" in doc.testid("form-error").text
+    for name, value in typed.items():
+        assert doc.value(name) == value, name
+    assert doc.csrf() == fresh  # submitting it again works
+    assert row_counts(clinic.ctx) == before
+
+
+@pytest.mark.parametrize(
+    ("post_url", "form_page"),
+    [
+        ("/chart/{pid}/visit/measure", "/chart/{pid}/visit"),
+        ("/chart/{pid}/visit/plan", "/chart/{pid}/visit"),
+        ("/admin/users", "/admin"),
+    ],
+    ids=["measure", "plan", "admin-users"],
+)
+def test_a_post_after_the_session_ended_sends_the_user_back_to_the_forms_page(
+    clinic: Clinic, post_url: str, form_page: str
+) -> None:
+    """Not to the POST-only address, which a browser cannot open after logging in (405)."""
+    response = post(client_for(clinic.app), clinic.url(post_url), {"csrf": "0" * 32})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/login?next={clinic.url(form_page)}"
 
 
 def test_logout_without_the_csrf_value_keeps_the_session_and_with_it_ends_it(
@@ -806,8 +849,7 @@ def test_a_lot_of_the_wrong_strength_is_refused_next_to_the_lot_and_nothing_is_s
     }
     doc = _refused(clinic, client, url, typed)
     assert doc.field_error("lot-L1") == (
-        "items[0] (lesion L1): vial_lot is 1,000,000 PFU/mL but this visit needs "
-        "100,000,000 PFU/mL (got DEMO6-A01)"
+        "vial_lot is 1,000,000 PFU/mL but this visit needs 100,000,000 PFU/mL (got DEMO6-A01)"
     )
     assert doc.selected("lot-L1") == ["DEMO6-A01"]
     assert [doc.value(f"volume-{t}") for t in ("L1", "L2", "L3")] == ["1.5", "1", "0.5"]
@@ -825,7 +867,7 @@ def test_an_overdose_is_refused_next_to_the_volume_and_nothing_is_saved(clinic: 
         "volume-L2": "1.5",  # L2 (1.8 cm) may have at most 1 mL
     }
     doc = _refused(clinic, client, url, typed)
-    assert "volume_ml exceeds the lesion's maximum of 1 mL" in doc.field_error("volume-L2")
+    assert doc.field_error("volume-L2").startswith("volume_ml exceeds the lesion's maximum of 1 mL")
     assert doc.value("volume-L2") == "1.5"
     assert doc.selected("lot-L3") == ["DEMO8-B02"]
     assert visits.list_administrations(clinic.ctx, clinic.staff.nurse, visit_id) == []
@@ -861,18 +903,23 @@ def test_a_duplicate_vial_lot_is_refused_next_to_the_lot_number(clinic: Clinic) 
     assert (doc.value("lot"), doc.value("expiry_date")) == ("DEMO8-B01", typed["expiry_date"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after a refused vial lot the Strength select is back on its first option "
-    "(10^6): office.html renders <option> without `selected`, so a pharmacist who chose 10^8 "
-    "and resubmits registers the lot at the wrong strength; a strength error (pfu_per_ml) has "
-    "no field_error next to the select either, so it is not shown at all",
-)
 def test_a_refused_vial_lot_keeps_the_strength_that_was_chosen(clinic: Clinic) -> None:
     client = logged_in(clinic, Role.PHARMACIST)
     typed = {**_valid_form(clinic, "/vials", clinic.due), "lot": "DEMO8-B01"}
     doc = _refused(clinic, client, "/vials", {**typed, "csrf": page(client, "/vials").csrf()})
     assert doc.selected("f-pfu_per_ml") == ["100000000"]
+
+
+def test_a_strength_that_is_not_the_labels_is_refused_next_to_the_strength(
+    clinic: Clinic,
+) -> None:
+    client = logged_in(clinic, Role.PHARMACIST)
+    typed = {**_valid_form(clinic, "/vials", clinic.due), "pfu_per_ml": "12345"}
+    doc = _refused(clinic, client, "/vials", {**typed, "csrf": page(client, "/vials").csrf()})
+    error = doc.field_error("pfu_per_ml")
+    assert "must be one of the label's strengths" in error
+    assert "(got 12345)" in error
+    assert doc.value("lot") == typed["lot"]
 
 
 def test_a_taken_username_is_refused_next_to_it_and_the_password_is_not_echoed(
@@ -886,11 +933,6 @@ def test_a_taken_username_is_refused_next_to_it_and_the_password_is_not_echoed(
     assert doc.value("password") == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after a refused new user the Role select is back on its first option "
-    "(oncologist): office.html renders the role <option>s without `selected`",
-)
 def test_a_refused_new_user_keeps_the_role_that_was_chosen(clinic: Clinic) -> None:
     client = logged_in(clinic, Role.ADMIN)
     typed = {**_valid_form(clinic, "/admin/users", clinic.due), "username": "nurse"}
@@ -898,46 +940,73 @@ def test_a_refused_new_user_keeps_the_role_that_was_chosen(clinic: Clinic) -> No
     assert doc.selected("f-role") == ["nurse"]
 
 
+def test_a_role_that_does_not_exist_is_refused_next_to_the_role(clinic: Clinic) -> None:
+    client = logged_in(clinic, Role.ADMIN)
+    typed = {**_valid_form(clinic, "/admin/users", clinic.due), "role": "superuser"}
+    doc = _refused(clinic, client, "/admin/users", {**typed, "csrf": page(client, "/admin").csrf()})
+    assert doc.field_error("role").startswith("Input should be 'oncologist'")
+
+
 # ---- bugs found by probing ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a non-numeric new_count (a hidden field) is a 500 with a JSON body: "
-    "int(form.get('new_count') or 0) in tvec/web/visit.py _save_measurements raises ValueError",
-)
 def test_a_malformed_measurement_form_is_a_form_error_not_a_500(clinic: Clinic) -> None:
     client = logged_in(clinic, Role.NURSE)
     patient = clinic.patient()
     url = f"/chart/{patient.patient_id}/visit"
     data = {**_valid_form(clinic, url + "/measure", patient), "new_count": "two"}
+    before = row_counts(clinic.ctx)
     response = post(client, url + "/measure", {**data, "csrf": page(client, url).csrf()})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")
+    assert "new count: must be a whole number" in Doc(response.text).testid("form-error").text
+    assert row_counts(clinic.ctx) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: GET /chart/{id}/visit/new-lesion (tvec/web/visit.py new_lesion_row) checks no "
-    "permission: any logged-in role (billing, researcher, admin) gets the lesion form row (200)",
+def test_a_negative_size_is_refused_next_to_that_lesions_field_in_plain_words(
+    clinic: Clinic,
+) -> None:
+    """Pydantic names it items.0.longest_cm; the user sees it next to the box they typed in."""
+    client = logged_in(clinic, Role.NURSE)
+    patient = clinic.patient()
+    url = f"/chart/{patient.patient_id}/visit"
+    l3 = patient.lesion_ids["L3"]
+    data = {**_valid_form(clinic, url + "/measure", patient), f"m-{l3}-longest": "-1"}
+    doc = _refused(clinic, client, url + "/measure", {**data, "csrf": page(client, url).csrf()})
+    assert doc.field_error(f"m-{l3}-longest") == "Input should be greater than or equal to 0"
+    assert "items" not in doc.text
+    assert doc.value(f"m-{l3}-longest") == "-1"
+
+
+def test_a_refusal_of_a_hidden_field_is_said_at_the_top_not_lost(clinic: Clinic) -> None:
+    client = logged_in(clinic, Role.NURSE)
+    patient = clinic.patient()
+    visit_id = clinic.planned(patient)
+    url = f"/chart/{patient.patient_id}/visit/{visit_id}/record"
+    data = {**_valid_form(clinic, url, patient), "version": "one"}
+    doc = _refused(clinic, client, url, {**data, "csrf": page(client, url).csrf()})
+    assert doc.testid("form-error").text.startswith("version: Input should be a valid integer")
+
+
+@pytest.mark.parametrize(
+    "role", sorted(set(Role) - roles_that(Action.RECORD_LESIONS)), ids=lambda r: r.value
 )
-@pytest.mark.parametrize("role", [Role.RESEARCHER, Role.BILLING], ids=["researcher", "billing"])
-def test_the_new_lesion_row_is_refused_to_roles_without_clinical_access(
+def test_the_new_lesion_row_is_refused_to_roles_that_may_not_record_lesions(
     clinic: Clinic, role: Role
 ) -> None:
     response = logged_in(clinic, role).get(clinic.url("/chart/{pid}/visit/new-lesion?i=0"))
     assert response.status_code == 403
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: on the demo data the worklist never has a visit due (tvec/demo.py _treat gives "
-    "every visit due up to today, so each next visit is in the future); the README tells the "
-    "nurse to start from the worklist, and demo.py's docstring promises something due",
-)
 def test_the_demo_worklist_offers_the_nurse_a_demo_patient_whose_visit_is_due(
     clinic: Clinic,
 ) -> None:
     doc = page(logged_in(clinic, Role.NURSE), "/")
-    due = doc.testid("due-visits").text  # this module's own patients are due today
+    table = doc.testid("due-visits")
+    due = table.text  # this module's own patients are due today
     assert "DEMO-" in due
+    rows = itertools.takewhile(lambda e: e.tag != "table", doc.elements[table.index + 1 :])
+    demo = [row.text for row in rows if row.tag == "tr" and "DEMO-" in row.text]
+    assert len(demo) >= 3, due  # a few, due today and overdue, to start a visit from
+    assert any("due today" in row for row in demo), demo
+    assert any("overdue" in row for row in demo), demo

@@ -134,7 +134,7 @@ def response_page(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
 
 @router.get("/chart/{patient_id}/adverse-events/new", response_class=HTMLResponse)
 def ae_form(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> HTMLResponse:
-    user.require(Action.RECORD_ADVERSE_EVENT)  # the form is of no use to a role that may not save it
+    user.require(Action.RECORD_ADVERSE_EVENT)  # no form for a role that may not save it
     patient = patients.get_patient(ctx, user, patient_id)
     values = {"onset": ctx.today().isoformat()}
     return render(request, "adverse_event.html", user, patient=patient, values=values, errors=None)
@@ -150,12 +150,7 @@ async def ae_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
     patient = patients.get_patient(ctx, user, patient_id)
     try:
         _check_csrf(request, form)
-        data = blank_to_none(
-            {
-                k: form.get(k)
-                for k in AE_FIELDS
-            }
-        )
+        data = blank_to_none({k: form.get(k) for k in AE_FIELDS})
         event = validate(s.AdverseEventIn, data)
         adverse_events.record_adverse_event(ctx, user, patient_id, event)
     except (FormErrors, DomainError) as exc:

@@ -29,6 +29,14 @@ from tvec.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_web)])
 ITEM = re.compile(r"items\[(\d+)\]")
+LOCATOR = re.compile(r"^items\[\d+\](?: \([^)]*\))?: ")  # "items[0] (lesion L1): "
+
+
+def _in_row(exc: DomainError) -> str:
+    """A refusal shown in its lesion's row, without the "items[0] (lesion L1): " that says where."""
+    return LOCATOR.sub("", str(exc))
+
+
 MAX_NEW_LESIONS = 50  # new lesion rows one form may carry
 
 
@@ -213,7 +221,7 @@ def _item_error(exc: DomainError, prefixes: list[str]) -> FormErrors:
     field = str(exc.fields.get("field") or "")
     if match and int(match.group(1)) < len(prefixes):
         part = "perpendicular" if "perpendicular" in field else "longest"
-        return FormErrors({prefixes[int(match.group(1))] + part: str(exc)})
+        return FormErrors({prefixes[int(match.group(1))] + part: _in_row(exc)})
     return FormErrors(
         {"measured_on": str(exc)} if field == "measured_on" else {},
         None if field == "measured_on" else str(exc),
@@ -406,7 +414,7 @@ def _record_error(exc: DomainError, targets: list[str]) -> FormErrors:
     match = ITEM.search(str(exc))
     if match and int(match.group(1)) < len(targets):
         kind = "lot" if field == "vial_lot" else "volume"
-        return FormErrors({f"{kind}-{targets[int(match.group(1))]}": str(exc)})
+        return FormErrors({f"{kind}-{targets[int(match.group(1))]}": _in_row(exc)})
     if exc.code in ("dose-too-early", "permission-denied"):
         return FormErrors({"override_reason": str(exc)}, str(exc))
     return FormErrors({}, str(exc))
