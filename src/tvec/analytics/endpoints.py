@@ -455,26 +455,37 @@ def _patient_rows(cohort: Cohort, patient_ids: npt.ArrayLike, table: str) -> Int
 
 
 def _lesion_keys(cohort: Cohort) -> tuple[IntArray, IntArray]:
-    """A dense key per (patient_id, lesion_id): one for each lesion row, one per measurement."""
-    lesions = np.column_stack(
-        [np.asarray(cohort.lesions[c]).astype(np.int64) for c in ("patient_id", "lesion_id")]
-    )
-    measured = np.column_stack(
-        [np.asarray(cohort.measurements[c]).astype(np.int64) for c in ("patient_id", "lesion_id")]
-    )
-    pairs = np.concatenate([lesions.reshape(-1, 2), measured.reshape(-1, 2)])
-    if pairs.shape[0] == 0:
+    """The lesion row of every lesion (``0..L-1``) and of every measurement.
+
+    Each (patient_id, lesion_id) pair becomes one int64, ``patient row · span + lesion offset``,
+    so the matching is a sort and a binary search rather than a search over pairs.
+    """
+    lesion_pid = np.asarray(cohort.lesions["patient_id"]).astype(np.int64)
+    lesion_lid = np.asarray(cohort.lesions["lesion_id"]).astype(np.int64)
+    measured_pid = np.asarray(cohort.measurements["patient_id"]).astype(np.int64)
+    measured_lid = np.asarray(cohort.measurements["lesion_id"]).astype(np.int64)
+    if lesion_lid.size == 0:
+        if measured_lid.size:
+            raise CohortError("measurements: a (patient_id, lesion_id) is not in the lesions table")
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    unique, inverse = np.unique(pairs, axis=0, return_inverse=True)
-    inverse = inverse.ravel().astype(np.intp)
-    lesion_key, measurement_key = inverse[: len(lesions)], inverse[len(lesions) :]
-    if np.unique(lesion_key).size != lesion_key.size:
+    low = min(int(lesion_lid.min()), int(measured_lid.min(initial=lesion_lid.min())))
+    span = max(int(lesion_lid.max()), int(measured_lid.max(initial=lesion_lid.max()))) - low + 1
+    if cohort.n_patients * span >= 2**62:
+        raise CohortError("lesions: lesion_id values too far apart to index")
+    lesion_code = _patient_rows(cohort, lesion_pid, "lesions") * span + (lesion_lid - low)
+    measured_code = _patient_rows(cohort, measured_pid, "measurements") * span + (
+        measured_lid - low
+    )
+    order = np.argsort(lesion_code, kind="stable")
+    ordered = lesion_code[order]
+    if np.any(ordered[1:] == ordered[:-1]):
         raise CohortError("lesions: the same (patient_id, lesion_id) appears twice")
-    known = np.zeros(len(unique), dtype=bool)
-    known[lesion_key] = True
-    if not known[measurement_key].all():
+    position = np.minimum(np.searchsorted(ordered, measured_code), ordered.size - 1)
+    if np.any(ordered[position] != measured_code):
         raise CohortError("measurements: a (patient_id, lesion_id) is not in the lesions table")
-    return lesion_key, measurement_key
+    lesion_rows: IntArray = np.arange(lesion_code.size, dtype=np.intp)
+    measurement_rows: IntArray = order[position].astype(np.intp)
+    return lesion_rows, measurement_rows
 
 
 def lesion_changes(cohort: Cohort, criteria: ResponseCriteria) -> LesionChanges:

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tvec.analytics.cohort import Cohort, CohortResponses
-from tvec.analytics.endpoints import DAYS_PER_MONTH, Endpoints, SubgroupRow, months
+from tvec.analytics.cohort import ARMS, Cohort, CohortResponses
+from tvec.analytics.endpoints import DAYS_PER_MONTH, Endpoints, SubgroupRow, arm_order, months
 from tvec.analytics.intervals import Interval
 from tvec.analytics.proportions import ProportionEstimate, proportion
 from tvec.analytics.survival import KaplanMeier, number_at_risk
@@ -48,6 +48,7 @@ ARM_COLOURS = ("#0b5cad", "#9a6700", "#8250df", "#1b7c83")
 TRIAL_COLOUR = "#8c959f"
 INK = "#1f2328"
 MUTED = "#59636e"
+MAX_CENSOR_MARKS = 150  # per Kaplan–Meier curve (evenly spaced when there are more)
 WATERFALL_CAP_PCT = 100.0  # growth beyond this is drawn at the cap (noted under the plot)
 
 
@@ -70,14 +71,17 @@ def _slug(title: str) -> str:
 
 
 def figure_svg(fig: Any, title: str) -> str:
-    """`fig` as standalone SVG text (no XML prolog) with ids prefixed by the title's slug."""
+    """`fig` as standalone SVG text with ids prefixed by the title's slug.
+
+    No XML prolog and no RDF metadata block: the title is the root's ``aria-label``.
+    """
     import matplotlib
 
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "tvec"}):
         fig.savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
     text = buffer.getvalue()
-    svg = text[text.index("<svg") :]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", text[text.index("<svg") :], flags=re.S)
     prefix = _slug(title)
     svg = re.sub(r'\bid="', f'id="{prefix}-', svg)
     svg = svg.replace("url(#", f"url(#{prefix}-").replace('href="#', f'href="#{prefix}-')
@@ -102,8 +106,11 @@ def even_selection(count: int, limit: int) -> npt.NDArray[np.intp]:
     return np.unique(np.linspace(0, count - 1, limit).round().astype(np.intp))
 
 
-def _arm_colour(arms: Sequence[str], arm: str) -> str:
-    return ARM_COLOURS[list(arms).index(arm) % len(ARM_COLOURS)] if arm in arms else INK
+def arm_colour(arm: str) -> str:
+    """The colour of an arm, the same in every figure (known arms first, others by name)."""
+    if arm in ARMS:
+        return ARM_COLOURS[ARMS.index(arm)]
+    return ARM_COLOURS[len(ARMS) + sum(map(ord, arm)) % (len(ARM_COLOURS) - len(ARMS))]
 
 
 # --- swimmer --------------------------------------------------------------------------------------
@@ -147,7 +154,7 @@ def swimmer_figure(cohort: Cohort, responses: CohortResponses, max_patients: int
     rows = chosen.rows
     cols = responses.columns
     arm_of = np.asarray(cohort.patients["arm"]).astype(str)
-    arms = tuple(dict.fromkeys(arm_of[rows].tolist()))
+    arms = arm_order(arm_of[rows])
     follow = months(_follow_up_days(cohort, responses)[rows])
     onset = months(np.asarray(cols["time_to_response_days"], dtype=np.float64)[rows])
     length = months(np.asarray(cols["duration_of_response_days"], dtype=np.float64)[rows])
@@ -163,7 +170,7 @@ def swimmer_figure(cohort: Cohort, responses: CohortResponses, max_patients: int
     _style(ax)
     y = np.arange(rows.size)[::-1]
     for k in range(rows.size):
-        bar = ax.barh(y[k], follow[k], height=0.6, color=_arm_colour(arms, arm_of[rows[k]]))
+        bar = ax.barh(y[k], follow[k], height=0.6, color=arm_colour(str(arm_of[rows[k]])))
         bar.patches[0].set_gid(f"swimmer-bar-{k}")
         ax.barh(y[k], length[k], left=onset[k], height=0.25, color=RESPONSE_COLOURS["CR"])
     ax.scatter(onset, y, marker=">", color="#ffffff", edgecolors=INK, s=30, zorder=3)
@@ -183,7 +190,7 @@ def swimmer_figure(cohort: Cohort, responses: CohortResponses, max_patients: int
     note = f"{rows.size} of {chosen.responders} responders shown"
     if rows.size < chosen.responders:
         note += " (evenly spaced by follow-up)"
-    fig.subplots_adjust(left=0.04, right=0.78, top=0.97, bottom=max(0.08, 0.55 / height))
+    fig.subplots_adjust(left=0.04, right=0.78, top=0.97, bottom=max(0.1, 0.75 / height))
     _note(fig, note)
     return fig
 
@@ -192,7 +199,7 @@ def _swimmer_legend(ax: Any, arms: Sequence[str]) -> None:
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles: list[Any] = [Patch(color=_arm_colour(arms, a), label=f"follow-up, {a}") for a in arms]
+    handles: list[Any] = [Patch(color=arm_colour(a), label=f"follow-up, {a}") for a in arms]
     handles += [
         Patch(color=RESPONSE_COLOURS["CR"], label="response"),
         Line2D([], [], marker=">", ls="", mfc="#fff", mec=INK, label="response onset"),
@@ -252,12 +259,15 @@ def waterfall_figure(
     fig = _new_figure(8.0, 3.4)
     ax = fig.add_subplot(1, 1, 1)
     _style(ax)
+    colours = [RESPONSE_COLOURS.get(c, INK) for c in codes[shown]]
+    dense = shown.size > 60
     bars = ax.bar(
         np.arange(shown.size),
         heights,
-        width=1.0 if shown.size > 60 else 0.8,
-        color=[RESPONSE_COLOURS.get(c, INK) for c in codes[shown]],
-        linewidth=0,
+        width=1.0 if dense else 0.8,
+        color=colours,
+        edgecolor=colours,  # dense bars touch: an edge of their own colour closes the seams
+        linewidth=0.4 if dense else 0,
     )
     for k, patch in enumerate(bars.patches):
         patch.set_gid(f"waterfall-bar-{k}")
@@ -293,7 +303,7 @@ def _waterfall_legend(ax: Any, by_response: bool, pr: float, pd: float) -> None:
         Line2D([], [], color=RESPONSE_COLOURS["PR"], ls="--", label=f"PR threshold {pr:g}%"),
         Line2D([], [], color=RESPONSE_COLOURS["PD"], ls=":", label=f"PD threshold +{pd:g}%"),
     ]
-    ax.legend(handles=handles, fontsize=8, frameon=False, loc="upper right", ncols=2)
+    ax.legend(handles=handles, fontsize=8, frameon=False, loc="lower left", ncols=2)
 
 
 def waterfall_svg(
@@ -311,9 +321,16 @@ def waterfall_svg(
 # --- Kaplan–Meier ---------------------------------------------------------------------------------
 
 
-def risk_times(curves: Mapping[str, KaplanMeier], step: float = 6.0) -> npt.NDArray[np.float64]:
-    """0, step, 2·step, … up to the longest follow-up of the curves."""
+def risk_times(
+    curves: Mapping[str, KaplanMeier], step: float | None = None
+) -> npt.NDArray[np.float64]:
+    """0, step, 2·step, … up to the longest follow-up of the curves.
+
+    The default step is 3 months for up to 2 years of follow-up, 6 up to 7 years, else 12.
+    """
     longest = max((float(c.time[-1]) for c in curves.values()), default=0.0)
+    if step is None:
+        step = 3.0 if longest <= 24 else 6.0 if longest <= 84 else 12.0
     return np.arange(0.0, longest + 1e-9, step) if longest > 0 else np.zeros(1)
 
 
@@ -334,7 +351,7 @@ def km_figure(
     table = fig.add_subplot(grid[1], sharex=ax)
     _style(ax)
     for name, curve in curves.items():
-        colour = _arm_colour(arms, name)
+        colour = arm_colour(name)
         time = np.r_[0.0, curve.time]
         ax.step(time, np.r_[1.0, curve.survival], where="post", color=colour, label=name, lw=1.6)
         ax.fill_between(
@@ -346,7 +363,8 @@ def km_figure(
             alpha=0.12,
             linewidth=0,
         )
-        censored = curve.censored > 0
+        censored = np.flatnonzero(curve.censored > 0)
+        censored = censored[even_selection(censored.size, MAX_CENSOR_MARKS)]
         ax.scatter(
             curve.time[censored],
             curve.survival[censored],
@@ -360,7 +378,8 @@ def km_figure(
             ax.plot([median, median], [0, 0.5], color=colour, lw=0.8, ls=":")
     ax.axhline(0.5, color=MUTED, lw=0.6, ls=":")
     ax.set_ylim(0, 1.02)
-    ax.set_xlim(left=0, right=max(float(at[-1]) if at.size else 1.0, 1.0) * 1.02)
+    longest = max((float(c.time[-1]) for c in curves.values()), default=1.0)
+    ax.set_xlim(left=0, right=max(longest, float(at[-1]) if at.size else 1.0, 1.0) * 1.02)
     ax.set_ylabel(ylabel, fontsize=9)
     ax.set_title(title, fontsize=10, loc="left")
     ax.set_xticks(at)
@@ -368,7 +387,7 @@ def km_figure(
     ax.tick_params(labelbottom=True)
     ax.set_xlabel(xlabel, fontsize=9)
     _at_risk_table(table, curves, at)
-    fig.subplots_adjust(left=0.16, right=0.97, top=0.93, bottom=0.06)
+    fig.subplots_adjust(left=0.16, right=0.97, top=0.93, bottom=0.04)
     return fig
 
 
@@ -377,11 +396,11 @@ def _at_risk_table(ax: Any, curves: Mapping[str, KaplanMeier], at: npt.NDArray[n
     ax.set_ylim(-0.5, len(arms) + 0.2)
     ax.axis("off")
     ax.text(
-        -0.01,
+        0.0,
         len(arms),
         "number at risk",
         transform=ax.get_yaxis_transform(),
-        ha="right",
+        ha="left",
         fontsize=8,
         color=MUTED,
         fontweight="bold",
@@ -390,14 +409,14 @@ def _at_risk_table(ax: Any, curves: Mapping[str, KaplanMeier], at: npt.NDArray[n
         y = len(arms) - 1 - row
         counts = number_at_risk(curves[name], at)
         ax.text(
-            -0.01,
+            -0.06,
             y,
             name,
             transform=ax.get_yaxis_transform(),
             ha="right",
             va="center",
             fontsize=8,
-            color=_arm_colour(arms, name),
+            color=arm_colour(name),
         )
         for t, n in zip(at, counts, strict=True):
             label = ax.text(t, y, str(int(n)), ha="center", va="center", fontsize=8, color=INK)
@@ -475,32 +494,80 @@ def _subgroup_detail(sub: SubgroupRow) -> str:
     return _counts_detail(sub.drr[0], sub.drr[1] if len(sub.drr) > 1 else None)
 
 
-def forest_figure(rows: Sequence[ForestRow], xlabel: str = "relative risk (log scale)") -> Any:
-    """Estimates and intervals on a log scale, one line per row, with a line at 1.
+def forest_rate_rows(endpoints: Endpoints, arm: int = 0) -> tuple[ForestRow, ...]:
+    """Durable response rate (%, exact interval) of one arm: all patients, then subgroups.
+
+    For single-arm cohorts, where no ratio can be formed.
+    """
+    overall = endpoints.arms[arm].drr
+    rows = [
+        ForestRow(
+            "All patients",
+            100 * overall.rate,
+            Interval(100 * overall.exact.low, 100 * overall.exact.high),
+            f"{overall.events}/{overall.n}",
+            summary=True,
+        )
+    ]
+    for sub in endpoints.subgroups:
+        p = sub.drr[arm]
+        rows.append(
+            ForestRow(
+                _factor_label(sub),
+                None if p is None else 100 * p.rate,
+                None if p is None else Interval(100 * p.exact.low, 100 * p.exact.high),
+                "–" if p is None else f"{p.events}/{p.n}",
+            )
+        )
+    return tuple(rows)
+
+
+def forest_figure(
+    rows: Sequence[ForestRow],
+    xlabel: str = "relative risk (log scale)",
+    estimate_header: str = "RR (95% CI)",
+    detail_header: str = "durable responders",
+    log_scale: bool = True,
+) -> Any:
+    """Estimates and intervals, one line per row, on a log scale with a line at 1 (ratios) or
+    on a linear scale with a line at the first (summary) row's estimate (rates).
 
     Rows without an estimate are listed as "not estimable". The detail text (for example the
     counts) is written at the right.
     """
     n = len(rows)
-    fig = _new_figure(8.0, max(2.0, 0.9 + 0.3 * n))
+    fig = _new_figure(8.5, max(2.2, 1.1 + 0.3 * n))
     ax = fig.add_subplot(1, 1, 1)
     _style(ax)
     ax.spines["left"].set_visible(False)
-    ax.set_xscale("log")
     finite = [
         v
         for r in rows
         if r.ci is not None and r.estimate is not None
         for v in (r.ci.low, r.ci.high, r.estimate)
-        if math.isfinite(v) and v > 0
+        if math.isfinite(v) and (v > 0 or not log_scale)
     ]
-    low = min([*finite, 0.5]) / 1.3
-    high = max([*finite, 2.0]) * 1.3
+    if log_scale:
+        ax.set_xscale("log")
+        low, high = min([*finite, 0.5]) / 1.3, max([*finite, 2.0]) * 1.3
+        reference = 1.0
+    else:
+        low, high = 0.0, min(100.0, max([*finite, 10.0]) * 1.1)
+        reference = next((r.estimate for r in rows if r.estimate is not None), 0.0)
     ax.set_xlim(low, high)
     y = np.arange(n)[::-1]
     for k, row in enumerate(rows):
         if row.estimate is None or row.ci is None:
-            ax.text(1.0, y[k], "not estimable", ha="center", va="center", fontsize=8, color=MUTED)
+            ax.text(
+                0.5,
+                y[k],
+                "not estimable",
+                transform=ax.get_yaxis_transform(),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=MUTED,
+            )
             continue
         ax.plot([row.ci.low, row.ci.high], [y[k], y[k]], color=INK, lw=1.2)
         marker = "D" if row.summary else "s"
@@ -508,21 +575,29 @@ def forest_figure(rows: Sequence[ForestRow], xlabel: str = "relative risk (log s
             [row.estimate], [y[k]], marker=marker, color=ARM_COLOURS[0], s=36, zorder=3
         )
         point.set_gid(f"forest-point-{k}")
-    ax.axvline(1.0, color=MUTED, lw=0.8)
+    ax.axvline(reference, color=MUTED, lw=0.8, ls="-" if log_scale else ":")
+    if log_scale:
+        ticks = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500]
+        ax.set_xticks([t for t in ticks if low <= t <= high])
+        ax.set_xticklabels([f"{t:g}" for t in ticks if low <= t <= high])
+        ax.minorticks_off()
     ax.set_yticks(y)
     ax.set_yticklabels([r.label for r in rows], fontsize=9)
+    header = {"transform": ax.get_yaxis_transform(), "fontsize": 8, "fontweight": "bold"}
+    ax.text(1.02, n - 0.35, estimate_header, color=INK, va="bottom", **header)
+    ax.text(1.42, n - 0.35, detail_header, color=MUTED, va="bottom", **header)
     for k, row in enumerate(rows):
         ax.text(
-            1.01,
+            1.02,
             y[k],
-            _ci_text(row),
+            _ci_text(row, 2 if log_scale else 1),
             transform=ax.get_yaxis_transform(),
             va="center",
             fontsize=8,
             color=INK,
         )
         ax.text(
-            1.27,
+            1.42,
             y[k],
             row.detail,
             transform=ax.get_yaxis_transform(),
@@ -530,22 +605,30 @@ def forest_figure(rows: Sequence[ForestRow], xlabel: str = "relative risk (log s
             fontsize=8,
             color=MUTED,
         )
-    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_ylim(-0.7, n - 0.1)
     ax.set_xlabel(xlabel, fontsize=9)
     ax.tick_params(axis="y", length=0)
-    fig.subplots_adjust(left=0.17, right=0.66, top=0.97, bottom=max(0.1, 0.5 / (0.9 + 0.3 * n)))
+    height = fig.get_figheight()
+    fig.subplots_adjust(left=0.17, right=0.6, top=1 - 0.5 / height, bottom=0.55 / height)
     return fig
 
 
-def _ci_text(row: ForestRow) -> str:
+def _ci_text(row: ForestRow, digits: int = 2) -> str:
     if row.estimate is None or row.ci is None:
         return "–"
-    return f"{row.estimate:.2f} ({row.ci.low:.2f}–{row.ci.high:.2f})"
+    return f"{row.estimate:.{digits}f} ({row.ci.low:.{digits}f}–{row.ci.high:.{digits}f})"
 
 
-def forest_svg(rows: Sequence[ForestRow], xlabel: str = "relative risk (log scale)") -> str:
+def forest_svg(
+    rows: Sequence[ForestRow],
+    xlabel: str = "relative risk (log scale)",
+    estimate_header: str = "RR (95% CI)",
+    detail_header: str = "durable responders",
+    log_scale: bool = True,
+) -> str:
     """`forest_figure` as SVG text."""
-    return figure_svg(forest_figure(rows, xlabel), "Forest plot")
+    fig = forest_figure(rows, xlabel, estimate_header, detail_header, log_scale)
+    return figure_svg(fig, "Forest plot")
 
 
 # --- DRR versus the trial -------------------------------------------------------------------------
@@ -565,8 +648,9 @@ def drr_chart_figure(arms: Mapping[str, ProportionEstimate], trial: Trial) -> An
     x = np.arange(len(names))
     for offset, source, colour, label in (
         (-width / 2, arms, ARM_COLOURS[0], "this cohort"),
-        (width / 2, published, TRIAL_COLOUR, f"{trial.name.upper()} (published)"),
+        (width / 2, published, TRIAL_COLOUR, f"{trial_name(trial)} (published)"),
     ):
+        legend = label
         for k, name in enumerate(names):
             estimate = source.get(name)
             if estimate is None:
@@ -578,7 +662,7 @@ def drr_chart_figure(arms: Mapping[str, ProportionEstimate], trial: Trial) -> An
                 rate,
                 width=width,
                 color=colour,
-                label=label,
+                label=legend,
                 yerr=err,
                 capsize=4,
                 error_kw={"elinewidth": 1, "ecolor": INK},
@@ -593,16 +677,27 @@ def drr_chart_figure(arms: Mapping[str, ProportionEstimate], trial: Trial) -> An
                 fontsize=7.5,
                 color=INK,
             )
-            label = "_nolegend_"
+            legend = "_nolegend_"  # one legend entry per source
     ax.set_xticks(x)
     ax.set_xticklabels(names, fontsize=9)
     ax.set_ylabel("durable response rate (%)", fontsize=9)
     top = max([100 * p.exact.high for p in [*arms.values(), *published.values()]] + [10.0])
-    ax.set_ylim(0, min(100.0, top * 1.35))
+    ax.set_ylim(0, top * 1.15 + 12)
+    ax.set_yticks([t for t in range(0, 101, 10 if top < 60 else 20) if t <= top * 1.15 + 12])
     ax.legend(fontsize=8, frameon=False, loc="upper right")
     fig.subplots_adjust(left=0.11, right=0.98, top=0.95, bottom=0.17)
-    _note(fig, "bars: 95% exact (Clopper–Pearson) intervals; trial intervals from published counts")
+    level = 100 * (1 - next(iter(arms.values())).alpha) if arms else 95.0
+    _note(
+        fig,
+        f"error bars: {level:g}% exact (Clopper–Pearson) intervals; "
+        f"{trial_name(trial)}'s computed from its published counts",
+    )
     return fig
+
+
+def trial_name(trial: Trial) -> str:
+    """The trial's name as published ("OPTiM"), from the start of its title."""
+    return trial.title.split(":")[0].strip() or trial.name
 
 
 def drr_chart_svg(arms: Mapping[str, ProportionEstimate], trial: Trial) -> str:
@@ -613,32 +708,67 @@ def drr_chart_svg(arms: Mapping[str, ProportionEstimate], trial: Trial) -> str:
 # --- tables as figures (for PDF pages) ------------------------------------------------------------
 
 
+def text_figure(title: str, paragraphs: Sequence[str]) -> Any:
+    """A page (A4 landscape) of wrapped paragraphs under a title, for PDF reports."""
+    import textwrap
+
+    fig = _new_figure(11.69, 8.27)
+    fig.text(0.05, 0.93, title, fontsize=15, color=INK, va="top")
+    y = 0.86
+    for paragraph in paragraphs:
+        lines = textwrap.wrap(paragraph, 150) or [""]
+        fig.text(0.05, y, "\n".join(lines), fontsize=9, color=INK, va="top", linespacing=1.4)
+        y -= 0.024 * len(lines) + 0.02
+    return fig
+
+
 def table_figure(
     title: str, header: Sequence[str], rows: Sequence[Sequence[str]], note: str = ""
 ) -> Any:
-    """A page (A4 landscape) holding a titled table, for PDF reports."""
+    """A page (A4 landscape) holding a titled table, for PDF reports.
+
+    Cells may hold several lines (``"\\n"``); columns are as wide as their longest line and the
+    font shrinks (down to 5 pt) until the table fits the page's width.
+    """
+    import textwrap
+
     fig = _new_figure(11.69, 8.27)
-    ax = fig.add_subplot(1, 1, 1)
+    ax = fig.add_axes((0.04, 0.1, 0.92, 0.8))
     ax.axis("off")
-    ax.set_title(title, fontsize=13, loc="left")
+    fig.text(0.04, 0.94, title, fontsize=14, color=INK, va="top")
     if rows:
+        cells = [[str(c) for c in header], *([str(c) for c in row] for row in rows)]
+        widths = [max(len(line) for line in cell.split("\n")) + 2 for cell in cells[0]]
+        for row in cells[1:]:
+            widths = [
+                max(w, *(len(line) + 2 for line in cell.split("\n")))
+                for w, cell in zip(widths, row, strict=True)
+            ]
+        total = sum(widths)
+        fontsize = max(5.0, min(9.0, 0.92 * 11.69 * 72 / (0.58 * total)))
         table = ax.table(
-            cellText=[list(r) for r in rows],
-            colLabels=list(header),
+            cellText=cells[1:],
+            colLabels=cells[0],
+            colWidths=[w / total for w in widths],
             loc="upper left",
             cellLoc="left",
             colLoc="left",
         )
         table.auto_set_font_size(False)
-        table.set_fontsize(8.5)
-        table.scale(1.0, 1.3)
+        table.set_fontsize(fontsize)
+        line = fontsize * 1.45 / 72 / (0.8 * 8.27)  # one text line, in axes height
         for (row, _col), cell in table.get_celld().items():
+            count = max(c.count("\n") + 1 for c in cells[row])
+            cell.set_height(line * (count + 0.6))
             cell.set_edgecolor("#d1d9e0")
+            cell.PAD = 0.02
             if row == 0:
                 cell.set_facecolor("#f6f8fa")
                 cell.set_text_props(fontweight="bold")
     if note:
-        fig.text(0.05, 0.04, note, fontsize=8, color=MUTED, wrap=True)
+        fig.text(
+            0.04, 0.07, "\n".join(textwrap.wrap(note, 190)), fontsize=7.5, color=MUTED, va="top"
+        )
     return fig
 
 
@@ -651,6 +781,7 @@ __all__ = [
     "even_selection",
     "figure_svg",
     "forest_figure",
+    "forest_rate_rows",
     "forest_rows",
     "forest_svg",
     "km_figure",
@@ -661,6 +792,7 @@ __all__ = [
     "swimmer_selection",
     "swimmer_svg",
     "table_figure",
+    "text_figure",
     "waterfall_figure",
     "waterfall_svg",
 ]

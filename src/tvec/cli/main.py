@@ -6,10 +6,12 @@ import typer
 
 from tvec.cli.assess import assess
 from tvec.cli.dose_plan import dose_plan
+from tvec.cli.report import report
 from tvec.cli.rules import rules
 from tvec.cli.schedule import schedule
 from tvec.cli.server import db_app, serve
 from tvec.cli.stats import stats_app
+from tvec.cli.synth import synth
 
 app = typer.Typer(
     name="tvec",
@@ -26,3 +28,5 @@ app.command("assess")(assess)
 app.add_typer(db_app, name="db")
 app.command("serve")(serve)
 app.add_typer(stats_app, name="stats")
+app.command("synth")(synth)
+app.command("report")(report)

@@ -1,0 +1,606 @@
+"""Synthetic registry cohorts for the demo data and the benchmarks (`tvec synth`).
+
+`synthesize` invents patients, their lesions and every lesion measurement at every tumour
+assessment, and their survival, as the three tables of `tvec.analytics.cohort.Cohort`
+(docs/registry-format.md). It is deterministic per seed and fully vectorised: patients are made
+in chunks of `CHUNK` with one NumPy generator, so a million patients take seconds.
+
+Every number that shapes the cohort is a named, commented field of `SynthAssumptions` below.
+They are simulation assumptions chosen so that the response engine, run on the synthetic
+measurements, gives figures close to the pivotal trial's (OPTiM; clinical-facts §7); they are not
+clinical facts. docs/synth.md explains the model.
+
+The model in one paragraph. Each patient gets a trajectory kind (durable or transient complete or
+partial response, stable disease, progressive disease) from the arm's mixture. The kind sets a
+piecewise-linear "tumour log-scale" x(t): flat or rising to a peak (progression before
+response), falling to a nadir, held, then growing again. Lesion i measures
+``size_i(t) = size_i(first seen) * exp(phi_i(x(t)) - phi_i(x(first seen)))`` where ``phi_i`` is
+increasing (steeper for shrinking injected lesions), so every lesion moves with the patient and
+the sum of products is monotone within each phase: no spurious progression from rounding. The
+nadir and peak are solved per patient so that the sum of products reaches a drawn target ratio.
+
+References
+----------
+Andtbacka RHI et al. Talimogene laherparepvec improves durable response rate in patients with
+advanced melanoma. J Clin Oncol 2015;33:2780-8 (the OPTiM trial).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import numpy.typing as npt
+
+from tvec.analytics.cohort import ARMS, LINES, SITES, STAGES, Cohort, Columns
+
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+
+# Trajectory kinds, in the order of `SynthAssumptions.mixture` probabilities.
+KINDS = ("durable-CR", "durable-PR", "transient-CR", "transient-PR", "stable", "progressive")
+DURABLE_CR, DURABLE_PR, TRANSIENT_CR, TRANSIENT_PR, STABLE, PROGRESSIVE = range(6)
+CHUNK = 50_000  # patients generated per vectorised step (bounds the working memory)
+MAX_ASSESSMENTS = 48  # per patient, baseline included
+MAX_BASELINE_LESIONS = 8
+MAX_NEW_LESIONS = 2
+CAP_CM = 30.0  # a growing lesion is never recorded larger than this
+
+
+@dataclass(frozen=True)
+class SynthAssumptions:
+    """Simulation assumptions (not clinical facts); see docs/synth.md for the reasoning."""
+
+    # --- who is enrolled -------------------------------------------------------------------------
+    # Stage shares IIIB, IIIC, IVM1a, IVM1b, IVM1c: roughly OPTiM's (about 30% stage III).
+    stage_probs: tuple[float, ...] = (0.08, 0.22, 0.27, 0.21, 0.22)
+    first_line_prob: float = 0.47  # share treated in the first line
+    age_mean: float = 63.0  # years at the first dose (normal, clipped to age_range)
+    age_sd: float = 13.0
+    age_range: tuple[int, int] = (22, 94)
+    accrual: tuple[str, str] = ("2019-01-01", "2022-12-31")  # first doses spread uniformly
+    data_cutoff: str = "2025-06-30"  # administrative censoring; all dates lie on or before it
+
+    # --- lesions at baseline ---------------------------------------------------------------------
+    extra_lesions_mean: float = 1.6  # baseline lesions = 1 + Poisson(mean), at most 8
+    longest_median_cm: float = 1.5  # log-normal longest diameter, clipped to 0.3-6 cm
+    longest_log_sd: float = 0.6
+    longest_range_cm: tuple[float, float] = (0.3, 6.0)
+    perpendicular_ratio: tuple[float, float] = (0.5, 1.0)  # perpendicular / longest, uniform
+    # Site shares of non-visceral lesions (cutaneous, subcutaneous, nodal). Stage IVM1b/c patients
+    # have a visceral lesion, and a further lesion of theirs is visceral with this probability.
+    skin_node_probs: tuple[float, float, float] = (0.45, 0.30, 0.25)
+    visceral_prob_m1bc: float = 0.25
+
+    # --- how lesions respond ----------------------------------------------------------------------
+    # Shrinkage exponents: an injected lesion shrinks faster than the patient's scale, a visceral
+    # one slower (OPTiM's lesion-level responses ran injected > uninjected > visceral).
+    shrink_injected: float = 1.25
+    shrink_uninjected: float = 1.0
+    shrink_visceral: float = 0.6
+    shrink_log_sd: float = 0.2  # lesion-to-lesion spread of the exponents (log-normal)
+
+    # --- what happens: the trajectory mixture per arm (probabilities over KINDS) ----------------
+    # Tuned so the modified-WHO engine measures about DRR 16%, ORR 26%, CR 11% on T-VEC and
+    # DRR 2%, ORR 6%, CR <1% on GM-CSF (some drawn responses are not confirmed or not durable).
+    mixture: tuple[tuple[float, ...], tuple[float, ...]] = (
+        (0.0935, 0.070, 0.027, 0.084, 0.24, 0.4855),  # T-VEC
+        (0.005, 0.015, 0.004, 0.036, 0.24, 0.700),  # GM-CSF
+    )
+    progression_before_response: float = 0.2  # responders whose tumour grows first (peak 1.4-2.2)
+    peak_ratio: tuple[float, float] = (1.4, 2.2)  # sum of products at the peak / baseline
+    response_days_median: float = 110.0  # first dose (or peak) to nadir, log-normal
+    response_days_log_sd: float = 0.45
+    response_days_range: tuple[float, float] = (35.0, 300.0)
+    pr_nadir_ratio: tuple[float, float] = (0.05, 0.35)  # sum of products at nadir / baseline
+    # A complete response clears every lesion at the nadir day; before it, the sum of products
+    # heads for this ratio (durable, transient): a transient CR responds later and shorter.
+    complete_path_ratio: tuple[float, float] = (0.03, 0.25)
+    stable_nadir_ratio: tuple[float, float] = (0.6, 0.95)
+    stable_nadir_days: tuple[float, float] = (56.0, 180.0)  # stable disease: day of the nadir
+    durable_hold_days: tuple[float, float] = (240.0, 1500.0)  # nadir held, durable responders
+    transient_hold_days: tuple[float, float] = (50.0, 100.0)
+    transient_speed: float = 0.5  # transient responses reach their nadir this much sooner
+    stable_hold_days: tuple[float, float] = (60.0, 540.0)
+    relapse_prob: float = 0.5  # durable responders and stable disease that later grow
+    # Doubling time of the sum of products (days) when growing: progressive disease, relapse.
+    doubling_days_progressive: tuple[float, float] = (30.0, 150.0)
+    doubling_days_relapse: tuple[float, float] = (20.0, 90.0)
+    new_lesion_progressive: float = 0.35  # progressive patients with new lesions
+    second_new_lesion: float = 0.3  # of those, patients with two
+    new_lesion_peak: float = 0.5  # progression-before-response patients with a new lesion
+    new_lesion_relapse: float = 0.4  # relapses seen as a new lesion (always after a CR)
+    new_longest_cm: tuple[float, float] = (0.3, 1.5)
+
+    # --- when assessments happen -----------------------------------------------------------------
+    interval_mean_days: tuple[int, int] = (28, 60)  # per patient, uniform; gaps stay 4-12 weeks
+    interval_jitter_days: int = 7  # each gap varies uniformly by up to this much
+    # Measurement horizon in days by kind: progressive patients are treated (and measured) about
+    # 6 months; stable and responding patients longer; nobody after death or last contact.
+    horizon_progressive: tuple[float, float] = (180.0, 365.0)
+    horizon_stable: tuple[float, float] = (365.0, 1000.0)
+    horizon_responder: tuple[float, float] = (540.0, 1200.0)
+
+    # --- survival --------------------------------------------------------------------------------
+    # Responders are alive and measured until their response has played out: the nadir plus
+    # durable_follow_up_days, or the relapse plus transient_follow_up_days.
+    durable_follow_up_days: float = 270.0
+    transient_follow_up_days: float = 120.0
+    # Time to death: Weibull with this shape and median (days) by kind, counted from the end of
+    # that guaranteed follow-up (so responders live longer). Stage multiplies the hazard.
+    death_weibull_shape: float = 1.3
+    death_median_progressive: float = 500.0
+    death_median_stable: float = 800.0
+    death_median_transient: float = 350.0
+    death_median_durable: float = 1500.0
+    stage_hazard: tuple[float, ...] = (0.7, 0.8, 0.9, 1.1, 1.4)
+    loss_to_follow_up_median_days: float = 7300.0  # random censoring besides the data cut-off
+
+
+ASSUMPTIONS = SynthAssumptions()
+
+
+def synthesize(
+    n_patients: int,
+    seed: int,
+    *,
+    arms: tuple[float, float] = (2 / 3, 1 / 3),
+    assumptions: SynthAssumptions = ASSUMPTIONS,
+) -> Cohort:
+    """A synthetic registry cohort, the same for the same arguments.
+
+    Parameters
+    ----------
+    n_patients : int
+        Number of patients (at least 1).
+    seed : int
+        Seed of `numpy.random.default_rng` (at least 0).
+    arms : tuple of float
+        Allocation weights of T-VEC and GM-CSF (the trial randomised 2:1); ``(1, 0)`` makes a
+        centre's all-T-VEC cohort.
+    assumptions : SynthAssumptions
+        The simulation model's parameters.
+
+    Returns
+    -------
+    Cohort
+        Patients with ids 1..n, their lesions and measurements, sorted as the registry format says.
+    """
+    if n_patients < 1:
+        raise ValueError(f"n_patients must be at least 1, not {n_patients}")
+    if seed < 0:
+        raise ValueError(f"seed must be at least 0, not {seed}")
+    if min(arms) < 0 or sum(arms) <= 0:
+        raise ValueError(f"arms must be two weights >= 0 with a positive sum, not {arms}")
+    rng = np.random.default_rng(seed)
+    tables = (_Table(n_patients), _Table(4 * n_patients), _Table(40 * n_patients))
+    for first in range(0, n_patients, CHUNK):
+        n = min(CHUNK, n_patients - first)
+        chunk = _chunk(rng, first, n, arms[0] / sum(arms), assumptions)
+        for table, part in zip(tables, chunk, strict=True):
+            table.append(part)
+    return Cohort(*(table.columns() for table in tables))
+
+
+class _Table:
+    """Columns filled chunk by chunk in place: no final concatenation doubling the memory."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity, self.size = capacity, 0
+        self.data: Columns = {}
+
+    def append(self, chunk: Columns) -> None:
+        rows = len(next(iter(chunk.values())))
+        if self.size + rows > self.capacity:
+            self.capacity = max(2 * self.capacity, self.size + rows)
+            self.data = {
+                name: _resized(column, self.capacity) for name, column in self.data.items()
+            }
+        for name, values in chunk.items():
+            column = self.data.setdefault(name, np.empty(self.capacity, values.dtype))
+            column[self.size : self.size + rows] = values
+        self.size += rows
+
+    def columns(self) -> Columns:
+        return {name: column[: self.size] for name, column in self.data.items()}
+
+
+def _resized(column: npt.NDArray[np.generic], capacity: int) -> npt.NDArray[np.generic]:
+    bigger = np.empty(capacity, column.dtype)
+    bigger[: len(column)] = column
+    return bigger
+
+
+@dataclass
+class _Trajectory:
+    """Per-patient knots of x(t): rise to x1 at t1, fall to x2 at t2, hold to t3, then slope."""
+
+    t1: Floats
+    x1: Floats
+    t2: Floats
+    x2: Floats
+    t3: Floats
+    slope: Floats
+
+    def at(self, p: Ints, t: Floats) -> Floats:
+        """x(t) for patients `p` (indices) at days `t`."""
+        t1, t2 = self.t1[p], self.t2[p]
+        x1 = self.x1[p]
+        rise = np.where(t1 > 0, np.minimum(t / np.maximum(t1, 1.0), 1.0), 1.0)
+        fall = np.where(t2 > t1, np.clip((t - t1) / np.maximum(t2 - t1, 1.0), 0.0, 1.0), 1.0)
+        return x1 * rise + (self.x2[p] - x1) * fall + self.slope[p] * np.maximum(t - self.t3[p], 0)
+
+
+@dataclass
+class _Lesions:
+    """Lesion attributes, one row per lesion, sorted by patient then lesion number."""
+
+    patient: Ints  # index within the chunk
+    number: Ints  # lesion id within the patient, from 1
+    site: Ints  # index into SITES
+    injected: Bools
+    first_day: Ints
+    longest: Floats  # cm when first recorded
+    perpendicular: Floats
+    shrink: Floats  # exponent of x when x < 0
+    grow: Floats  # exponent of x when x >= 0
+    first_phi: Floats  # the lesion's log-scale when first recorded
+    gone_day: Floats  # recorded 0 x 0 from this day on (even if its size would not round to 0)
+
+
+def _chunk(
+    rng: np.random.Generator, first: int, n: int, p_tvec: float, a: SynthAssumptions
+) -> tuple[Columns, Columns, Columns]:
+    tvec = rng.random(n) < p_tvec
+    stage = rng.choice(len(STAGES), n, p=a.stage_probs)
+    kind = _kinds(rng, tvec, a)
+    grid = _grid(rng, n, a)
+    base = _baseline(rng, tvec, stage, a)
+    traj = _trajectory(rng, kind, grid, base, a)
+    start = np.datetime64(a.accrual[0]) + rng.integers(0, _days(a.accrual) + 1, n)
+    needed = _follow_up_needed(kind, traj, a)
+    horizon = _horizon(rng, kind, needed, a)
+    os_days, os_event = _survival(rng, kind, stage, needed, start, a)
+    n_assess = (grid <= np.minimum(horizon, os_days)[:, None]).sum(axis=1)
+    lesions = _with_new_lesions(rng, kind, tvec, stage, traj, grid, n_assess, base, a)
+    lesions.gone_day = _gone_days(kind, traj, lesions)
+    ids = np.arange(first + 1, first + n + 1, dtype=np.int64)
+    patients: Columns = {
+        "patient_id": ids,
+        "arm": np.where(tvec, ARMS[0], ARMS[1]),
+        "stage": np.asarray(STAGES)[stage],
+        "line": np.where(rng.random(n) < a.first_line_prob, LINES[0], LINES[1]),
+        "age": _ages(rng, n, a),
+        "start_date": start,
+        "os_days": os_days,
+        "os_event": os_event,
+    }
+    lesion_table: Columns = {
+        "patient_id": ids[lesions.patient],
+        "lesion_id": lesions.number,
+        "site": np.asarray(SITES)[lesions.site],
+        "injected": lesions.injected,
+        "first_day": lesions.first_day,
+    }
+    return patients, lesion_table, _measurements(ids, grid, n_assess, traj, lesions)
+
+
+def _days(span: tuple[str, str]) -> int:
+    return int((np.datetime64(span[1]) - np.datetime64(span[0])).astype(np.int64))
+
+
+def _uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> Floats:
+    return rng.uniform(bounds[0], bounds[1], n)
+
+
+def _doubling_slope(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> Floats:
+    """Slope of x per day that doubles the sum of products (about exp(2x)) every D days."""
+    return math.log(2) / (2 * _uniform(rng, bounds, n))
+
+
+def _ages(rng: np.random.Generator, n: int, a: SynthAssumptions) -> Ints:
+    ages = np.rint(rng.normal(a.age_mean, a.age_sd, n))
+    return np.clip(ages, *a.age_range).astype(np.int64)
+
+
+def _kinds(rng: np.random.Generator, tvec: Bools, a: SynthAssumptions) -> Ints:
+    cumulative = np.cumsum(np.asarray(a.mixture), axis=1)
+    rows = (cumulative / cumulative[:, -1:])[np.where(tvec, 0, 1)]
+    kind: Ints = np.minimum((rng.random(len(tvec))[:, None] >= rows).sum(axis=1), len(KINDS) - 1)
+    return kind
+
+
+def _grid(rng: np.random.Generator, n: int, a: SynthAssumptions) -> Ints:
+    """Candidate assessment days per patient: 0, then every 4-12 weeks (strictly increasing)."""
+    low, high = a.interval_mean_days
+    mean = rng.integers(low, high + 1, (n, 1), dtype=np.int16)
+    jitter = a.interval_jitter_days
+    gaps = mean + rng.integers(-jitter, jitter + 1, (n, MAX_ASSESSMENTS - 1), dtype=np.int16)
+    grid = np.zeros((n, MAX_ASSESSMENTS), dtype=np.int64)
+    np.cumsum(np.clip(gaps, 28, 84), axis=1, out=grid[:, 1:])
+    return grid
+
+
+def _baseline(rng: np.random.Generator, tvec: Bools, stage: Ints, a: SynthAssumptions) -> _Lesions:
+    m1bc = stage >= STAGES.index("IVM1b")
+    count = np.minimum(1 + rng.poisson(a.extra_lesions_mean, len(tvec)), MAX_BASELINE_LESIONS)
+    count = np.where(m1bc, np.maximum(count, 2), count)
+    patient = np.repeat(np.arange(len(tvec)), count)
+    number = np.arange(len(patient)) - np.repeat(np.cumsum(count) - count, count) + 1
+    visceral = m1bc[patient] & ((number == 2) | (rng.random(len(patient)) < a.visceral_prob_m1bc))
+    visceral &= number > 1  # every patient has an injectable lesion
+    drawn = rng.lognormal(math.log(a.longest_median_cm), a.longest_log_sd, len(patient))
+    longest = np.clip(np.rint(drawn * 10) / 10, *a.longest_range_cm)
+    return _lesion_rows(rng, patient, number, visceral, tvec, longest, a)
+
+
+def _lesion_rows(
+    rng: np.random.Generator,
+    patient: Ints,
+    number: Ints,
+    visceral: Bools,
+    tvec: Bools,
+    longest: Floats,
+    a: SynthAssumptions,
+) -> _Lesions:
+    """Sites, second diameters, injection and response exponents of lesions first seen on day 0."""
+    n = len(patient)
+    skin_or_node = rng.choice(3, n, p=a.skin_node_probs)
+    injected = tvec[patient] & ~visceral
+    shrink = np.where(injected, a.shrink_injected, a.shrink_uninjected)
+    shrink = np.where(visceral, a.shrink_visceral, shrink) * rng.lognormal(0, a.shrink_log_sd, n)
+    perpendicular = np.rint(longest * _uniform(rng, a.perpendicular_ratio, n) * 10) / 10
+    return _Lesions(
+        patient=patient,
+        number=number.astype(np.int64),
+        site=np.where(visceral, SITES.index("visceral"), skin_or_node).astype(np.int64),
+        injected=injected,
+        first_day=np.zeros(n, dtype=np.int64),
+        longest=longest,
+        perpendicular=np.clip(perpendicular, 0.1, longest),
+        shrink=shrink,
+        grow=rng.lognormal(0.0, a.shrink_log_sd, n),
+        first_phi=np.zeros(n),
+        gone_day=np.full(n, np.inf),
+    )
+
+
+def _trajectory(
+    rng: np.random.Generator, kind: Ints, grid: Ints, base: _Lesions, a: SynthAssumptions
+) -> _Trajectory:
+    """Each patient's x(t) knots, drawn for the patient's kind."""
+    n = len(kind)
+    responder, stable, progressive = kind <= TRANSIENT_PR, kind == STABLE, kind == PROGRESSIVE
+    complete = (kind == DURABLE_CR) | (kind == TRANSIENT_CR)
+    durable, transient = kind <= DURABLE_PR, responder & (kind >= TRANSIENT_CR)
+    weights = _padded(base, n)
+    peak = responder & (rng.random(n) < a.progression_before_response)
+    t1 = np.where(peak, grid[:, 1], 0).astype(np.float64)
+    x1 = _solve(weights, np.where(peak, _uniform(rng, a.peak_ratio, n), 1.0))
+    to_nadir = rng.lognormal(math.log(a.response_days_median), a.response_days_log_sd, n)
+    to_nadir = np.clip(to_nadir, *a.response_days_range)
+    to_nadir = np.where(transient, np.maximum(to_nadir * a.transient_speed, 28.0), to_nadir)
+    t2 = np.where(responder, t1 + to_nadir, 0.0)
+    t2 = np.where(stable, _uniform(rng, a.stable_nadir_days, n), t2)
+    ratio = np.where(responder, _uniform(rng, a.pr_nadir_ratio, n), 1.0)
+    ratio = np.where(stable, _uniform(rng, a.stable_nadir_ratio, n), ratio)
+    durable_path, transient_path = a.complete_path_ratio
+    ratio = np.where(complete, np.where(transient, transient_path, durable_path), ratio)
+    x2 = _solve(weights, ratio)
+    holds = (a.durable_hold_days, a.transient_hold_days, a.stable_hold_days)
+    hold = np.select([durable, transient, stable], [_uniform(rng, h, n) for h in holds], 0.0)
+    relapses = transient | progressive | ((durable | stable) & (rng.random(n) < a.relapse_prob))
+    slope = np.where(relapses, _doubling_slope(rng, a.doubling_days_relapse, n), 0.0)
+    slope = np.where(progressive, _doubling_slope(rng, a.doubling_days_progressive, n), slope)
+    return _Trajectory(t1, x1, t2, x2, np.where(relapses, t2 + hold, np.inf), slope)
+
+
+def _phi(x: Floats, shrink: Floats, grow: Floats) -> Floats:
+    """A lesion's log-size change at patient scale x: increasing in x, 0 at x = 0."""
+    return x * np.where(x < 0, shrink, grow)
+
+
+def _padded(base: _Lesions, n: int) -> tuple[Floats, Floats, Floats]:
+    """Baseline lesions as (patients, MAX_BASELINE_LESIONS): product shares and exponents."""
+    shape = (n, MAX_BASELINE_LESIONS)
+    weight, shrink, grow = np.zeros(shape), np.ones(shape), np.ones(shape)
+    where = (base.patient, base.number - 1)
+    weight[where] = base.longest * base.perpendicular
+    shrink[where], grow[where] = base.shrink, base.grow
+    return weight / weight.sum(axis=1, keepdims=True), shrink, grow
+
+
+def _solve(padded: tuple[Floats, Floats, Floats], ratio: Floats) -> Floats:
+    """x at which the baseline sum of products is `ratio` times its value (Newton's method).
+
+    log SPD(x) is increasing in x and convex on each side of 0 (where the roots lie), so Newton's
+    iterates converge, in a few steps from the guess that every lesion has the mean exponent.
+    """
+    x = np.zeros(len(ratio))
+    todo = np.nonzero(ratio != 1)[0]
+    weight, shrink, grow = (part[todo] for part in padded)
+    target = np.log(ratio[todo])
+    mean_k = np.where(target < 0, (weight * shrink).sum(axis=1), (weight * grow).sum(axis=1))
+    guess = target / (2 * mean_k)  # exact if every lesion had the mean exponent
+    for _ in range(50):
+        k = np.where(guess[:, None] < 0, shrink, grow)
+        terms = weight * np.exp(2 * k * guess[:, None])
+        total = terms.sum(axis=1)
+        step = (np.log(total) - target) * total / (2 * (terms * k).sum(axis=1))
+        guess -= step
+        if not len(step) or np.abs(step).max() < 1e-9:
+            break
+    x[todo] = guess
+    return x
+
+
+def _follow_up_needed(kind: Ints, traj: _Trajectory, a: SynthAssumptions) -> Floats:
+    """Days a responder is surely alive and measured: long enough to see the response out."""
+    durable = traj.t2 + a.durable_follow_up_days
+    transient = np.where(np.isfinite(traj.t3), traj.t3 + a.transient_follow_up_days, 0.0)
+    return np.where(kind <= DURABLE_PR, durable, np.where(kind <= TRANSIENT_PR, transient, 0.0))
+
+
+def _horizon(rng: np.random.Generator, kind: Ints, needed: Floats, a: SynthAssumptions) -> Ints:
+    """Last day a patient's lesions are measured (unless death or censoring comes first)."""
+    table = np.asarray([a.horizon_responder] * 4 + [a.horizon_stable, a.horizon_progressive])
+    low, high = table[kind].T
+    days: Ints = np.rint(np.maximum(rng.uniform(low, high), needed)).astype(np.int64)
+    return days
+
+
+def _survival(
+    rng: np.random.Generator,
+    kind: Ints,
+    stage: Ints,
+    needed: Floats,
+    start: npt.NDArray[np.datetime64],
+    a: SynthAssumptions,
+) -> tuple[Ints, Ints]:
+    """Days to death or last contact, and the death flag (Weibull times, scaled by stage)."""
+    n = len(kind)
+    median = np.select(
+        [kind <= DURABLE_PR, kind <= TRANSIENT_PR, kind == STABLE],
+        [a.death_median_durable, a.death_median_transient, a.death_median_stable],
+        a.death_median_progressive,
+    )
+    shape = a.death_weibull_shape
+    hazard = np.asarray(a.stage_hazard)[stage]
+    death = needed + median * (rng.exponential(1.0, n) / hazard / math.log(2)) ** (1 / shape)
+    cutoff = (np.datetime64(a.data_cutoff) - start).astype(np.int64)
+    last = np.minimum(cutoff, rng.exponential(a.loss_to_follow_up_median_days / math.log(2), n))
+    os_days = np.maximum(np.ceil(np.minimum(death, last)), 1).astype(np.int64)
+    return os_days, (death <= last).astype(np.int64)
+
+
+def _with_new_lesions(
+    rng: np.random.Generator,
+    kind: Ints,
+    tvec: Bools,
+    stage: Ints,
+    traj: _Trajectory,
+    grid: Ints,
+    n_assess: Ints,
+    base: _Lesions,
+    a: SynthAssumptions,
+) -> _Lesions:
+    """Add new lesions at later assessments, numbered after each patient's baseline ones."""
+    at = _new_lesion_assessments(rng, kind, traj, grid, n_assess, a)
+    patient, slot = np.nonzero(at >= 0)
+    day = grid[patient, at[patient, slot]]
+    number = np.bincount(base.patient, minlength=len(kind))[patient] + slot + 1
+    m1bc = stage[patient] >= STAGES.index("IVM1b")
+    visceral = m1bc & (rng.random(len(patient)) < a.visceral_prob_m1bc)
+    longest = np.rint(_uniform(rng, a.new_longest_cm, len(patient)) * 10) / 10
+    new = _lesion_rows(rng, patient, number, visceral, tvec, longest, a)
+    new = replace(new, first_day=day)
+    new.first_phi = _phi(traj.at(patient, day.astype(np.float64)), new.shrink, new.grow)
+    order = np.lexsort(
+        (np.concatenate([base.number, new.number]), np.concatenate([base.patient, new.patient]))
+    )
+    merged = {
+        f.name: np.concatenate([getattr(base, f.name), getattr(new, f.name)])[order]
+        for f in fields(_Lesions)
+    }
+    return _Lesions(**merged)
+
+
+def _new_lesion_assessments(
+    rng: np.random.Generator,
+    kind: Ints,
+    traj: _Trajectory,
+    grid: Ints,
+    n_assess: Ints,
+    a: SynthAssumptions,
+) -> Ints:
+    """(n, MAX_NEW_LESIONS) assessment indices at which new lesions appear, ascending; -1 none."""
+    n = len(kind)
+    at = np.full((n, MAX_NEW_LESIONS), -1, dtype=np.int64)
+    later = n_assess >= 2
+    progressive = (kind == PROGRESSIVE) & later & (rng.random(n) < a.new_lesion_progressive)
+    picks = np.sort(rng.integers(1, np.maximum(n_assess, 2)[:, None], (n, MAX_NEW_LESIONS)), 1)
+    at[progressive, 0] = picks[progressive, 0]
+    second = progressive & (rng.random(n) < a.second_new_lesion)
+    at[second, 1] = picks[second, 1]
+    peak = (traj.t1 > 0) & later & (rng.random(n) < a.new_lesion_peak)
+    at[peak, 0] = 1
+    relapse_at = np.argmax(grid > traj.t3[:, None], axis=1)  # 0 when none
+    complete = (kind == DURABLE_CR) | (kind == TRANSIENT_CR)
+    relapse = (kind != PROGRESSIVE) & (relapse_at > 0) & (relapse_at < n_assess)
+    relapse &= complete | (rng.random(n) < a.new_lesion_relapse)
+    column = np.where(at[:, 0] >= 0, 1, 0)
+    at[relapse, column[relapse]] = relapse_at[relapse]
+    return at
+
+
+def _gone_days(kind: Ints, traj: _Trajectory, lesions: _Lesions) -> Floats:
+    """Day from which each lesion is recorded 0 x 0 whatever its size would round to.
+
+    A complete response clears the lesions present before the nadir day. A lesion that rounds
+    to 0 by the end of the hold stays 0 x 0 when the tumour grows again (it disappeared).
+    """
+    p = lesions.patient
+    t2, t3 = traj.t2[p], traj.t3[p]
+    complete = (kind[p] == DURABLE_CR) | (kind[p] == TRANSIENT_CR)
+    cleared = np.where(complete & (lesions.first_day < t2), t2, np.inf)
+    held = traj.at(p, np.where(np.isfinite(t3), t3, 0.0))
+    size = lesions.longest * np.exp(_phi(held, lesions.shrink, lesions.grow) - lesions.first_phi)
+    gone = np.isfinite(t3) & (lesions.first_day <= t3) & (np.rint(size * 10) == 0)
+    return np.minimum(cleared, np.where(gone, np.floor(t3) + 1, np.inf))
+
+
+def _measurements(
+    ids: Ints, grid: Ints, n_assess: Ints, traj: _Trajectory, lesions: _Lesions
+) -> Columns:
+    """Every known lesion at every assessment, sorted by patient, day, lesion.
+
+    A patient's lesions are numbered in the order they were first seen, so the lesions known at
+    an assessment are the first few of the patient's list.
+    """
+    measured = np.arange(grid.shape[1]) < n_assess[:, None]
+    visit_patient, visit_day = np.nonzero(measured)[0], grid[measured]
+    x_now = traj.at(visit_patient, visit_day.astype(np.float64))
+    n = len(ids)
+    per_patient = np.bincount(lesions.patient, minlength=n)
+    first_new = np.nonzero(lesions.first_day > 0)[0]
+    baseline = per_patient - np.bincount(lesions.patient[first_new], minlength=n)
+    new_days = np.full((n, MAX_NEW_LESIONS), np.iinfo(np.int64).max)
+    slot = lesions.number[first_new] - baseline[lesions.patient[first_new]] - 1
+    new_days[lesions.patient[first_new], slot] = lesions.first_day[first_new]
+    known = baseline[visit_patient] + (new_days[visit_patient] <= visit_day[:, None]).sum(axis=1)
+    offset = (np.cumsum(per_patient) - per_patient)[visit_patient] - (np.cumsum(known) - known)
+    lesion = np.arange(known.sum()) + np.repeat(offset, known)
+    day = np.repeat(visit_day, known)
+    longest, perpendicular = _sizes(lesions, lesion, day, np.repeat(x_now, known))
+    return {
+        "patient_id": np.repeat(ids[visit_patient], known),
+        "lesion_id": lesions.number[lesion],
+        "day": day,
+        "longest_cm": longest,
+        "perpendicular_cm": perpendicular,
+    }
+
+
+def _sizes(lesions: _Lesions, lesion: Ints, day: Ints, x_now: Floats) -> tuple[Floats, Floats]:
+    """Diameters rounded to 0.1 cm; a lesion that has disappeared stays 0 x 0 (in place: big)."""
+    scale = np.where(x_now < 0, lesions.shrink[lesion], lesions.grow[lesion])
+    scale *= x_now
+    scale -= lesions.first_phi[lesion]
+    np.exp(scale, out=scale)
+    longest = lesions.longest[lesion]
+    longest *= scale
+    np.minimum(longest, CAP_CM, out=longest)
+    longest *= 10
+    np.rint(longest, out=longest)
+    gone = longest == 0
+    gone |= lesions.gone_day[lesion] <= day
+    longest /= 10
+    longest[gone] = 0.0
+    perpendicular = lesions.perpendicular[lesion]
+    perpendicular *= scale
+    perpendicular *= 10
+    np.rint(perpendicular, out=perpendicular)
+    perpendicular /= 10
+    return longest, np.clip(perpendicular, 0.1, longest, out=perpendicular)  # 0 if gone
