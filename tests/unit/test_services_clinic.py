@@ -473,3 +473,36 @@ def test_response_billing_and_deidentified_outcomes_from_the_record() -> None:
     assert row.pseudonym.startswith("P-")
     assert "MRN" not in repr(row)
     assert (row.age_at_start, row.stage, row.doses) == (65, "IIIC", 1)
+
+
+def test_planning_uses_each_lesions_latest_active_measurement() -> None:
+    """The plan reads the newest measurement per lesion; one entered in error is skipped."""
+    ctx, a, clock, pid, course_id, ids = started()
+    v1 = visits.plan_next_visit(ctx, a["nurse"], course_id)
+    give(ctx, a["nurse"], v1.id, START, [("L1", "2", "LOT6"), ("L2", "0.5", "LOT6")])
+    clock.day = START + timedelta(days=21)
+    measure(ctx, a, pid, clock.day - timedelta(days=1), {ids["L1"]: ("4.0", "3.0")})
+    measure(ctx, a, pid, clock.day, {ids["L1"]: ("5.5", "3.0")})  # newest: > 5 cm band
+    by_lesion = {
+        i["lesion_id"]: i
+        for i in visits.plan_next_visit(ctx, a["nurse"], course_id).plan["injections"]
+    }
+    assert by_lesion["L1"]["longest_cm"] == 5.5
+    newest = max(
+        (m for m in lesions.list_measurements(ctx, a["nurse"], pid) if m.lesion_id == ids["L1"]),
+        key=lambda m: (m.measured_on, m.id),
+    )
+    lesions.correct_measurement(
+        ctx,
+        a["nurse"],
+        newest.id,
+        s.MeasurementCorrection(
+            version=newest.version, reason="wrong lesion measured", status="entered-in-error"
+        ),
+    )
+    by_lesion = {
+        i["lesion_id"]: i
+        for i in visits.plan_next_visit(ctx, a["nurse"], course_id).plan["injections"]
+    }
+    assert by_lesion["L1"]["longest_cm"] == 4.0
+    assert by_lesion["L2"]["longest_cm"] == 1.0  # only its baseline on file

@@ -19,12 +19,13 @@ bearer = HTTPBearer(auto_error=False, description="Token from POST /auth/login")
 cookie = APIKeyCookie(name=COOKIE, auto_error=False, description="Browser session from /auth/login")
 
 
-def context(request: Request) -> Context:
+async def context(request: Request) -> Context:
+    # async: a plain attribute read, so FastAPI need not hop to a worker thread for it
     ctx: Context = request.app.state.ctx
     return ctx
 
 
-def token(
+async def token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     session: Annotated[str | None, Depends(cookie)],
 ) -> str:

@@ -87,6 +87,39 @@ class Repository(Generic[R, T]):
         query = query.order_by(*(getattr(self.row, name) for name in order_by))
         return [self.to_record(row) for row in self.session.scalars(query)]
 
+    def latest_per(
+        self, group: str, values: Iterable[Any], *, order_by: Sequence[str], **equal: Any
+    ) -> builtins.list[T]:
+        """For each value of `group` in `values`, the one row that sorts last by `order_by`.
+
+        One query with a window function (SQLite 3.25+ and PostgreSQL), instead of loading every
+        row of the history to keep the last.
+        """
+        wanted = list(values)
+        if not wanted:
+            return []
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=getattr(self.row, group),
+                order_by=[getattr(self.row, name).desc() for name in order_by],
+            )
+            .label("rank")
+        )
+        inner = (
+            select(self.row.id, rank)  # type: ignore[attr-defined]
+            .where(getattr(self.row, group).in_(wanted))
+            .where(*(getattr(self.row, name) == value for name, value in equal.items()))
+            .subquery()
+        )
+        query = (
+            select(self.row)
+            .join(inner, inner.c.id == self.row.id)  # type: ignore[attr-defined]
+            .where(inner.c.rank == 1)
+            .order_by(getattr(self.row, group))
+        )
+        return [self.to_record(row) for row in self.session.scalars(query)]
+
     def count(self, **equal: Any) -> int:
         query = select(func.count()).select_from(self.row).filter_by(**equal)
         return int(self.session.scalar(query) or 0)

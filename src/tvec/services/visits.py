@@ -84,10 +84,10 @@ def _plan_lesions(
     uow: UnitOfWork, patient_id: int, previous: date | None
 ) -> tuple[list[PlanLesion], list[str]]:
     lesions = [les for les in uow.lesions.list(patient_id=patient_id) if les.status == "active"]
-    measured = uow.measurements.list_in(
-        "lesion_id", [les.id for les in lesions], order_by=("measured_on", "id")
+    measured = uow.measurements.latest_per(
+        "lesion_id", [les.id for les in lesions], order_by=("measured_on", "id"), status="active"
     )
-    latest = {m.lesion_id: m for m in measured if m.status == "active"}
+    latest = {m.lesion_id: m for m in measured}
     planned, notes = [], []
     for lesion in lesions:
         m = latest.get(lesion.id)
