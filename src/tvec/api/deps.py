@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from tvec.domain.errors import NotAuthenticated
@@ -17,6 +17,18 @@ from tvec.services.context import Actor, Context
 COOKIE = "tvec_session"
 bearer = HTTPBearer(auto_error=False, description="Token from POST /auth/login")
 cookie = APIKeyCookie(name=COOKIE, auto_error=False, description="Browser session from /auth/login")
+
+
+def set_session_cookie(response: Response, ctx: Context, raw: str) -> None:
+    """The browser session cookie for a login token: HttpOnly, SameSite=Lax, expiring with it."""
+    response.set_cookie(
+        COOKIE,
+        raw,
+        httponly=True,
+        samesite="lax",
+        secure=ctx.settings.cookie_secure,
+        max_age=int(ctx.settings.session_hours * 3600),
+    )
 
 
 async def context(request: Request) -> Context:

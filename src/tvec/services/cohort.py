@@ -49,8 +49,6 @@ discloses less than the records they may already read.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -70,11 +68,12 @@ from tvec.domain.response import (
     assess_response,
 )
 from tvec.domain.response_validation import validate_measurements
-from tvec.domain.rules import ResponseCriteria, Site
+from tvec.domain.rules import ResponseCriteria
 from tvec.persistence import records as r
 from tvec.persistence.repository import Repository
 from tvec.persistence.uow import UnitOfWork
 from tvec.services.context import Actor, Context
+from tvec.services.outcomes import domain_measurement, first_injections, pseudonym_digest
 from tvec.services.permissions import Action, allowed
 
 ARM = "T-VEC"
@@ -176,17 +175,12 @@ def _read(
         if visit.status == "administered" and visit.administered_on is not None:
             pid = patient_of_course[visit.course_id]
             last_dose[pid] = max(visit.administered_on, last_dose.get(pid, visit.administered_on))
-    injections: dict[int, date] = {}
-    for a in given:
-        if a.lesion_id is not None and a.visit_id in course_of_visit:
-            day = a.administered_at.date()
-            injections[a.lesion_id] = min(day, injections.get(a.lesion_id, day))
+    injections = first_injections(a for a in given if a.visit_id in course_of_visit)
     by_patient: dict[int, list[r.Measurement]] = {}
     for m in measured:
         if m.status == "active":
             by_patient.setdefault(active[m.lesion_id].patient_id, []).append(m)
 
-    key = ctx.settings.pseudonym_key.encode()
     kept: list[_Patient] = []
     excluded: Counter[str] = Counter()
     for patient in patients:
@@ -211,7 +205,7 @@ def _read(
             continue
         kept.append(
             _patient(
-                hmac.new(key, str(patient.id).encode(), hashlib.sha256).hexdigest(),
+                pseudonym_digest(ctx, patient.id),
                 patient,
                 course,
                 diagnosis,
@@ -233,18 +227,7 @@ def _rule(exc: InvalidInput) -> str:
 def _domain_measurements(
     rows: list[r.Measurement], lesions: dict[int, r.Lesion], injections: dict[int, date]
 ) -> list[Measurement]:
-    """As `tvec.services.outcomes.assess_in_uow` builds them (injected: on or before the day)."""
-    return [
-        Measurement(
-            day=m.measured_on,
-            lesion_id=str(m.lesion_id),
-            longest_cm=m.longest_cm,
-            perpendicular_cm=m.perpendicular_cm,
-            site=Site(lesions[m.lesion_id].site),
-            injected=m.lesion_id in injections and injections[m.lesion_id] <= m.measured_on,
-        )
-        for m in rows
-    ]
+    return [domain_measurement(m, lesions[m.lesion_id], str(m.lesion_id), injections) for m in rows]
 
 
 def _patient(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from tvec.domain.billing import bill_dose
 from tvec.domain.dose_plan import vials_for
-from tvec.domain.errors import CourseRuleBroken, DomainError
+from tvec.domain.errors import CourseRuleBroken, DomainError, InvalidInput
 from tvec.domain.response import Measurement, ResponseAssessment, assess_response
 from tvec.domain.rules import Site
 from tvec.knowledge import load_criteria, load_label
@@ -30,27 +31,46 @@ def _latest_course(uow: UnitOfWork, patient_id: int) -> r.Course:
     return courses[-1]
 
 
+def pseudonym_digest(ctx: Context, patient_id: int) -> str:
+    """The keyed (HMAC-SHA256) digest of a patient id: stable per centre key, not reversible."""
+    key = ctx.settings.pseudonym_key.encode()
+    return hmac.new(key, str(patient_id).encode(), hashlib.sha256).hexdigest()
+
+
+def first_injections(given: Iterable[r.Administration]) -> dict[int, date]:
+    """The day each lesion was first injected, from the administrations on record."""
+    first: dict[int, date] = {}
+    for a in given:
+        if a.lesion_id is not None:
+            day = a.administered_at.date()
+            first[a.lesion_id] = min(day, first.get(a.lesion_id, day))
+    return first
+
+
+def domain_measurement(
+    m: r.Measurement, lesion: r.Lesion, label: str, first_injected: dict[int, date]
+) -> Measurement:
+    """A recorded measurement for the response engine; injected once injected on or before it."""
+    injected_on = first_injected.get(m.lesion_id)
+    return Measurement(
+        day=m.measured_on,
+        lesion_id=label,
+        longest_cm=m.longest_cm,
+        perpendicular_cm=m.perpendicular_cm,
+        site=Site(lesion.site),
+        injected=injected_on is not None and injected_on <= m.measured_on,
+    )
+
+
 def assess_in_uow(uow: UnitOfWork, patient_id: int, criteria: str) -> ResponseAssessment:
     course = _latest_course(uow, patient_id)
     lesions = {
         les.id: les for les in uow.lesions.list(patient_id=patient_id) if les.status == "active"
     }
     visits = uow.visits.list(course_id=course.id)
-    given = uow.administrations.list_in("visit_id", [v.id for v in visits])
-    injected_on: dict[int, date] = {}
-    for a in given:
-        if a.lesion_id is not None:
-            day = a.administered_at.date()
-            injected_on[a.lesion_id] = min(day, injected_on.get(a.lesion_id, day))
+    injected_on = first_injections(uow.administrations.list_in("visit_id", [v.id for v in visits]))
     measurements = [
-        Measurement(
-            day=m.measured_on,
-            lesion_id=lesions[m.lesion_id].name,
-            longest_cm=m.longest_cm,
-            perpendicular_cm=m.perpendicular_cm,
-            site=Site(lesions[m.lesion_id].site),
-            injected=m.lesion_id in injected_on and injected_on[m.lesion_id] <= m.measured_on,
-        )
+        domain_measurement(m, lesions[m.lesion_id], lesions[m.lesion_id].name, injected_on)
         for m in uow.measurements.list_in(
             "lesion_id", list(lesions), order_by=("measured_on", "id")
         )
@@ -85,6 +105,8 @@ class BillingLine:
 def billing_lines(ctx: Context, actor: Actor, since: date, until: date) -> list[BillingLine]:
     """J9325 lines (administered; discarded with JW, or JZ) for visits given in [since, until]."""
     actor.require(Action.READ_BILLING)
+    if until < since:
+        raise InvalidInput("query", "until", f"must not be before since ({since})")
     lines: list[BillingLine] = []
     with ctx.uow(readonly=True) as uow:
         patients = {p.id: p for p in uow.patients.list(centre_id=actor.centre_id)}
@@ -154,8 +176,7 @@ def deidentified_patients(
 
 
 def _deidentify(ctx: Context, uow: UnitOfWork, patient: r.Patient) -> DeidentifiedPatient:
-    key = ctx.settings.pseudonym_key.encode()
-    pseudonym = "P-" + hmac.new(key, str(patient.id).encode(), hashlib.sha256).hexdigest()[:12]
+    pseudonym = "P-" + pseudonym_digest(ctx, patient.id)[:12]
     dx = uow.diagnoses.find(patient_id=patient.id)
     courses = uow.courses.list(patient_id=patient.id, order_by=("start_date", "id"))
     course = courses[-1] if courses else None

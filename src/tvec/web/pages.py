@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from tvec.api.deps import COOKIE, Ctx
+from tvec.api.deps import COOKIE, Ctx, set_session_cookie
 from tvec.domain.errors import DomainError, NotAuthenticated
 from tvec.knowledge import available_labels, load_criteria, load_label
 from tvec.schemas import clinic as s
@@ -58,14 +58,7 @@ def login(
         )
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        COOKIE,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=ctx.settings.cookie_secure,
-        max_age=int(ctx.settings.session_hours * 3600),
-    )
+    set_session_cookie(response, ctx, token)
     return response
 
 

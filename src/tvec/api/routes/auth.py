@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from tvec.api.deps import COOKIE, Ctx, Limit, Offset, Page, User, paged, token
+from tvec.api.deps import COOKIE, Ctx, Limit, Offset, Page, User, paged, set_session_cookie, token
 from tvec.schemas.clinic import ErrorOut, LoginIn, TokenOut, UserIn, UserOut
 from tvec.services import auth
 
@@ -26,14 +26,7 @@ public = APIRouter(tags=["auth and users"])
 )
 def login(body: LoginIn, response: Response, ctx: Ctx) -> TokenOut:
     raw, session, user = auth.login(ctx, body.username, body.password)
-    response.set_cookie(
-        COOKIE,
-        raw,
-        httponly=True,
-        samesite="lax",
-        secure=ctx.settings.cookie_secure,
-        max_age=int(ctx.settings.session_hours * 3600),
-    )
+    set_session_cookie(response, ctx, raw)
     return TokenOut(
         access_token=raw, expires_at=session.expires_at, user=UserOut.model_validate(user)
     )
