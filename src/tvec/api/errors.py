@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 
 from tvec.domain import errors as e
 from tvec.knowledge import KnowledgeError
+from tvec.persistence.db import DatabaseBusy
 from tvec.schemas.clinic import ErrorOut
 
 log = logging.getLogger("tvec.api")
@@ -114,6 +115,15 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(_body(f"{field}: {rule}", "invalid-request", field), status_code=422)
 
 
+async def _busy(request: Request, exc: Exception) -> Response:
+    # Nothing was written: the request waited its turn as a writer and gave up before starting.
+    if getattr(request.state, "web", False):
+        return _page(request, 503, str(exc))
+    return JSONResponse(
+        _body(str(exc), "busy", None), status_code=503, headers={"Retry-After": "1"}
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
     return JSONResponse(
@@ -125,4 +135,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(e.DomainError, _domain_error)
     app.add_exception_handler(KnowledgeError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DatabaseBusy, _busy)
     app.add_exception_handler(Exception, _unexpected)

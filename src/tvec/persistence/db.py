@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -20,6 +26,9 @@ NAMING = {
 }
 
 
+BUSY_TIMEOUT_S = 30  # how long a writer waits for the SQLite database before giving up
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -34,12 +43,13 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    args: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+    args: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}}
     if path in ("", ":memory:"):
         args["poolclass"] = StaticPool  # one shared connection, or each would see its own database
     else:
         args["pool_size"] = 20
     engine = create_engine(url, echo=echo, **args)
+    _GATES[engine] = WriterGate(None if path in ("", ":memory:") else Path(path))
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
@@ -52,7 +62,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cursor.execute("PRAGMA synchronous=FULL")  # a committed clinical record survives a crash
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
@@ -62,6 +72,64 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     # work (execution option `tvec_readonly`) begin normally and never wait for a writer (WAL).
     readonly = connection.get_execution_options().get("tvec_readonly", False)
     connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+class DatabaseBusy(Exception):
+    """A writer waited longer than the busy timeout for the database."""
+
+
+class WriterGate:
+    """Queues the writing transactions on one SQLite file, in this process and across processes.
+
+    SQLite allows one writer at a time. Left to SQLite, a writer that finds the lock taken polls
+    it with growing sleeps (1, 2, 5, 10 … 100 ms), so under load the lock often sits free while
+    the waiters sleep, and 50 concurrent requests serialise at a fraction of what the database
+    can do. Here a waiting writer blocks on a thread lock (other threads of this process) and
+    then on an advisory `flock` of a file beside the database (other processes, e.g. a second
+    server worker or the CLI); both wake the next writer the moment the lock is released.
+    Written by hand because the file-lock libraries poll with sleeps too, which is the very
+    thing to avoid. SQLite's own lock and busy timeout stay in force beneath, for writers that
+    do not come through here.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self._thread_lock = threading.Lock()
+        self._lock_file = None if path is None else path.with_name(path.name + ".writer-lock")
+        self._fd: int | None = None
+        self._pid = -1
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        if not self._thread_lock.acquire(timeout=BUSY_TIMEOUT_S):
+            raise DatabaseBusy("the database is busy; try again")
+        try:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # blocks without holding the GIL
+            try:
+                yield
+            finally:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+    def _file(self) -> int | None:
+        # Opened on first use (in the process that writes: after a server worker has forked).
+        if self._lock_file is not None and (self._fd is None or self._pid != os.getpid()):
+            self._fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+_GATES: WeakKeyDictionary[Engine, WriterGate] = WeakKeyDictionary()
+
+
+def writer_gate(engine: Engine) -> AbstractContextManager[None]:
+    """What a writing unit of work holds for its whole transaction: SQLite's queue, else nothing
+    (PostgreSQL has row locks and needs no queue)."""
+    gate = _GATES.get(engine)
+    return nullcontext() if gate is None else gate()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from tvec.persistence.db import Base
 
@@ -31,13 +31,9 @@ ML = Numeric(5, 2)
 
 
 class Versioned:
-    """Optimistic locking: SQLAlchemy adds `WHERE version = :old` to every UPDATE and bumps it."""
+    """Optimistic locking: the repository's UPDATE says `WHERE version = :read` and bumps it."""
 
     version: Mapped[int] = mapped_column(Integer, nullable=False)
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
-        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 class CentreRow(Base):

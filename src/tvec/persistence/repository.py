@@ -4,6 +4,11 @@ Written by hand rather than taken from a library because the auditing and versio
 ours: every create and update appends an audit entry with the record before and after, in the same
 transaction, and an update names the version it read (a stale one is a Conflict, never a lost
 update). Nothing is ever deleted.
+
+The statements are SQLAlchemy Core on the unit of work's connection, not ORM queries: records
+are frozen copies anyway, so the ORM's identity map and change tracking would only cost time
+(about half of a request's, measured with `benchmarks/api_load.py`). Each statement shape is
+built once per process and reused with bound parameters.
 """
 
 from __future__ import annotations
@@ -12,12 +17,14 @@ import builtins
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Table, bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import Executable
+from sqlalchemy.types import DateTime
 
 from tvec.domain.errors import Conflict, NotFound
 from tvec.jsonable import jsonable
@@ -27,42 +34,93 @@ from tvec.persistence.models import AuditRow
 R = TypeVar("R", bound=Base)
 T = TypeVar("T")
 
+# Bound-parameter names for the WHERE of an UPDATE: they must differ from the column names,
+# which name the SET values.
+_ID, _VERSION = "where_id", "where_version"
 
-def _aware(value: Any) -> Any:
-    """SQLite returns naive datetimes; every instant tvec stores is UTC."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+
+class _Shape:
+    """What a repository needs to know of one table and its record type, worked out once."""
+
+    def __init__(self, row: type[Base], record: type[Any]) -> None:
+        self.table: Table = row.__table__  # type: ignore[assignment]
+        self.names = tuple(f.name for f in dataclasses.fields(record))
+        self.columns: tuple[Column[Any], ...] = tuple(self.table.c[n] for n in self.names)
+        # SQLite hands back naive datetimes; every instant tvec stores is UTC.
+        self.stamps = tuple(i for i, c in enumerate(self.columns) if isinstance(c.type, DateTime))
+        self.versioned = "version" in self.names
+        self.statements: dict[tuple[Any, ...], Executable] = {}
+
+    def statement(self, key: tuple[Any, ...], build: Any) -> Any:
+        found = self.statements.get(key)
+        if found is None:
+            found = self.statements[key] = build()
+        return found
+
+    def where(self, equal: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+        """`column = :value` for each filter (`IS NULL` for None), and the parameters."""
+        clauses, params = [], {}
+        for name in sorted(equal):
+            column = self.table.c[name]
+            if equal[name] is None:
+                clauses.append(column.is_(None))
+            else:
+                clauses.append(column == bindparam(f"eq_{name}"))
+                params[f"eq_{name}"] = equal[name]
+        return clauses, params
+
+    def order(self, order_by: Sequence[str]) -> list[Any]:
+        return [self.table.c[name] for name in order_by]
+
+
+@cache
+def _shape(row: type[Base], record: type[Any]) -> _Shape:
+    return _Shape(row, record)
+
+
+def _filter_key(equal: dict[str, Any]) -> tuple[tuple[str, bool], ...]:
+    return tuple((name, equal[name] is None) for name in sorted(equal))
 
 
 class Repository(Generic[R, T]):
     def __init__(
-        self, session: Session, row: type[R], record: type[T], entity: str, now: datetime
+        self, connection: Connection, row: type[R], record: type[T], entity: str, now: datetime
     ) -> None:
-        self.session, self.row, self.record, self.entity, self.now = (
-            session,
+        self.connection, self.row, self.record, self.entity, self.now = (
+            connection,
             row,
             record,
             entity,
             now,
         )
-        self._fields = [f.name for f in dataclasses.fields(record)]  # type: ignore[arg-type]
+        self._shape = _shape(row, record)
 
-    def to_record(self, row: R) -> T:
-        return self.record(**{name: _aware(getattr(row, name)) for name in self._fields})
+    def _to_record(self, values: Sequence[Any]) -> T:
+        if self._shape.stamps:
+            values = list(values)
+            for i in self._shape.stamps:
+                value = values[i]
+                if value is not None and value.tzinfo is None:
+                    values[i] = value.replace(tzinfo=UTC)
+        return self.record(*values)
 
-    def _row(self, record_id: int) -> R:
-        row = self.session.get(self.row, record_id)
-        if row is None:
-            raise NotFound(self.entity, record_id)
-        return row
+    def _rows(self, statement: Any, params: dict[str, Any]) -> builtins.list[T]:
+        return [self._to_record(row) for row in self.connection.execute(statement, params)]
 
     def get(self, record_id: int) -> T:
-        return self.to_record(self._row(record_id))
+        shape = self._shape
+        statement = shape.statement(
+            ("get",),
+            lambda: select(*shape.columns).where(shape.table.c.id == bindparam(_ID)),
+        )
+        found = self._rows(statement, {_ID: record_id})
+        if not found:
+            raise NotFound(self.entity, record_id)
+        return found[0]
 
     def find(self, **equal: Any) -> T | None:
-        row = self.session.scalars(select(self.row).filter_by(**equal).limit(1)).first()
-        return None if row is None else self.to_record(row)
+        found = self.list(limit=1, **equal)
+        return found[0] if found else None
 
     def list(
         self,
@@ -72,20 +130,40 @@ class Repository(Generic[R, T]):
         offset: int = 0,
         **equal: Any,
     ) -> builtins.list[T]:
-        query = select(self.row).filter_by(**equal)
-        query = query.order_by(*(getattr(self.row, name) for name in order_by))
-        query = query.offset(offset).limit(limit)
-        return [self.to_record(row) for row in self.session.scalars(query)]
+        shape = self._shape
+        clauses, params = shape.where(equal)
+
+        def build() -> Any:
+            query = select(*shape.columns).where(*clauses).order_by(*shape.order(order_by))
+            if limit is not None:
+                query = query.limit(bindparam("page_limit"))
+            if offset:
+                query = query.offset(bindparam("page_offset"))
+            return query
+
+        key = ("list", _filter_key(equal), tuple(order_by), limit is not None, bool(offset))
+        if limit is not None:
+            params["page_limit"] = limit
+        if offset:
+            params["page_offset"] = offset
+        return self._rows(shape.statement(key, build), params)
 
     def list_in(
         self, column: str, values: Iterable[Any], *, order_by: Sequence[str] = ("id",)
     ) -> builtins.list[T]:
-        wanted = list(values)
+        wanted = builtins.list(values)
         if not wanted:
             return []
-        query = select(self.row).where(getattr(self.row, column).in_(wanted))
-        query = query.order_by(*(getattr(self.row, name) for name in order_by))
-        return [self.to_record(row) for row in self.session.scalars(query)]
+        shape = self._shape
+        statement = shape.statement(
+            ("in", column, tuple(order_by)),
+            lambda: (
+                select(*shape.columns)
+                .where(shape.table.c[column].in_(bindparam("wanted", expanding=True)))
+                .order_by(*shape.order(order_by))
+            ),
+        )
+        return self._rows(statement, {"wanted": wanted})
 
     def latest_per(
         self, group: str, values: Iterable[Any], *, order_by: Sequence[str], **equal: Any
@@ -95,44 +173,58 @@ class Repository(Generic[R, T]):
         One query with a window function (SQLite 3.25+ and PostgreSQL), instead of loading every
         row of the history to keep the last.
         """
-        wanted = list(values)
+        wanted = builtins.list(values)
         if not wanted:
             return []
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=getattr(self.row, group),
-                order_by=[getattr(self.row, name).desc() for name in order_by],
+        shape = self._shape
+        table = shape.table
+        clauses, params = shape.where(equal)
+
+        def build() -> Any:
+            rank = (
+                func.row_number()
+                .over(
+                    partition_by=table.c[group],
+                    order_by=[column.desc() for column in shape.order(order_by)],
+                )
+                .label("rank")
             )
-            .label("rank")
-        )
-        inner = (
-            select(self.row.id, rank)  # type: ignore[attr-defined]
-            .where(getattr(self.row, group).in_(wanted))
-            .where(*(getattr(self.row, name) == value for name, value in equal.items()))
-            .subquery()
-        )
-        query = (
-            select(self.row)
-            .join(inner, inner.c.id == self.row.id)  # type: ignore[attr-defined]
-            .where(inner.c.rank == 1)
-            .order_by(getattr(self.row, group))
-        )
-        return [self.to_record(row) for row in self.session.scalars(query)]
+            inner = (
+                select(table.c.id, rank)
+                .where(table.c[group].in_(bindparam("wanted", expanding=True)))
+                .where(*clauses)
+                .subquery()
+            )
+            return (
+                select(*shape.columns)
+                .join_from(table, inner, inner.c.id == table.c.id)
+                .where(inner.c.rank == 1)
+                .order_by(table.c[group])
+            )
+
+        key = ("latest", group, tuple(order_by), _filter_key(equal))
+        params["wanted"] = wanted
+        return self._rows(shape.statement(key, build), params)
 
     def count(self, **equal: Any) -> int:
-        query = select(func.count()).select_from(self.row).filter_by(**equal)
-        return int(self.session.scalar(query) or 0)
+        shape = self._shape
+        clauses, params = shape.where(equal)
+        statement = shape.statement(
+            ("count", _filter_key(equal)),
+            lambda: select(func.count()).select_from(shape.table).where(*clauses),
+        )
+        return int(self.connection.execute(statement, params).scalar() or 0)
 
     def add(
         self, *, by: int | None, reason: str | None = None, audit: bool = True, **values: Any
     ) -> T:
-        if "version" in self._fields:
+        shape = self._shape
+        if shape.versioned:
             values.setdefault("version", 1)
-        row = self.row(**values)
-        self.session.add(row)
-        self._flush()
-        record = self.to_record(row)
+        statement = shape.statement(("add",), lambda: insert(shape.table).returning(*shape.columns))
+        record = self._write(statement, values)
+        if record is None:  # pragma: no cover - an INSERT … RETURNING always returns its row
+            raise Conflict(f"the {self.entity} was not saved")
         if audit:
             self._audit(by, "create", record, None, reason)
         return record
@@ -147,8 +239,9 @@ class Repository(Generic[R, T]):
         action: str = "update",
         **changes: Any,
     ) -> T:
-        row = self._row(record_id)
-        current = getattr(row, "version", None)
+        shape = self._shape
+        before = self.get(record_id)
+        current = getattr(before, "version", None)
         if expected_version is not None and current != expected_version:
             raise Conflict(
                 f"{self.entity} {record_id} has changed since it was read (version "
@@ -157,43 +250,57 @@ class Repository(Generic[R, T]):
                 entity_id=record_id,
                 field="version",
             )
-        before = self.to_record(row)
-        for name, value in changes.items():
-            setattr(row, name, value)
-        self._flush()
-        after = self.to_record(row)
-        self._audit(by, action, after, before, reason)
-        return after
+        params = {**changes, _ID: record_id}
+        if shape.versioned:
+            # `WHERE version = :read`: a writer who committed in between makes this match nothing
+            params.update(version=current + 1, **{_VERSION: current})  # type: ignore[operator]
 
-    def _flush(self) -> None:
-        try:
-            self.session.flush()
-        except StaleDataError:
+        def build() -> Any:
+            query = update(shape.table).where(shape.table.c.id == bindparam(_ID))
+            if shape.versioned:
+                query = query.where(shape.table.c.version == bindparam(_VERSION))
+            return query.returning(*shape.columns)
+
+        after = self._write(shape.statement(("update",), build), params)
+        if after is None:
             raise Conflict(
                 f"the {self.entity} was changed by someone else meanwhile; reload it",
                 field="version",
-            ) from None
+            )
+        self._audit(by, action, after, before, reason)
+        return after
+
+    def _write(self, statement: Any, params: dict[str, Any]) -> T | None:
+        try:
+            found = self._rows(statement, params)
         except IntegrityError as exc:
             raise Conflict(
                 f"the {self.entity} clashes with an existing record ({constraint_name(exc)})"
             ) from None
+        return found[0] if found else None
 
     def _audit(
         self, by: int | None, action: str, after: T, before: T | None, reason: str | None
     ) -> None:
-        self.session.add(
-            AuditRow(
-                at=self.now,
-                user_id=by,
-                action=action,
-                entity=self.entity,
-                entity_id=after.id,  # type: ignore[attr-defined]
-                entity_version=getattr(after, "version", None),
-                reason=reason,
-                before=None if before is None else _snapshot(before),
-                after=_snapshot(after),
-            )
+        self.connection.execute(
+            _audit_insert(),
+            {
+                "at": self.now,
+                "user_id": by,
+                "action": action,
+                "entity": self.entity,
+                "entity_id": after.id,  # type: ignore[attr-defined]
+                "entity_version": getattr(after, "version", None),
+                "reason": reason,
+                "before": None if before is None else _snapshot(before),
+                "after": _snapshot(after),
+            },
         )
+
+
+@cache
+def _audit_insert() -> Any:
+    return insert(AuditRow.__table__)
 
 
 def _snapshot(record: Any) -> dict[str, Any]:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from tvec.domain.errors import Conflict
 from tvec.persistence import models as m
 from tvec.persistence import records as r
+from tvec.persistence.db import writer_gate
 from tvec.persistence.repository import Repository, constraint_name
 
 
@@ -29,15 +30,23 @@ class UnitOfWork:
     ) -> None:
         self._sessions, self._clock, self.readonly = sessions, clock, readonly
         self._session: Session | None = None
+        self._held = ExitStack()
 
     def __enter__(self) -> UnitOfWork:
-        self._session = session = self._sessions()
-        if self.readonly:
-            session.connection(execution_options={"tvec_readonly": True})
+        if not self.readonly:
+            # SQLite: wait in line for the one writer's turn (PostgreSQL: nothing to wait for).
+            self._held.enter_context(writer_gate(self._sessions.kw["bind"]))
+        try:
+            self._session = session = self._sessions()
+            options = {"tvec_readonly": True} if self.readonly else {}
+            connection = session.connection(execution_options=options)
+        except BaseException:
+            self._held.close()
+            raise
         self.now = now = self._clock()
 
         def repo(row: Any, record: Any, entity: str) -> Any:
-            return Repository(session, row, record, entity, now)
+            return Repository(connection, row, record, entity, now)
 
         self.centres: Repository[m.CentreRow, r.Centre] = repo(m.CentreRow, r.Centre, "centre")
         self.users: Repository[m.UserRow, r.User] = repo(m.UserRow, r.User, "user")
@@ -78,9 +87,6 @@ class UnitOfWork:
         assert self._session is not None
         try:
             self._session.commit()
-        except StaleDataError:
-            self._session.rollback()
-            raise Conflict("the record was changed by someone else meanwhile; reload it") from None
         except IntegrityError as exc:
             self._session.rollback()
             raise Conflict(
@@ -91,7 +97,10 @@ class UnitOfWork:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         assert self._session is not None
-        if kind is not None or self._session.in_transaction():
-            self._session.rollback()
-        self._session.close()
-        self._session = None
+        try:
+            if kind is not None or self._session.in_transaction():
+                self._session.rollback()
+            self._session.close()
+            self._session = None
+        finally:
+            self._held.close()
