@@ -12,8 +12,17 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+_PLAIN = (str, int, float, bool, type(None))
+
 
 def jsonable(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:  # the common case first: already JSON
+        return value
+    if kind is dict:
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if kind is list:
+        return [jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, Enum):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -30,12 +32,22 @@ DESCRIPTION = (
 def create_app(
     settings: Settings | None = None, clock: Callable[[], datetime] | None = None
 ) -> FastAPI:
+    ctx = build_context(settings or Settings(), clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The thread pool that runs the blocking database work (see Settings.api_threads)
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = ctx.settings.api_threads
+        yield
+
     app = FastAPI(
         title="tvec",
         version=__version__,
         description=DESCRIPTION,
+        lifespan=lifespan,
     )
-    app.state.ctx = build_context(settings or Settings(), clock)
+    app.state.ctx = ctx
     errors.install(app)
     app.include_router(office.public)
     app.include_router(auth.public)

@@ -33,6 +33,7 @@ from tvec.persistence.models import AuditRow
 
 R = TypeVar("R", bound=Base)
 T = TypeVar("T")
+U = TypeVar("U")
 
 # Bound-parameter names for the WHERE of an UPDATE: they must differ from the column names,
 # which name the SET values.
@@ -57,17 +58,14 @@ class _Shape:
             found = self.statements[key] = build()
         return found
 
-    def where(self, equal: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
-        """`column = :value` for each filter (`IS NULL` for None), and the parameters."""
-        clauses, params = [], {}
-        for name in sorted(equal):
-            column = self.table.c[name]
-            if equal[name] is None:
-                clauses.append(column.is_(None))
-            else:
-                clauses.append(column == bindparam(f"eq_{name}"))
-                params[f"eq_{name}"] = equal[name]
-        return clauses, params
+    def where(self, equal: dict[str, Any]) -> list[Any]:
+        """`column = :eq_<name>` for each filter, `IS NULL` for a None (see `_params`)."""
+        return [
+            self.table.c[name].is_(None)
+            if equal[name] is None
+            else self.table.c[name] == bindparam(f"eq_{name}")
+            for name in sorted(equal)
+        ]
 
     def order(self, order_by: Sequence[str]) -> list[Any]:
         return [self.table.c[name] for name in order_by]
@@ -82,6 +80,11 @@ def _filter_key(equal: dict[str, Any]) -> tuple[tuple[str, bool], ...]:
     return tuple((name, equal[name] is None) for name in sorted(equal))
 
 
+def _params(equal: dict[str, Any]) -> dict[str, Any]:
+    """The bound values of `_Shape.where` (a None is `IS NULL` and binds nothing)."""
+    return {f"eq_{name}": value for name, value in equal.items() if value is not None}
+
+
 class Repository(Generic[R, T]):
     def __init__(
         self, connection: Connection, row: type[R], record: type[T], entity: str, now: datetime
@@ -93,7 +96,7 @@ class Repository(Generic[R, T]):
             entity,
             now,
         )
-        self._shape = _shape(row, record)
+        self._shape = _shape(row, record)  # type: ignore[arg-type]
 
     def _to_record(self, values: Sequence[Any]) -> T:
         if self._shape.stamps:
@@ -122,6 +125,25 @@ class Repository(Generic[R, T]):
         found = self.list(limit=1, **equal)
         return found[0] if found else None
 
+    def find_with(self, other: Repository[Any, U], via: str, **equal: Any) -> tuple[T, U] | None:
+        """A record and the `other` record its column `via` refers to, in one query."""
+        shape, theirs = self._shape, other._shape
+        key = ("with", theirs.table.name, via, _filter_key(equal))
+        statement = shape.statement(
+            key,
+            lambda: (
+                select(*shape.columns, *theirs.columns)
+                .join_from(shape.table, theirs.table, shape.table.c[via] == theirs.table.c.id)
+                .where(*shape.where(equal))
+                .limit(1)
+            ),
+        )
+        row = self.connection.execute(statement, _params(equal)).first()
+        if row is None:
+            return None
+        mine = len(shape.columns)
+        return self._to_record(row[:mine]), other._to_record(row[mine:])
+
     def list(
         self,
         *,
@@ -131,10 +153,11 @@ class Repository(Generic[R, T]):
         **equal: Any,
     ) -> builtins.list[T]:
         shape = self._shape
-        clauses, params = shape.where(equal)
+        params = _params(equal)
 
         def build() -> Any:
-            query = select(*shape.columns).where(*clauses).order_by(*shape.order(order_by))
+            query = select(*shape.columns).where(*shape.where(equal))
+            query = query.order_by(*shape.order(order_by))
             if limit is not None:
                 query = query.limit(bindparam("page_limit"))
             if offset:
@@ -178,7 +201,7 @@ class Repository(Generic[R, T]):
             return []
         shape = self._shape
         table = shape.table
-        clauses, params = shape.where(equal)
+        params = _params(equal)
 
         def build() -> Any:
             rank = (
@@ -192,7 +215,7 @@ class Repository(Generic[R, T]):
             inner = (
                 select(table.c.id, rank)
                 .where(table.c[group].in_(bindparam("wanted", expanding=True)))
-                .where(*clauses)
+                .where(*shape.where(equal))
                 .subquery()
             )
             return (
@@ -208,10 +231,10 @@ class Repository(Generic[R, T]):
 
     def count(self, **equal: Any) -> int:
         shape = self._shape
-        clauses, params = shape.where(equal)
+        params = _params(equal)
         statement = shape.statement(
             ("count", _filter_key(equal)),
-            lambda: select(func.count()).select_from(shape.table).where(*clauses),
+            lambda: select(func.count()).select_from(shape.table).where(*shape.where(equal)),
         )
         return int(self.connection.execute(statement, params).scalar() or 0)
 
@@ -237,10 +260,17 @@ class Repository(Generic[R, T]):
         by: int | None,
         reason: str | None = None,
         action: str = "update",
+        read: T | None = None,
         **changes: Any,
     ) -> T:
+        """A new version of the record, audited with the record before and after.
+
+        `read` is the record as this transaction already read it, if it did: it is then the
+        "before" of the audit entry without reading it again. That is safe: the UPDATE only
+        matches the version that was read, so a change committed in between is a Conflict.
+        """
         shape = self._shape
-        before = self.get(record_id)
+        before = read if read is not None and shape.versioned else self.get(record_id)
         current = getattr(before, "version", None)
         if expected_version is not None and current != expected_version:
             raise Conflict(
@@ -300,7 +330,7 @@ class Repository(Generic[R, T]):
 
 @cache
 def _audit_insert() -> Any:
-    return insert(AuditRow.__table__)
+    return insert(AuditRow)
 
 
 def _snapshot(record: Any) -> dict[str, Any]:

@@ -78,13 +78,20 @@ def login(
 def authenticate(ctx: Context, token: str) -> Actor:
     """The actor behind a token, if the token is known, unexpired and not revoked."""
     with ctx.uow(readonly=True) as uow:
-        session = uow.auth_sessions.find(token_hash=_token_hash(token))
-        if session is None or session.revoked_at is not None or session.expires_at <= uow.now:
-            raise NotAuthenticated("the session has expired or is not valid; log in again")
-        user = uow.users.get(session.user_id)
+        found = uow.auth_sessions.find_with(uow.users, "user_id", token_hash=_token_hash(token))
+        now = uow.now
+    if found is None or found[0].revoked_at is not None or found[0].expires_at <= now:
+        raise NotAuthenticated("the session has expired or is not valid; log in again")
+    user = found[1]
     if not user.active:
         raise NotAuthenticated("the account is disabled")
     return Actor(user.id, user.centre_id, Role(user.role), user.username)
+
+
+def me(ctx: Context, actor: Actor) -> r.User:
+    """The logged-in user's own record (any role may read it)."""
+    with ctx.uow(readonly=True) as uow:
+        return uow.users.get(actor.user_id)
 
 
 def logout(ctx: Context, token: str) -> None:

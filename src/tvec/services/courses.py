@@ -26,11 +26,11 @@ from tvec.services.permissions import Action
 
 
 def course_in_centre(uow: UnitOfWork, actor: Actor, course_id: int) -> r.Course:
-    course = uow.courses.find(id=course_id)
-    if course is None:
+    """The course, if its patient is in the actor's centre (else, as for the patient: 404)."""
+    found = uow.courses.find_with(uow.patients, "patient_id", id=course_id)
+    if found is None or found[1].centre_id != actor.centre_id:
         raise NotFound("course", course_id)
-    patient_in_centre(uow, actor, course.patient_id)
-    return course
+    return found[0]
 
 
 def check_eligible(uow: UnitOfWork, label: LabelRules, patient_id: int, start: date) -> None:

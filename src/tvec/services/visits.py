@@ -63,7 +63,12 @@ def plan_next_visit(
         open_visit = next((v for v in visits if v.status == "planned"), None)
         if open_visit is not None:
             visit = uow.visits.update(
-                open_visit.id, expected_version=None, by=actor.user_id, action="replan", **values
+                open_visit.id,
+                expected_version=None,
+                by=actor.user_id,
+                action="replan",
+                read=open_visit,
+                **values,
             )
         else:
             visit = uow.visits.add(
@@ -212,6 +217,7 @@ def _record(
         expected_version=given.version,
         by=actor.user_id,
         action="administer",
+        read=visit,
         reason=given.override_reason if early else None,
         status="administered",
         administered_on=day,

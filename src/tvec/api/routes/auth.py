@@ -6,7 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from tvec.api.deps import COOKIE, Ctx, Limit, Offset, Page, User, paged, set_session_cookie, token
+from tvec.api.deps import (
+    COOKIE,
+    Act,
+    Ctx,
+    Limit,
+    Offset,
+    Page,
+    paged,
+    set_session_cookie,
+    token,
+)
 from tvec.schemas.clinic import ErrorOut, LoginIn, TokenOut, UserIn, UserOut
 from tvec.services import auth
 
@@ -39,21 +49,15 @@ def logout(ctx: Ctx, raw: Annotated[str, Depends(token)], response: Response) ->
 
 
 @router.get("/auth/me", response_model=UserOut, summary="Who am I: the logged-in user and role")
-def me(ctx: Ctx, user: User) -> UserOut:
-    return UserOut(
-        id=user.user_id,
-        username=user.username,
-        full_name=user.username,
-        role=user.role,
-        active=True,
-    )
+async def me(act: Act) -> UserOut:
+    return UserOut.model_validate(await act(auth.me))
 
 
 @router.get(
     "/users", response_model=Page[UserOut], summary="List the centre's staff users (admins)"
 )
-def users(ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0) -> Page[UserOut]:
-    return paged(auth.list_users(ctx, user), limit, offset, UserOut.model_validate)
+async def users(act: Act, limit: Limit = 50, offset: Offset = 0) -> Page[UserOut]:
+    return paged(await act(auth.list_users), limit, offset, UserOut.model_validate)
 
 
 @router.post(
@@ -62,5 +66,5 @@ def users(ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0) -> Page[U
     status_code=201,
     summary="Create a staff user with a role (admins)",
 )
-def create_user(body: UserIn, ctx: Ctx, user: User) -> UserOut:
-    return UserOut.model_validate(auth.create_user(ctx, user, body))
+async def create_user(body: UserIn, act: Act) -> UserOut:
+    return UserOut.model_validate(await act(auth.create_user, body))

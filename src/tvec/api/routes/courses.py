@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from tvec.api.deps import Ctx, Id, Limit, Offset, Page, User, paged
+from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
 from tvec.schemas import clinic as s
 from tvec.services import courses, visits
 
@@ -27,11 +27,11 @@ IdempotencyKey = Annotated[
     response_model=Page[s.CourseOut],
     summary="List a patient's treatment courses",
 )
-def list_courses(
-    patient_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+async def list_courses(
+    patient_id: Id, act: Act, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.CourseOut]:
     return paged(
-        courses.list_courses(ctx, user, patient_id), limit, offset, s.CourseOut.model_validate
+        await act(courses.list_courses, patient_id), limit, offset, s.CourseOut.model_validate
     )
 
 
@@ -41,20 +41,20 @@ def list_courses(
     status_code=201,
     summary="Start a course (refused on a contraindication or missing screening)",
 )
-def start(patient_id: Id, body: s.CourseIn, ctx: Ctx, user: User) -> s.CourseOut:
-    return s.CourseOut.model_validate(courses.start_course(ctx, user, patient_id, body))
+async def start(patient_id: Id, body: s.CourseIn, act: Act) -> s.CourseOut:
+    return s.CourseOut.model_validate(await act(courses.start_course, patient_id, body))
 
 
 @router.get("/courses/{course_id}", response_model=s.CourseOut, summary="One treatment course")
-def get_course(course_id: Id, ctx: Ctx, user: User) -> s.CourseOut:
-    return s.CourseOut.model_validate(courses.get_course(ctx, user, course_id))
+async def get_course(course_id: Id, act: Act) -> s.CourseOut:
+    return s.CourseOut.model_validate(await act(courses.get_course, course_id))
 
 
 @router.post(
     "/courses/{course_id}/end", response_model=s.CourseOut, summary="End a course, with its reason"
 )
-def end(course_id: Id, body: s.CourseEnd, ctx: Ctx, user: User) -> s.CourseOut:
-    return s.CourseOut.model_validate(courses.end_treatment(ctx, user, course_id, body))
+async def end(course_id: Id, body: s.CourseEnd, act: Act) -> s.CourseOut:
+    return s.CourseOut.model_validate(await act(courses.end_treatment, course_id, body))
 
 
 @router.get(
@@ -62,11 +62,11 @@ def end(course_id: Id, body: s.CourseEnd, ctx: Ctx, user: User) -> s.CourseOut:
     response_model=Page[s.CalendarVisitOut],
     summary="The course's visit calendar: given, due and overdue visits",
 )
-def calendar(
-    course_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+async def calendar(
+    course_id: Id, act: Act, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.CalendarVisitOut]:
     return paged(
-        courses.calendar(ctx, user, course_id), limit, offset, s.CalendarVisitOut.model_validate
+        await act(courses.calendar, course_id), limit, offset, s.CalendarVisitOut.model_validate
     )
 
 
@@ -75,10 +75,10 @@ def calendar(
     response_model=Page[s.VisitOut],
     summary="List a course's visits with their stored dose plans",
 )
-def list_visits(
-    course_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+async def list_visits(
+    course_id: Id, act: Act, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.VisitOut]:
-    return paged(visits.list_visits(ctx, user, course_id), limit, offset, s.VisitOut.model_validate)
+    return paged(await act(visits.list_visits, course_id), limit, offset, s.VisitOut.model_validate)
 
 
 @router.post(
@@ -87,10 +87,9 @@ def list_visits(
     status_code=201,
     summary="Plan the next visit's dose from the latest measurements",
 )
-def plan(course_id: Id, body: s.PlanIn, ctx: Ctx, user: User) -> s.VisitOut:
-    return s.VisitOut.model_validate(
-        visits.plan_next_visit(ctx, user, course_id, reinitiation=body.reinitiation)
-    )
+async def plan(course_id: Id, body: s.PlanIn, act: Act) -> s.VisitOut:
+    visit = await act(visits.plan_next_visit, course_id, reinitiation=body.reinitiation)
+    return s.VisitOut.model_validate(visit)
 
 
 @router.get(
@@ -98,8 +97,8 @@ def plan(course_id: Id, body: s.PlanIn, ctx: Ctx, user: User) -> s.VisitOut:
     response_model=s.VisitOut,
     summary="One visit with the dose plan as it was shown",
 )
-def get_visit(visit_id: Id, ctx: Ctx, user: User) -> s.VisitOut:
-    return s.VisitOut.model_validate(visits.get_visit(ctx, user, visit_id))
+async def get_visit(visit_id: Id, act: Act) -> s.VisitOut:
+    return s.VisitOut.model_validate(await act(visits.get_visit, visit_id))
 
 
 @router.get(
@@ -107,11 +106,11 @@ def get_visit(visit_id: Id, ctx: Ctx, user: User) -> s.VisitOut:
     response_model=Page[s.AdministrationOut],
     summary="What was injected at a visit, per lesion, with vial lots",
 )
-def administrations(
-    visit_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+async def administrations(
+    visit_id: Id, act: Act, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.AdministrationOut]:
     return paged(
-        visits.list_administrations(ctx, user, visit_id),
+        await act(visits.list_administrations, visit_id),
         limit,
         offset,
         s.AdministrationOut.model_validate,
@@ -124,15 +123,14 @@ def administrations(
     status_code=201,
     summary="Record what was injected (idempotent with Idempotency-Key)",
 )
-def administer(
+async def administer(
     visit_id: Id,
     body: s.AdministrationIn,
-    ctx: Ctx,
-    user: User,
+    act: Act,
     response: Response,
     key: IdempotencyKey = None,
 ) -> s.AdministrationRecordOut:
-    result, replayed = visits.record_administration(ctx, user, visit_id, body, key)
+    result, replayed = await act(visits.record_administration, visit_id, body, key)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return s.AdministrationRecordOut.model_validate(result)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import text
 
-from tvec.api.deps import Ctx, Limit, Offset, Page, User, paged
+from tvec.api.deps import Act, Ctx, Limit, Offset, Page, paged
 from tvec.schemas import clinic as s
 from tvec.services import outcomes, vials
 
@@ -29,8 +29,8 @@ def health(ctx: Ctx) -> s.HealthOut:
     tags=["pharmacy"],
     summary="List vial lots (pharmacy)",
 )
-def lots(ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0) -> Page[s.VialLotOut]:
-    return paged(vials.list_lots(ctx, user), limit, offset, s.VialLotOut.model_validate)
+async def lots(act: Act, limit: Limit = 50, offset: Offset = 0) -> Page[s.VialLotOut]:
+    return paged(await act(vials.list_lots), limit, offset, s.VialLotOut.model_validate)
 
 
 @router.post(
@@ -40,8 +40,8 @@ def lots(ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0) -> Page[s.
     tags=["pharmacy"],
     summary="Receive a vial lot (pharmacists)",
 )
-def add_lot(body: s.VialLotIn, ctx: Ctx, user: User) -> s.VialLotOut:
-    return s.VialLotOut.model_validate(vials.add_lot(ctx, user, body))
+async def add_lot(body: s.VialLotIn, act: Act) -> s.VialLotOut:
+    return s.VialLotOut.model_validate(await act(vials.add_lot, body))
 
 
 @router.get(
@@ -50,16 +50,15 @@ def add_lot(body: s.VialLotIn, ctx: Ctx, user: User) -> s.VialLotOut:
     tags=["billing"],
     summary="Billing lines (J9325 units, JW/JZ) for administrations in a date range",
 )
-def billing(
-    ctx: Ctx,
-    user: User,
+async def billing(
+    act: Act,
     since: Annotated[date, Query()],
     until: Annotated[date, Query()],
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[s.BillingLineOut]:
     return paged(
-        outcomes.billing_lines(ctx, user, since, until),
+        await act(outcomes.billing_lines, since, until),
         limit,
         offset,
         lambda row: s.BillingLineOut.model_validate(row, from_attributes=True),
@@ -72,10 +71,10 @@ def billing(
     tags=["research"],
     summary="De-identified patients and outcomes (researchers)",
 )
-def research(
-    ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+async def research(
+    act: Act, limit: Limit = 50, offset: Offset = 0
 ) -> s.Page[s.DeidentifiedPatientOut]:
-    items, total = outcomes.deidentified_patients(ctx, user, limit, offset)
+    items, total = await act(outcomes.deidentified_patients, limit, offset)
     return s.Page(
         items=[s.DeidentifiedPatientOut.model_validate(p, from_attributes=True) for p in items],
         total=total,
@@ -90,14 +89,13 @@ def research(
     tags=["audit"],
     summary="The audit log: who changed what, when, before and after",
 )
-def audit(
-    ctx: Ctx,
-    user: User,
+async def audit(
+    act: Act,
     limit: Limit = 50,
     offset: Offset = 0,
     entity: Annotated[str | None, Query(max_length=40)] = None,
 ) -> s.Page[s.AuditOut]:
-    items, total = outcomes.audit_log(ctx, user, limit, offset, entity)
+    items, total = await act(outcomes.audit_log, limit, offset, entity)
     return s.Page(
         items=[s.AuditOut.model_validate(a) for a in items], total=total, limit=limit, offset=offset
     )

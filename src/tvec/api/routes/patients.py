@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tvec.api.deps import Ctx, Id, Limit, Offset, Page, User, paged
+from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
 from tvec.schemas import clinic as s
 from tvec.services import adverse_events, lesions, outcomes, patients
 
@@ -12,10 +12,8 @@ router = APIRouter(tags=["patients"])
 
 
 @router.get("/patients", response_model=s.Page[s.PatientOut], summary="List the centre's patients")
-def list_patients(
-    ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
-) -> s.Page[s.PatientOut]:
-    items, total = patients.list_patients(ctx, user, limit, offset)
+async def list_patients(act: Act, limit: Limit = 50, offset: Offset = 0) -> s.Page[s.PatientOut]:
+    items, total = await act(patients.list_patients, limit, offset)
     return s.Page(
         items=[s.PatientOut.model_validate(p) for p in items],
         total=total,
@@ -27,13 +25,13 @@ def list_patients(
 @router.post(
     "/patients", response_model=s.PatientOut, status_code=201, summary="Register a patient"
 )
-def register(body: s.PatientIn, ctx: Ctx, user: User) -> s.PatientOut:
-    return s.PatientOut.model_validate(patients.register_patient(ctx, user, body))
+async def register(body: s.PatientIn, act: Act) -> s.PatientOut:
+    return s.PatientOut.model_validate(await act(patients.register_patient, body))
 
 
 @router.get("/patients/{patient_id}", response_model=s.PatientOut, summary="One patient")
-def get_patient(patient_id: Id, ctx: Ctx, user: User) -> s.PatientOut:
-    return s.PatientOut.model_validate(patients.get_patient(ctx, user, patient_id))
+async def get_patient(patient_id: Id, act: Act) -> s.PatientOut:
+    return s.PatientOut.model_validate(await act(patients.get_patient, patient_id))
 
 
 @router.patch(
@@ -41,8 +39,8 @@ def get_patient(patient_id: Id, ctx: Ctx, user: User) -> s.PatientOut:
     response_model=s.PatientOut,
     summary="Correct a record (new version, with a reason)",
 )
-def correct(patient_id: Id, body: s.PatientCorrection, ctx: Ctx, user: User) -> s.PatientOut:
-    return s.PatientOut.model_validate(patients.correct_patient(ctx, user, patient_id, body))
+async def correct(patient_id: Id, body: s.PatientCorrection, act: Act) -> s.PatientOut:
+    return s.PatientOut.model_validate(await act(patients.correct_patient, patient_id, body))
 
 
 @router.get(
@@ -50,11 +48,11 @@ def correct(patient_id: Id, body: s.PatientCorrection, ctx: Ctx, user: User) -> 
     response_model=Page[s.AuditOut],
     summary="A patient's audit history (every version of their records)",
 )
-def history(
-    patient_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+async def history(
+    patient_id: Id, act: Act, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.AuditOut]:
     return paged(
-        patients.patient_history(ctx, user, patient_id), limit, offset, s.AuditOut.model_validate
+        await act(patients.patient_history, patient_id), limit, offset, s.AuditOut.model_validate
     )
 
 
@@ -63,8 +61,8 @@ def history(
     response_model=s.DiagnosisOut,
     summary="The patient's melanoma diagnosis",
 )
-def get_diagnosis(patient_id: Id, ctx: Ctx, user: User) -> s.DiagnosisOut:
-    return s.DiagnosisOut.model_validate(patients.get_diagnosis(ctx, user, patient_id))
+async def get_diagnosis(patient_id: Id, act: Act) -> s.DiagnosisOut:
+    return s.DiagnosisOut.model_validate(await act(patients.get_diagnosis, patient_id))
 
 
 @router.put(
@@ -72,8 +70,8 @@ def get_diagnosis(patient_id: Id, ctx: Ctx, user: User) -> s.DiagnosisOut:
     response_model=s.DiagnosisOut,
     summary="Record or correct the melanoma diagnosis",
 )
-def put_diagnosis(patient_id: Id, body: s.DiagnosisIn, ctx: Ctx, user: User) -> s.DiagnosisOut:
-    return s.DiagnosisOut.model_validate(patients.record_diagnosis(ctx, user, patient_id, body))
+async def put_diagnosis(patient_id: Id, body: s.DiagnosisIn, act: Act) -> s.DiagnosisOut:
+    return s.DiagnosisOut.model_validate(await act(patients.record_diagnosis, patient_id, body))
 
 
 @router.get(
@@ -81,11 +79,11 @@ def put_diagnosis(patient_id: Id, body: s.DiagnosisIn, ctx: Ctx, user: User) -> 
     response_model=Page[s.ScreeningOut],
     summary="List contraindication screenings",
 )
-def screenings(
-    patient_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+async def screenings(
+    patient_id: Id, act: Act, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.ScreeningOut]:
     return paged(
-        patients.list_screenings(ctx, user, patient_id),
+        await act(patients.list_screenings, patient_id),
         limit,
         offset,
         s.ScreeningOut.model_validate,
@@ -98,8 +96,8 @@ def screenings(
     status_code=201,
     summary="Record a contraindication screening (immunocompromised, pregnant)",
 )
-def screen(patient_id: Id, body: s.ScreeningIn, ctx: Ctx, user: User) -> s.ScreeningOut:
-    return s.ScreeningOut.model_validate(patients.record_screening(ctx, user, patient_id, body))
+async def screen(patient_id: Id, body: s.ScreeningIn, act: Act) -> s.ScreeningOut:
+    return s.ScreeningOut.model_validate(await act(patients.record_screening, patient_id, body))
 
 
 @router.get(
@@ -107,11 +105,11 @@ def screen(patient_id: Id, body: s.ScreeningIn, ctx: Ctx, user: User) -> s.Scree
     response_model=Page[s.LesionOut],
     summary="List a patient's lesions",
 )
-def list_lesions(
-    patient_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+async def list_lesions(
+    patient_id: Id, act: Act, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.LesionOut]:
     return paged(
-        lesions.list_lesions(ctx, user, patient_id), limit, offset, s.LesionOut.model_validate
+        await act(lesions.list_lesions, patient_id), limit, offset, s.LesionOut.model_validate
     )
 
 
@@ -121,8 +119,8 @@ def list_lesions(
     status_code=201,
     summary="Add a lesion",
 )
-def add_lesion(patient_id: Id, body: s.LesionIn, ctx: Ctx, user: User) -> s.LesionOut:
-    return s.LesionOut.model_validate(lesions.add_lesion(ctx, user, patient_id, body))
+async def add_lesion(patient_id: Id, body: s.LesionIn, act: Act) -> s.LesionOut:
+    return s.LesionOut.model_validate(await act(lesions.add_lesion, patient_id, body))
 
 
 @router.patch(
@@ -130,8 +128,8 @@ def add_lesion(patient_id: Id, body: s.LesionIn, ctx: Ctx, user: User) -> s.Lesi
     response_model=s.LesionOut,
     summary="Correct a record (new version, with a reason)",
 )
-def correct_lesion(lesion_id: Id, body: s.LesionCorrection, ctx: Ctx, user: User) -> s.LesionOut:
-    return s.LesionOut.model_validate(lesions.correct_lesion(ctx, user, lesion_id, body))
+async def correct_lesion(lesion_id: Id, body: s.LesionCorrection, act: Act) -> s.LesionOut:
+    return s.LesionOut.model_validate(await act(lesions.correct_lesion, lesion_id, body))
 
 
 @router.get(
@@ -139,11 +137,11 @@ def correct_lesion(lesion_id: Id, body: s.LesionCorrection, ctx: Ctx, user: User
     response_model=Page[s.MeasurementOut],
     summary="List a patient's lesion measurements",
 )
-def measurements(
-    patient_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+async def measurements(
+    patient_id: Id, act: Act, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.MeasurementOut]:
     return paged(
-        lesions.list_measurements(ctx, user, patient_id),
+        await act(lesions.list_measurements, patient_id),
         limit,
         offset,
         s.MeasurementOut.model_validate,
@@ -156,8 +154,8 @@ def measurements(
     status_code=201,
     summary="Record a visit's lesion measurements",
 )
-def measure(patient_id: Id, body: s.MeasurementsIn, ctx: Ctx, user: User) -> list[s.MeasurementOut]:
-    saved = lesions.record_measurements(ctx, user, patient_id, body)
+async def measure(patient_id: Id, body: s.MeasurementsIn, act: Act) -> list[s.MeasurementOut]:
+    saved = await act(lesions.record_measurements, patient_id, body)
     return [s.MeasurementOut.model_validate(m) for m in saved]
 
 
@@ -166,11 +164,11 @@ def measure(patient_id: Id, body: s.MeasurementsIn, ctx: Ctx, user: User) -> lis
     response_model=s.MeasurementOut,
     summary="Correct a measurement (new version, with a reason)",
 )
-def correct_measurement(
-    measurement_id: Id, body: s.MeasurementCorrection, ctx: Ctx, user: User
+async def correct_measurement(
+    measurement_id: Id, body: s.MeasurementCorrection, act: Act
 ) -> s.MeasurementOut:
     return s.MeasurementOut.model_validate(
-        lesions.correct_measurement(ctx, user, measurement_id, body)
+        await act(lesions.correct_measurement, measurement_id, body)
     )
 
 
@@ -179,10 +177,10 @@ def correct_measurement(
     response_model=Page[s.AdverseEventOut],
     summary="List a patient's adverse events",
 )
-def list_events(
-    patient_id: Id, ctx: Ctx, user: User, limit: Limit = 50, offset: Offset = 0
+async def list_events(
+    patient_id: Id, act: Act, limit: Limit = 50, offset: Offset = 0
 ) -> Page[s.AdverseEventOut]:
-    events = adverse_events.list_adverse_events(ctx, user, patient_id)
+    events = await act(adverse_events.list_adverse_events, patient_id)
     return paged(events, limit, offset, s.AdverseEventOut.model_validate)
 
 
@@ -192,9 +190,9 @@ def list_events(
     status_code=201,
     summary="Record an adverse event (CTCAE grade, serious, related)",
 )
-def record_event(patient_id: Id, body: s.AdverseEventIn, ctx: Ctx, user: User) -> s.AdverseEventOut:
+async def record_event(patient_id: Id, body: s.AdverseEventIn, act: Act) -> s.AdverseEventOut:
     return s.AdverseEventOut.model_validate(
-        adverse_events.record_adverse_event(ctx, user, patient_id, body)
+        await act(adverse_events.record_adverse_event, patient_id, body)
     )
 
 
@@ -203,11 +201,9 @@ def record_event(patient_id: Id, body: s.AdverseEventIn, ctx: Ctx, user: User) -
     response_model=s.AdverseEventOut,
     summary="Update an adverse event: grade, resolution, action (new version)",
 )
-def update_event(
-    event_id: Id, body: s.AdverseEventUpdate, ctx: Ctx, user: User
-) -> s.AdverseEventOut:
+async def update_event(event_id: Id, body: s.AdverseEventUpdate, act: Act) -> s.AdverseEventOut:
     return s.AdverseEventOut.model_validate(
-        adverse_events.update_adverse_event(ctx, user, event_id, body)
+        await act(adverse_events.update_adverse_event, event_id, body)
     )
 
 
@@ -216,7 +212,7 @@ def update_event(
     response_model=s.ResponseOut,
     summary="Tumour response of the latest course, from the measurements on record",
 )
-def response(
-    patient_id: Id, ctx: Ctx, user: User, criteria: s.CriteriaName = "modified-who"
+async def response(
+    patient_id: Id, act: Act, criteria: s.CriteriaName = "modified-who"
 ) -> s.ResponseOut:
-    return s.ResponseOut.model_validate(outcomes.assess_patient(ctx, user, patient_id, criteria))
+    return s.ResponseOut.model_validate(await act(outcomes.assess_patient, patient_id, criteria))
