@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 
 from tvec.domain import errors as e
 from tvec.knowledge import KnowledgeError
@@ -124,6 +125,14 @@ async def _busy(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    # A connection the database server dropped (restart, failover): the pool has been renewed,
+    # and the transaction did not commit, so the client may simply try again.
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return await _busy(request, DatabaseBusy("the database connection was reset; try again"))
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
     return JSONResponse(
@@ -136,4 +145,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(KnowledgeError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DatabaseBusy, _busy)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

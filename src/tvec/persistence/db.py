@@ -36,7 +36,23 @@ class Base(DeclarativeBase):
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, echo)
-    return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # No ping before each checkout (it costs a round trip per unit of work): a connection the
+    # server dropped fails its request once, SQLAlchemy then discards the whole pool, and the API
+    # answers 503 "retry" (tvec.api.errors). Connections are renewed hourly regardless.
+    return create_engine(url, echo=echo, pool_size=20, max_overflow=20, pool_recycle=3600)
+
+
+def read_options(engine: Engine) -> dict[str, Any]:
+    """Execution options of a read-only unit of work.
+
+    PostgreSQL: autocommit, which saves the BEGIN and ROLLBACK round trips and changes nothing
+    a reader sees (at READ COMMITTED, the default, every statement takes its own snapshot inside
+    a transaction too). SQLite: a plain BEGIN, so that all reads see one snapshot; never waits
+    for a writer (WAL).
+    """
+    if engine.dialect.name == "postgresql":
+        return {"tvec_readonly": True, "isolation_level": "AUTOCOMMIT"}
+    return {"tvec_readonly": True}
 
 
 def _sqlite_engine(url: str, echo: bool) -> Engine:

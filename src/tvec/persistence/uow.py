@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tvec.domain.errors import Conflict
 from tvec.persistence import models as m
 from tvec.persistence import records as r
-from tvec.persistence.db import writer_gate
+from tvec.persistence.db import read_options, writer_gate
 from tvec.persistence.repository import Repository, constraint_name
 
 
@@ -38,7 +38,8 @@ class UnitOfWork:
             self._held.enter_context(writer_gate(self._sessions.kw["bind"]))
         try:
             self._session = session = self._sessions()
-            options = {"tvec_readonly": True} if self.readonly else {}
+            engine = self._sessions.kw["bind"]
+            options = read_options(engine) if self.readonly else {}
             connection = session.connection(execution_options=options)
         except BaseException:
             self._held.close()
