@@ -20,8 +20,8 @@ class Settings(BaseSettings):
     sql_echo: bool = False
     # Worker threads per server process for the blocking database work of requests. Python runs
     # one thread at a time per process, so more threads only queue for the interpreter lock
-    # (measured with benchmarks/api_load.py: 6-8 serve 50 concurrent clients better than 40).
-    api_threads: int = Field(default=8, ge=1, le=200)
+    # (measured with benchmarks/api_load.py: 4 serve 50 concurrent clients better than 40).
+    api_threads: int = Field(default=4, ge=1, le=200)
     # argon2id cost for password hashes; the defaults are argon2-cffi's (RFC 9106 low-memory
     # profile). The test suite lowers them (tests/conftest.py) because it creates many users.
     argon2_time_cost: int = 3
