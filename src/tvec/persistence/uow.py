@@ -6,20 +6,68 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
+from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tvec.domain.errors import Conflict
 from tvec.persistence import models as m
 from tvec.persistence import records as r
-from tvec.persistence.db import read_options, writer_gate
+from tvec.persistence.db import Base, read_options, writer_gate
 from tvec.persistence.repository import Repository, constraint_name
+
+R = TypeVar("R", bound=Base)
+T = TypeVar("T")
+
+
+class _Repo(Generic[R, T]):
+    """A unit of work's repository of one table, made on first use (most use cases touch a few)."""
+
+    def __init__(self, row: type[R], record: type[T], entity: str) -> None:
+        self.row, self.record, self.entity = row, record, entity
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type[Any]) -> _Repo[R, T]: ...
+    @overload
+    def __get__(self, uow: UnitOfWork, owner: type[Any]) -> Repository[R, T]: ...
+    def __get__(self, uow: UnitOfWork | None, owner: type[Any]) -> Any:
+        if uow is None:
+            return self
+        repo = Repository(uow.connection, self.row, self.record, self.entity, uow.now)
+        uow.__dict__[self.name] = repo  # later reads find it there, not here
+        return repo
 
 
 class UnitOfWork:
-    """`with uow:` opens a transaction; `commit()` ends it; leaving without commit rolls back."""
+    """`with uow:` opens a transaction; `commit()` ends it; leaving without commit rolls back.
+
+    It works on one SQLAlchemy Core connection: the repositories return frozen records, so there
+    is nothing for an ORM session to track.
+    """
+
+    centres = _Repo(m.CentreRow, r.Centre, "centre")
+    users = _Repo(m.UserRow, r.User, "user")
+    auth_sessions = _Repo(m.AuthSessionRow, r.AuthSession, "auth-session")
+    patients = _Repo(m.PatientRow, r.Patient, "patient")
+    diagnoses = _Repo(m.DiagnosisRow, r.Diagnosis, "diagnosis")
+    screenings = _Repo(m.ScreeningRow, r.Screening, "screening")
+    lesions = _Repo(m.LesionRow, r.Lesion, "lesion")
+    measurements = _Repo(m.MeasurementRow, r.Measurement, "measurement")
+    courses = _Repo(m.CourseRow, r.Course, "course")
+    visits = _Repo(m.VisitRow, r.Visit, "visit")
+    vial_lots = _Repo(m.VialLotRow, r.VialLot, "vial-lot")
+    administrations = _Repo(m.AdministrationRow, r.Administration, "administration")
+    adverse_events = _Repo(m.AdverseEventRow, r.AdverseEvent, "adverse-event")
+    audit = _Repo(m.AuditRow, r.AuditEntry, "audit")
+    replies = _Repo(m.IdempotencyRow, r.IdempotentReply, "idempotency-key")
+
+    connection: Connection
+    now: datetime
 
     def __init__(
         self,
@@ -28,68 +76,33 @@ class UnitOfWork:
         *,
         readonly: bool = False,
     ) -> None:
-        self._sessions, self._clock, self.readonly = sessions, clock, readonly
-        self._session: Session | None = None
+        self._engine: Engine = sessions.kw["bind"]
+        self._clock, self.readonly = clock, readonly
+        self._transaction: RootTransaction | None = None
         self._held = ExitStack()
 
     def __enter__(self) -> UnitOfWork:
+        engine = self._engine
         if not self.readonly:
             # SQLite: wait in line for the one writer's turn (PostgreSQL: nothing to wait for).
-            self._held.enter_context(writer_gate(self._sessions.kw["bind"]))
+            self._held.enter_context(writer_gate(engine))
         try:
-            self._session = session = self._sessions()
-            engine = self._sessions.kw["bind"]
-            options = read_options(engine) if self.readonly else {}
-            connection = session.connection(execution_options=options)
+            connection = self._held.enter_context(engine.connect())
+            if self.readonly:
+                connection.execution_options(**read_options(engine))
+            self._transaction = connection.begin()
         except BaseException:
             self._held.close()
             raise
-        self.now = now = self._clock()
-
-        def repo(row: Any, record: Any, entity: str) -> Any:
-            return Repository(connection, row, record, entity, now)
-
-        self.centres: Repository[m.CentreRow, r.Centre] = repo(m.CentreRow, r.Centre, "centre")
-        self.users: Repository[m.UserRow, r.User] = repo(m.UserRow, r.User, "user")
-        self.auth_sessions: Repository[m.AuthSessionRow, r.AuthSession] = repo(
-            m.AuthSessionRow, r.AuthSession, "auth-session"
-        )
-        self.patients: Repository[m.PatientRow, r.Patient] = repo(
-            m.PatientRow, r.Patient, "patient"
-        )
-        self.diagnoses: Repository[m.DiagnosisRow, r.Diagnosis] = repo(
-            m.DiagnosisRow, r.Diagnosis, "diagnosis"
-        )
-        self.screenings: Repository[m.ScreeningRow, r.Screening] = repo(
-            m.ScreeningRow, r.Screening, "screening"
-        )
-        self.lesions: Repository[m.LesionRow, r.Lesion] = repo(m.LesionRow, r.Lesion, "lesion")
-        self.measurements: Repository[m.MeasurementRow, r.Measurement] = repo(
-            m.MeasurementRow, r.Measurement, "measurement"
-        )
-        self.courses: Repository[m.CourseRow, r.Course] = repo(m.CourseRow, r.Course, "course")
-        self.visits: Repository[m.VisitRow, r.Visit] = repo(m.VisitRow, r.Visit, "visit")
-        self.vial_lots: Repository[m.VialLotRow, r.VialLot] = repo(
-            m.VialLotRow, r.VialLot, "vial-lot"
-        )
-        self.administrations: Repository[m.AdministrationRow, r.Administration] = repo(
-            m.AdministrationRow, r.Administration, "administration"
-        )
-        self.adverse_events: Repository[m.AdverseEventRow, r.AdverseEvent] = repo(
-            m.AdverseEventRow, r.AdverseEvent, "adverse-event"
-        )
-        self.audit: Repository[m.AuditRow, r.AuditEntry] = repo(m.AuditRow, r.AuditEntry, "audit")
-        self.replies: Repository[m.IdempotencyRow, r.IdempotentReply] = repo(
-            m.IdempotencyRow, r.IdempotentReply, "idempotency-key"
-        )
+        self.connection, self.now = connection, self._clock()
         return self
 
     def commit(self) -> None:
-        assert self._session is not None
+        assert self._transaction is not None
         try:
-            self._session.commit()
+            self._transaction.commit()
         except IntegrityError as exc:
-            self._session.rollback()
+            self._transaction.rollback()
             raise Conflict(
                 f"the change clashes with an existing record ({constraint_name(exc)})"
             ) from None
@@ -97,11 +110,9 @@ class UnitOfWork:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        assert self._session is not None
         try:
-            if kind is not None or self._session.in_transaction():
-                self._session.rollback()
-            self._session.close()
-            self._session = None
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
+            self._transaction = None
         finally:
-            self._held.close()
+            self._held.close()  # the connection back to the pool, then the writer's turn
