@@ -58,12 +58,12 @@ class _Shape:
             found = self.statements[key] = build()
         return found
 
-    def where(self, equal: dict[str, Any]) -> list[Any]:
-        """`column = :eq_<name>` for each filter, `IS NULL` for a None (see `_params`)."""
+    def where(self, equal: dict[str, Any], prefix: str = "eq_") -> list[Any]:
+        """`column = :<prefix><name>` for each filter, `IS NULL` for a None (see `_params`)."""
         return [
             self.table.c[name].is_(None)
             if equal[name] is None
-            else self.table.c[name] == bindparam(f"eq_{name}")
+            else self.table.c[name] == bindparam(f"{prefix}{name}")
             for name in sorted(equal)
         ]
 
@@ -80,9 +80,9 @@ def _filter_key(equal: dict[str, Any]) -> tuple[tuple[str, bool], ...]:
     return tuple((name, equal[name] is None) for name in sorted(equal))
 
 
-def _params(equal: dict[str, Any]) -> dict[str, Any]:
+def _params(equal: dict[str, Any], prefix: str = "eq_") -> dict[str, Any]:
     """The bound values of `_Shape.where` (a None is `IS NULL` and binds nothing)."""
-    return {f"eq_{name}": value for name, value in equal.items() if value is not None}
+    return {f"{prefix}{name}": value for name, value in equal.items() if value is not None}
 
 
 class Repository(Generic[R, T]):
@@ -144,6 +144,62 @@ class Repository(Generic[R, T]):
         mine = len(shape.columns)
         return self._to_record(row[:mine]), other._to_record(row[mine:])
 
+    def list_with_latest(
+        self,
+        other: Repository[Any, U],
+        via: str,
+        *,
+        latest_by: Sequence[str],
+        other_equal: dict[str, Any],
+        **equal: Any,
+    ) -> builtins.list[tuple[T, U | None]]:
+        """The records matching `equal`, by id, each with the `other` record that refers to it
+        (through its column `via`), matches `other_equal` and sorts last by `latest_by`; None if
+        there is none. One query: a window function over the other table, joined outer."""
+        mine, theirs = self._shape, other._shape
+
+        def build() -> Any:
+            ids = select(mine.table.c.id).where(*mine.where(equal)).scalar_subquery()
+            rank = (
+                func.row_number()
+                .over(
+                    partition_by=theirs.table.c[via],
+                    order_by=[column.desc() for column in theirs.order(latest_by)],
+                )
+                .label("rank")
+            )
+            inner = (
+                select(*theirs.columns, rank)
+                .where(theirs.table.c[via].in_(ids))
+                .where(*theirs.where(other_equal, prefix="other_"))
+                .subquery()
+            )
+            joined = mine.table.outerjoin(
+                inner, (inner.c[via] == mine.table.c.id) & (inner.c.rank == 1)
+            )
+            return (
+                select(*mine.columns, *(inner.c[name] for name in theirs.names))
+                .select_from(joined)
+                .where(*mine.where(equal))
+                .order_by(mine.table.c.id)
+            )
+
+        key = (
+            "latest-of",
+            theirs.table.name,
+            via,
+            tuple(latest_by),
+            _filter_key(equal),
+            _filter_key(other_equal),
+        )
+        params = {**_params(equal), **_params(other_equal, prefix="other_")}
+        count = len(mine.columns)
+        pairs: builtins.list[tuple[T, U | None]] = []
+        for row in self.connection.execute(mine.statement(key, build), params):
+            found = None if row[count] is None else other._to_record(row[count:])
+            pairs.append((self._to_record(row[:count]), found))
+        return pairs
+
     def list(
         self,
         *,
@@ -187,47 +243,6 @@ class Repository(Generic[R, T]):
             ),
         )
         return self._rows(statement, {"wanted": wanted})
-
-    def latest_per(
-        self, group: str, values: Iterable[Any], *, order_by: Sequence[str], **equal: Any
-    ) -> builtins.list[T]:
-        """For each value of `group` in `values`, the one row that sorts last by `order_by`.
-
-        One query with a window function (SQLite 3.25+ and PostgreSQL), instead of loading every
-        row of the history to keep the last.
-        """
-        wanted = builtins.list(values)
-        if not wanted:
-            return []
-        shape = self._shape
-        table = shape.table
-        params = _params(equal)
-
-        def build() -> Any:
-            rank = (
-                func.row_number()
-                .over(
-                    partition_by=table.c[group],
-                    order_by=[column.desc() for column in shape.order(order_by)],
-                )
-                .label("rank")
-            )
-            inner = (
-                select(table.c.id, rank)
-                .where(table.c[group].in_(bindparam("wanted", expanding=True)))
-                .where(*shape.where(equal))
-                .subquery()
-            )
-            return (
-                select(*shape.columns)
-                .join_from(table, inner, inner.c.id == table.c.id)
-                .where(inner.c.rank == 1)
-                .order_by(table.c[group])
-            )
-
-        key = ("latest", group, tuple(order_by), _filter_key(equal))
-        params["wanted"] = wanted
-        return self._rows(shape.statement(key, build), params)
 
     def count(self, **equal: Any) -> int:
         shape = self._shape

@@ -88,14 +88,17 @@ def plan_next_visit(
 def _plan_lesions(
     uow: UnitOfWork, patient_id: int, previous: date | None
 ) -> tuple[list[PlanLesion], list[str]]:
-    lesions = [les for les in uow.lesions.list(patient_id=patient_id) if les.status == "active"]
-    measured = uow.measurements.latest_per(
-        "lesion_id", [les.id for les in lesions], order_by=("measured_on", "id"), status="active"
+    # each active lesion with its latest measurement not entered in error
+    lesions = uow.lesions.list_with_latest(
+        uow.measurements,
+        "lesion_id",
+        latest_by=("measured_on", "id"),
+        other_equal={"status": "active"},
+        patient_id=patient_id,
+        status="active",
     )
-    latest = {m.lesion_id: m for m in measured}
     planned, notes = [], []
-    for lesion in lesions:
-        m = latest.get(lesion.id)
+    for lesion, m in lesions:
         if m is None:
             notes.append(f"lesion {lesion.name} has no measurement on file and was not planned")
             continue
