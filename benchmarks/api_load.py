@@ -61,6 +61,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import importlib.util
 import json
 import math
@@ -707,6 +708,10 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
                 api_server(url, args.workers, workdir) as (base, pid),
                 CpuShare(pid, make_url(url).port) as cpu,
             ):
+                # The load generator's own heap (the seeding left plenty) out of the garbage
+                # collector's full passes: their pauses would show as server latency.
+                gc.collect()
+                gc.freeze()
                 scenarios = run_async(run_scenarios(base, course_ids, start, args))
     return BackendRun(backend, args.workers, wanted, scenarios, cpu.summary())
 
