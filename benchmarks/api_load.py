@@ -708,11 +708,16 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
                 api_server(url, args.workers, workdir) as (base, pid),
                 CpuShare(pid, make_url(url).port) as cpu,
             ):
-                # The load generator's own heap (the seeding left plenty) out of the garbage
-                # collector's full passes: their pauses would show as server latency.
+                # No garbage collection in the load generator while it measures: its pauses
+                # (up to 100 ms with the heap the seeding left) would count as server latency.
+                # A run allocates a few hundred MB at most.
                 gc.collect()
                 gc.freeze()
-                scenarios = run_async(run_scenarios(base, course_ids, start, args))
+                gc.disable()
+                try:
+                    scenarios = run_async(run_scenarios(base, course_ids, start, args))
+                finally:
+                    gc.enable()
     return BackendRun(backend, args.workers, wanted, scenarios, cpu.summary())
 
 
