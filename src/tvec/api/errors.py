@@ -118,19 +118,21 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _busy(request: Request, exc: Exception) -> Response:
     # Nothing was written: the request waited its turn as a writer and gave up before starting.
-    if getattr(request.state, "web", False):
-        return _page(request, 503, str(exc))
-    return JSONResponse(
-        _body(str(exc), "busy", None), status_code=503, headers={"Retry-After": "1"}
-    )
+    return _retry_later(request, str(exc))
 
 
 async def _database_error(request: Request, exc: Exception) -> Response:
     # A connection the database server dropped (restart, failover): the pool has been renewed,
     # and the transaction did not commit, so the client may simply try again.
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return await _busy(request, DatabaseBusy("the database connection was reset; try again"))
+        return _retry_later(request, "the database connection was reset; try again")
     return await _unexpected(request, exc)
+
+
+def _retry_later(request: Request, message: str) -> Response:
+    if getattr(request.state, "web", False):
+        return _page(request, 503, message)
+    return JSONResponse(_body(message, "busy", None), status_code=503, headers={"Retry-After": "1"})
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

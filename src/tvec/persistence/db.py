@@ -108,7 +108,8 @@ class WriterGate:
     do not come through here.
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, timeout_s: float = BUSY_TIMEOUT_S) -> None:
+        self._timeout_s = timeout_s
         self._thread_lock = threading.Lock()
         self._lock_file = None if path is None else path.with_name(path.name + ".writer-lock")
         self._fd: int | None = None
@@ -116,7 +117,7 @@ class WriterGate:
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
-        if not self._thread_lock.acquire(timeout=BUSY_TIMEOUT_S):
+        if not self._thread_lock.acquire(timeout=self._timeout_s):
             raise DatabaseBusy("the database is busy; try again")
         try:
             fd = self._file()
@@ -129,6 +130,10 @@ class WriterGate:
                     fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
+
+    def __del__(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
 
     def _file(self) -> int | None:
         # Opened on first use (in the process that writes: after a server worker has forked).
