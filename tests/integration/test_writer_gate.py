@@ -1,16 +1,26 @@
 """SQLite writers take turns through the WriterGate: across threads, across processes, and with a
-time limit that ends in DatabaseBusy (the API's 503) rather than waiting for ever."""
+time limit that ends in DatabaseBusy (the API's 503) rather than waiting for ever; and slow work
+(a login's password check) is done outside a writer's turn."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import threading
+import time
+from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.support.clinic import seed_staff
 
+from tvec.bootstrap import build_context
+from tvec.config import Settings
 from tvec.persistence.db import DatabaseBusy, WriterGate
+from tvec.persistence.migrate import upgrade
+from tvec.schemas.clinic import PatientIn, Sex
+from tvec.services import auth, patients
+from tvec.services.permissions import Role
 
 HOLD_IN_CHILD = """
 import sys
@@ -77,3 +87,33 @@ def test_an_in_memory_database_has_the_thread_queue_only() -> None:
     gate = WriterGate(None, timeout_s=0.1)
     with gate(), pytest.raises(DatabaseBusy), gate():
         pass
+
+
+def test_a_login_checks_the_password_without_holding_up_other_writers(tmp_path: Path) -> None:
+    """argon2 is slow on purpose; while one login checks its password, a nurse's write (here:
+    registering a patient) must go through, not wait for the hash behind the writer's turn."""
+    url = f"sqlite:///{tmp_path}/clinic.db"
+    upgrade(url)
+    # A deliberately slow hash (hundreds of ms), so the overlap is certain.
+    ctx = build_context(Settings(database_url=url, argon2_time_cost=40, argon2_memory_kib=8192))
+    staff = seed_staff(ctx)
+    nurse = staff[Role.NURSE]
+    finished: dict[str, float] = {}
+    hashing = threading.Event()
+
+    def log_in() -> None:
+        hashing.set()
+        auth.login(ctx, nurse.username, nurse.password)
+        finished["login"] = time.perf_counter()
+
+    login = threading.Thread(target=log_in)
+    login.start()
+    hashing.wait(timeout=5)
+    time.sleep(0.05)  # the login is now checking the password
+    patients.register_patient(
+        ctx, nurse.actor, PatientIn(mrn="GATE-1", birth_date=date(1960, 1, 1), sex=Sex.FEMALE)
+    )
+    finished["write"] = time.perf_counter()
+    login.join(timeout=60)
+    assert finished["write"] < finished["login"]
+    ctx.sessions.kw["bind"].dispose()

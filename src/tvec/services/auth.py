@@ -49,17 +49,26 @@ def _token_hash(token: str) -> str:
 def login(
     ctx: Context, username: str, password: str, kind: str = "bearer"
 ) -> tuple[str, r.AuthSession, r.User]:
-    """A new session token for valid credentials; else NotAuthenticated (no hint which part)."""
-    with ctx.uow() as uow:
+    """A new session token for valid credentials; else NotAuthenticated (no hint which part).
+
+    The password is checked between two units of work, not inside the writing one: argon2 takes
+    tens of milliseconds by design, and on SQLite every other writer would wait for it.
+    """
+    with ctx.uow(readonly=True) as uow:
         user = uow.users.find(username=username)
-        try:
-            dummy = _dummy_hash(ctx.settings.argon2_time_cost, ctx.settings.argon2_memory_kib)
-            hasher(ctx).verify(user.password_hash if user else dummy, password)
-        except (VerificationError, InvalidHashError):
-            user = None
-        if user is None or not user.active:
+    try:
+        dummy = _dummy_hash(ctx.settings.argon2_time_cost, ctx.settings.argon2_memory_kib)
+        hasher(ctx).verify(user.password_hash if user else dummy, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None or not user.active:
+        raise NotAuthenticated("wrong username or password")
+    token = secrets.token_urlsafe(32)
+    with ctx.uow() as uow:
+        # The account as it is now: disabled, or its password changed, while the hash was checked
+        current = uow.users.find(id=user.id)
+        if current is None or not current.active or current.password_hash != user.password_hash:
             raise NotAuthenticated("wrong username or password")
-        token = secrets.token_urlsafe(32)
         expires = uow.now + timedelta(hours=ctx.settings.session_hours)
         session = uow.auth_sessions.add(
             by=user.id,
@@ -72,7 +81,7 @@ def login(
             revoked_at=None,
         )
         uow.commit()
-    return token, session, user
+    return token, session, current
 
 
 def authenticate(ctx: Context, token: str) -> Actor:
@@ -110,22 +119,25 @@ def logout(ctx: Context, token: str) -> None:
 
 def create_user(ctx: Context, actor: Actor, new: UserIn) -> r.User:
     actor.require(Action.MANAGE_USERS)
+    password_hash = hash_password(ctx, new.password)  # slow by design: before the transaction
     with ctx.uow() as uow:
         if uow.users.find(username=new.username) is not None:
             raise Conflict(f"username {new.username!r} is taken", field="username")
-        user = _add_user(ctx, uow, actor.user_id, actor.centre_id, new)
+        user = _add_user(uow, actor.user_id, actor.centre_id, new, password_hash)
         uow.commit()
     return user
 
 
-def _add_user(ctx: Context, uow: UnitOfWork, by: int | None, centre_id: int, new: UserIn) -> r.User:
+def _add_user(
+    uow: UnitOfWork, by: int | None, centre_id: int, new: UserIn, password_hash: str
+) -> r.User:
     return uow.users.add(
         by=by,
         centre_id=centre_id,
         username=new.username,
         full_name=new.full_name,
         role=new.role.value,
-        password_hash=hash_password(ctx, new.password),
+        password_hash=password_hash,
         active=True,
         created_at=uow.now,
     )
@@ -139,9 +151,10 @@ def list_users(ctx: Context, actor: Actor) -> list[r.User]:
 
 def bootstrap_centre(ctx: Context, centre_name: str, admin: UserIn) -> r.User:
     """First start: a centre and its first admin (used by `tvec db demo` and deployments)."""
+    password_hash = hash_password(ctx, admin.password)
     with ctx.uow() as uow:
         centre = uow.centres.find(name=centre_name) or uow.centres.add(by=None, name=centre_name)
         existing = uow.users.find(username=admin.username)
-        user = existing or _add_user(ctx, uow, None, centre.id, admin)
+        user = existing or _add_user(uow, None, centre.id, admin, password_hash)
         uow.commit()
     return user
