@@ -76,7 +76,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -145,6 +145,13 @@ class Scenario:
     elapsed_s: float = 0.0
     bodies: list[Any] = field(default_factory=list)  # JSON of the 2xx answers, when kept
     answered: int = 0  # the others were cut off; their latencies are lower bounds
+    cpu: CpuTimes | None = None  # used while the measured requests ran
+
+    def cpu_ms(self, part: str) -> float:
+        """CPU time of the server, database or client per answered request, in ms."""
+        if self.cpu is None or not self.answered:
+            return float("nan")
+        return float(getattr(self.cpu, part)) / self.answered * 1000
 
     @property
     def errors(self) -> int:
@@ -169,7 +176,16 @@ class BackendRun:
     workers: int
     patients: int
     scenarios: list[Scenario]
-    cpu: str  # how much of the CPU the benchmark and other processes used meanwhile
+    speed: str  # the reference workload's time, just after the scenarios
+
+    def cpu(self) -> str:
+        used = [sc.cpu for sc in self.scenarios if sc.cpu is not None]
+        if not used:
+            return f"CPU use unknown; {self.speed}"
+        total = used[0]
+        for more in used[1:]:
+            total += more
+        return f"{total.shares()}; {self.speed}"
 
 
 # ---- database and seed data -------------------------------------------------------------------
@@ -338,61 +354,81 @@ def _tail(path: Path, lines: int = 30) -> str:
 # ---- who used the CPU ------------------------------------------------------------------------
 
 
-@dataclass
-class CpuShare:
-    """How busy the machine was during the scenarios, and how much of that was not this benchmark.
+@dataclass(frozen=True)
+class CpuTimes:
+    """CPU seconds from /proc (Linux), or the difference of two such readings.
 
-    From /proc (Linux): the machine's busy time, minus the CPU time of this process, of the server's
-    process group and of the PostgreSQL cluster (postmaster on the database port, with children,
-    including the ones already gone: their time is in the parent's cutime and cstime).
+    `busy` and `steal` are machine-wide: `steal` is the time the hypervisor ran something else
+    while this virtual machine wanted to run, which no process of the VM shows. The rest are the
+    CPU times of the server's process group, of the PostgreSQL cluster (postmaster on the
+    database port and its backends, including the ones already gone: their time is in the
+    parent's cutime and cstime) and of this load generator.
     """
+
+    wall: float = 0.0
+    busy: float = 0.0
+    steal: float = 0.0
+    server: float = 0.0
+    database: float = 0.0
+    client: float = 0.0
+
+    def __sub__(self, other: CpuTimes) -> CpuTimes:
+        return CpuTimes(*(a - b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def __add__(self, other: CpuTimes) -> CpuTimes:
+        return CpuTimes(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def shares(self) -> str:
+        """The machine during this time: ours, other processes', the hypervisor's."""
+        capacity = self.wall * (os.cpu_count() or 1)
+        if not self.busy or not capacity:
+            return "CPU use unknown (no /proc)"
+        ours = self.server + self.database + self.client
+        other = max(0.0, self.busy - self.steal - ours)
+        return (
+            f"CPU during the scenarios: benchmark {ours / capacity:.0%}, other processes "
+            f"{other / capacity:.0%}, taken by the hypervisor (steal) {self.steal / capacity:.0%}"
+        )
+
+
+@dataclass
+class CpuMeter:
+    """Reads `CpuTimes` for one server (process group) and one database port."""
 
     server_pid: int
     db_port: int | None
-    start: tuple[float, float, float] = (0.0, 0.0, 0.0)  # (wall, machine busy, ours) seconds
-    wall: float = 0.0  # the differences, once the block has run
-    busy: float = 0.0
-    ours: float = 0.0
 
-    def __enter__(self) -> CpuShare:
-        self.start = self._sample()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        end = self._sample()
-        self.wall, self.busy, self.ours = (b - a for a, b in zip(self.start, end, strict=True))
-
-    def summary(self) -> str:
-        speed = f"reference Python workload {reference_ms():.0f} ms"
-        if not self.busy:
-            return f"CPU use unknown (no /proc); {speed}"
-        capacity = self.wall * (os.cpu_count() or 1)
-        ours, other = self.ours / capacity, max(0.0, self.busy - self.ours) / capacity
-        return (
-            f"CPU during the scenarios: benchmark {ours:.0%}, other processes {other:.0%}; {speed}"
-        )
-
-    def _sample(self) -> tuple[float, float, float]:
+    def read(self) -> CpuTimes:
         try:
             fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
         except OSError:
-            return time.monotonic(), 0.0, 0.0
+            return CpuTimes(wall=time.monotonic())
         user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, fields[:8])
         busy = (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
-        return time.monotonic(), busy, self._ours()
-
-    def _ours(self) -> float:
+        server = database = client = 0
         stats = dict(_proc_stats())
         master = next((pid for pid in stats if self._is_postmaster(pid)), None)
-        ticks = 0
         for pid, f in stats.items():
             ppid, group = int(f[1]), int(f[2])
             own, children = int(f[11]) + int(f[12]), int(f[13]) + int(f[14])
-            if pid in (self.server_pid, master):
-                ticks += own + children
-            elif pid == os.getpid() or group == self.server_pid or ppid == master:
-                ticks += own
-        return ticks / CLOCK_TICKS
+            if pid == self.server_pid:
+                server += own + children
+            elif group == self.server_pid:
+                server += own
+            elif pid == master:
+                database += own + children
+            elif ppid == master and master is not None:
+                database += own
+            elif pid == os.getpid():
+                client += own
+        return CpuTimes(
+            time.monotonic(),
+            busy,
+            steal / CLOCK_TICKS,
+            server / CLOCK_TICKS,
+            database / CLOCK_TICKS,
+            client / CLOCK_TICKS,
+        )
 
     def _is_postmaster(self, pid: int) -> bool:
         if self.db_port is None:
@@ -469,11 +505,15 @@ async def measure(
     *,
     warm: int,
     keep_bodies: bool = False,
+    meter: CpuMeter | None = None,
 ) -> tuple[Scenario, Scenario]:
     """The first `warm` sends as an unmeasured warm-up, then the rest: (warm-up, measured)."""
     async with clients_for(base, tokens) as clients:
         warm_up = await open_loop("warm-up", clients, sends[:warm], rate, keep_bodies=keep_bodies)
+        before = meter.read() if meter else None
         measured = await open_loop(name, clients, sends[warm:], rate, keep_bodies=keep_bodies)
+        if meter and before:
+            measured.cpu = meter.read() - before
     return warm_up, measured
 
 
@@ -583,21 +623,25 @@ def record(visit: dict[str, Any], start: date) -> Send:
 
 
 async def run_scenarios(
-    base: str, course_ids: Sequence[int], start: date, args: argparse.Namespace
+    base: str,
+    course_ids: Sequence[int],
+    start: date,
+    args: argparse.Namespace,
+    meter: CpuMeter | None = None,
 ) -> list[Scenario]:
     """Log in, then health, planning and recording, each after a warm-up at the target rate."""
     tokens = await log_in(base, args.clients)
     count, warm = round(args.rate * args.seconds), max(args.clients, round(args.rate))
     _, baseline = await measure(
-        HEALTH, base, tokens, [health()] * (warm + count), args.rate, warm=warm
+        HEALTH, base, tokens, [health()] * (warm + count), args.rate, warm=warm, meter=meter
     )
     rounds = [plan(course_ids[i % len(course_ids)]) for i in range(warm + count)]
     warm_plan, planning = await measure(
-        PLAN, base, tokens, rounds, args.rate, warm=warm, keep_bodies=True
+        PLAN, base, tokens, rounds, args.rate, warm=warm, keep_bodies=True, meter=meter
     )
     visits = await planned_visits(base, tokens, course_ids, warm_plan.bodies + planning.bodies)
     sends = [record(v, start) for v in visits[: warm + count]]
-    _, recording = await measure(RECORD, base, tokens, sends, args.rate, warm=warm)
+    _, recording = await measure(RECORD, base, tokens, sends, args.rate, warm=warm, meter=meter)
     return [baseline, planning, recording]
 
 
@@ -631,7 +675,7 @@ def print_run(run: BackendRun, args: argparse.Namespace) -> None:
     print(
         f"\n== {run.backend}: {run.workers} uvicorn worker(s), {args.clients} clients, "
         f"target {args.rate:g} req/s, {args.seconds:g} s per scenario, {run.patients} courses ==\n"
-        f"{run.cpu}"
+        f"{run.cpu()}"
     )
     statuses = [
         ",".join(f"{k}:{n}" for k, n in sorted(sc.outcomes.items()) if k[0] != "2") or "-"
@@ -640,7 +684,8 @@ def print_run(run: BackendRun, args: argparse.Namespace) -> None:
     width = max(9, *(len(text) for text in statuses))
     header = (
         f"{'scenario':<22} {'requests':>8} {'errors':>7}  {'by status':<{width}} {'req/s':>6} "
-        f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'p50/base':>8} {'p99/base':>8}"
+        f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'p50/base':>8} {'p99/base':>8} "
+        f"{'CPU ms/req: server':>18} {'db':>5} {'client':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -650,7 +695,9 @@ def print_run(run: BackendRun, args: argparse.Namespace) -> None:
             f"{sc.name:<22} {sc.planned:>8} {sc.errors:>7}  {status:<{width}} "
             f"{sc.throughput:>6.1f} {p50:>8.1f} {sc.percentile(90):>8.1f} {p99:>8.1f} "
             f"{max(sc.latencies_ms, default=float('nan')):>8.1f} "
-            f"{p50 / base.percentile(50):>7.1f}x {p99 / base.percentile(99):>7.1f}x"
+            f"{p50 / base.percentile(50):>7.1f}x {p99 / base.percentile(99):>7.1f}x "
+            f"{sc.cpu_ms('server'):>18.2f} {sc.cpu_ms('database'):>5.2f} "
+            f"{sc.cpu_ms('client'):>6.2f}"
         )
     for sc in run.scenarios:
         if sc.answered < sc.planned:
@@ -704,10 +751,8 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
             began = time.monotonic()
             course_ids, start = seed(url, wanted)
             print(f"[{backend}] seeded {wanted} patients in {time.monotonic() - began:.0f} s")
-            with (
-                api_server(url, args.workers, workdir) as (base, pid),
-                CpuShare(pid, make_url(url).port) as cpu,
-            ):
+            with api_server(url, args.workers, workdir) as (base, pid):
+                meter = CpuMeter(pid, make_url(url).port)
                 # No garbage collection in the load generator while it measures: its pauses
                 # (up to 100 ms with the heap the seeding left) would count as server latency.
                 # A run allocates a few hundred MB at most.
@@ -715,10 +760,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
                 gc.freeze()
                 gc.disable()
                 try:
-                    scenarios = run_async(run_scenarios(base, course_ids, start, args))
+                    scenarios = run_async(run_scenarios(base, course_ids, start, args, meter))
                 finally:
                     gc.enable()
-    return BackendRun(backend, args.workers, wanted, scenarios, cpu.summary())
+    speed = f"reference Python workload {reference_ms():.0f} ms"
+    return BackendRun(backend, args.workers, wanted, scenarios, speed)
 
 
 def run_async(work: Awaitable[list[Scenario]]) -> list[Scenario]:
@@ -737,7 +783,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
     parser.add_argument("--rate", type=float, default=200.0, help="target req/s (default 200)")
     parser.add_argument("--seconds", type=float, default=20.0, help="per scenario (default 20)")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1,
+        help="uvicorn worker processes (default: one per CPU, as for `tvec serve` under load)",
+    )  # fmt: skip
     parser.add_argument(
         "--patients", type=int, default=0, help="patients/courses to seed (default: enough for "
         "one recording per request, rate * (seconds + 1) + clients)",

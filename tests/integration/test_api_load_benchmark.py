@@ -2,7 +2,7 @@
 
 A small, slow run (20 requests/s, 2 clients, 1 s per scenario) on SQLite. Nothing about speed is
 asserted here (that is what the benchmark itself reports); only that the script works and that
-the server answers every planning and recording request with a 2xx.
+the server answers every planning and recording request with a 2xx, with the CPU each took.
 """
 
 from __future__ import annotations
@@ -45,8 +45,16 @@ def test_the_api_load_benchmark_runs_and_every_request_is_answered() -> None:
         if line.startswith(name)
     }
     assert set(rows) == {"health (baseline)", "plan next visit", "record administration"}
+    server_total = 0.0
     for name, line in rows.items():
         requests, errors = map(int, re.findall(r"\d+", line[len(name) :])[:2])
         assert requests == 20, line
         assert errors == 0, line
+        # The last three columns: CPU ms per request of the server, the database and the client
+        # (/proc counts CPU in 10 ms ticks: one small scenario may show none, the three do)
+        server_ms, database_ms, _client_ms = map(float, line.split()[-3:])
+        assert database_ms == 0, line  # SQLite: no database server
+        server_total += server_ms
+    assert server_total > 0
+    assert re.search(r"CPU during the scenarios: benchmark \d+%, .* \(steal\) \d+%", run.stdout)
     assert re.search(r"verdict \(sqlite\): planning p99 [\d.]+ ms", run.stdout)
