@@ -304,7 +304,13 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def api_server(url: str, workers: int, workdir: Path) -> Iterator[tuple[str, int]]:
-    """Run `uvicorn tvec.api.main:app` in its own process group; yield its base URL and pid."""
+    """Run `uvicorn tvec.api.main:app` in its own process group; yield its base URL and pid.
+
+    A process group (to stop the workers with it), not a session: Linux's scheduler autogroups
+    by session, and a server in a session of its own would get, with all its workers together,
+    no more CPU weight than the one-threaded load generator whenever both want to run. On a
+    real deployment the clients are elsewhere and the server has the CPUs to itself.
+    """
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "tvec.api.main:app", "--host", "127.0.0.1",
@@ -315,7 +321,7 @@ def api_server(url: str, workers: int, workdir: Path) -> Iterator[tuple[str, int
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            process_group=0,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
