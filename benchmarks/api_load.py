@@ -219,10 +219,10 @@ def seed(url: str, patients_wanted: int) -> tuple[list[int], date]:
             _seed_patient(ctx, nurse, oncologist, random.Random(n), n, start)
             for n in range(patients_wanted)
         ]
-        _settle(ctx.sessions.kw["bind"])
+        _settle(ctx.engine)
         return course_ids, start
     finally:
-        ctx.sessions.kw["bind"].dispose()
+        ctx.engine.dispose()
 
 
 def _settle(engine: Engine) -> None:

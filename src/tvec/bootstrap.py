@@ -1,4 +1,4 @@
-"""The one place things are wired together: settings → engine → sessions → service context."""
+"""The one place things are wired together: settings → engine → service context."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from tvec.config import Settings
-from tvec.persistence.db import make_engine, make_session_factory
+from tvec.persistence.db import make_engine
 from tvec.services.context import Context
 
 
@@ -16,4 +16,4 @@ def utc_now() -> datetime:
 
 def build_context(settings: Settings, clock: Callable[[], datetime] | None = None) -> Context:
     engine = make_engine(settings.database_url, echo=settings.sql_echo)
-    return Context(sessions=make_session_factory(engine), clock=clock or utc_now, settings=settings)
+    return Context(engine=engine, clock=clock or utc_now, settings=settings)

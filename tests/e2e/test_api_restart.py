@@ -127,7 +127,7 @@ def seed(url: str) -> tuple[int, dict[str, int], tuple[str, str]]:
             (staff[Role.NURSE].username, password_of(staff[Role.NURSE].username)),
         )
     finally:
-        ctx.sessions.kw["bind"].dispose()
+        ctx.engine.dispose()
 
 
 def write_request(

@@ -72,7 +72,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         with running_server(url, where / "server.log") as base:
             yield Clinic(base, ctx, staff, visit, refuse, planned.id, showcase)
     finally:
-        ctx.sessions.kw["bind"].dispose()
+        ctx.engine.dispose()
 
 
 @pytest.fixture(scope="session")

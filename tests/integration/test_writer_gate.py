@@ -116,4 +116,4 @@ def test_a_login_checks_the_password_without_holding_up_other_writers(tmp_path: 
     finished["write"] = time.perf_counter()
     login.join(timeout=60)
     assert finished["write"] < finished["login"]
-    ctx.sessions.kw["bind"].dispose()
+    ctx.engine.dispose()

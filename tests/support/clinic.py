@@ -63,7 +63,7 @@ def make_app(url: str, clock: Callable[[], datetime] | None = None) -> tuple[Fas
 
 def close_app(app: FastAPI) -> None:
     """Close the app's database connections (PostgreSQL resets the schema between tests)."""
-    app.state.ctx.sessions.kw["bind"].dispose()
+    app.state.ctx.engine.dispose()
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from tvec.domain.errors import (
     PermissionDenied,
 )
 from tvec.domain.rules import Site
-from tvec.persistence.db import Base, make_engine, make_session_factory
+from tvec.persistence.db import Base, make_engine
 from tvec.persistence.models import AdministrationRow, AuditRow, MeasurementRow
 from tvec.schemas import clinic as s
 from tvec.services import auth, courses, lesions, outcomes, patients, vials, visits
@@ -44,7 +44,7 @@ def make_ctx(day: date = TODAY) -> tuple[Context, dict[str, Actor], Clock]:
     Base.metadata.create_all(engine)
     clock = Clock(day)
     ctx = Context(
-        make_session_factory(engine), clock, Settings(database_url="sqlite:///:memory:")
+        engine, clock, Settings(database_url="sqlite:///:memory:")
     )  # argon2 cost from conftest
     admin = auth.bootstrap_centre(
         ctx,
@@ -70,8 +70,8 @@ def make_ctx(day: date = TODAY) -> tuple[Context, dict[str, Actor], Clock]:
 
 
 def count(ctx: Context, row: type) -> int:
-    with ctx.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(row)) or 0)
+    with ctx.engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(row)) or 0)
 
 
 def make_patient(

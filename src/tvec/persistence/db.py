@@ -13,7 +13,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import StaticPool
 
 # Stable constraint names, so Alembic can alter constraints on every backend.
@@ -151,7 +151,3 @@ def writer_gate(engine: Engine) -> AbstractContextManager[None]:
     (PostgreSQL has row locks and needs no queue)."""
     gate = _GATES.get(engine)
     return nullcontext() if gate is None else gate()
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Any]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

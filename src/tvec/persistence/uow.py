@@ -10,7 +10,6 @@ from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from tvec.domain.errors import Conflict
 from tvec.persistence import models as m
@@ -71,12 +70,12 @@ class UnitOfWork:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        engine: Engine,
         clock: Callable[[], datetime],
         *,
         readonly: bool = False,
     ) -> None:
-        self._engine: Engine = sessions.kw["bind"]
+        self._engine = engine
         self._clock, self.readonly = clock, readonly
         self._transaction: RootTransaction | None = None
         self._held = ExitStack()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.engine import Engine
 
 from tvec.config import Settings
 from tvec.persistence.uow import UnitOfWork
@@ -26,12 +26,12 @@ class Actor:
 
 @dataclass(frozen=True)
 class Context:
-    sessions: sessionmaker[Session]
+    engine: Engine  # every unit of work takes one connection from its pool
     clock: Callable[[], datetime]
     settings: Settings
 
     def uow(self, *, readonly: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.sessions, self.clock, readonly=readonly)
+        return UnitOfWork(self.engine, self.clock, readonly=readonly)
 
     def today(self) -> date:
         return self.clock().date()

@@ -18,9 +18,9 @@ public = APIRouter()  # no login: no 401/403 responses to document
 
 @public.get("/health", response_model=s.HealthOut, tags=["health"], summary="Liveness (no login)")
 def health(ctx: Ctx) -> s.HealthOut:
-    with ctx.sessions() as session:
-        session.execute(text("SELECT 1"))
-    return s.HealthOut(status="ok", database=ctx.sessions.kw["bind"].dialect.name)
+    with ctx.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return s.HealthOut(status="ok", database=ctx.engine.dialect.name)
 
 
 @router.get(
