@@ -81,6 +81,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import httpx
@@ -146,6 +147,7 @@ class Scenario:
     bodies: list[Any] = field(default_factory=list)  # JSON of the 2xx answers, when kept
     answered: int = 0  # the others were cut off; their latencies are lower bounds
     cpu: CpuTimes | None = None  # used while the measured requests ran
+    connections: list[int] = field(default_factory=list)  # per server worker, most first
 
     def cpu_ms(self, part: str) -> float:
         """CPU time of the server, database or client per answered request, in ms."""
@@ -399,10 +401,38 @@ class CpuTimes:
 
 @dataclass
 class CpuMeter:
-    """Reads `CpuTimes` for one server (process group) and one database port."""
+    """Reads `CpuTimes` for one server (process group) and one database port, and how the
+    clients' connections are spread over the server's worker processes."""
 
     server_pid: int
     db_port: int | None
+    server_port: int = 0
+
+    def connections(self) -> list[int]:
+        """Established connections to the server port held by each worker, most first.
+
+        The workers share one listening socket and whichever is quickest takes a new
+        connection, so 50 keep-alive clients can end up 36 to 14: one worker then serves 72%
+        of the requests. Read from /proc (Linux); empty elsewhere.
+        """
+        try:
+            lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        except OSError:
+            return []
+        sockets = [line.split() for line in lines]
+        ours = [f for f in sockets if int(f[1].split(":")[1], 16) == self.server_port]
+        listening = {f[9] for f in ours if f[3] == "0A"}
+        established = {f[9] for f in ours if f[3] == "01"}
+        counts = []
+        for pid, f in _proc_stats():
+            if int(f[2]) != self.server_pid or pid == self.server_pid:
+                continue
+            with contextlib.suppress(OSError):
+                fds = Path(f"/proc/{pid}/fd")
+                inodes = {os.readlink(fds / fd)[8:-1] for fd in os.listdir(fds)}
+                if inodes & listening:  # a worker (not a helper process of the group)
+                    counts.append(len(inodes & established))
+        return sorted(counts, reverse=True)
 
     def read(self) -> CpuTimes:
         try:
@@ -520,6 +550,7 @@ async def measure(
         measured = await open_loop(name, clients, sends[warm:], rate, keep_bodies=keep_bodies)
         if meter and before:
             measured.cpu = meter.read() - before
+            measured.connections = meter.connections()
     return warm_up, measured
 
 
@@ -705,6 +736,9 @@ def print_run(run: BackendRun, args: argparse.Namespace) -> None:
             f"{sc.cpu_ms('server'):>18.2f} {sc.cpu_ms('database'):>5.2f} "
             f"{sc.cpu_ms('client'):>6.2f}"
         )
+    spread = [f"{sc.name} {'/'.join(map(str, sc.connections))}" for sc in run.scenarios]
+    if any(sc.connections for sc in run.scenarios):
+        print(f"client connections per server worker: {', '.join(spread)}")
     for sc in run.scenarios:
         if sc.answered < sc.planned:
             print(
@@ -758,7 +792,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> BackendRun:
             course_ids, start = seed(url, wanted)
             print(f"[{backend}] seeded {wanted} patients in {time.monotonic() - began:.0f} s")
             with api_server(url, args.workers, workdir) as (base, pid):
-                meter = CpuMeter(pid, make_url(url).port)
+                meter = CpuMeter(pid, make_url(url).port, urlsplit(base).port or 0)
                 # No garbage collection in the load generator while it measures: its pauses
                 # (up to 100 ms with the heap the seeding left) would count as server latency.
                 # A run allocates a few hundred MB at most.

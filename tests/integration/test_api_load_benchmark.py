@@ -57,4 +57,10 @@ def test_the_api_load_benchmark_runs_and_every_request_is_answered() -> None:
         server_total += server_ms
     assert server_total > 0
     assert re.search(r"CPU during the scenarios: benchmark \d+%, .* \(steal\) \d+%", run.stdout)
+    # Every client connection is held by some server worker: 2 clients, 2 in all
+    spread = re.search(
+        r"client connections per server worker: health \(baseline\) ([\d/]+)", run.stdout
+    )
+    assert spread, run.stdout
+    assert sum(map(int, spread.group(1).split("/"))) == 2, run.stdout
     assert re.search(r"verdict \(sqlite\): planning p99 [\d.]+ ms", run.stdout)
