@@ -13,7 +13,7 @@ For each backend the script
    cluster from ``tests/support/postgres.py``), migrates it and seeds it through the services: the
    demo users and vial lots, then ``--patients`` synthetic patients, each with 1 to 4 lesions, a
    baseline measurement and a course started a week ago with no dose given yet;
-2. starts a real server process, ``python -m uvicorn tvec.api.main:app`` with ``--workers``
+2. starts a real server process, ``python -m tvec serve`` (uvicorn) with ``--workers``
    worker processes, on a free 127.0.0.1 port (configured through ``TVEC_DATABASE_URL``);
 3. logs in ``--clients`` clients (one ``aiohttp.ClientSession`` each, one keep-alive connection,
    each with its own bearer token for the demo nurse);
@@ -306,7 +306,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def api_server(url: str, workers: int, workdir: Path) -> Iterator[tuple[str, int]]:
-    """Run `uvicorn tvec.api.main:app` in its own process group; yield its base URL and pid.
+    """Run `tvec serve` (uvicorn workers) in its own process group; yield its base URL and pid.
 
     A process group (to stop the workers with it), not a session: Linux's scheduler autogroups
     by session, and a server in a session of its own would get, with all its workers together,
@@ -315,7 +315,7 @@ def api_server(url: str, workers: int, workdir: Path) -> Iterator[tuple[str, int
     """
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "tvec.api.main:app", "--host", "127.0.0.1",
+        sys.executable, "-m", "tvec", "serve", "--host", "127.0.0.1",
         "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
     log_path = workdir / f"uvicorn-{port}.log"
@@ -427,11 +427,13 @@ class CpuMeter:
         for pid, f in _proc_stats():
             if int(f[2]) != self.server_pid or pid == self.server_pid:
                 continue
+            inodes = set()
             with contextlib.suppress(OSError):
-                fds = Path(f"/proc/{pid}/fd")
-                inodes = {os.readlink(fds / fd)[8:-1] for fd in os.listdir(fds)}
-                if inodes & listening:  # a worker (not a helper process of the group)
-                    counts.append(len(inodes & established))
+                for fd in os.listdir(f"/proc/{pid}/fd"):
+                    with contextlib.suppress(OSError):  # closed meanwhile
+                        inodes.add(os.readlink(f"/proc/{pid}/fd/{fd}")[8:-1])
+            if inodes & listening:  # a worker (not a helper process of the group)
+                counts.append(len(inodes & established))
         return sorted(counts, reverse=True)
 
     def read(self) -> CpuTimes:

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from tvec.cli.output import console, refuse_bad_input
+from tvec.cli.output import console, fail, refuse_bad_input
 
 db_app = typer.Typer(help="Database: migrate, load demo data.", no_args_is_help=True)
 
@@ -43,14 +43,27 @@ def demo(
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
-    workers: int = typer.Option(1, "--workers", min=1, max=16),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=16, help="Server processes; under load, one per CPU."
+    ),
+    log_level: str = typer.Option(
+        "info", "--log-level", help="uvicorn's log level: critical, error, warning, info, debug."
+    ),
+    access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log each request."),
 ) -> None:
     """Serve the REST API (interactive docs at /docs)."""
-    import uvicorn
+    from tvec.api.serving import PortInUse
+    from tvec.api.serving import serve as run_server
 
+    if log_level not in ("critical", "error", "warning", "info", "debug"):
+        fail(f"--log-level: {log_level!r} is not one of critical, error, warning, info, debug")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     console.print(f"tvec API on http://{host}:{port} — docs at http://{host}:{port}/docs")
-    uvicorn.run("tvec.api.main:app", host=host, port=port, workers=workers)
+    try:
+        status = run_server(host, port, workers, log_level=log_level, access_log=access_log)
+    except PortInUse as exc:
+        fail(str(exc))
+    raise typer.Exit(status)
 
 
 def _where(url: str) -> str:
