@@ -9,7 +9,8 @@ connections over them by a hash of the addresses.
 uvicorn has no option for this, so the small supervisor below is ours. It starts the workers. When
 one dies it starts another, unless the worker died just after starting, which means it cannot run
 at all (then everything stops with exit status 1). On SIGINT or SIGTERM it stops them all.
-Without SO_REUSEPORT (not Linux or BSD), or with one worker, uvicorn serves as usual.
+Elsewhere than on Linux (where SO_REUSEPORT does not spread connections, or does not exist), or
+with one worker, uvicorn serves as usual.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import multiprocessing
 import signal
 import socket
+import sys
 import time
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
@@ -39,7 +41,7 @@ def serve(host: str, port: int, workers: int, **uvicorn_options: Any) -> int:
     """Serve until stopped; the exit status (0, or 1 if the workers could not run)."""
     import uvicorn
 
-    if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
+    if workers == 1 or not sys.platform.startswith("linux"):
         uvicorn.run(APP, host=host, port=port, workers=workers, **uvicorn_options)
         return 0
     _check_free(host, port)
