@@ -63,7 +63,7 @@ def _check_free(host: str, port: int) -> None:
             raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
+def _listening_socket(host: str, port: int) -> socket.socket:
     """A worker's own socket on the shared port (uvicorn calls listen() on it)."""
     sock = socket.socket(_family(host), socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -76,7 +76,7 @@ def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     import uvicorn
 
     config = uvicorn.Config(APP, host=host, port=port, **options)
-    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+    uvicorn.Server(config).run(sockets=[_listening_socket(host, port)])
 
 
 class _Supervisor:

@@ -23,6 +23,10 @@ class Actor:
     def require(self, action: Action) -> None:
         require(self.role, action)
 
+    def sees(self, centre_id: int) -> bool:
+        """Whether records of this centre exist for the actor (others' are not found, not 403)."""
+        return centre_id == self.centre_id
+
 
 @dataclass(frozen=True)
 class Context:

@@ -28,7 +28,7 @@ from tvec.services.permissions import Action
 def course_in_centre(uow: UnitOfWork, actor: Actor, course_id: int) -> r.Course:
     """The course, if its patient is in the actor's centre (else, as for the patient: 404)."""
     found = uow.courses.find_with(uow.patients, "patient_id", id=course_id)
-    if found is None or found[1].centre_id != actor.centre_id:
+    if found is None or not actor.sees(found[1].centre_id):
         raise NotFound("course", course_id)
     return found[0]
 

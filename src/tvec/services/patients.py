@@ -13,7 +13,7 @@ from tvec.services.permissions import Action
 def patient_in_centre(uow: UnitOfWork, actor: Actor, patient_id: int) -> r.Patient:
     """The patient, if in the actor's centre; other centres' patients do not exist here."""
     patient = uow.patients.find(id=patient_id)
-    if patient is None or patient.centre_id != actor.centre_id:
+    if patient is None or not actor.sees(patient.centre_id):
         raise NotFound("patient", patient_id)
     return patient
 
