@@ -1,12 +1,16 @@
-"""Services against the real repositories on in-memory SQLite (ADR 0002): rules, audit, refusals."""
+"""Services against the real repositories on in-memory SQLite (ADR 0002): rules, audit, refusals;
+and, on a SQLite file, planning beside other writers."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
 from tvec.config import Settings
 from tvec.domain.errors import (
@@ -18,8 +22,8 @@ from tvec.domain.errors import (
     PermissionDenied,
 )
 from tvec.domain.rules import Site
-from tvec.persistence.db import Base, make_engine
-from tvec.persistence.models import AdministrationRow, AuditRow, MeasurementRow
+from tvec.persistence.db import Base, make_engine, writer_gate
+from tvec.persistence.models import AdministrationRow, AuditRow, CourseRow, MeasurementRow
 from tvec.schemas import clinic as s
 from tvec.services import auth, courses, lesions, outcomes, patients, vials, visits
 from tvec.services.context import Actor, Context
@@ -39,13 +43,13 @@ class Clock:
         return datetime(self.day.year, self.day.month, self.day.day, 12, tzinfo=UTC)
 
 
-def make_ctx(day: date = TODAY) -> tuple[Context, dict[str, Actor], Clock]:
-    engine = make_engine("sqlite:///:memory:")
+def make_ctx(
+    day: date = TODAY, url: str = "sqlite:///:memory:"
+) -> tuple[Context, dict[str, Actor], Clock]:
+    engine = make_engine(url)
     Base.metadata.create_all(engine)
     clock = Clock(day)
-    ctx = Context(
-        engine, clock, Settings(database_url="sqlite:///:memory:")
-    )  # argon2 cost from conftest
+    ctx = Context(engine, clock, Settings(database_url=url))  # argon2 cost from conftest
     admin = auth.bootstrap_centre(
         ctx,
         "test centre",
@@ -172,8 +176,9 @@ def give(
 
 def started(
     sizes: dict[str, tuple[str, str, Site]] | None = None,
+    url: str = "sqlite:///:memory:",
 ) -> tuple[Context, dict[str, Actor], Clock, int, int, dict[str, int]]:
-    ctx, a, clock = make_ctx(START)
+    ctx, a, clock = make_ctx(START, url)
     pid = make_patient(ctx, a)
     ids = add_lesions(
         ctx,
@@ -359,6 +364,101 @@ def test_an_idempotent_retry_records_the_dose_once() -> None:
         visits.record_administration(ctx, a["nurse"], v1.id, different, "retry-key-1")
     with pytest.raises(Conflict, match="already recorded as administered"):
         visits.record_administration(ctx, a["nurse"], v1.id, body, None)
+
+
+# ---- planning beside other writers (a SQLite file: reads first, then the writer's turn) --------
+
+
+class Readers:
+    """The threads that have read lesion measurements: the last thing a plan reads before it
+    asks for the writer's turn."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.names: set[str] = set()
+        self._changed = threading.Condition()
+        event.listen(ctx.engine, "before_cursor_execute", self._saw)
+
+    def _saw(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "measurements" in statement:
+            with self._changed:
+                self.names.add(threading.current_thread().name)
+                self._changed.notify_all()
+
+    def wait_for(self, name: str) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: name in self.names, timeout=10), (
+                f"{name} did not read the measurements while another writer had the turn"
+            )
+
+
+def plan_in_threads(
+    ctx: Context, actor: Actor, course_id: int, names: list[str], meanwhile: Any = None
+) -> tuple[dict[str, Any], list[BaseException]]:
+    """Each plan reads and plans while another writer holds the turn, then waits to write;
+    `meanwhile` is what that other writer does before it lets them go."""
+    readers, planned, failed = Readers(ctx), {}, []
+
+    def plan(name: str) -> None:
+        try:
+            planned[name] = visits.plan_next_visit(ctx, actor, course_id)
+        except BaseException as exc:  # reported to the test below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=plan, args=(n,), name=n) for n in names]
+    with writer_gate(ctx.engine):
+        for thread in threads:
+            thread.start()
+            readers.wait_for(thread.name)
+        assert all(thread.is_alive() for thread in threads)  # waiting for the turn to write
+        if meanwhile is not None:
+            meanwhile()
+    for thread in threads:
+        thread.join(timeout=30)
+    return planned, failed
+
+
+@pytest.mark.parametrize("already_planned", [False, True])
+def test_two_plans_of_one_course_at_once_both_succeed_as_if_made_in_turn(
+    tmp_path: Path, already_planned: bool
+) -> None:
+    """Both plans read the same visits; the one that writes second finds its premise gone (the
+    visit number taken, or the open visit's version moved on) and plans again, not 409."""
+    ctx, a, _, _, course_id, _ = started(url=f"sqlite:///{tmp_path}/clinic.db")
+    if already_planned:
+        visits.plan_next_visit(ctx, a["nurse"], course_id)
+    planned, failed = plan_in_threads(ctx, a["nurse"], course_id, ["first", "second"])
+    assert failed == []
+    assert len({visit.id for visit in planned.values()}) == 1
+    versions = sorted(visit.version for visit in planned.values())
+    assert versions == ([2, 3] if already_planned else [1, 2])
+    [visit] = visits.list_visits(ctx, a["nurse"], course_id)
+    assert (visit.number, visit.status, visit.version) == (1, "planned", versions[-1])
+    history = outcomes.audit_log(ctx, a["admin"], 100, 0, "visit")[0]
+    assert sorted(h.action for h in history) == ["create"] + ["replan"] * (
+        2 if already_planned else 1
+    )
+    ctx.engine.dispose()
+
+
+def test_a_plan_is_refused_when_the_course_ends_while_it_waits_to_write(tmp_path: Path) -> None:
+    ctx, a, _, _, course_id, _ = started(url=f"sqlite:///{tmp_path}/clinic.db")
+
+    def end_the_course() -> None:
+        # a writer that does not queue at the gate (SQLite's own lock still holds it in line)
+        with ctx.engine.begin() as connection:
+            connection.execute(
+                update(CourseRow)
+                .where(CourseRow.id == course_id)
+                .values(end_date=START, end_reason="completed", version=CourseRow.version + 1)
+            )
+
+    planned, failed = plan_in_threads(ctx, a["nurse"], course_id, ["plan"], end_the_course)
+    assert planned == {}
+    assert len(failed) == 1
+    assert isinstance(failed[0], CourseRuleBroken)
+    assert f"course {course_id} ended on {START}" in str(failed[0])
+    assert visits.list_visits(ctx, a["nurse"], course_id) == []
+    ctx.engine.dispose()
 
 
 # ---- corrections and the audit trail ----------------------------------------------------------

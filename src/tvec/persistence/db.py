@@ -146,6 +146,10 @@ class WriterGate:
 _GATES: WeakKeyDictionary[Engine, WriterGate] = WeakKeyDictionary()
 
 
+def has_writer_gate(engine: Engine) -> bool:
+    return engine in _GATES
+
+
 def writer_gate(engine: Engine) -> AbstractContextManager[None]:
     """What a writing unit of work holds for its whole transaction: SQLite's queue, else nothing
     (PostgreSQL has row locks and needs no queue)."""

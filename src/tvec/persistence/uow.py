@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from tvec.domain.errors import Conflict
 from tvec.persistence import models as m
 from tvec.persistence import records as r
-from tvec.persistence.db import Base, read_options, writer_gate
+from tvec.persistence.db import Base, has_writer_gate, read_options, writer_gate
 from tvec.persistence.repository import Repository, constraint_name
 
 R = TypeVar("R", bound=Base)
@@ -47,6 +47,11 @@ class UnitOfWork:
 
     It works on one SQLAlchemy Core connection: the repositories return frozen records, so there
     is nothing for an ORM session to track.
+
+    Three kinds: a writing unit of work (the default) holds SQLite's writer's turn from start to
+    end; a `readonly` one never writes; a `read_first` one reads, then calls `begin_writing()`
+    and writes. On SQLite the latter reads outside the writer's turn and holds the turn only for
+    its writes (ADR 0003); on PostgreSQL it is an ordinary writing unit of work.
     """
 
     centres = _Repo(m.CentreRow, r.Centre, "centre")
@@ -74,20 +79,25 @@ class UnitOfWork:
         clock: Callable[[], datetime],
         *,
         readonly: bool = False,
+        read_first: bool = False,
     ) -> None:
         self._engine = engine
         self._clock, self.readonly = clock, readonly
+        # Reads in a snapshot of their own, outside the writer's turn: SQLite only (PostgreSQL
+        # has no writer's turn, and a second transaction would only cost round trips).
+        self._reading_first = read_first and not readonly and has_writer_gate(engine)
         self._transaction: RootTransaction | None = None
         self._held = ExitStack()
 
     def __enter__(self) -> UnitOfWork:
         engine = self._engine
-        if not self.readonly:
+        reading = self.readonly or self._reading_first
+        if not reading:
             # SQLite: wait in line for the one writer's turn (PostgreSQL: nothing to wait for).
             self._held.enter_context(writer_gate(engine))
         try:
             connection = self._held.enter_context(engine.connect())
-            if self.readonly:
+            if reading:
                 connection.execution_options(**read_options(engine))
             self._transaction = connection.begin()
         except BaseException:
@@ -95,6 +105,26 @@ class UnitOfWork:
             raise
         self.connection, self.now = connection, self._clock()
         return self
+
+    def begin_writing(self) -> bool:
+        """From here on, a `read_first` unit of work writes. True if what it read so far may
+        have been changed since by another writer.
+
+        SQLite: ends the reading snapshot, waits for the writer's turn and begins the writing
+        transaction. A writer may commit in between, so what is written must be guarded as at
+        PostgreSQL's READ COMMITTED: an update by the version it read (else Conflict), a new
+        row by the unique constraints, and any other premise by reading it again. PostgreSQL:
+        the transaction simply goes on.
+        """
+        if not self._reading_first:
+            return False
+        assert self._transaction is not None
+        self._transaction.rollback()  # it only read
+        self._reading_first = False
+        self._held.enter_context(writer_gate(self._engine))
+        self.connection.execution_options(tvec_readonly=False)
+        self._transaction = self.connection.begin()
+        return True
 
     def commit(self) -> None:
         assert self._transaction is not None
@@ -114,4 +144,4 @@ class UnitOfWork:
                 self._transaction.rollback()
             self._transaction = None
         finally:
-            self._held.close()  # the connection back to the pool, then the writer's turn
+            self._held.close()  # the writer's turn and the connection, last taken first freed

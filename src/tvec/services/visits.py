@@ -38,12 +38,22 @@ def plan_next_visit(
 ) -> r.Visit:
     """Plan (or re-plan, while not yet given) the next visit from the latest measurements."""
     actor.require(Action.PLAN_VISIT)
-    with ctx.uow() as uow:
+    try:
+        # The reads and the dose plan need not hold up other writers (on SQLite they are done
+        # before the writer's turn); what they planned is written only if still current.
+        return _plan_next_visit(ctx, actor, course_id, reinitiation, read_first=True)
+    except Conflict:
+        # Another writer changed this course's visits in between (a second plan, a dose
+        # recorded): plan again from what is now on file, as if the two had come in turn.
+        return _plan_next_visit(ctx, actor, course_id, reinitiation, read_first=False)
+
+
+def _plan_next_visit(
+    ctx: Context, actor: Actor, course_id: int, reinitiation: bool, *, read_first: bool
+) -> r.Visit:
+    with ctx.uow(read_first=read_first) as uow:
         course = course_in_centre(uow, actor, course_id)
-        if course.end_date is not None:
-            raise CourseRuleBroken(
-                f"course {course_id} ended on {course.end_date}; start a new one"
-            )
+        _check_open(course)
         label = load_label(course.label_variant)
         visits = uow.visits.list(course_id=course_id, order_by=("number",))
         schedule = domain_course(label, course, visits)
@@ -61,6 +71,10 @@ def plan_next_visit(
             "planned_by": actor.user_id,
         }
         open_visit = next((v for v in visits if v.status == "planned"), None)
+        if uow.begin_writing():
+            # The visits are guarded below (by version, and by the unique visit number); the
+            # course's end is not, so it is read again.
+            _check_open(uow.courses.get(course_id))
         if open_visit is not None:
             visit = uow.visits.update(
                 open_visit.id,
@@ -83,6 +97,11 @@ def plan_next_visit(
             )
         uow.commit()
     return visit
+
+
+def _check_open(course: r.Course) -> None:
+    if course.end_date is not None:
+        raise CourseRuleBroken(f"course {course.id} ended on {course.end_date}; start a new one")
 
 
 def _plan_lesions(
