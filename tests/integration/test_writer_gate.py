@@ -1,13 +1,17 @@
 """SQLite writers take turns through the WriterGate: across threads, across processes, and with a
-time limit that ends in DatabaseBusy (the API's 503) rather than waiting for ever; and slow work
-(a login's password check) is done outside a writer's turn."""
+time limit that ends in DatabaseBusy (the API's 503) rather than waiting for ever; slow work
+(a login's password check) is done outside a writer's turn, and so is the copy of the
+write-ahead log into the database file (a checkpoint)."""
 
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +20,7 @@ from tests.support.clinic import seed_staff
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
-from tvec.persistence.db import DatabaseBusy, WriterGate
+from tvec.persistence.db import DatabaseBusy, WalCheckpoints, WriterGate
 from tvec.persistence.migrate import upgrade
 from tvec.schemas.clinic import PatientIn, Sex
 from tvec.services import auth, patients
@@ -117,3 +121,42 @@ def test_a_login_checks_the_password_without_holding_up_other_writers(tmp_path: 
     login.join(timeout=60)
     assert finished["write"] < finished["login"]
     ctx.engine.dispose()
+
+
+def _in_database_file_alone(database: Path, copy: Path, mrn: str) -> bool:
+    """Whether the database file, read without its write-ahead log, holds the patient."""
+    shutil.copyfile(database, copy)  # the -wal file beside it is not copied
+    with closing(sqlite3.connect(copy)) as connection:
+        return (
+            connection.execute("SELECT 1 FROM patients WHERE mrn = ?", (mrn,)).fetchone()
+            is not None
+        )
+
+
+def test_a_commit_reaches_the_database_file_by_a_checkpoint_outside_the_writers_turn(
+    tmp_path: Path,
+) -> None:
+    """SQLite would copy the log into the database file only once the log passes 1000 pages,
+    inside some unlucky writer's commit; here a background checkpoint does it soon after each
+    writer's turn, so even one small write is in the database file itself shortly after."""
+    database = tmp_path / "clinic.db"
+    upgrade(f"sqlite:///{database}")
+    ctx = build_context(Settings(database_url=f"sqlite:///{database}"))
+    nurse = seed_staff(ctx)[Role.NURSE]
+    patients.register_patient(
+        ctx, nurse.actor, PatientIn(mrn="CKPT-1", birth_date=date(1960, 1, 1), sex=Sex.FEMALE)
+    )
+    deadline = time.monotonic() + 10
+    while not _in_database_file_alone(database, tmp_path / "copy.db", "CKPT-1"):
+        assert time.monotonic() < deadline, "the commit stayed in the write-ahead log only"
+        time.sleep(0.05)
+    ctx.engine.dispose()
+
+
+def test_a_checkpoint_never_creates_a_database_that_is_not_there(tmp_path: Path) -> None:
+    missing = tmp_path / "gone.db"
+    checkpoints = WalCheckpoints(missing)
+    checkpoints.soon()
+    checkpoints.soon()  # pending or just run: not asked twice
+    WalCheckpoints._executor().submit(lambda: None).result(timeout=10)  # the queue has run
+    assert not missing.exists()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,10 @@ NAMING = {
 
 
 BUSY_TIMEOUT_S = 30  # how long a writer waits for the SQLite database before giving up
+# How often, at most, a process copies SQLite's write-ahead log back into the database file, in
+# a thread of its own after a writer's turn (WalCheckpoints). At 200 writes/s the log then holds
+# well under SQLite's own threshold for a checkpoint inside a commit (1000 pages).
+CHECKPOINT_EVERY_S = 0.1
 
 
 class Base(DeclarativeBase):
@@ -114,6 +121,7 @@ class WriterGate:
         self._lock_file = None if path is None else path.with_name(path.name + ".writer-lock")
         self._fd: int | None = None
         self._pid = -1
+        self._checkpoints = None if path is None else WalCheckpoints(path)
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
@@ -130,6 +138,8 @@ class WriterGate:
                     fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
+            if self._checkpoints is not None:
+                self._checkpoints.soon()
 
     def __del__(self) -> None:
         if self._fd is not None and self._pid == os.getpid():
@@ -141,6 +151,68 @@ class WriterGate:
             self._fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
             self._pid = os.getpid()
         return self._fd
+
+
+class WalCheckpoints:
+    """Copies SQLite's write-ahead log back into the database file outside any writer's turn.
+
+    Left to SQLite, the commit that takes the log past 1000 pages does this copy itself (a
+    checkpoint: several MB written and flushed to disk), inside its writer's turn, and every
+    other writer waits for it: commits of 20 to 200 ms, measured under
+    benchmarks/api_load.py. Here, a writer that ends its turn asks for a checkpoint, and one runs
+    within CHECKPOINT_EVERY_S (one per interval at most), in one background thread per process
+    and on a connection of its own, while writers go on (a PASSIVE checkpoint takes no writer's
+    lock and copies only what no reader still needs). SQLite's own checkpoint stays in force
+    beneath, should the log grow past its threshold all the same (say, behind a long reader).
+    Written by hand: SQLite has the pragma, but Python's driver does not expose its hook for
+    "the log grew", and no library does this for SQLAlchemy.
+    """
+
+    _pool: ThreadPoolExecutor | None = None
+    _pool_pid = -1
+    _pool_lock = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._pending = False  # a checkpoint is queued and has not started
+        self._last = float("-inf")  # when the last one started
+
+    def soon(self) -> None:
+        """Ask for a checkpoint: one runs within CHECKPOINT_EVERY_S, unless one is pending."""
+        with self._lock:
+            if self._pending:
+                return
+            self._pending = True
+            due = max(time.monotonic(), self._last + CHECKPOINT_EVERY_S)
+        self._executor().submit(self._run, due)
+
+    def _run(self, due: float) -> None:
+        time.sleep(max(0.0, due - time.monotonic()))
+        with self._lock:
+            # from here, a writer's request is for a checkpoint after this one
+            self._pending, self._last = False, time.monotonic()
+        try:
+            # mode=rw: never create the file (a database removed meanwhile stays removed)
+            uri = f"{self._path.resolve().as_uri()}?mode=rw"
+            connection = sqlite3.connect(uri, uri=True, timeout=0, isolation_level=None)
+            try:
+                connection.execute("PRAGMA synchronous=FULL")  # as every writer's connection
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                connection.close()
+        except sqlite3.Error:
+            pass  # busy, or the file is gone: SQLite's own checkpoint remains, next turn retries
+
+    @classmethod
+    def _executor(cls) -> ThreadPoolExecutor:
+        # One thread per process for every database, made in the process that writes (a server
+        # worker is started afresh, but a forked process must not reuse its parent's thread).
+        with cls._pool_lock:
+            if cls._pool is None or cls._pool_pid != os.getpid():
+                cls._pool = ThreadPoolExecutor(1, thread_name_prefix="tvec-wal-checkpoint")
+                cls._pool_pid = os.getpid()
+            return cls._pool
 
 
 _GATES: WeakKeyDictionary[Engine, WriterGate] = WeakKeyDictionary()
