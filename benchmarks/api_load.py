@@ -44,9 +44,9 @@ Caveats
   is aiohttp on uvloop, about 0.26 ms of CPU per request (httpx, used before, took about 1.3 ms:
   a fifth of a core at 200 req/s taken from the server being measured).
 - Loopback only: no network latency, no TLS.
-- The PostgreSQL cluster is the test suite's throwaway one, run with ``fsync``,
-  ``synchronous_commit`` and ``full_page_writes`` off: commits are cheaper than on a durable
-  production server. SQLite runs with the application's own settings (WAL, synchronous=FULL).
+- The PostgreSQL cluster is a throwaway one (the test suite's), but durable: ``fsync``,
+  ``synchronous_commit`` and ``full_page_writes`` on, as on a production server, so that each
+  commit waits for the disk as SQLite's do (WAL, synchronous=FULL).
 - uvicorn uses httptools and uvloop only if they are installed; the header says which.
 - Under each table a line gives the share of the machine's CPU used by the benchmark (client,
   server, PostgreSQL) and by other processes during the scenarios: if the latter is not near 0%,
@@ -202,7 +202,7 @@ def fresh_database(backend: str, workdir: Path) -> Iterator[str]:
     sys.path.insert(0, str(REPO))  # tests/support is not part of the installed package
     from tests.support.postgres import throwaway_cluster
 
-    with throwaway_cluster() as url:
+    with throwaway_cluster(durable=True) as url:
         yield url
 
 
@@ -229,10 +229,13 @@ def seed(url: str, patients_wanted: int) -> tuple[list[int], date]:
 
 def _settle(engine: Engine) -> None:
     """PostgreSQL: vacuum and analyze after the bulk load, as autovacuum would do soon anyway,
-    so that it does not wake up in the middle of a measurement."""
+    so that it does not wake up in the middle of a measurement; then a checkpoint, so that the
+    writing out of the bulk load's pages (and its flushes to disk) is not in the measurement
+    either."""
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
+            conn.exec_driver_sql("CHECKPOINT")
 
 
 def _actor(ctx: Context, username: str) -> Actor:

@@ -18,11 +18,28 @@ class Settings(BaseSettings):
     pseudonym_key: str = "change-me-in-production"  # keys the researchers' patient pseudonyms
     cookie_secure: bool = False  # set true behind HTTPS
     sql_echo: bool = False
-    # Worker threads per server process for the blocking database work of requests. Python runs
-    # one thread at a time per process, so more threads only queue for the interpreter lock
-    # (measured with benchmarks/api_load.py: 4 serve 50 concurrent clients better than 40).
-    api_threads: int = Field(default=4, ge=1, le=200)
+    # Worker threads per server process for the blocking database work of requests; unset: by
+    # database (api_threads_in_use).
+    api_threads: int | None = Field(default=None, ge=1, le=200)
     # argon2id cost for password hashes; the defaults are argon2-cffi's (RFC 9106 low-memory
     # profile). The test suite lowers them (tests/conftest.py) because it creates many users.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+
+
+# Measured with benchmarks/api_load.py (50 clients, 200 req/s, 2 workers on 2 cores). SQLite:
+# the work is CPU in Python, which runs one thread at a time per process, so more threads only
+# queue for the interpreter lock (4 serve better than 40). PostgreSQL: a thread also waits for
+# the server, and for its commit to be flushed to disk, without holding that lock; with 4, such
+# waits left requests queueing for a thread (planning p99 83 to 415 ms), with 12 they overlap.
+API_THREADS_SQLITE = 4
+API_THREADS_POSTGRESQL = 12
+
+
+def api_threads_in_use(settings: Settings) -> int:
+    """TVEC_API_THREADS if set, else what suits the database."""
+    if settings.api_threads is not None:
+        return settings.api_threads
+    if settings.database_url.startswith("sqlite"):
+        return API_THREADS_SQLITE
+    return API_THREADS_POSTGRESQL

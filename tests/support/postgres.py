@@ -70,8 +70,12 @@ def _log_tail(logfile: Path) -> str:
 
 
 @contextmanager
-def throwaway_cluster() -> Iterator[str]:
-    """Start a fresh cluster; yield `postgresql+psycopg://tvec@127.0.0.1:PORT/tvec_test`."""
+def throwaway_cluster(*, durable: bool = False) -> Iterator[str]:
+    """Start a fresh cluster; yield `postgresql+psycopg://tvec@127.0.0.1:PORT/tvec_test`.
+
+    `durable`: commits are flushed to disk as on a production server (PostgreSQL's defaults),
+    for measurements; otherwise crash safety is off, as the tests throw the data away anyway.
+    """
     bindir = find_pg_bindir()
     if bindir is None:
         raise RuntimeError("PostgreSQL server binaries not found (set TVEC_PG_BINDIR)")
@@ -104,10 +108,9 @@ def throwaway_cluster() -> Iterator[str]:
         # fsync/synchronous_commit/full_page_writes off: the data is thrown away at the end,
         # so crash safety buys nothing and costs seconds. -k: the Unix socket goes into the
         # temp dir (the default /var/run/postgresql may not exist or be writable).
-        options = (
-            f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         started = True  # from here on, always try to stop (pg_ctl may time out half-started)
         result = pg("pg_ctl", "-D", data, "-o", options, "-l", logfile, "-w", "start", check=False)
         if result.returncode != 0:

@@ -16,7 +16,7 @@ from tvec import __version__
 from tvec.api import errors
 from tvec.api.routes import auth, courses, office, patients
 from tvec.bootstrap import build_context
-from tvec.config import Settings
+from tvec.config import Settings, api_threads_in_use
 from tvec.web import pages, visit
 from tvec.web.deps import LoginRequired
 from tvec.web.templating import HERE as WEB
@@ -39,7 +39,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # The thread pool that runs the blocking database work (see Settings.api_threads)
         limiter = anyio.to_thread.current_default_thread_limiter()
-        limiter.total_tokens = ctx.settings.api_threads
+        limiter.total_tokens = api_threads_in_use(ctx.settings)
         # What is loaded by now (modules, schemas, routes) lives as long as the process. Frozen,
         # it is left out of the garbage collector's full passes, which otherwise walk it all and
         # pause the server for 70-140 ms a few times a minute under load (measured with a
