@@ -30,8 +30,9 @@ class Settings(BaseSettings):
 # Measured with benchmarks/api_load.py (50 clients, 200 req/s, 2 workers on 2 cores). SQLite:
 # the work is CPU in Python, which runs one thread at a time per process, so more threads only
 # queue for the interpreter lock (4 serve better than 40). PostgreSQL: a thread also waits for
-# the server, and for its commit to be flushed to disk, without holding that lock; with 4, such
-# waits left requests queueing for a thread (planning p99 83 to 415 ms), with 12 they overlap.
+# the server and for its commit to be flushed to disk, without holding that lock, so more
+# threads overlap those waits (durable PostgreSQL, planning p99 under 50 ms in 3 of 6 runs with
+# 12 threads, 1 of 6 with 4; benchmarks/README.md).
 API_THREADS_SQLITE = 4
 API_THREADS_POSTGRESQL = 12
 
