@@ -37,7 +37,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # The thread pool that runs the blocking database work (see Settings.api_threads)
+        # The thread pool that runs the blocking database work (see api_threads_in_use)
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = api_threads_in_use(ctx.settings)
         # What is loaded by now (modules, schemas, routes) lives as long as the process. Frozen,

@@ -100,6 +100,7 @@ def _plan_next_visit(
 
 
 def _check_open(course: r.Course) -> None:
+    """Nothing is planned or given on an ended course."""
     if course.end_date is not None:
         raise CourseRuleBroken(f"course {course.id} ended on {course.end_date}; start a new one")
 
@@ -258,8 +259,7 @@ def _check_schedule(
     day: date,
     override: str | None,
 ) -> None:
-    if course.end_date is not None:
-        raise CourseRuleBroken(f"the course ended on {course.end_date}")
+    _check_open(course)
     if day > uow.now.date():
         raise InvalidInput("administration", "administered_at", "must not be in the future")
     others = [v for v in uow.visits.list(course_id=course.id) if v.id != visit.id]
