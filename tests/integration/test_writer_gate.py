@@ -20,7 +20,12 @@ from tests.support.clinic import seed_staff
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
-from tvec.persistence.db import DatabaseBusy, WalCheckpoints, WriterGate
+from tvec.persistence.db import (
+    WRITER_SWITCH_INTERVAL_S,
+    DatabaseBusy,
+    WalCheckpoints,
+    WriterGate,
+)
 from tvec.persistence.migrate import upgrade
 from tvec.schemas.clinic import PatientIn, Sex
 from tvec.services import auth, patients
@@ -91,6 +96,34 @@ def test_an_in_memory_database_has_the_thread_queue_only() -> None:
     gate = WriterGate(None, timeout_s=0.1)
     with gate(), pytest.raises(DatabaseBusy), gate():
         pass
+
+
+def test_the_holder_of_the_turn_gets_the_interpreter_back_sooner_until_no_writer_holds_one(
+    tmp_path: Path,
+) -> None:
+    default = sys.getswitchinterval()
+    assert default > WRITER_SWITCH_INTERVAL_S
+    first, second = WriterGate(tmp_path / "a.db"), WriterGate(tmp_path / "b.db")
+    second_holds, second_may_go = threading.Event(), threading.Event()
+
+    def other_writer() -> None:
+        with second():
+            second_holds.set()
+            second_may_go.wait(5)
+
+    other = threading.Thread(target=other_writer)
+    with first():
+        assert sys.getswitchinterval() == pytest.approx(WRITER_SWITCH_INTERVAL_S)
+        other.start()
+        assert second_holds.wait(5)
+    # The first writer is done, the second (another database, another thread) still writes.
+    assert sys.getswitchinterval() == pytest.approx(WRITER_SWITCH_INTERVAL_S)
+    second_may_go.set()
+    other.join(timeout=5)
+    assert sys.getswitchinterval() == default
+    with pytest.raises(RuntimeError), first():
+        raise RuntimeError("a write that fails")
+    assert sys.getswitchinterval() == default
 
 
 def test_a_login_checks_the_password_without_holding_up_other_writers(tmp_path: Path) -> None:
