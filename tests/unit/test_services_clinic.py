@@ -22,8 +22,15 @@ from tvec.domain.errors import (
     PermissionDenied,
 )
 from tvec.domain.rules import Site
+from tvec.persistence import records as r
 from tvec.persistence.db import Base, make_engine, writer_gate
-from tvec.persistence.models import AdministrationRow, AuditRow, CourseRow, MeasurementRow
+from tvec.persistence.models import (
+    AdministrationRow,
+    AuditRow,
+    CourseRow,
+    MeasurementRow,
+    VisitRow,
+)
 from tvec.schemas import clinic as s
 from tvec.services import auth, courses, lesions, outcomes, patients, vials, visits
 from tvec.services.context import Actor, Context
@@ -370,16 +377,17 @@ def test_an_idempotent_retry_records_the_dose_once() -> None:
 
 
 class Readers:
-    """The threads that have read lesion measurements: the last thing a plan reads before it
-    asks for the writer's turn."""
+    """The threads whose statements have read `marker`: the last thing a use case reads before
+    it asks for the writer's turn (lesion measurements for a plan, lesions for a dose given)."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, marker: str) -> None:
         self.names: set[str] = set()
+        self._marker = marker
         self._changed = threading.Condition()
         event.listen(ctx.engine, "before_cursor_execute", self._saw)
 
     def _saw(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "measurements" in statement:
+        if statement.lstrip().upper().startswith("SELECT") and self._marker in statement:
             with self._changed:
                 self.names.add(threading.current_thread().name)
                 self._changed.notify_all()
@@ -387,24 +395,25 @@ class Readers:
     def wait_for(self, name: str) -> None:
         with self._changed:
             assert self._changed.wait_for(lambda: name in self.names, timeout=10), (
-                f"{name} did not read the measurements while another writer had the turn"
+                f"{name} did not read {self._marker!r} while another writer had the turn"
             )
 
 
-def plan_in_threads(
-    ctx: Context, actor: Actor, course_id: int, names: list[str], meanwhile: Any = None
+def write_in_threads(
+    ctx: Context, marker: str, calls: dict[str, Any], meanwhile: Any = None
 ) -> tuple[dict[str, Any], list[BaseException]]:
-    """Each plan reads and plans while another writer holds the turn, then waits to write;
-    `meanwhile` is what that other writer does before it lets them go."""
-    readers, planned, failed = Readers(ctx), {}, []
+    """Each call reads and checks while another writer holds the turn (until it has read
+    `marker`), then waits to write; `meanwhile` is what that other writer does before it lets
+    them go. Returns what each call returned, by name, and what they raised."""
+    readers, done, failed = Readers(ctx, marker), {}, []
 
-    def plan(name: str) -> None:
+    def run(name: str) -> None:
         try:
-            planned[name] = visits.plan_next_visit(ctx, actor, course_id)
+            done[name] = calls[name]()
         except BaseException as exc:  # reported to the test below
             failed.append(exc)
 
-    threads = [threading.Thread(target=plan, args=(n,), name=n) for n in names]
+    threads = [threading.Thread(target=run, args=(n,), name=n) for n in calls]
     with writer_gate(ctx.engine):
         for thread in threads:
             thread.start()
@@ -414,7 +423,16 @@ def plan_in_threads(
             meanwhile()
     for thread in threads:
         thread.join(timeout=30)
-    return planned, failed
+    return done, failed
+
+
+def plan_in_threads(
+    ctx: Context, actor: Actor, course_id: int, names: list[str], meanwhile: Any = None
+) -> tuple[dict[str, Any], list[BaseException]]:
+    def plan() -> r.Visit:
+        return visits.plan_next_visit(ctx, actor, course_id)
+
+    return write_in_threads(ctx, "measurements", dict.fromkeys(names, plan), meanwhile)
 
 
 @pytest.mark.parametrize("already_planned", [False, True])
@@ -458,6 +476,79 @@ def test_a_plan_is_refused_when_the_course_ends_while_it_waits_to_write(tmp_path
     assert isinstance(failed[0], CourseRuleBroken)
     assert f"course {course_id} ended on {START}" in str(failed[0])
     assert visits.list_visits(ctx, a["nurse"], course_id) == []
+    ctx.engine.dispose()
+
+
+def planned_dose(tmp_path: Path) -> tuple[Context, dict[str, Actor], int, r.Visit, Any]:
+    """A SQLite file with a planned first visit, and a call that records 2 mL into L1 there
+    (with an idempotency key, if given one)."""
+    ctx, a, _, _, course_id, _ = started(url=f"sqlite:///{tmp_path}/clinic.db")
+    visit = visits.plan_next_visit(ctx, a["nurse"], course_id)
+    body = s.AdministrationIn(
+        version=visit.version,
+        administered_at=datetime(START.year, START.month, START.day, 10, tzinfo=UTC),
+        items=[s.AdministrationItem(target="L1", volume_ml=Decimal(2), vial_lot="LOT6")],
+    )
+
+    def record(key: str | None = None) -> tuple[dict[str, Any], bool]:
+        return visits.record_administration(ctx, a["nurse"], visit.id, body, key)
+
+    return ctx, a, course_id, visit, record
+
+
+def test_a_retry_sent_while_the_first_waits_to_write_records_the_dose_once(
+    tmp_path: Path,
+) -> None:
+    """Both read "no answer kept for this key yet"; the one that writes second finds the visit
+    moved on and answers with what the first recorded."""
+    ctx, _, _, _, record = planned_dose(tmp_path)
+    calls = {name: (lambda: record("retry-key-2")) for name in ("first", "retry")}
+    done, failed = write_in_threads(ctx, "FROM lesions", calls)
+    assert failed == []
+    answers = sorted(done.values(), key=lambda answer: answer[1])
+    assert [replayed for _, replayed in answers] == [False, True]
+    assert answers[0][0] == answers[1][0]
+    assert count(ctx, AdministrationRow) == 1
+    ctx.engine.dispose()
+
+
+def test_a_dose_is_refused_when_its_visit_changes_while_it_waits_to_write(tmp_path: Path) -> None:
+    ctx, a, _, visit, record = planned_dose(tmp_path)
+
+    def replan() -> None:  # as a re-plan does, by a writer that does not queue at the gate
+        with ctx.engine.begin() as connection:
+            connection.execute(
+                update(VisitRow).where(VisitRow.id == visit.id).values(version=visit.version + 1)
+            )
+
+    done, failed = write_in_threads(ctx, "FROM lesions", {"dose": record}, replan)
+    assert done == {}
+    assert len(failed) == 1
+    assert isinstance(failed[0], Conflict)
+    assert "changed by someone else meanwhile; reload it" in str(failed[0])
+    assert count(ctx, AdministrationRow) == 0
+    assert visits.get_visit(ctx, a["nurse"], visit.id).status == "planned"
+    ctx.engine.dispose()
+
+
+def test_a_dose_is_refused_when_the_course_ends_while_it_waits_to_write(tmp_path: Path) -> None:
+    ctx, a, course_id, visit, record = planned_dose(tmp_path)
+
+    def end_the_course() -> None:
+        with ctx.engine.begin() as connection:
+            connection.execute(
+                update(CourseRow)
+                .where(CourseRow.id == course_id)
+                .values(end_date=START, end_reason="completed", version=CourseRow.version + 1)
+            )
+
+    done, failed = write_in_threads(ctx, "FROM lesions", {"dose": record}, end_the_course)
+    assert done == {}
+    assert len(failed) == 1
+    assert isinstance(failed[0], CourseRuleBroken)
+    assert f"course {course_id} ended on {START}" in str(failed[0])
+    assert count(ctx, AdministrationRow) == 0
+    assert visits.get_visit(ctx, a["nurse"], visit.id).status == "planned"
     ctx.engine.dispose()
 
 

@@ -155,7 +155,9 @@ def record_administration(
         json.dumps([visit_id, given.model_dump(mode="json")], sort_keys=True).encode()
     ).hexdigest()
     try:
-        with ctx.uow() as uow:
+        # Read and check first without holding up other writers (on SQLite, before the writer's
+        # turn); what was read is guarded when written (see _record).
+        with ctx.uow(read_first=True) as uow:
             replay = _replay(uow, actor, idempotency_key, fingerprint)
             if replay is not None:
                 return replay, True
@@ -219,6 +221,12 @@ def _record(
     _check_schedule(uow, actor, label, course, visit, day, given.override_reason)
     lots = _check_against_plan(uow, actor, visit.plan, given.items, day)
     names = {les.name: les.id for les in uow.lesions.list(patient_id=course.patient_id)}
+    if uow.begin_writing():
+        # Another writer may have committed since the reads. The visit is guarded by its
+        # version (the update below: 409 if it moved on, which also undoes the rows added before
+        # it), a retry of this request by its idempotency key (unique), and vial lots and
+        # lesion names are never changed once entered; the course's end is read again.
+        _check_open(uow.courses.get(course.id))
     saved = [
         uow.administrations.add(
             by=actor.user_id,
