@@ -264,8 +264,37 @@ class Repository(Generic[R, T]):
         if record is None:  # pragma: no cover - an INSERT … RETURNING always returns its row
             raise Conflict(f"the {self.entity} was not saved")
         if audit:
-            self._audit(by, "create", record, None, reason)
+            self._audit(by, "create", [(record, None)], reason)
         return record
+
+    def add_many(
+        self, rows: Sequence[dict[str, Any]], *, by: int | None, reason: str | None = None
+    ) -> builtins.list[T]:
+        """Several new records, audited, in the order given: as `add` for each, in fewer
+        statements (on PostgreSQL one INSERT for all and one for their audit entries)."""
+        if not rows:
+            return []
+        shape = self._shape
+        if shape.versioned:
+            rows = [{"version": 1, **row} for row in rows]
+        statement = shape.statement(
+            ("add-many",),
+            # SQLAlchemy matches the returned rows to the parameter sets (on SQLite by inserting
+            # them one at a time, as it cannot otherwise tell which new id is whose).
+            lambda: insert(shape.table).returning(*shape.columns, sort_by_parameter_order=True),
+        )
+        try:
+            records = [
+                self._to_record(row) for row in self.connection.execute(statement, list(rows))
+            ]
+        except IntegrityError as exc:
+            raise Conflict(
+                f"the {self.entity} clashes with an existing record ({constraint_name(exc)})"
+            ) from None
+        if len(records) != len(rows):  # pragma: no cover - INSERT … RETURNING returns every row
+            raise Conflict(f"the {self.entity} was not saved")
+        self._audit(by, "create", [(record, None) for record in records], reason)
+        return records
 
     def update(
         self,
@@ -312,7 +341,7 @@ class Repository(Generic[R, T]):
                 f"the {self.entity} was changed by someone else meanwhile; reload it",
                 field="version",
             )
-        self._audit(by, action, after, before, reason)
+        self._audit(by, action, [(after, before)], reason)
         return after
 
     def _write(self, statement: Any, params: dict[str, Any]) -> T | None:
@@ -325,10 +354,14 @@ class Repository(Generic[R, T]):
         return found[0] if found else None
 
     def _audit(
-        self, by: int | None, action: str, after: T, before: T | None, reason: str | None
+        self,
+        by: int | None,
+        action: str,
+        changes: Sequence[tuple[T, T | None]],
+        reason: str | None,
     ) -> None:
-        self.connection.execute(
-            _audit_insert(),
+        """One audit entry per (after, before) pair, in one statement."""
+        entries = [
             {
                 "at": self.now,
                 "user_id": by,
@@ -339,8 +372,10 @@ class Repository(Generic[R, T]):
                 "reason": reason,
                 "before": None if before is None else _snapshot(before),
                 "after": _snapshot(after),
-            },
-        )
+            }
+            for after, before in changes
+        ]
+        self.connection.execute(_audit_insert(), entries[0] if len(entries) == 1 else entries)
 
 
 @cache

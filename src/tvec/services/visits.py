@@ -227,21 +227,23 @@ def _record(
         # it), a retry of this request by its idempotency key (unique), and vial lots and
         # lesion names are never changed once entered; the course's end is read again.
         _check_open(uow.courses.get(course.id))
-    saved = [
-        uow.administrations.add(
-            by=actor.user_id,
-            visit_id=visit.id,
-            target=item.target,
-            lesion_id=names.get(item.target),
-            volume_ml=item.volume_ml,
-            pfu_per_ml=lots[item.vial_lot].pfu_per_ml,
-            vial_lot_id=lots[item.vial_lot].id,
-            administered_by=actor.user_id,
-            administered_at=given.administered_at,
-            recorded_at=uow.now,
-        )
-        for item in given.items
-    ]
+    saved = uow.administrations.add_many(
+        [
+            {
+                "visit_id": visit.id,
+                "target": item.target,
+                "lesion_id": names.get(item.target),
+                "volume_ml": item.volume_ml,
+                "pfu_per_ml": lots[item.vial_lot].pfu_per_ml,
+                "vial_lot_id": lots[item.vial_lot].id,
+                "administered_by": actor.user_id,
+                "administered_at": given.administered_at,
+                "recorded_at": uow.now,
+            }
+            for item in given.items
+        ],
+        by=actor.user_id,
+    )
     early = day < visit.earliest_date
     updated = uow.visits.update(
         visit.id,
@@ -298,7 +300,8 @@ def _check_against_plan(
                 f"exceeds the lesion's maximum of {planned[item.target]} mL (label volume band)",
                 item.volume_ml,
             )
-        lots[item.vial_lot] = _check_lot(uow, actor, where, item.vial_lot, strength, day)
+        if item.vial_lot not in lots:  # usually one lot for the whole visit: looked up once
+            lots[item.vial_lot] = _check_lot(uow, actor, where, item.vial_lot, strength, day)
     total = sum((item.volume_ml for item in items), Decimal(0))
     limit = Decimal(str(plan["max_total_volume_ml"]))
     if total > limit:
