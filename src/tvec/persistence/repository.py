@@ -35,6 +35,9 @@ R = TypeVar("R", bound=Base)
 T = TypeVar("T")
 U = TypeVar("U")
 
+# The values of one statement, or of the same statement for several rows.
+_Params = dict[str, Any] | list[dict[str, Any]]
+
 # Bound-parameter names for the WHERE of an UPDATE: they must differ from the column names,
 # which name the SET values.
 _ID, _VERSION = "where_id", "where_version"
@@ -107,7 +110,7 @@ class Repository(Generic[R, T]):
                     values[i] = value.replace(tzinfo=UTC)
         return self.record(*values)
 
-    def _rows(self, statement: Any, params: dict[str, Any]) -> builtins.list[T]:
+    def _rows(self, statement: Any, params: _Params) -> builtins.list[T]:
         return [self._to_record(row) for row in self.connection.execute(statement, params)]
 
     def get(self, record_id: int) -> T:
@@ -283,14 +286,7 @@ class Repository(Generic[R, T]):
             # them one at a time, as it cannot otherwise tell which new id is whose).
             lambda: insert(shape.table).returning(*shape.columns, sort_by_parameter_order=True),
         )
-        try:
-            records = [
-                self._to_record(row) for row in self.connection.execute(statement, list(rows))
-            ]
-        except IntegrityError as exc:
-            raise Conflict(
-                f"the {self.entity} clashes with an existing record ({constraint_name(exc)})"
-            ) from None
+        records = self._written(statement, list(rows))
         if len(records) != len(rows):  # pragma: no cover - INSERT … RETURNING returns every row
             raise Conflict(f"the {self.entity} was not saved")
         self._audit(by, "create", [(record, None) for record in records], reason)
@@ -345,13 +341,18 @@ class Repository(Generic[R, T]):
         return after
 
     def _write(self, statement: Any, params: dict[str, Any]) -> T | None:
+        found = self._written(statement, params)
+        return found[0] if found else None
+
+    def _written(self, statement: Any, params: _Params) -> builtins.list[T]:
+        """The rows a writing statement returns; a broken uniqueness or reference rule is a
+        Conflict naming the rule only."""
         try:
-            found = self._rows(statement, params)
+            return self._rows(statement, params)
         except IntegrityError as exc:
             raise Conflict(
                 f"the {self.entity} clashes with an existing record ({constraint_name(exc)})"
             ) from None
-        return found[0] if found else None
 
     def _audit(
         self,
