@@ -259,29 +259,25 @@ class Repository(Generic[R, T]):
     def add(
         self, *, by: int | None, reason: str | None = None, audit: bool = True, **values: Any
     ) -> T:
-        shape = self._shape
-        if shape.versioned:
-            values.setdefault("version", 1)
-        statement = shape.statement(("add",), lambda: insert(shape.table).returning(*shape.columns))
-        record = self._write(statement, values)
-        if record is None:  # pragma: no cover - an INSERT … RETURNING always returns its row
-            raise Conflict(f"the {self.entity} was not saved")
-        if audit:
-            self._audit(by, "create", [(record, None)], reason)
-        return record
+        return self.add_many([values], by=by, reason=reason, audit=audit)[0]
 
     def add_many(
-        self, rows: Sequence[dict[str, Any]], *, by: int | None, reason: str | None = None
+        self,
+        rows: Sequence[dict[str, Any]],
+        *,
+        by: int | None,
+        reason: str | None = None,
+        audit: bool = True,
     ) -> builtins.list[T]:
-        """Several new records, audited, in the order given: as `add` for each, in fewer
-        statements (on PostgreSQL one INSERT for all and one for their audit entries)."""
+        """New records, audited, returned in the order given: on PostgreSQL one INSERT for all
+        of them and one for their audit entries."""
         if not rows:
             return []
         shape = self._shape
         if shape.versioned:
             rows = [{"version": 1, **row} for row in rows]
         statement = shape.statement(
-            ("add-many",),
+            ("add",),
             # SQLAlchemy matches the returned rows to the parameter sets (on SQLite by inserting
             # them one at a time, as it cannot otherwise tell which new id is whose).
             lambda: insert(shape.table).returning(*shape.columns, sort_by_parameter_order=True),
@@ -289,7 +285,8 @@ class Repository(Generic[R, T]):
         records = self._written(statement, list(rows))
         if len(records) != len(rows):  # pragma: no cover - INSERT … RETURNING returns every row
             raise Conflict(f"the {self.entity} was not saved")
-        self._audit(by, "create", [(record, None) for record in records], reason)
+        if audit:
+            self._audit(by, "create", [(record, None) for record in records], reason)
         return records
 
     def update(
@@ -376,7 +373,7 @@ class Repository(Generic[R, T]):
             }
             for after, before in changes
         ]
-        self.connection.execute(_audit_insert(), entries[0] if len(entries) == 1 else entries)
+        self.connection.execute(_audit_insert(), entries)
 
 
 @cache
