@@ -89,13 +89,13 @@ from sqlalchemy.engine import Engine, make_url
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
-from tvec.demo import DEMO_USERS, load_demo
 from tvec.domain.rules import Site
 from tvec.persistence.migrate import upgrade
 from tvec.schemas import clinic as s
 from tvec.services import auth, courses, lesions, patients
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
+from tvec.services.seeding import DEMO_USERS, load_demo
 
 REPO = Path(__file__).resolve().parents[1]
 GOAL_P99_MS = 50.0

@@ -27,12 +27,10 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
 
 
-# Measured with benchmarks/api_load.py (50 clients, 200 req/s, 2 workers on 2 cores). SQLite:
-# the work is CPU in Python, which runs one thread at a time per process, so more threads only
-# queue for the interpreter lock (4 serve better than 40). PostgreSQL: a thread also waits for
-# the server and for its commit to be flushed to disk, without holding that lock, so more
-# threads overlap those waits (durable PostgreSQL, planning p99 under 50 ms in 3 of 6 runs with
-# 12 threads, 1 of 6 with 4; benchmarks/README.md).
+# Request threads per server process, by database. SQLite: the work is CPU in Python, which runs
+# one thread at a time per process, so more threads only queue for the interpreter lock.
+# PostgreSQL: a thread also waits for the server and for its commit to reach the disk, without
+# holding that lock, so more threads overlap those waits.
 API_THREADS_SQLITE = 4
 API_THREADS_POSTGRESQL = 12
 

@@ -3,6 +3,9 @@
 One rule, two executions: `cohort_responses` (NumPy, whole registry) against
 `cohort_responses_reference` (`tvec.domain.response.assess_response` per patient), on hand-made
 edge cases, Hypothesis-generated cohorts (bundled and perturbed criteria) and a synthetic registry.
+The same cohorts hold the lesion-level results and the best SPD change of
+`tvec.analytics.cohort_lesions` equal to the domain's, lesion by lesion and patient by patient:
+categories and exact sizes as integers, percentages as the exact fraction rounded once.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -24,10 +28,14 @@ from tvec.analytics.cohort_engine import (
     add_months,
     cohort_responses,
     cohort_responses_reference,
+    domain_assessments,
+    reference_columns,
 )
+from tvec.analytics.cohort_lesions import lesion_changes, spd_changes
 from tvec.analytics.synth import synthesize
 from tvec.domain.calendar import add_months as domain_add_months
 from tvec.domain.errors import InvalidInput
+from tvec.domain.response import ResponseAssessment
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge import load_criteria
 
@@ -101,11 +109,82 @@ def assert_same(ours: CohortResponses, reference: CohortResponses) -> None:
         np.testing.assert_array_equal(actual, expected, err_msg=name)
 
 
+def exact_pct(value: int, reference: int) -> Fraction:
+    return Fraction(100 * (value - reference), reference)
+
+
+def assert_same_lesions(
+    cohort: Cohort, criteria: ResponseCriteria, reference: Sequence[ResponseAssessment]
+) -> None:
+    """Lesion-level results and best SPD change equal the domain's, patient by patient.
+
+    Groups, evaluability, shrinkage and resolution compare as they are; first products and sums
+    of products as exact integers (mm² against the domain's exact cm²). Percent changes: the
+    engine's exact fraction rounded once into a `Decimal` equals the domain's SPD change (which
+    the domain rounds once); for both changes the float a report shows equals the exact fraction
+    correctly rounded, and the domain's `Decimal` as a float.
+    """
+    lesions = lesion_changes(cohort, criteria)
+    spd = spd_changes(cohort, criteria)
+    best_spd = spd.best_change_pct
+    for row, (patient, result) in enumerate(
+        zip(cohort.patients["patient_id"].tolist(), reference, strict=True)
+    ):
+        mine = np.flatnonzero((lesions.patient_id == patient) & lesions.evaluable)
+        ours = {
+            str(lesions.lesion_id[i]): (
+                str(lesions.group[i]),
+                bool(lesions.resolved[i]),
+                Fraction(int(lesions.first_mm2[i])),
+                float(lesions.best_change_pct[i]),
+            )
+            for i in mine
+        }
+        theirs = {
+            c.lesion_id: (
+                c.group.value,
+                c.resolved,
+                Fraction(c.first_product_cm2) * 100,
+                float(c.best_change_pct),
+            )
+            for c in result.lesions
+        }
+        assert ours == theirs, patient
+        for i in mine:
+            exact = exact_pct(int(lesions.lowest_later_mm2[i]), int(lesions.first_mm2[i]))
+            assert lesions.best_change_pct[i] == float(exact), patient
+        for summary in result.lesion_summary:
+            group = mine[lesions.group[mine] == summary.group.value]
+            counts = (
+                group.size,
+                int(lesions.shrank[group].sum()),
+                int(lesions.resolved[group].sum()),
+            )
+            assert counts == (summary.lesions, summary.shrank_count, summary.resolved_count), (
+                patient
+            )
+        changes = [a.change_from_baseline_pct for a in result.assessments[1:]]
+        assert bool(spd.known[row]) == bool(changes), patient
+        if changes:
+            lowest_spd = min(a.spd_cm2 for a in result.assessments[1:])
+            assert int(spd.baseline_mm2[row]) == result.baseline_spd_cm2 * 100, patient
+            assert int(spd.lowest_later_mm2[row]) == lowest_spd * 100, patient
+            exact = exact_pct(int(spd.lowest_later_mm2[row]), int(spd.baseline_mm2[row]))
+            lowest = min(c for c in changes if c is not None)
+            assert Decimal(exact.numerator) / Decimal(exact.denominator) == lowest, patient
+            assert best_spd[row] == float(exact) == float(lowest), patient
+        else:
+            assert np.isnan(best_spd[row]), patient
+
+
 def both(cases: Sequence[Case], criteria: ResponseCriteria) -> CohortResponses:
-    """The engine's results, after checking they equal the domain engine's."""
+    """The engine's results, after checking they (and the lesion-level results and best SPD
+    change) equal the domain engine's."""
     cohort = make_cohort(cases)
     ours = cohort_responses(cohort, criteria)
-    assert_same(ours, cohort_responses_reference(cohort, criteria))
+    reference = domain_assessments(cohort, criteria)
+    assert_same(ours, reference_columns(cohort, reference))
+    assert_same_lesions(cohort, criteria, reference)
     return ours
 
 
@@ -366,6 +445,10 @@ def criteria(draw: st.DrawFn) -> ResponseCriteria:
         return base
     return dataclasses.replace(
         base,
+        lesion_level=dataclasses.replace(
+            base.lesion_level,
+            min_shrinkage_pct=Decimal(draw(st.sampled_from(["50", "30", "33.3", "75", "12.5"]))),
+        ),
         partial_response=dataclasses.replace(
             base.partial_response,
             min_decrease_from_baseline_pct=Decimal(draw(st.sampled_from(["30", "50", "33.3"]))),
@@ -423,7 +506,9 @@ def test_a_cohort_with_a_row_left_out_is_refused_exactly_when_the_domain_refuses
 def test_a_synthetic_registry_equals_the_domain_engine(criteria: ResponseCriteria) -> None:
     cohort = synthesize(4000, 7)
     ours = cohort_responses(cohort, criteria)
-    assert_same(ours, cohort_responses_reference(cohort, criteria))
+    reference = domain_assessments(cohort, criteria)
+    assert_same(ours, reference_columns(cohort, reference))
+    assert_same_lesions(cohort, criteria, reference)
     assert set(ours.columns["best"].tolist()) >= {"CR", "PR", "SD", "PD"}
     assert ours.columns["durable"].any()
 

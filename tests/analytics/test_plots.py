@@ -1,4 +1,4 @@
-"""Report figures (`tvec.analytics.plots`): valid SVG with the expected bars, marks and text."""
+"""Report figures (`tvec.reports.figures`): valid SVG with the expected bars, marks and text."""
 
 from __future__ import annotations
 
@@ -12,25 +12,22 @@ import pytest
 
 from tvec.analytics.cohort import Cohort, CohortResponses, Columns
 from tvec.analytics.intervals import Interval
-from tvec.analytics.plots import (
-    ForestRow,
+from tvec.analytics.proportions import proportion
+from tvec.analytics.survival import kaplan_meier, number_at_risk
+from tvec.knowledge import load_criteria
+from tvec.knowledge.trials import load_trial
+from tvec.reports.figures import (
     drr_chart_svg,
-    even_selection,
     figure_svg,
     forest_svg,
     km_figure,
     km_svg,
     save_figure,
-    swimmer_selection,
     swimmer_svg,
-    table_figure,
-    text_figure,
     waterfall_svg,
 )
-from tvec.analytics.proportions import proportion
-from tvec.analytics.survival import kaplan_meier, number_at_risk
-from tvec.knowledge import load_criteria
-from tvec.knowledge.trials import load_trial
+from tvec.reports.pdf import table_figure, text_figure
+from tvec.reports.shaping import ForestRow, even_selection, swimmer_selection
 
 SVG = "{http://www.w3.org/2000/svg}"
 CRITERIA = load_criteria("modified-who")

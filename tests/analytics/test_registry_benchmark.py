@@ -7,6 +7,8 @@ they both report must agree to 1e-8 relative, and every patient's results exactl
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import pytest
 from benchmarks.registry import (
     GOAL_RELATIVE,
@@ -43,8 +45,8 @@ def test_the_report_names_the_baseline_and_every_stage() -> None:
     criteria = load_criteria("modified-who")
     ours = tvec_pipeline(cohort, criteria)
     text = "\n".join(report(cohort, 0.1, ours, reference_pipeline(cohort, criteria), seed=6))
-    assert "reference: pandas 2." in text
-    assert "lifelines 0.30" in text
+    # the versions actually installed (pyproject allows a range), not a pinned string
+    assert f"reference: pandas {version('pandas')} + lifelines {version('lifelines')}" in text
     for stage in ours.seconds:
         assert stage in text
     assert "largest relative difference" in text

@@ -92,11 +92,11 @@ def test_database_loads_a_small_cohort_through_the_services(
 
     from tvec.bootstrap import build_context
     from tvec.config import Settings
-    from tvec.demo import _users
     from tvec.services import lesions, patients
+    from tvec.services.seeding import demo_centre
 
     ctx = build_context(Settings())
-    nurse = _users(ctx).nurse
+    nurse = demo_centre(ctx).nurse
     records, total = patients.list_patients(ctx, nurse, 100, 0)
     cohort = synthesize(4, 5, arms=(1.0, 0.0))
     assert total == 4

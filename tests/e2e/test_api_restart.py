@@ -43,7 +43,7 @@ REQUEST_S = 15
 
 LAUNCHER = (
     "import sys, uvicorn\n"
-    "from tvec.api.app import create_app\n"
+    "from tvec.app import create_app\n"
     "uvicorn.run(create_app(), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')\n"
 )
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter
 
-from tvec.api.app import create_app
+from tvec.app import create_app
 from tvec.config import Settings
 from tvec.persistence.migrate import upgrade
 from tvec.schemas.clinic import UserIn

@@ -17,7 +17,7 @@ from tvec.analytics.cohort import LESION_COLUMNS, MEASUREMENT_COLUMNS, PATIENT_C
 from tvec.cli.main import app
 
 FIGURES = ("drr", "swimmer", "waterfall", "os", "pfs", "dor", "forest")
-RESEARCHER_PASSWORD = "demo-researcher-pass"  # tvec.demo.DEMO_USERS
+RESEARCHER_PASSWORD = "demo-researcher-pass"  # tvec.services.seeding.DEMO_USERS
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -176,8 +176,8 @@ def demo_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated SQLite database holding the demo centre (users and synthetic patients)."""
     from tvec.bootstrap import build_context
     from tvec.config import Settings
-    from tvec.demo import load_demo
     from tvec.persistence.migrate import upgrade
+    from tvec.services.seeding import load_demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp('report-db') / 'tvec.db'}"
     upgrade(url)
@@ -278,7 +278,7 @@ def test_the_records_cohort_agrees_with_each_patients_response(demo_database: st
 
     ctx = build_context(Settings(database_url=demo_database))
     with ctx.uow(readonly=True) as uow:
-        user = uow.users.find(username="researcher")
+        user = uow.users.by_username("researcher")
     assert user is not None
     actor = Actor(user.id, user.centre_id, Role.RESEARCHER, user.username)
     records = records_cohort(ctx, actor, load_criteria("modified-who"))

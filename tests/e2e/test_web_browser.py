@@ -30,10 +30,10 @@ from tests.support.browser import (
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
-from tvec.demo import load_demo
 from tvec.persistence.migrate import upgrade
 from tvec.services import visits
 from tvec.services.context import Context
+from tvec.services.seeding import load_demo
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}

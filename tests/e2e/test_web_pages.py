@@ -28,10 +28,10 @@ from tests.support.browser import (
 )
 from tests.support.clinic import TESTCLIENT_WARNING, TODAY, client_for, close_app, make_app
 
-from tvec.demo import load_demo
 from tvec.services import visits
 from tvec.services.context import Context
 from tvec.services.permissions import Action, Role, allowed
+from tvec.services.seeding import load_demo
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
 
@@ -268,10 +268,11 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "vials": ("/vials", roles_that(Action.READ_VIALS)),
     "billing": ("/billing", roles_that(Action.READ_BILLING)),
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
+    "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
-NAVIGATION = {"patients", "vials", "billing", "research", "admin"}  # pages with a menu entry
+NAVIGATION = {"patients", "vials", "billing", "research", "outcomes-report", "admin"}  # in the menu
 
 
 def _case(name: str, role: Role) -> Any:
@@ -1010,3 +1011,39 @@ def test_the_demo_worklist_offers_the_nurse_a_demo_patient_whose_visit_is_due(
     assert len(demo) >= 3, due  # a few, due today and overdue, to start a visit from
     assert any("due today" in row for row in demo), demo
     assert any("overdue" in row for row in demo), demo
+
+
+# ---- the researcher's outcomes report -----------------------------------------------------------
+
+
+def test_the_outcomes_report_page_shows_the_centres_de_identified_report_and_its_pdf(
+    clinic: Clinic,
+) -> None:
+    client = logged_in(clinic, Role.RESEARCHER)
+    doc = page(client, "/research/outcomes-report")
+    assert doc.one("h1").text.strip() == "Outcomes report"
+    assert doc.one("a", href="/research/outcomes-report").attrs.get("aria-current") == "page"
+    with clinic.ctx.uow(readonly=True) as uow:
+        registered = len(uow.patients.in_centre(clinic.staff.nurse.centre_id))
+    assert f"({registered} registered)" in doc.testid("report-summary").text
+    report = doc.testid("report").text
+    assert "clinic records of tvec demo centre, read by researcher (researcher)" in report
+    assert f"of {registered} registered" in report
+    assert "Response and survival by arm" in report
+    assert "OPTiM (published)" in report
+    assert len(doc.all("svg")) >= 6
+    assert "DEMO-" not in doc.text  # no MRN
+    assert "WEB-" not in doc.text
+    pdf = client.get(doc.testid("report-pdf").attrs["href"])
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"].startswith("attachment; filename=")
+    assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    "role", sorted(set(Role) - roles_that(Action.READ_DEIDENTIFIED)), ids=lambda r: r.value
+)
+def test_the_outcomes_report_pdf_is_refused_to_other_roles(clinic: Clinic, role: Role) -> None:
+    response = logged_in(clinic, role).get("/research/outcomes-report.pdf")
+    assert response.status_code == 403

@@ -1,17 +1,17 @@
-"""SQLite writers take turns through the WriterGate: across threads, across processes, and with a
-time limit that ends in DatabaseBusy (the API's 503) rather than waiting for ever; slow work
-(a login's password check) is done outside a writer's turn, and so is the copy of the
-write-ahead log into the database file (a checkpoint)."""
+"""SQLite writers take turns through the WriterGate: across threads and across processes, each
+wait with a time limit that ends in DatabaseBusy (the API's 503) rather than waiting for ever;
+slow work (a login's password check) is done outside a writer's turn; and writing leaves the
+interpreter's settings alone and starts no thread."""
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
+import fcntl
+import gc
+import os
 import subprocess
 import sys
 import threading
 import time
-from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -20,12 +20,7 @@ from tests.support.clinic import seed_staff
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
-from tvec.persistence.db import (
-    WRITER_SWITCH_INTERVAL_S,
-    DatabaseBusy,
-    WalCheckpoints,
-    WriterGate,
-)
+from tvec.persistence.db import DatabaseBusy, WriterGate
 from tvec.persistence.migrate import upgrade
 from tvec.schemas.clinic import PatientIn, Sex
 from tvec.services import auth, patients
@@ -98,32 +93,58 @@ def test_an_in_memory_database_has_the_thread_queue_only() -> None:
         pass
 
 
-def test_the_holder_of_the_turn_gets_the_interpreter_back_sooner_until_no_writer_holds_one(
+def test_a_writer_in_another_process_that_keeps_the_turn_ends_in_database_busy(
     tmp_path: Path,
 ) -> None:
-    default = sys.getswitchinterval()
-    assert default > WRITER_SWITCH_INTERVAL_S
-    first, second = WriterGate(tmp_path / "a.db"), WriterGate(tmp_path / "b.db")
-    second_holds, second_may_go = threading.Event(), threading.Event()
+    """The file lock has the same time limit as the thread queue: a writer of another process
+    that never lets go (here: an fd of this test holding the flock) is waited for until the
+    limit, then DatabaseBusy."""
+    database = tmp_path / "clinic.db"
+    holder = os.open(tmp_path / "clinic.db.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        gate = WriterGate(database, timeout_s=0.3)
+        started = time.monotonic()
+        with pytest.raises(DatabaseBusy, match="busy"), gate():
+            pass
+        assert 0.3 <= time.monotonic() - started < 5
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        with gate():  # free again once the other writer is done
+            pass
+    finally:
+        os.close(holder)
 
-    def other_writer() -> None:
-        with second():
-            second_holds.set()
-            second_may_go.wait(5)
 
-    other = threading.Thread(target=other_writer)
-    with first():
-        assert sys.getswitchinterval() == pytest.approx(WRITER_SWITCH_INTERVAL_S)
-        other.start()
-        assert second_holds.wait(5)
-    # The first writer is done, the second (another database, another thread) still writes.
-    assert sys.getswitchinterval() == pytest.approx(WRITER_SWITCH_INTERVAL_S)
-    second_may_go.set()
-    other.join(timeout=5)
-    assert sys.getswitchinterval() == default
-    with pytest.raises(RuntimeError), first():
-        raise RuntimeError("a write that fails")
-    assert sys.getswitchinterval() == default
+def test_a_writer_in_another_process_that_lets_go_in_time_hands_over_the_turn(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "clinic.db"
+    holder = os.open(tmp_path / "clinic.db.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        threading.Timer(0.2, fcntl.flock, (holder, fcntl.LOCK_UN)).start()
+        with WriterGate(database, timeout_s=10)():
+            pass  # got the turn once the other writer let go, well within the limit
+    finally:
+        os.close(holder)
+
+
+def test_writing_changes_no_interpreter_setting_and_starts_no_thread(tmp_path: Path) -> None:
+    """What the persistence layer does stays inside the unit of work: the interpreter's switch
+    interval and the garbage collector are left as they are, and no thread outlives a write."""
+    url = f"sqlite:///{tmp_path}/clinic.db"
+    upgrade(url)
+    ctx = build_context(Settings(database_url=url))
+    nurse = seed_staff(ctx)[Role.NURSE]
+    interval, collecting, frozen = sys.getswitchinterval(), gc.isenabled(), gc.get_freeze_count()
+    threads = set(threading.enumerate())
+    patients.register_patient(
+        ctx, nurse.actor, PatientIn(mrn="PLAIN-1", birth_date=date(1960, 1, 1), sex=Sex.FEMALE)
+    )
+    assert sys.getswitchinterval() == interval
+    assert (gc.isenabled(), gc.get_freeze_count()) == (collecting, frozen)
+    assert set(threading.enumerate()) <= threads
+    ctx.engine.dispose()
 
 
 def test_a_login_checks_the_password_without_holding_up_other_writers(tmp_path: Path) -> None:
@@ -154,42 +175,3 @@ def test_a_login_checks_the_password_without_holding_up_other_writers(tmp_path: 
     login.join(timeout=60)
     assert finished["write"] < finished["login"]
     ctx.engine.dispose()
-
-
-def _in_database_file_alone(database: Path, copy: Path, mrn: str) -> bool:
-    """Whether the database file, read without its write-ahead log, holds the patient."""
-    shutil.copyfile(database, copy)  # the -wal file beside it is not copied
-    with closing(sqlite3.connect(copy)) as connection:
-        return (
-            connection.execute("SELECT 1 FROM patients WHERE mrn = ?", (mrn,)).fetchone()
-            is not None
-        )
-
-
-def test_a_commit_reaches_the_database_file_by_a_checkpoint_outside_the_writers_turn(
-    tmp_path: Path,
-) -> None:
-    """SQLite would copy the log into the database file only once the log passes 1000 pages,
-    inside some unlucky writer's commit; here a background checkpoint does it soon after each
-    writer's turn, so even one small write is in the database file itself shortly after."""
-    database = tmp_path / "clinic.db"
-    upgrade(f"sqlite:///{database}")
-    ctx = build_context(Settings(database_url=f"sqlite:///{database}"))
-    nurse = seed_staff(ctx)[Role.NURSE]
-    patients.register_patient(
-        ctx, nurse.actor, PatientIn(mrn="CKPT-1", birth_date=date(1960, 1, 1), sex=Sex.FEMALE)
-    )
-    deadline = time.monotonic() + 10
-    while not _in_database_file_alone(database, tmp_path / "copy.db", "CKPT-1"):
-        assert time.monotonic() < deadline, "the commit stayed in the write-ahead log only"
-        time.sleep(0.05)
-    ctx.engine.dispose()
-
-
-def test_a_checkpoint_never_creates_a_database_that_is_not_there(tmp_path: Path) -> None:
-    missing = tmp_path / "gone.db"
-    checkpoints = WalCheckpoints(missing)
-    checkpoints.soon()
-    checkpoints.soon()  # pending or just run: not asked twice
-    WalCheckpoints._executor().submit(lambda: None).result(timeout=10)  # the queue has run
-    assert not missing.exists()

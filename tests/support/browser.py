@@ -34,7 +34,7 @@ from tvec.services.permissions import Role
 
 # ---- clinic state --------------------------------------------------------------------------------
 
-DEMO_PASSWORD = "demo-{}-pass"  # the demo users' passwords (tvec.demo, documented in the README)
+DEMO_PASSWORD = "demo-{}-pass"  # the demo users' passwords (tvec.services.seeding, in the README)
 
 # name, site, longest cm, perpendicular cm. Bands (USPI §2.2 Table 2): 3.2 cm → 2 mL,
 # 1.8 cm → 1 mL, 0.9 cm → 0.5 mL; the visceral lesion is never injected.
@@ -70,8 +70,8 @@ class DuePatient:
 def demo_staff(ctx: Context) -> Staff:
     """The demo users as actors (read from the database; logs nobody in)."""
     with ctx.uow(readonly=True) as uow:
-        found = {name: uow.users.find(username=name) for name in ("nurse", "oncologist")}
-        found |= {name: uow.users.find(username=name) for name in ("pharmacist", "admin")}
+        found = {name: uow.users.by_username(name) for name in ("nurse", "oncologist")}
+        found |= {name: uow.users.by_username(name) for name in ("pharmacist", "admin")}
     actors = {}
     for name, user in found.items():
         assert user is not None, f"demo user {name} missing: load the demo data first"
@@ -152,12 +152,8 @@ def make_due_patient(
             version=first.version,
             administered_at=datetime.combine(start, datetime.min.time(), UTC).replace(hour=10),
             items=[
-                s.AdministrationItem(
-                    target=i["lesion_id"],
-                    volume_ml=Decimal(str(i["volume_ml"])),
-                    vial_lot=FIRST_LOT,
-                )
-                for i in first.plan["injections"]
+                s.AdministrationItem(target=i.lesion_id, volume_ml=i.volume_ml, vial_lot=FIRST_LOT)
+                for i in first.plan.injections
             ],
         ),
     )
@@ -196,7 +192,7 @@ def row_counts(ctx: Context) -> dict[str, int]:
 STARTUP_S = 30
 LAUNCHER = (
     "import sys, uvicorn\n"
-    "from tvec.api.app import create_app\n"
+    "from tvec.app import create_app\n"
     "from tvec.config import Settings\n"
     "app = create_app(Settings(database_url=sys.argv[1]))\n"
     "uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[2]), log_level='warning')\n"

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from tvec.api.app import create_app
+from tvec.app import create_app
 from tvec.config import Settings
 from tvec.persistence.migrate import upgrade
 from tvec.schemas.clinic import UserIn

@@ -1,9 +1,10 @@
 """Services against the real repositories on in-memory SQLite (ADR 0002): rules, audit, refusals;
-and, on a SQLite file, planning beside other writers."""
+and, on a SQLite file, planning and recording beside other writers."""
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -246,12 +247,12 @@ def test_visit_one_is_planned_from_the_baseline_at_10_6_and_stored_as_shown() ->
         START,
         "planned",
     )
-    assert visit.plan["concentration_pfu_per_ml"] == 10**6
-    assert [(i["lesion_id"], i["volume_ml"]) for i in visit.plan["injections"]] == [
-        ("L1", 2),
-        ("L2", 0.5),
+    assert visit.plan.concentration_pfu_per_ml == 10**6
+    assert [(i.lesion_id, i.volume_ml) for i in visit.plan.injections] == [
+        ("L1", Decimal("2")),
+        ("L2", Decimal("0.5")),
     ]
-    assert [n["lesion_id"] for n in visit.plan["not_injected"]] == ["V1"]
+    assert [n.lesion_id for n in visit.plan.not_injected] == ["V1"]
 
 
 def test_replanning_an_open_visit_makes_a_new_audited_version() -> None:
@@ -265,7 +266,7 @@ def test_replanning_an_open_visit_makes_a_new_audited_version() -> None:
     )
     again = visits.plan_next_visit(ctx, a["nurse"], course_id)
     assert (again.id, again.version) == (first.id, first.version + 1)
-    assert [i["lesion_id"] for i in again.plan["injections"]] == ["L1"]
+    assert [i.lesion_id for i in again.plan.injections] == ["L1"]
     history = outcomes.audit_log(ctx, a["admin"], 100, 0, "visit")[0]
     assert [h.action for h in history] == ["create", "replan"]
     assert history[1].before is not None
@@ -301,8 +302,8 @@ def test_recording_a_visit_then_the_next_one_is_21_days_later_at_10_8_with_new_l
     )
     v2 = visits.plan_next_visit(ctx, a["nurse"], course_id)
     assert (v2.number, v2.kind, v2.earliest_date) == (2, "second", START + timedelta(days=21))
-    assert v2.plan["concentration_pfu_per_ml"] == 10**8
-    assert [i["lesion_id"] for i in v2.plan["injections"]] == ["N1", "L1", "L2"]
+    assert v2.plan.concentration_pfu_per_ml == 10**8
+    assert [i.lesion_id for i in v2.plan.injections] == ["N1", "L1", "L2"]
 
 
 def test_an_administration_that_breaks_a_rule_is_refused_and_writes_nothing() -> None:
@@ -373,38 +374,32 @@ def test_an_idempotent_retry_records_the_dose_once() -> None:
         visits.record_administration(ctx, a["nurse"], v1.id, body, None)
 
 
-# ---- planning beside other writers (a SQLite file: reads first, then the writer's turn) --------
+# ---- writing beside other writers (a SQLite file: each waits for the writer's turn, then reads)
 
 
 class Readers:
-    """The threads whose statements have read `marker`: the last thing a use case reads before
-    it asks for the writer's turn (lesion measurements for a plan, lesions for a dose given)."""
+    """The threads whose statements have read `marker` (lesion measurements for a plan, lesions
+    for a dose given)."""
 
     def __init__(self, ctx: Context, marker: str) -> None:
         self.names: set[str] = set()
         self._marker = marker
-        self._changed = threading.Condition()
+        self._changed = threading.Lock()
         event.listen(ctx.engine, "before_cursor_execute", self._saw)
 
     def _saw(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if statement.lstrip().upper().startswith("SELECT") and self._marker in statement:
             with self._changed:
                 self.names.add(threading.current_thread().name)
-                self._changed.notify_all()
-
-    def wait_for(self, name: str) -> None:
-        with self._changed:
-            assert self._changed.wait_for(lambda: name in self.names, timeout=10), (
-                f"{name} did not read {self._marker!r} while another writer had the turn"
-            )
 
 
 def write_in_threads(
     ctx: Context, marker: str, calls: dict[str, Any], meanwhile: Any = None
 ) -> tuple[dict[str, Any], list[BaseException]]:
-    """Each call reads and checks while another writer holds the turn (until it has read
-    `marker`), then waits to write; `meanwhile` is what that other writer does before it lets
-    them go. Returns what each call returned, by name, and what they raised."""
+    """Each call starts while another writer holds the turn, and waits for the turn before it
+    reads anything (a writing unit of work holds the turn for its whole transaction);
+    `meanwhile` is what that other writer does before it lets them go. Returns what each call
+    returned, by name, and what they raised."""
     readers, done, failed = Readers(ctx, marker), {}, []
 
     def run(name: str) -> None:
@@ -417,8 +412,9 @@ def write_in_threads(
     with writer_gate(ctx.engine):
         for thread in threads:
             thread.start()
-            readers.wait_for(thread.name)
-        assert all(thread.is_alive() for thread in threads)  # waiting for the turn to write
+        time.sleep(0.2)  # time for the calls to reach the writer's turn and wait there
+        assert all(thread.is_alive() for thread in threads)  # waiting for the turn
+        assert readers.names == set(), f"read {marker!r} before holding the writer's turn"
         if meanwhile is not None:
             meanwhile()
     for thread in threads:
@@ -439,8 +435,8 @@ def plan_in_threads(
 def test_two_plans_of_one_course_at_once_both_succeed_as_if_made_in_turn(
     tmp_path: Path, already_planned: bool
 ) -> None:
-    """Both plans read the same visits; the one that writes second finds its premise gone (the
-    visit number taken, or the open visit's version moved on) and plans again, not 409."""
+    """The plan that gets the writer's turn second reads what the first wrote and plans the
+    same visit again (a re-plan), not 409."""
     ctx, a, _, _, course_id, _ = started(url=f"sqlite:///{tmp_path}/clinic.db")
     if already_planned:
         visits.plan_next_visit(ctx, a["nurse"], course_id)
@@ -499,8 +495,8 @@ def planned_dose(tmp_path: Path) -> tuple[Context, dict[str, Actor], int, r.Visi
 def test_a_retry_sent_while_the_first_waits_to_write_records_the_dose_once(
     tmp_path: Path,
 ) -> None:
-    """Both read "no answer kept for this key yet"; the one that writes second finds the visit
-    moved on and answers with what the first recorded."""
+    """The retry gets the writer's turn after the first has committed, finds the answer kept
+    for its key and answers with what the first recorded."""
     ctx, _, _, _, record = planned_dose(tmp_path)
     calls = {name: (lambda: record("retry-key-2")) for name in ("first", "retry")}
     done, failed = write_in_threads(ctx, "FROM lesions", calls)
@@ -525,7 +521,8 @@ def test_a_dose_is_refused_when_its_visit_changes_while_it_waits_to_write(tmp_pa
     assert done == {}
     assert len(failed) == 1
     assert isinstance(failed[0], Conflict)
-    assert "changed by someone else meanwhile; reload it" in str(failed[0])
+    # the dose reads the visit after the change: its version has moved on
+    assert "has changed since it was read (version 1, now 2); reload it" in str(failed[0])
     assert count(ctx, AdministrationRow) == 0
     assert visits.get_visit(ctx, a["nurse"], visit.id).status == "planned"
     ctx.engine.dispose()
@@ -675,10 +672,9 @@ def test_planning_uses_each_lesions_latest_active_measurement() -> None:
     measure(ctx, a, pid, clock.day - timedelta(days=1), {ids["L1"]: ("4.0", "3.0")})
     measure(ctx, a, pid, clock.day, {ids["L1"]: ("5.5", "3.0")})  # newest: > 5 cm band
     by_lesion = {
-        i["lesion_id"]: i
-        for i in visits.plan_next_visit(ctx, a["nurse"], course_id).plan["injections"]
+        i.lesion_id: i for i in visits.plan_next_visit(ctx, a["nurse"], course_id).plan.injections
     }
-    assert by_lesion["L1"]["longest_cm"] == 5.5
+    assert by_lesion["L1"].longest_cm == Decimal("5.5")
     newest = max(
         (m for m in lesions.list_measurements(ctx, a["nurse"], pid) if m.lesion_id == ids["L1"]),
         key=lambda m: (m.measured_on, m.id),
@@ -692,8 +688,7 @@ def test_planning_uses_each_lesions_latest_active_measurement() -> None:
         ),
     )
     by_lesion = {
-        i["lesion_id"]: i
-        for i in visits.plan_next_visit(ctx, a["nurse"], course_id).plan["injections"]
+        i.lesion_id: i for i in visits.plan_next_visit(ctx, a["nurse"], course_id).plan.injections
     }
-    assert by_lesion["L1"]["longest_cm"] == 4.0
-    assert by_lesion["L2"]["longest_cm"] == 1.0  # only its baseline on file
+    assert by_lesion["L1"].longest_cm == Decimal("4.0")
+    assert by_lesion["L2"].longest_cm == Decimal("1.0")  # only its baseline on file

@@ -3,30 +3,31 @@
 Why a second execution of the response rules
 --------------------------------------------
 The response rules have one home, `tvec.domain.response.assess_response`, which assesses one
-patient from `Decimal` measurements. A registry of 1,000,000 patients (about 28,000,000 lesion
-measurements) takes several minutes that way (about 0.4 ms per patient, most of it building
-and validating `Measurement` objects), too slow for a report that is re-run at will.
-`cohort_responses` executes the same rules on whole columns instead: the measurements sorted by
-patient, day and lesion are cut into blocks of whole patients, and each block is processed with
-segment sums (``np.add.reduceat``), a segmented running minimum and cumulative counts, with no
-loop that visits a patient; blocks run on all CPUs (NumPy releases the GIL). The whole registry
-takes about a second (benchmarks/registry.py).
+patient from `Decimal` measurements, building and validating one `Measurement` object per lesion
+measurement: too slow for a registry-scale report that is re-run at will (benchmarks/registry.py
+measures both). `cohort_responses` executes the same rules on whole columns instead: the
+measurements sorted by patient, day and lesion are cut into blocks of whole patients, and each
+block is processed with segment sums (``np.add.reduceat``), a segmented running minimum and
+cumulative counts, with no loop that visits a patient; blocks run on all CPUs (NumPy releases the
+GIL).
 
 One rule, two executions: `cohort_responses_reference` calls the domain engine patient by
-patient, and ``tests/analytics/test_cohort_engine.py`` checks that both return identical results
-(every column, exactly) on hand-made edge cases, on Hypothesis-generated cohorts under the bundled
-and perturbed criteria, and on synthetic registries. A change to a domain rule makes those tests
-fail until this module follows. Every threshold and duration is read from the `ResponseCriteria`;
-none is written here.
+patient (`domain_assessments`), and ``tests/analytics/test_cohort_engine.py`` checks that both
+return identical results (every column, exactly) on hand-made edge cases, on Hypothesis-generated
+cohorts under the bundled and perturbed criteria, and on synthetic registries. A change to a
+domain rule makes those tests fail until this module follows. Every threshold and duration is
+read from the `ResponseCriteria`; none is written here.
 
 Exact arithmetic
 ----------------
 The domain compares exact decimals. The registry records diameters to 0.1 cm, so sizes are
 converted to whole millimetres and every sum of products is an exact integer (mm²). A threshold
 ``t`` percent, itself a decimal ``t = a/b``, turns "``spd <= baseline · (1 - t/100)``" into the
-integer comparison ``100·b·spd <= (100·b - a)·baseline``; progression likewise. A size that is not
-a whole number of millimetres (beyond float representation error) is refused, as are the inputs
-the domain refuses (see `tvec.domain.response_validation`); the error names the patient.
+integer comparison ``100·b·spd <= (100·b - a)·baseline``; progression likewise
+(`tvec.analytics.exact`, shared with the lesion-level rules of `tvec.analytics.cohort_lesions`).
+A size that is not a whole number of millimetres (beyond float representation error) is refused,
+as are the inputs the domain refuses (see `tvec.domain.response_validation`); the error names the
+patient.
 
 Rules, vectorised
 -----------------
@@ -50,11 +51,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -67,6 +67,7 @@ from tvec.analytics.cohort import (
     CohortResponses,
     Columns,
 )
+from tvec.analytics.exact import MM_PER_CM, decreased_by, increased_by, millimetres, where
 from tvec.analytics.inputs import BoolArray, FloatArray, IntArray
 from tvec.domain.lesions import GONE_HINT
 from tvec.domain.response import (
@@ -78,9 +79,6 @@ from tvec.domain.response import (
 )
 from tvec.domain.rules import ResponseCriteria, Site
 
-MM_PER_CM = 10  # the registry's resolution is 0.1 cm (a format fact, not a response threshold)
-GRID_SLACK = 1e-6  # mm: how far a float may sit from a whole millimetre (representation error)
-PERCENT = 100
 BLOCK_ROWS = 1 << 20  # measurements per block of whole patients processed together
 DENSE_FACTOR = 4  # lesion ids are indexed densely while the index is at most 4x the row count
 Dates = npt.NDArray[np.datetime64]
@@ -233,9 +231,9 @@ def _read_measurements(table: Columns) -> _Rows:
         i = int(np.argmin(ordered))
         if (pid[i], day[i], lid[i]) != (pid[i + 1], day[i + 1], lid[i + 1]):
             raise _Unsorted
-        raise CohortError(_where(pid, lid, day, i) + "is a duplicate lesion id on this date")
-    long_mm = _millimetres(table["longest_cm"], "longest_cm", pid, lid, day)
-    perp_mm = _millimetres(table["perpendicular_cm"], "perpendicular_cm", pid, lid, day)
+        raise CohortError(where(pid, lid, day, i) + "is a duplicate lesion id on this date")
+    long_mm = millimetres(table["longest_cm"], "longest_cm", pid, lid, day)
+    perp_mm = millimetres(table["perpendicular_cm"], "perpendicular_cm", pid, lid, day)
     _check_diameters(pid, lid, day, long_mm, perp_mm)
     wide = int(long_mm.max()) * int(perp_mm.max()) > np.iinfo(np.int32).max
     return _Rows(
@@ -256,28 +254,6 @@ def _order_checks(pid: IntArray, day: IntArray, lid: IntArray) -> tuple[BoolArra
     return same_patient, same_visit, later | (same_visit & (lid[1:] > lid[:-1]))
 
 
-def _where(pid: IntArray, lid: IntArray, day: IntArray, i: int) -> str:
-    return f"measurements: patient {pid[i]}, lesion {lid[i]}, day {day[i]}: "
-
-
-def _millimetres(
-    cm: npt.ArrayLike, name: str, pid: IntArray, lid: IntArray, day: IntArray
-) -> IntArray:
-    """Whole millimetres (int32), refusing sizes off the 0.1 cm grid, negative or not finite."""
-    values = np.asarray(cm, dtype=np.float64)
-    scaled = values * MM_PER_CM
-    mm = np.rint(scaled)
-    np.subtract(scaled, mm, out=scaled)
-    np.abs(scaled, out=scaled)  # NaN where the size is not finite
-    if not (scaled.max() <= GRID_SLACK and mm.min() >= 0 and mm.max() <= np.iinfo(np.int32).max):
-        bad = ~(scaled <= GRID_SLACK) | (mm < 0) | (mm > np.iinfo(np.int32).max)
-        i = int(np.argmax(bad))
-        rule = f"{name} = {values[i]!r} is not a size in whole millimetres (0.1 cm) >= 0"
-        raise CohortError(_where(pid, lid, day, i) + rule)
-    result: IntArray = mm.astype(np.int32)
-    return result
-
-
 def _check_diameters(
     pid: IntArray, lid: IntArray, day: IntArray, longest: IntArray, perpendicular: IntArray
 ) -> None:
@@ -290,7 +266,7 @@ def _check_diameters(
         ),
     ):
         if bad.any():
-            raise CohortError(_where(pid, lid, day, int(np.argmax(bad))) + rule)
+            raise CohortError(where(pid, lid, day, int(np.argmax(bad))) + rule)
 
 
 def _visits(rows: _Rows, criteria: ResponseCriteria) -> _Visits:
@@ -352,7 +328,7 @@ def _lesion_presence(
         i = int(unmeasurable[0])
         when = "at baseline" if rows.day[i] == 0 else "when first recorded"
         rule = f"is 0 x 0 {when}: a lesion must be measurable when first recorded"
-        raise CohortError(_where(rows.patient_id, rows.lesion_id, rows.day, i) + rule)
+        raise CohortError(where(rows.patient_id, rows.lesion_id, rows.day, i) + rule)
     if not wanted:
         return None
     result: BoolArray = (first_rank > 0)[key]
@@ -403,15 +379,9 @@ def _categories(visits: _Visits, criteria: ResponseCriteria) -> tuple[IntArray, 
     spd, later = visits.spd, ~visits.baseline
     nadir = _previous_minimum(spd, visits.patient, visits.first)
     baseline = spd[visits.first][visits.patient]
-    grow = Fraction(criteria.progression.min_increase_from_nadir_pct)
-    shrink = Fraction(criteria.partial_response.min_decrease_from_baseline_pct)
-    grown = _times(spd, PERCENT * grow.denominator) >= _times(
-        nadir, PERCENT * grow.denominator + grow.numerator
-    )
+    grown = increased_by(spd, nadir, criteria.progression.min_increase_from_nadir_pct)
     progressed = later & (((spd > nadir) & grown) | visits.new_present)
-    halved = _times(spd, PERCENT * shrink.denominator) <= _times(
-        baseline, PERCENT * shrink.denominator - shrink.numerator
-    )
+    halved = decreased_by(spd, baseline, criteria.partial_response.min_decrease_from_baseline_pct)
     code: IntArray = np.full(spd.size, -1, np.intp)
     code[later] = _CODE[Category.SD]
     code[later & halved] = _CODE[Category.PR]
@@ -422,18 +392,6 @@ def _categories(visits: _Visits, criteria: ResponseCriteria) -> tuple[IntArray, 
     seen: IntArray = _running_count(progressed) - progressed
     before: IntArray = seen - seen[visits.first][visits.patient]
     return code, later & (before == 0)
-
-
-def _times(values: IntArray, factor: int) -> IntArray:
-    """``values * factor`` in int64, refusing a product that could overflow."""
-    if (
-        values.size
-        and abs(factor) > 0
-        and int(values.max()) > np.iinfo(np.int64).max // abs(factor)
-    ):
-        raise ValueError("a criteria threshold is too fine for exact integer comparison")
-    result: IntArray = values * factor
-    return result
 
 
 def _previous_minimum(spd: IntArray, patient: IntArray, first: IntArray) -> IntArray:
@@ -589,10 +547,29 @@ def _patient_rows(patient_ids: npt.ArrayLike, measured: IntArray) -> IntArray:
 def cohort_responses_reference(cohort: Cohort, criteria: ResponseCriteria) -> CohortResponses:
     """The same results from `tvec.domain.response.assess_response`, one patient at a time.
 
-    The ground truth for `cohort_responses` (slow: milliseconds per patient). Each measurement
-    becomes a `Measurement` dated ``start_date + day``, with its sizes as `Decimal` at the
-    registry's 0.1 cm resolution and the lesion's site and injection from the lesions table.
-    Invalid measurements raise the domain's `InvalidInput`.
+    The ground truth for `cohort_responses` (slow: milliseconds per patient); see
+    `domain_assessments`. Invalid measurements raise the domain's `InvalidInput`.
+    """
+    return reference_columns(cohort, domain_assessments(cohort, criteria))
+
+
+def reference_columns(cohort: Cohort, assessments: Sequence[ResponseAssessment]) -> CohortResponses:
+    """The `CohortResponses` columns of the domain's assessments of the cohort's patients."""
+    columns: dict[str, list[object]] = {name: [] for name in _REFERENCE_DTYPES}
+    patient_ids = np.asarray(cohort.patients["patient_id"], np.int64).tolist()
+    for patient, result in zip(patient_ids, assessments, strict=True):
+        _collect(columns, patient, result)
+    return CohortResponses(
+        {name: np.asarray(columns[name], dtype) for name, dtype in _REFERENCE_DTYPES.items()}
+    )
+
+
+def domain_assessments(cohort: Cohort, criteria: ResponseCriteria) -> list[ResponseAssessment]:
+    """`tvec.domain.response.assess_response` of every patient, in the patients table's order.
+
+    Each measurement becomes a `Measurement` dated ``start_date + day``, with its sizes as
+    `Decimal` at the registry's 0.1 cm resolution and the lesion's site and injection from the
+    lesions table. Invalid measurements raise the domain's `InvalidInput`.
     """
     lesion_info = _lesion_info(cohort.lesions)
     table = {name: np.asarray(values).tolist() for name, values in cohort.measurements.items()}
@@ -602,15 +579,13 @@ def cohort_responses_reference(cohort: Cohort, criteria: ResponseCriteria) -> Co
     lows = np.searchsorted(measured[order], patient_ids, "left").tolist()
     highs = np.searchsorted(measured[order], patient_ids, "right").tolist()
     starts = np.asarray(cohort.patients["start_date"]).astype("datetime64[D]").tolist()
-    columns: dict[str, list[object]] = {name: [] for name in _REFERENCE_DTYPES}
-    for patient, start, low, high in zip(patient_ids.tolist(), starts, lows, highs, strict=True):
+    results = []
+    for start, low, high in zip(starts, lows, highs, strict=True):
         measurements = [
             _measurement(table, i, start, lesion_info) for i in order[low:high].tolist()
         ]
-        _collect(columns, patient, assess_response(criteria, start, measurements))
-    return CohortResponses(
-        {name: np.asarray(columns[name], dtype) for name, dtype in _REFERENCE_DTYPES.items()}
-    )
+        results.append(assess_response(criteria, start, measurements))
+    return results
 
 
 _REFERENCE_DTYPES: dict[str, npt.DTypeLike] = {

@@ -39,21 +39,14 @@ the last contact: progression can only be seen at an assessment. Under criteria 
 response after progression count (modified WHO), an early PD followed by a response still ends
 PFS at that PD; this is the conventional, conservative reading.
 
-Lesion-level response. As in `tvec.domain.response_lesions` (the OPTiM lesion analysis): a
-lesion is visceral (by site), injected (ever injected, not visceral) or uninjected non-visceral.
-It is evaluable with a first measurement and at least one later one. It "shrank" when a later
-product (longest × perpendicular) is at most ``100 - t`` percent of its first product, ``t`` being
-the criteria's ``lesion_level.min_shrinkage_pct``; it "resolved" when a later measurement is
-0 × 0. Comparisons are made as ``100 · later <= (100 - t) · first`` with a relative slack of
-1e-9, so that a product exactly at the threshold counts as shrunk, as it does in the exact
-decimal arithmetic of the domain engine. Lesions are clustered within patients, so shares are
-given without confidence intervals.
+Lesion-level response and best SPD change. Computed by `tvec.analytics.cohort_lesions` with the
+exact integer arithmetic of the response engine (sizes in whole millimetres, thresholds from the
+criteria as integer comparisons), held equal to the domain engine
+(`tvec.domain.response_lesions`) by the same Hypothesis test as the responses. Lesions are
+clustered within patients, so shares are given without confidence intervals.
 
-Subgroups. For each stage and each line of therapy: patients per arm, DRR per arm and, with two
-arms, the relative risk (Katz interval) and the odds ratio (Woolf interval) of durable response,
-first arm over second. No 0.5 correction is applied: a ratio whose table has an empty cell is
-`None` ("not estimable") with a `StatisticalWarning`. Across stages, the Mantel–Haenszel common
-odds ratio (Robins–Breslow–Greenland interval) and the CMH test adjust the DRR comparison for stage.
+Subgroups. Durable response per stage and line of therapy, and adjusted for stage
+(`tvec.analytics.subgroups`).
 
 Statistical caveats (an interval of zero width, a landmark beyond follow-up, an empty cell) arrive
 as `StatisticalWarning` from the functions used; callers collect them.
@@ -75,29 +68,58 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tvec.analytics.cohort import ARMS, LINES, STAGES, Cohort, CohortError, CohortResponses
-from tvec.analytics.inputs import BoolArray, FloatArray, IntArray, readonly
+from tvec.analytics.cohort import ARMS, Cohort, CohortError, CohortResponses
+from tvec.analytics.cohort_lesions import (
+    LESION_GROUPS,
+    LesionChanges,
+    LesionGroupResponse,
+    lesion_changes,
+    lesion_group_responses,
+    spd_best_change,
+)
+from tvec.analytics.inputs import BoolArray, FloatArray, readonly
 from tvec.analytics.logrank import LogRank, logrank_test
-from tvec.analytics.mantel_haenszel import MantelHaenszel, mantel_haenszel
+from tvec.analytics.mantel_haenszel import MantelHaenszel
 from tvec.analytics.proportions import (
     ProportionEstimate,
-    RatioEstimate,
     TwoArmComparison,
     compare_proportions,
-    odds_ratio,
     proportion,
-    relative_risk,
 )
+from tvec.analytics.subgroups import SubgroupRow, stage_adjusted, subgroup_rows
 from tvec.analytics.survival import KaplanMeier, Landmarks, kaplan_meier, survival_at
-from tvec.domain.response_lesions import LesionGroup
 from tvec.domain.rules import ResponseCriteria
+
+__all__ = [
+    "DAYS_PER_MONTH",
+    "LESION_GROUPS",
+    "OS_LANDMARK_MONTHS",
+    "ArmComparison",
+    "ArmEndpoints",
+    "Endpoints",
+    "LesionChanges",
+    "LesionGroupResponse",
+    "ResponseCounts",
+    "SubgroupRow",
+    "TimeToResponse",
+    "arm_order",
+    "check_aligned",
+    "cohort_endpoints",
+    "duration_of_response",
+    "lesion_changes",
+    "lesion_group_responses",
+    "months",
+    "pfs_days",
+    "spd_best_change",
+    "stage_adjusted",
+    "subgroup_rows",
+    "time_to_response",
+]
 
 DAYS_PER_MONTH = 365.25 / 12
 """Days in a reporting month: the average Gregorian month (30.4375 days)."""
 
 OS_LANDMARK_MONTHS = (12.0, 24.0)
-THRESHOLD_SLACK = 1e-9
-LESION_GROUPS = tuple(group.value for group in LesionGroup)
 
 
 def months(days: npt.ArrayLike) -> FloatArray:
@@ -161,54 +183,6 @@ class ArmComparison:
     orr: TwoArmComparison
     os_logrank: LogRank
     pfs_logrank: LogRank
-
-
-@dataclass(frozen=True)
-class LesionGroupResponse:
-    """Lesion-level response of one lesion group in one arm; shares are `None` without lesions."""
-
-    arm: str
-    group: str  # a `LesionGroup` value
-    lesions: int  # evaluable lesions
-    shrank_at_least_pct: float
-    shrank_count: int
-    shrank_share: float | None
-    resolved_count: int
-    resolved_share: float | None
-
-
-@dataclass(frozen=True)
-class LesionChanges:
-    """Every lesion of the cohort, in the order of the lesions table (read-only arrays).
-
-    ``best_change_pct`` is the lowest later product against the first, in percent (-100 when
-    resolved); NaN for lesions that are not evaluable or whose first product is 0.
-    """
-
-    patient_id: IntArray
-    lesion_id: IntArray
-    arm: npt.NDArray[np.str_]
-    group: npt.NDArray[np.str_]
-    evaluable: BoolArray
-    best_change_pct: FloatArray
-    shrank: BoolArray
-    resolved: BoolArray
-
-
-@dataclass(frozen=True)
-class SubgroupRow:
-    """Durable response in one subgroup; ``drr`` per arm in ``Endpoints.arm_names`` order.
-
-    ``drr[k]`` is `None` when arm k has no patient in the subgroup; the ratios are `None` for a
-    single-arm cohort, or when not estimable (an empty cell; see the module notes).
-    """
-
-    factor: str  # "stage" or "line"
-    level: str
-    n: tuple[int, ...]
-    drr: tuple[ProportionEstimate | None, ...]
-    relative_risk: RatioEstimate | None
-    odds_ratio: RatioEstimate | None
 
 
 @dataclass(frozen=True)
@@ -436,269 +410,3 @@ def pfs_days(cohort: Cohort, responses: CohortResponses) -> tuple[FloatArray, Bo
     event: BoolArray = np.isfinite(first_event)
     time: FloatArray = np.where(event, first_event, last)
     return readonly(time), readonly(event)
-
-
-# --- lesions --------------------------------------------------------------------------------------
-
-
-def _patient_rows(cohort: Cohort, patient_ids: npt.ArrayLike, table: str) -> IntArray:
-    """Row of each id in the patients table; `CohortError` for an unknown patient."""
-    ids = np.asarray(cohort.patients["patient_id"]).astype(np.int64)
-    wanted = np.asarray(patient_ids).astype(np.int64)
-    order = np.argsort(ids, kind="stable")
-    position = np.searchsorted(ids[order], wanted)
-    position = np.minimum(position, max(ids.size - 1, 0))
-    if ids.size == 0 or np.any(ids[order][position] != wanted):
-        raise CohortError(f"{table}: patient_id not in the patients table")
-    rows: IntArray = order[position].astype(np.intp)
-    return rows
-
-
-def _lesion_keys(cohort: Cohort) -> tuple[IntArray, IntArray]:
-    """The lesion row of every lesion (``0..L-1``) and of every measurement.
-
-    Each (patient_id, lesion_id) pair becomes one int64, ``patient row · span + lesion offset``,
-    so the matching is a sort and a binary search rather than a search over pairs.
-    """
-    lesion_pid = np.asarray(cohort.lesions["patient_id"]).astype(np.int64)
-    lesion_lid = np.asarray(cohort.lesions["lesion_id"]).astype(np.int64)
-    measured_pid = np.asarray(cohort.measurements["patient_id"]).astype(np.int64)
-    measured_lid = np.asarray(cohort.measurements["lesion_id"]).astype(np.int64)
-    if lesion_lid.size == 0:
-        if measured_lid.size:
-            raise CohortError("measurements: a (patient_id, lesion_id) is not in the lesions table")
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    low = min(int(lesion_lid.min()), int(measured_lid.min(initial=lesion_lid.min())))
-    span = max(int(lesion_lid.max()), int(measured_lid.max(initial=lesion_lid.max()))) - low + 1
-    if cohort.n_patients * span >= 2**62:
-        raise CohortError("lesions: lesion_id values too far apart to index")
-    lesion_code = _patient_rows(cohort, lesion_pid, "lesions") * span + (lesion_lid - low)
-    measured_code = _patient_rows(cohort, measured_pid, "measurements") * span + (
-        measured_lid - low
-    )
-    order = np.argsort(lesion_code, kind="stable")
-    ordered = lesion_code[order]
-    if np.any(ordered[1:] == ordered[:-1]):
-        raise CohortError("lesions: the same (patient_id, lesion_id) appears twice")
-    position = np.minimum(np.searchsorted(ordered, measured_code), ordered.size - 1)
-    if np.any(ordered[position] != measured_code):
-        raise CohortError("measurements: a (patient_id, lesion_id) is not in the lesions table")
-    lesion_rows: IntArray = np.arange(lesion_code.size, dtype=np.intp)
-    measurement_rows: IntArray = order[position].astype(np.intp)
-    return lesion_rows, measurement_rows
-
-
-def lesion_changes(cohort: Cohort, criteria: ResponseCriteria) -> LesionChanges:
-    """Group, best change, shrinkage and resolution of every lesion (vectorised; module notes).
-
-    Parameters
-    ----------
-    cohort : Cohort
-    criteria : ResponseCriteria
-        Supplies ``lesion_level.min_shrinkage_pct``.
-
-    Returns
-    -------
-    LesionChanges
-        Aligned with the rows of ``cohort.lesions``.
-    """
-    lesion_key, measurement_key = _lesion_keys(cohort)
-    n_keys = int(max(lesion_key.max(initial=-1), measurement_key.max(initial=-1)) + 1)
-    m = cohort.measurements
-    product = np.asarray(m["longest_cm"], dtype=np.float64) * np.asarray(
-        m["perpendicular_cm"], dtype=np.float64
-    )
-    gone = (np.asarray(m["longest_cm"], dtype=np.float64) == 0) & (
-        np.asarray(m["perpendicular_cm"], dtype=np.float64) == 0
-    )
-    order = np.lexsort((np.asarray(m["day"]).astype(np.int64), measurement_key))
-    key, product, gone = measurement_key[order], product[order], gone[order]
-    first_row = np.r_[True, key[1:] != key[:-1]] if key.size else np.zeros(0, bool)
-    count = np.bincount(key, minlength=n_keys)
-    first_product = np.full(n_keys, np.nan)
-    first_product[key[first_row]] = product[first_row]
-    later = np.where(first_row, np.inf, product)
-    lowest_later = np.full(n_keys, np.inf)
-    np.minimum.at(lowest_later, key, later)
-    resolved_key = np.zeros(n_keys, dtype=bool)
-    resolved_key[key[gone & ~first_row]] = True
-
-    threshold = float(criteria.lesion_level.min_shrinkage_pct)
-    evaluable = count[lesion_key] >= 2
-    first = first_product[lesion_key]
-    lowest = lowest_later[lesion_key]
-    limit = first * (100.0 - threshold)
-    shrank = evaluable & (lowest * 100.0 <= limit + np.abs(limit) * THRESHOLD_SLACK)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        change = np.where(evaluable & (first > 0), (lowest / first - 1.0) * 100.0, np.nan)
-
-    rows = _patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
-    arm = np.asarray(cohort.patients["arm"]).astype(str)[rows]
-    site = np.asarray(cohort.lesions["site"]).astype(str)
-    injected = np.asarray(cohort.lesions["injected"], dtype=bool)
-    group = np.where(
-        site == "visceral",
-        LesionGroup.VISCERAL.value,
-        np.where(injected, LesionGroup.INJECTED.value, LesionGroup.UNINJECTED_NON_VISCERAL.value),
-    )
-    return LesionChanges(
-        patient_id=readonly(np.asarray(cohort.lesions["patient_id"]).astype(np.intp)),
-        lesion_id=readonly(np.asarray(cohort.lesions["lesion_id"]).astype(np.intp)),
-        arm=readonly(arm),
-        group=readonly(group.astype(str)),
-        evaluable=readonly(evaluable),
-        best_change_pct=readonly(change.astype(np.float64)),
-        shrank=readonly(shrank),
-        resolved=readonly(evaluable & resolved_key[lesion_key]),
-    )
-
-
-def lesion_group_responses(
-    changes: LesionChanges, criteria: ResponseCriteria, arms: tuple[str, ...]
-) -> tuple[LesionGroupResponse, ...]:
-    """Per arm (in `arms` order) and lesion group: evaluable lesions, shrunk and resolved."""
-    rows = []
-    threshold = float(criteria.lesion_level.min_shrinkage_pct)
-    for arm in arms:
-        for group in LESION_GROUPS:
-            mask = changes.evaluable & (changes.arm == arm) & (changes.group == group)
-            total = int(mask.sum())
-            shrunk = int(changes.shrank[mask].sum())
-            gone = int(changes.resolved[mask].sum())
-            rows.append(
-                LesionGroupResponse(
-                    arm=arm,
-                    group=group,
-                    lesions=total,
-                    shrank_at_least_pct=threshold,
-                    shrank_count=shrunk,
-                    shrank_share=shrunk / total if total else None,
-                    resolved_count=gone,
-                    resolved_share=gone / total if total else None,
-                )
-            )
-    return tuple(rows)
-
-
-def spd_best_change(cohort: Cohort, criteria: ResponseCriteria) -> FloatArray:
-    """Best (lowest) % change of the sum of products from baseline, one value per patient row.
-
-    New lesions (first measured after day 0) join the sum only when the criteria say so
-    (``progression.new_lesions_added_to_sum``), as in the response engine. NaN for a patient
-    without a baseline sum, or without an assessment after baseline.
-    """
-    _, measurement_key = _lesion_keys(cohort)
-    m = cohort.measurements
-    day = np.asarray(m["day"]).astype(np.int64)
-    product = np.asarray(m["longest_cm"], dtype=np.float64) * np.asarray(
-        m["perpendicular_cm"], dtype=np.float64
-    )
-    n_keys = int(measurement_key.max(initial=-1) + 1)
-    first_day = np.full(n_keys, np.iinfo(np.int64).max)
-    np.minimum.at(first_day, measurement_key, day)
-    if not criteria.progression.new_lesions_added_to_sum:
-        product = np.where(first_day[measurement_key] == 0, product, 0.0)
-    row = _patient_rows(cohort, m["patient_id"], "measurements")
-    n = cohort.n_patients
-    order = np.lexsort((day, row))
-    row, day, product = row[order], day[order], product[order]
-    new_cell = np.r_[True, (row[1:] != row[:-1]) | (day[1:] != day[:-1])] if row.size else row
-    starts = np.flatnonzero(new_cell)
-    spd = np.add.reduceat(product, starts) if starts.size else np.zeros(0)
-    cell_row, cell_day = row[starts], day[starts]
-    baseline = np.full(n, np.nan)
-    at_zero = cell_day == 0
-    baseline[cell_row[at_zero]] = spd[at_zero]
-    lowest = np.full(n, np.inf)
-    np.minimum.at(lowest, cell_row[~at_zero], spd[~at_zero])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        change = np.where(
-            np.isfinite(lowest) & (baseline > 0), (lowest / baseline - 1.0) * 100.0, np.nan
-        )
-    return readonly(change.astype(np.float64))
-
-
-# --- subgroups ------------------------------------------------------------------------------------
-
-
-def _levels(values: npt.NDArray[np.str_], known: tuple[str, ...]) -> list[str]:
-    present = {str(v) for v in np.unique(values)}
-    return [k for k in known if k in present] + sorted(present - set(known))
-
-
-def subgroup_rows(
-    arm_of: npt.ArrayLike,
-    durable: npt.ArrayLike,
-    stage: npt.ArrayLike,
-    line: npt.ArrayLike,
-    arms: tuple[str, ...],
-    alpha: float = 0.05,
-) -> tuple[SubgroupRow, ...]:
-    """DRR per arm in every stage and every line of therapy, with ratios for two arms.
-
-    Parameters
-    ----------
-    arm_of, durable, stage, line : array_like
-        One value per patient.
-    arms : tuple of str
-        Arm order; ratios compare ``arms[0]`` with ``arms[1]``.
-    alpha : float
-        One minus the confidence level.
-
-    Returns
-    -------
-    tuple of SubgroupRow
-        Stages (in `STAGES` order), then lines (in `LINES` order).
-    """
-    arm_text = np.asarray(arm_of).astype(str)
-    flag = np.asarray(durable, dtype=bool)
-    rows: list[SubgroupRow] = []
-    for factor, values, known in (("stage", stage, STAGES), ("line", line, LINES)):
-        text = np.asarray(values).astype(str)
-        for level in _levels(text, known):
-            here = text == level
-            events = [int((flag & here & (arm_text == a)).sum()) for a in arms]
-            sizes = [int((here & (arm_text == a)).sum()) for a in arms]
-            rr = orr = None
-            if len(arms) >= 2 and min(sizes[:2]) > 0:
-                table = (events[0], sizes[0], events[1], sizes[1])
-                rr = relative_risk(*table, alpha=alpha)
-                orr = odds_ratio(*table, alpha=alpha)
-            rows.append(
-                SubgroupRow(
-                    factor=factor,
-                    level=level,
-                    n=tuple(sizes),
-                    drr=tuple(
-                        proportion(e, s, alpha) if s else None
-                        for e, s in zip(events, sizes, strict=True)
-                    ),
-                    relative_risk=rr,
-                    odds_ratio=orr,
-                )
-            )
-    return tuple(rows)
-
-
-def stage_adjusted(
-    arm_of: npt.ArrayLike,
-    durable: npt.ArrayLike,
-    stage: npt.ArrayLike,
-    arms: tuple[str, ...],
-    alpha: float = 0.05,
-) -> MantelHaenszel:
-    """Mantel–Haenszel common odds ratio of durable response, ``arms[0]`` over ``arms[1]``,
-    stratified by stage (one 2×2 table per stage), with the CMH test."""
-    arm_text = np.asarray(arm_of).astype(str)
-    flag = np.asarray(durable, dtype=bool)
-    stage_text = np.asarray(stage).astype(str)
-    tables = []
-    for level in _levels(stage_text, STAGES):
-        here = stage_text == level
-        table = []
-        for arm in arms[:2]:
-            in_arm = here & (arm_text == arm)
-            events = int((flag & in_arm).sum())
-            table.append([events, int(in_arm.sum()) - events])
-        tables.append(table)
-    return mantel_haenszel(tables, alpha)

@@ -1,1 +1,1 @@
-"""REST API (FastAPI): routes parse, call one service, and render. See `create_app`."""
+"""REST API (FastAPI): routes parse, call one service, and render. See `create_api`."""

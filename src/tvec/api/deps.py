@@ -1,4 +1,4 @@
-"""Request dependencies: the service context, the login token (bearer or cookie), and `Act`, which
+"""Request dependencies of the API: the login token (bearer or cookie), and `Act`, which
 runs a use case as the logged-in user."""
 
 from __future__ import annotations
@@ -6,37 +6,20 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import Depends, Path, Query
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from tvec.domain.errors import NotAuthenticated
+from tvec.http.session import COOKIE, context
+from tvec.http.session import Ctx as Ctx  # re-exported for the routes
 from tvec.schemas.clinic import MAX_ID
 from tvec.schemas.clinic import Page as Page
 from tvec.services import auth
 from tvec.services.context import Actor, Context
 
-COOKIE = "tvec_session"
 bearer = HTTPBearer(auto_error=False, description="Token from POST /auth/login")
 cookie = APIKeyCookie(name=COOKIE, auto_error=False, description="Browser session from /auth/login")
-
-
-def set_session_cookie(response: Response, ctx: Context, raw: str) -> None:
-    """The browser session cookie for a login token: HttpOnly, SameSite=Lax, expiring with it."""
-    response.set_cookie(
-        COOKIE,
-        raw,
-        httponly=True,
-        samesite="lax",
-        secure=ctx.settings.cookie_secure,
-        max_age=int(ctx.settings.session_hours * 3600),
-    )
-
-
-async def context(request: Request) -> Context:
-    # async: a plain attribute read, so FastAPI need not hop to a worker thread for it
-    ctx: Context = request.app.state.ctx
-    return ctx
 
 
 async def token(
@@ -90,11 +73,13 @@ async def acting(
     return Acting(ctx, raw)
 
 
-Ctx = Annotated[Context, Depends(context)]
 Act = Annotated[Acting, Depends(acting)]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")]
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="Record id")]
+CriteriaName = Annotated[
+    str, Query(min_length=1, max_length=40, description="Response criteria: modified-who or who.")
+]
 
 T = TypeVar("T")
 

@@ -3,6 +3,9 @@
 Error bodies are `{"detail": "...", "code": "...", "field": "..."}`: one line naming the field and
 the rule. Nothing a client sends can produce a 500 through these paths; an unexpected failure is
 logged without request data (which may identify a patient) and answered with a generic 500.
+
+On the web app's routes the same status is shown as a page instead, by the renderer the web app
+registers (`tvec.web.errors`, through `tvec.http.error_pages`); this module never imports `web`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 
 from tvec.domain import errors as e
+from tvec.http.error_pages import error_page
 from tvec.knowledge import KnowledgeError
 from tvec.persistence.db import DatabaseBusy
 from tvec.schemas.clinic import ErrorOut
@@ -63,39 +67,10 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
         field = exc.fields.get("field")
     code = getattr(exc, "code", "invalid")
     status = status_for(exc)
-    if getattr(request.state, "web", False):
-        return _page(request, status, str(exc))
+    if page := error_page(request):
+        return page(request, status, str(exc))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(_body(str(exc), code, field), status_code=status, headers=headers)
-
-
-def _page(request: Request, status: int, message: str) -> Response:
-    """Web routes answer with a page: a login redirect for 401, else a readable error page.
-
-    The error page still shows who is logged in, and their menu (best effort: without the user
-    if the session cannot be read).
-    """
-    import re
-
-    from fastapi.responses import RedirectResponse
-
-    from tvec.web.deps import back_to, optional_actor
-    from tvec.web.templating import render
-
-    if status == 401:
-        return RedirectResponse(f"/login?next={back_to(request)}", status_code=303)
-    headings = {403: "Not allowed for your role", 404: "Not found", 409: "Changed meanwhile"}
-    ctx = getattr(request.app.state, "ctx", None)
-    actor = optional_actor(ctx, request) if ctx is not None else None
-    return render(
-        request,
-        "error.html",
-        actor,
-        status,
-        code=status,
-        heading=headings.get(status, "Cannot do that"),
-        message=re.sub(r"^(body|path|query)\.", "", message),  # "path.patient_id: ..."
-    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:
@@ -105,14 +80,14 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         # loc is ("body", <character offset>): name the body, and say where it broke
         offset = first.get("loc", ("body", "?"))[-1]
         detail = f"body: is not valid JSON (broken at character {offset})"
-        if getattr(request.state, "web", False):
-            return _page(request, 422, detail)
+        if page := error_page(request):
+            return page(request, 422, detail)
         return JSONResponse(_body(detail, "invalid-json", "body"), status_code=422)
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body",)]
     field = ".".join(loc) or "(request)"
     rule = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
-    if getattr(request.state, "web", False):
-        return _page(request, 422, f"{field}: {rule}")
+    if page := error_page(request):
+        return page(request, 422, f"{field}: {rule}")
     return JSONResponse(_body(f"{field}: {rule}", "invalid-request", field), status_code=422)
 
 
@@ -130,8 +105,8 @@ async def _database_error(request: Request, exc: Exception) -> Response:
 
 
 def _retry_later(request: Request, message: str) -> Response:
-    if getattr(request.state, "web", False):
-        return _page(request, 503, message)
+    if page := error_page(request):
+        return page(request, 503, message)
     return JSONResponse(_body(message, "busy", None), status_code=503, headers={"Retry-After": "1"})
 
 

@@ -1,32 +1,122 @@
-"""The `tvec` command: thin wiring of the commands, each in its own module."""
+"""The `tvec` command: thin wiring of the commands, each in its own module, imported when used.
+
+Each command lives in its own module, and most need heavy libraries (the statistics, the database,
+the web server, the plotting). Starting the command line must not pay for all of them: `COMMANDS`
+names each command's module and its one-line summary, `tvec --help` lists the commands from that
+table without importing any of them, and running a command imports its module only. A test holds
+each summary equal to the help of the command it names, and the command built from a module is the
+same as registering it on the app directly (same options, help, output and exit codes).
+"""
 
 from __future__ import annotations
 
-import typer
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
-from tvec.cli.assess import assess
-from tvec.cli.dose_plan import dose_plan
-from tvec.cli.report import report
-from tvec.cli.rules import rules
-from tvec.cli.schedule import schedule
-from tvec.cli.server import db_app, serve
-from tvec.cli.stats import stats_app
-from tvec.cli.synth import synth
+import typer
+from typer.core import TyperCommand, TyperGroup
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where a command lives (`module.attribute`: a command function or a Typer sub-app)."""
+
+    module: str
+    attribute: str
+    summary: str
+
+
+# In the order `tvec --help` lists them (commands, then command groups, as Typer does).
+COMMANDS: dict[str, Entry] = {
+    "rules": Entry(
+        "tvec.cli.rules",
+        "rules",
+        "Print the dosing, schedule, storage, billing and response rules with their sources.",
+    ),
+    "dose-plan": Entry(
+        "tvec.cli.dose_plan",
+        "dose_plan",
+        "Plan one visit: strength, per-lesion volume in injection order, vials, waste, billing.",
+    ),
+    "schedule": Entry(
+        "tvec.cli.schedule",
+        "schedule",
+        "Visit calendar: first dose, second 3 weeks later, then every 2 weeks, for 6 months.",
+    ),
+    "assess": Entry(
+        "tvec.cli.assess",
+        "assess",
+        "Assess tumour response (bidimensional, WHO family) from serial lesion measurements.",
+    ),
+    "serve": Entry("tvec.cli.server", "serve", "Serve the REST API (interactive docs at /docs)."),
+    "synth": Entry(
+        "tvec.cli.synth",
+        "synth",
+        "Make a synthetic T-VEC registry: patients, lesions, measurements and survival.",
+    ),
+    "report": Entry(
+        "tvec.cli.report",
+        "report",
+        "Build an outcomes report (HTML, and PDF) for a cohort, next to OPTiM's published figures.",
+    ),
+    "db": Entry("tvec.cli.server", "db_app", "Database: migrate, load demo data."),
+    "stats": Entry(
+        "tvec.cli.stats",
+        "stats_app",
+        "Outcome statistics: compare two response rates, Kaplan–Meier, log-rank, Cox.",
+    ),
+}
+
+
+def load(name: str) -> typer.Typer:
+    """A Typer app holding only the command `name`, registered as `app` would register it."""
+    entry = COMMANDS[name]
+    target: Any = getattr(import_module(entry.module), entry.attribute)
+    holder = typer.Typer(add_completion=False)
+    holder.callback()(_no_options)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    return holder
+
+
+def _no_options() -> None:
+    pass
+
+
+class LazyCommands(TyperGroup):
+    """The top-level group: lists `COMMANDS` by their summaries, imports a command to run it."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        # Summaries only: what the listing and the "did you mean" suggestions read.
+        self.commands = {name: TyperCommand(name, help=e.summary) for name, e in COMMANDS.items()}
+        self.listing = False
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS or self.listing:
+            return self.commands.get(cmd_name)
+        group = typer.main.get_command(load(cmd_name))
+        assert isinstance(group, TyperGroup)
+        return group.commands[cmd_name]
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
 
 app = typer.Typer(
     name="tvec",
+    cls=LazyCommands,
     help="T-VEC (talimogene laherparepvec) therapy: rules, dose plans, schedules, tumour response. "
     "tvec supports, and does not replace, clinical judgement.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("rules")(rules)
-app.command("dose-plan")(dose_plan)
-app.command("schedule")(schedule)
-app.command("assess")(assess)
-app.add_typer(db_app, name="db")
-app.command("serve")(serve)
-app.add_typer(stats_app, name="stats")
-app.command("synth")(synth)
-app.command("report")(report)
+app.callback()(_no_options)

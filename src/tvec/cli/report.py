@@ -8,7 +8,7 @@ a PDF of the same figures and tables (matplotlib's PdfPages; no other dependency
 Steps: read the cohort; compute every patient's response (the vectorised cohort engine for a
 folder; for the clinic records, the domain engine on the exact recorded sizes, as each patient's
 response page does); compute the endpoints (`tvec.analytics.endpoints`); draw the figures
-(`tvec.analytics.plots`); write. A progress bar on stderr follows the steps when stderr is a
+(`tvec.reports.figures`); write. A progress bar on stderr follows the steps when stderr is a
 terminal; otherwise nothing is shown but the final line.
 
 ``--database`` logs in as ``--username`` with the password from ``--password``, the
@@ -22,8 +22,8 @@ are written to temporary names in the target folder and renamed only when everyt
 Statistical caveats (`StatisticalWarning`) are listed in the report's "Statistical notes".
 
 This module is the command: options, reading the cohort, progress, errors and writing the files.
-The report's model, tables and text are in `tvec.cli.report_content`; its figures, the HTML page
-and the PDF pages in `tvec.cli.report_render`.
+The report itself (statistics, figures, content, HTML page and PDF pages) is `tvec.reports`, which
+the web app and the API use too; it is imported when the command runs.
 """
 
 from __future__ import annotations
@@ -32,31 +32,20 @@ import contextlib
 import os
 import sys
 import tempfile
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
-from rich.console import Console
 
-from tvec.analytics.caveats import StatisticalWarning
-from tvec.analytics.cohort import Cohort, CohortError, CohortResponses
-from tvec.analytics.endpoints import Endpoints, cohort_endpoints
 from tvec.cli.output import EXIT_BAD_INPUT, fail
-from tvec.cli.report_content import Report, Source, Table, build_report
-from tvec.cli.report_render import build_figures, pdf_pages, render_html, svg
-from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge import available_criteria, load_criteria
-from tvec.knowledge.trials import load_trial
 
 if TYPE_CHECKING:
-    from tvec.services.cohort import RecordsCohort
+    from tvec.domain.rules import ResponseCriteria
+    from tvec.reports import Report, Source
 
 PASSWORD_ENV = "TVEC_REPORT_PASSWORD"
-DEMO_CENTRE = "tvec demo centre"  # tvec.demo.CENTRE: its patients are invented
-TRIAL = "optim"
 
 CRITERIA_HELP = f"Response criteria: {', '.join(available_criteria())}."
 
@@ -109,6 +98,9 @@ def report(
     if pdf_path is not None and pdf_path == out_path:
         fail("--pdf: must differ from --out")
     credentials = _credentials(username, password) if database else None
+    from tvec.analytics.cohort import CohortError
+    from tvec.reports import outcomes_report
+
     with _progress() as step:
         step("reading the cohort")
         if credentials is not None:
@@ -116,22 +108,13 @@ def report(
         else:
             source = _read_folder(cohort or Path())
         source.synthetic = source.synthetic or synthetic or None
-        step("computing responses")
-        responses = _responses(source, rules)
-        step("statistics")
-        endpoints, notes = _statistics(source.cohort, responses, rules)
-        step("plots")
-        trial = load_trial(TRIAL)
-        figures = build_figures(source.cohort, responses, endpoints, rules, trial, max_swimmers)
-        next(f for f in figures if f.key == "os").caption += source.os_note
-        for figure in figures:
-            step(f"plots: {figure.title.lower()}")
-            figure.svg = svg(figure)
-        step("writing")
-        page = build_report(title, source, endpoints, rules, trial, figures, notes)
+        try:
+            page = outcomes_report(source, rules, title=title, max_swimmers=max_swimmers, step=step)
+        except (CohortError, ValueError) as exc:
+            fail(f"--cohort: {_first_line(exc)}")
         _write(out_path, pdf_path, page)
     written = str(out_path) if pdf_path is None else f"{out_path} and {pdf_path}"
-    typer.echo(f"report written to {written} ({endpoints.n_patients} patients)")
+    typer.echo(f"report written to {written} ({page.n_patients} patients)")
 
 
 # --- options --------------------------------------------------------------------------------------
@@ -159,6 +142,7 @@ def _target(option: str, path: Path) -> Path:
 @contextlib.contextmanager
 def _progress() -> Iterator[Callable[[str], None]]:
     """A `step(description)` callable driving a progress bar on stderr (when it is a terminal)."""
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
@@ -191,7 +175,9 @@ def _progress() -> Iterator[Callable[[str], None]]:
 def _read_folder(folder: Path) -> Source:
     if not folder.is_dir():
         fail(f"--cohort: {folder} is not a folder")
+    from tvec.analytics.cohort import CohortError
     from tvec.analytics.cohort_files import read_cohort
+    from tvec.reports import folder_source
 
     try:
         cohort = read_cohort(folder)
@@ -199,11 +185,7 @@ def _read_folder(folder: Path) -> Source:
         fail(f"--cohort: {exc}")
     if cohort.n_patients == 0:
         fail(f"--cohort: {folder}: the cohort has no patients")
-    return Source(
-        cohort=cohort,
-        description=f"registry folder {folder.resolve().name}/ ({_composition(cohort)})",
-        synthetic=None,
-    )
+    return folder_source(cohort, folder.resolve().name)
 
 
 def _credentials(username: str | None, password: str | None) -> tuple[str, str]:
@@ -242,7 +224,16 @@ def _read_database(username: str, password: str, rules: ResponseCriteria) -> Sou
         auth.logout(ctx, token)
     if records.cohort.n_patients == 0:
         fail(f"--database: no patient of {records.centre_name!r} can be assessed")
-    return _records_source(records, username, actor.role.value)
+    from tvec.reports import records_source
+
+    return records_source(
+        records.cohort,
+        records.responses,
+        records.excluded,
+        records.centre_name,
+        records.centre_patients,
+        reader=f"{username} ({actor.role.value})",
+    )
 
 
 def _check_database(url: str) -> None:
@@ -258,93 +249,21 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _records_source(records: RecordsCohort, username: str, role: str) -> Source:
-    cohort = records.cohort
-    excluded = sum(count for _reason, count in records.excluded)
-    description = (
-        f"clinic records of {records.centre_name}, read by {username} ({role}): "
-        f"{cohort.n_patients} treated patients assessed of {records.centre_patients} registered"
-        f"{f', {excluded} left out' if excluded else ''} ({_composition(cohort)})"
-    )
-    return Source(
-        cohort=cohort,
-        description=description,
-        synthetic=True if records.centre_name == DEMO_CENTRE else None,
-        responses=records.responses,
-        engine=(
-            "patient by patient with the domain response engine, from the exact recorded sizes "
-            "(as each patient's response page)"
-        ),
-        excluded=records.excluded,
-        deaths_recorded=False,
-        os_note=" From clinic records, which hold no death record: this is follow-up time, "
-        "not survival.",
-        notes=(
-            "Every patient is T-VEC-treated; stage is the recorded diagnosis; the line of therapy "
-            "is 'first' for everyone, because the records hold no prior-therapy field.",
-            "Overall survival: no death is recorded in the clinic records, so every patient is "
-            "censored at the last contact (last measurement or dose): follow-up, not survival.",
-            "Patients are numbered 1..n in a keyed-hash order; no name, MRN or birth date is used.",
-        ),
-    )
-
-
-def _composition(cohort: Cohort) -> str:
-    arms, counts = np.unique(np.asarray(cohort.patients["arm"]).astype(str), return_counts=True)
-    parts = ", ".join(f"{arm} {count}" for arm, count in zip(arms, counts, strict=True))
-    lesions = len(cohort.lesions["patient_id"])
-    return f"{parts}; {lesions} lesions, {cohort.n_measurements} measurements"
-
-
-# --- computing ------------------------------------------------------------------------------------
-
-
-def _responses(source: Source, rules: ResponseCriteria) -> CohortResponses:
-    if source.responses is not None:
-        return source.responses
-    from tvec.analytics.cohort_engine import cohort_responses
-
-    try:
-        responses = cohort_responses(source.cohort, rules)
-    except (CohortError, ValueError) as exc:
-        fail(f"--cohort: {_first_line(exc)}")
-    source.engine = (
-        "with the vectorised cohort engine (identical, patient by patient, to the domain engine)"
-    )
-    return responses
-
-
-def _statistics(
-    cohort: Cohort, responses: CohortResponses, rules: ResponseCriteria
-) -> tuple[Endpoints, list[str]]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", StatisticalWarning)
-        try:
-            endpoints = cohort_endpoints(cohort, responses, rules)
-        except (CohortError, ValueError) as exc:
-            fail(f"--cohort: {_first_line(exc)}")
-    notes = list(dict.fromkeys(str(w.message) for w in caught if w.category is StatisticalWarning))
-    return endpoints, notes
-
-
 # --- writing --------------------------------------------------------------------------------------
 
 
 def _write(out: Path, pdf: Path | None, page: Report) -> None:
     """Write the HTML (and PDF) to temporary files next to the targets, then rename them."""
+    from tvec.reports import render_html, write_pdf
+
     temporary: list[Path] = []
     try:
         html = _temporary(out, temporary)
         html.write_text(render_html(page), encoding="utf-8")
         pdf_tmp = None
         if pdf is not None:
-            from matplotlib.backends.backend_pdf import PdfPages
-
             pdf_tmp = _temporary(pdf, temporary)
-            metadata = {"Title": page.title, "Creator": "tvec report"}
-            with PdfPages(pdf_tmp, metadata=metadata) as document:
-                for figure in pdf_pages(page):
-                    document.savefig(figure)
+            write_pdf(page, pdf_tmp)
         os.replace(html, out)
         temporary.remove(html)
         if pdf is not None and pdf_tmp is not None:
@@ -371,4 +290,4 @@ def _temporary(target: Path, created: list[Path]) -> Path:
     return path
 
 
-__all__ = ["EXIT_BAD_INPUT", "Report", "Table", "render_html", "report"]
+__all__ = ["EXIT_BAD_INPUT", "report"]

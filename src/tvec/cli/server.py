@@ -32,7 +32,7 @@ def demo(
     """Load the demo centre, one user per role and synthetic patients (once; skipped if present)."""
     from tvec.bootstrap import build_context
     from tvec.config import Settings
-    from tvec.demo import load_demo
+    from tvec.services.seeding import load_demo
 
     created = load_demo(build_context(Settings()), patients, seed)
     console.print(
@@ -52,8 +52,8 @@ def serve(
     access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log each request."),
 ) -> None:
     """Serve the REST API (interactive docs at /docs)."""
-    from tvec.api.serving import PortInUse
-    from tvec.api.serving import serve as run_server
+    from tvec.serving import PortInUse
+    from tvec.serving import serve as run_server
 
     if log_level not in ("critical", "error", "warning", "info", "debug"):
         fail(f"--log-level: {log_level!r} is not one of critical, error, warning, info, debug")

@@ -2,7 +2,8 @@
 
 Writes the three registry tables (docs/registry-format.md) made by `tvec.analytics.synth` to a
 folder as Parquet or CSV, or, with ``--database``, loads a small all-T-VEC cohort into the
-configured tvec database through the same services the clinic uses. The model and its
+configured tvec database through the seeding service (`tvec.services.seeding`, which also
+makes the demo data of `tvec db demo`). The model and its
 assumptions: docs/synth.md. Bad options are one line on stderr and exit code 2, and nothing is
 written.
 """
@@ -12,11 +13,9 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import numpy as np
 import typer
@@ -26,10 +25,6 @@ from rich.table import Table
 
 from tvec.analytics.cohort import ARMS, Cohort
 from tvec.cli.output import console, fail, print_json
-
-if TYPE_CHECKING:
-    from tvec.demo import Staff
-    from tvec.services.context import Actor, Context
 
 MAX_PATIENTS = 5_000_000
 MAX_DATABASE_PATIENTS = 2_000
@@ -145,22 +140,21 @@ def _table(summary: dict[str, Any]) -> Table:
 
 
 def _load_database(cohort: Cohort, seed: int, *, quiet: bool) -> str:
-    """Every patient through the clinic services; survival is not stored (no death record)."""
+    """Every patient through the seeding service (`tvec.services.seeding.load_registry`)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from tvec.bootstrap import build_context
     from tvec.config import Settings
-    from tvec.demo import _users
     from tvec.domain.errors import Conflict, DomainError
+    from tvec.services import seeding
 
     settings = Settings()
     try:
         ctx = build_context(settings)
-        staff = _users(ctx)
-        rows = _per_patient(cohort)
+        loading = seeding.load_registry(ctx, seeding.demo_centre(ctx), cohort, seed)
         progress = Console(stderr=True, quiet=quiet)
-        for k in track(range(cohort.n_patients), "loading patients", console=progress):
-            _load_patient(ctx, staff, cohort, rows, k, f"SYN{seed}-{k + 1:07d}")
+        for _ in track(loading, "loading patients", total=cohort.n_patients, console=progress):
+            pass
     except Conflict as exc:
         fail(f"--seed: the synthetic patients of seed {seed} are already in the database ({exc})")
     except DomainError as exc:
@@ -170,102 +164,3 @@ def _load_database(cohort: Cohort, seed: int, *, quiet: bool) -> str:
         raise typer.Exit(1) from exc
     url = settings.database_url
     return "database " + (url.split("@", 1)[-1] if "@" in url else url)
-
-
-def _per_patient(cohort: Cohort) -> tuple[list[int], list[int]]:
-    """Row boundaries of each patient in the lesions and measurements tables."""
-    ids = cohort.patients["patient_id"]
-    bounds = np.append(ids, ids[-1] + 1)
-    lesions = np.searchsorted(cohort.lesions["patient_id"], bounds).tolist()
-    measurements = np.searchsorted(cohort.measurements["patient_id"], bounds).tolist()
-    return lesions, measurements
-
-
-def _load_patient(
-    ctx: Context, staff: Staff, cohort: Cohort, rows: tuple[list[int], list[int]], k: int, mrn: str
-) -> None:
-    start: date = cohort.patients["start_date"][k].astype(date)
-    patient_id = _register(ctx, staff, cohort, k, mrn, start)
-    lesion_rows = range(rows[0][k], rows[0][k + 1])
-    ids = _add_lesions(ctx, staff.nurse, patient_id, cohort, start, lesion_rows)
-    _measure(ctx, staff.nurse, patient_id, cohort, start, ids, range(rows[1][k], rows[1][k + 1]))
-
-
-def _register(ctx: Context, staff: Staff, cohort: Cohort, k: int, mrn: str, start: date) -> int:
-    """The patient, the diagnosis, a negative screening a week before day 0, the course."""
-    from tvec.schemas import clinic as s
-    from tvec.services import courses, patients
-
-    birth = date(start.year - int(cohort.patients["age"][k]), 1 + k % 12, 1 + k % 28)
-    patient = patients.register_patient(
-        ctx, staff.nurse, s.PatientIn(mrn=mrn, birth_date=birth, sex=list(s.Sex)[k % 2])
-    )
-    diagnosis = s.DiagnosisIn(
-        stage=s.Stage(str(cohort.patients["stage"][k])),
-        recurrent_after_surgery=True,
-        unresectable=True,
-        diagnosed_on=start - timedelta(days=60),
-    )
-    patients.record_diagnosis(ctx, staff.oncologist, patient.id, diagnosis)
-    screening = s.ScreeningIn(
-        screened_on=start - timedelta(days=7),
-        immunocompromised=False,
-        pregnant=False,
-        answered_by="synthetic registry (tvec synth)",
-    )
-    patients.record_screening(ctx, staff.nurse, patient.id, screening)
-    courses.start_course(ctx, staff.oncologist, patient.id, s.CourseIn(start_date=start))
-    return patient.id
-
-
-def _add_lesions(
-    ctx: Context, nurse: Actor, patient_id: int, cohort: Cohort, start: date, rows: range
-) -> dict[int, int]:
-    """Each lesion, first seen on its first day; returns registry lesion id -> database id."""
-    from tvec.domain.rules import Site
-    from tvec.schemas import clinic as s
-    from tvec.services import lesions
-
-    ids = {}
-    for i in rows:
-        site = Site(str(cohort.lesions["site"][i]))
-        number = int(cohort.lesions["lesion_id"][i])
-        new = s.LesionIn(
-            name=f"L{number}",
-            site=site,
-            location=f"synthetic {site.value} lesion",
-            first_seen=start + timedelta(days=int(cohort.lesions["first_day"][i])),
-            injectable=site is not Site.VISCERAL,
-        )
-        ids[number] = lesions.add_lesion(ctx, nurse, patient_id, new).id
-    return ids
-
-
-def _measure(
-    ctx: Context,
-    nurse: Actor,
-    patient_id: int,
-    cohort: Cohort,
-    start: date,
-    ids: dict[int, int],
-    rows: range,
-) -> None:
-    """One `record_measurements` call per assessment day."""
-    from tvec.schemas import clinic as s
-    from tvec.services import lesions
-
-    m = cohort.measurements
-    days = m["day"][rows.start : rows.stop]
-    for day in np.unique(days).tolist():
-        items = [
-            s.MeasurementItem(
-                lesion_id=ids[int(m["lesion_id"][i])],
-                longest_cm=Decimal(f"{m['longest_cm'][i]:.1f}"),
-                perpendicular_cm=Decimal(f"{m['perpendicular_cm'][i]:.1f}"),
-            )
-            for i in np.nonzero(days == day)[0] + rows.start
-        ]
-        visit = s.MeasurementsIn(
-            measured_on=start + timedelta(days=day), method=s.Method.CALIPER, items=items
-        )
-        lesions.record_measurements(ctx, nurse, patient_id, visit)

@@ -42,24 +42,24 @@ def available_criteria() -> list[str]:
 @cache
 def load_label(variant: str = "us") -> r.LabelRules:
     """The bundled label `variant` (see `available_labels()`)."""
-    return load_label_file(_bundled("labels", variant, available_labels()))
+    return load_label_file(bundled_file("labels", variant, available_labels()))
 
 
 @cache
 def load_criteria(name: str = "modified-who") -> r.ResponseCriteria:
     """The bundled response criteria `name` (see `available_criteria()`)."""
-    return load_criteria_file(_bundled("criteria", name, available_criteria()))
+    return load_criteria_file(bundled_file("criteria", name, available_criteria()))
 
 
 def load_label_file(path: Path | str) -> r.LabelRules:
-    model = _parse(Path(path), LabelModel)
+    model = parse_file(Path(path), LabelModel)
     label = _label_rules(model)
     _check_label(str(path), label)
     return label
 
 
 def load_criteria_file(path: Path | str) -> r.ResponseCriteria:
-    m = _parse(Path(path), CriteriaModel)
+    m = parse_file(Path(path), CriteriaModel)
     return r.ResponseCriteria(
         name=m.name,
         title=m.title,
@@ -76,7 +76,8 @@ def _toml(p: Any) -> bool:
     return str(p.name).endswith(".toml")
 
 
-def _bundled(folder: str, name: str, known: list[str]) -> Path:
+def bundled_file(folder: str, name: str, known: list[str]) -> Path:
+    """The bundled data file `name` in `folder`; a name not in `known` is refused with the list."""
     if name not in known:
         raise KnowledgeError(
             f"knowledge/data/{folder}", "name", f"unknown {name!r}; known: {known}"
@@ -84,7 +85,8 @@ def _bundled(folder: str, name: str, known: list[str]) -> Path:
     return Path(str(DATA / folder / f"{name}.toml"))
 
 
-def _parse(path: Path, model: type[M]) -> M:
+def parse_file(path: Path, model: type[M]) -> M:
+    """A TOML data file validated as `model`; any fault is a `KnowledgeError` naming the field."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

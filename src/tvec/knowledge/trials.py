@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from tvec.knowledge.loader import DATA, KnowledgeError, _bundled, _parse
+from tvec.knowledge.loader import DATA, KnowledgeError, bundled_file, parse_file
 
 
 class _Strict(BaseModel):
@@ -40,7 +40,11 @@ class TrialComparison(_Strict):
 
 
 class TrialSubgroup(_Strict):
+    """A published subgroup of the trial, defined by its disease stages (as registry codes)."""
+
     description: str
+    stages: tuple[str, ...] = Field(min_length=1)
+    stages_source: str
     tvec_durable_responders: int
     tvec_n: int
     gmcsf_durable_responders: int
@@ -74,8 +78,8 @@ def available_trials() -> list[str]:
 @cache
 def load_trial(name: str = "optim") -> Trial:
     """The bundled published figures of trial `name` (see `available_trials()`)."""
-    return load_trial_file(_bundled("trials", name, available_trials()))
+    return load_trial_file(bundled_file("trials", name, available_trials()))
 
 
 def load_trial_file(path: Path | str) -> Trial:
-    return _parse(Path(path), Trial)
+    return parse_file(Path(path), Trial)

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.persistence.db import Base
 
 CM = Numeric(6, 2)
@@ -109,7 +110,7 @@ class LesionRow(Versioned, Base):
     first_seen: Mapped[date] = mapped_column(Date)
     injectable: Mapped[bool] = mapped_column(Boolean, default=True)
     cluster: Mapped[str | None] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=RecordStatus.ACTIVE.value)
 
 
 class MeasurementRow(Versioned, Base):
@@ -120,7 +121,7 @@ class MeasurementRow(Versioned, Base):
     longest_cm: Mapped[Decimal] = mapped_column(CM)
     perpendicular_cm: Mapped[Decimal] = mapped_column(CM)
     method: Mapped[str] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=RecordStatus.ACTIVE.value)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -144,7 +145,7 @@ class VisitRow(Versioned, Base):
     number: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     earliest_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20), default="planned")
+    status: Mapped[str] = mapped_column(String(20), default=VisitRecordStatus.PLANNED.value)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)  # the dose plan exactly as it was shown
     planned_on: Mapped[date] = mapped_column(Date)
     planned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -192,7 +193,7 @@ class AdverseEventRow(Versioned, Base):
     onset: Mapped[date] = mapped_column(Date)
     resolved_on: Mapped[date | None] = mapped_column(Date)
     action_taken: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=RecordStatus.ACTIVE.value)
     __table_args__ = (CheckConstraint("grade BETWEEN 1 AND 5", name="ctcae_grade"),)
 
 

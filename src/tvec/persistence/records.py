@@ -1,11 +1,27 @@
-"""Plain, frozen copies of database rows: what repositories hand to services (rows stay here)."""
+"""Plain, frozen copies of database rows: what repositories hand to services (rows stay here).
+
+A column stored as a plain string or JSON is handed over as the domain's type: statuses and visit
+kinds as their enums, a visit's dose plan as the typed `DosePlan` (read back by the one mapping,
+`tvec.domain.plan_json`). The stored values are unchanged.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+from tvec.domain.dose_plan import DosePlan
+from tvec.domain.plan_json import plan_from_json
+from tvec.domain.rules import VisitKind
+from tvec.domain.status import RecordStatus, VisitRecordStatus
+
+
+def _as(record: object, name: str, value: object) -> None:
+    """Set a field of a frozen record while it is being built (a column read as its type)."""
+    object.__setattr__(record, name, value)
 
 
 @dataclass(frozen=True)
@@ -81,8 +97,11 @@ class Lesion:
     first_seen: date
     injectable: bool
     cluster: str | None
-    status: str
+    status: RecordStatus
     version: int
+
+    def __post_init__(self) -> None:
+        _as(self, "status", RecordStatus(self.status))
 
 
 @dataclass(frozen=True)
@@ -93,10 +112,13 @@ class Measurement:
     longest_cm: Decimal
     perpendicular_cm: Decimal
     method: str
-    status: str
+    status: RecordStatus
     recorded_by: int
     recorded_at: datetime
     version: int
+
+    def __post_init__(self) -> None:
+        _as(self, "status", RecordStatus(self.status))
 
 
 @dataclass(frozen=True)
@@ -116,16 +138,23 @@ class Visit:
     id: int
     course_id: int
     number: int
-    kind: str
+    kind: VisitKind
     earliest_date: date
-    status: str
-    plan: dict[str, Any]
+    status: VisitRecordStatus
+    plan: DosePlan  # stored as its JSON, exactly as it was shown
     planned_on: date
     planned_by: int
     administered_on: date | None
     override_reason: str | None
     override_by: int | None
     version: int
+
+    def __post_init__(self) -> None:
+        _as(self, "kind", VisitKind(self.kind))
+        _as(self, "status", VisitRecordStatus(self.status))
+        stored: object = self.plan
+        if isinstance(stored, Mapping):
+            _as(self, "plan", plan_from_json(stored))
 
 
 @dataclass(frozen=True)
@@ -165,8 +194,11 @@ class AdverseEvent:
     onset: date
     resolved_on: date | None
     action_taken: str
-    status: str
+    status: RecordStatus
     version: int
+
+    def __post_init__(self) -> None:
+        _as(self, "status", RecordStatus(self.status))
 
 
 @dataclass(frozen=True)

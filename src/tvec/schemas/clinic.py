@@ -10,19 +10,20 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from tvec.domain.dose_plan import DosePlan
+from tvec.domain.plan_json import plan_to_json
+from tvec.domain.roles import Role
 from tvec.domain.rules import CourseEndReason, Site
-from tvec.services.permissions import Role
+from tvec.domain.status import RecordStatus
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 Cm = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
 Ml = Annotated[Decimal, Field(gt=0, le=10, max_digits=5, decimal_places=2)]
-CriteriaName = Annotated[
-    str, Query(min_length=1, max_length=40, description="Response criteria: modified-who or who.")
-]
+# a correction may mark a record entered in error, or active again
+StatusText = Annotated[str, Field(pattern=f"^({'|'.join(RecordStatus)})$")]
 Version = Annotated[
     int, Field(ge=1, le=2**31 - 1, description="The version you read; a stale one gets 409.")
 ]
@@ -114,7 +115,7 @@ class LesionCorrection(Strict):
     location: Text | None = None
     injectable: bool | None = None
     cluster: str | None = None
-    status: Annotated[str, Field(pattern="^(active|entered-in-error)$")] | None = None
+    status: StatusText | None = None
 
 
 class MeasurementItem(Strict):
@@ -134,7 +135,7 @@ class MeasurementCorrection(Strict):
     reason: Reason
     longest_cm: Cm | None = None
     perpendicular_cm: Cm | None = None
-    status: Annotated[str, Field(pattern="^(active|entered-in-error)$")] | None = None
+    status: StatusText | None = None
 
 
 class CourseIn(Strict):
@@ -194,7 +195,7 @@ class AdverseEventUpdate(Strict):
     related: bool | None = None
     resolved_on: date | None = None
     action_taken: Text | None = None
-    status: Annotated[str, Field(pattern="^(active|entered-in-error)$")] | None = None
+    status: StatusText | None = None
 
 
 class UserIn(Strict):
@@ -302,6 +303,12 @@ class VisitOut(Out):
     administered_on: date | None
     override_reason: str | None
     version: int
+
+    @field_validator("plan", mode="before")
+    @classmethod
+    def plan_as_stored(cls, plan: Any) -> Any:
+        """A visit's typed dose plan as the JSON it was stored and shown as."""
+        return plan_to_json(plan) if isinstance(plan, DosePlan) else plan
 
 
 class AdministrationOut(Out):

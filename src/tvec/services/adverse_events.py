@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from tvec.domain.errors import InvalidInput
+from tvec.domain.status import RecordStatus
 from tvec.persistence import records as r
 from tvec.schemas.clinic import AdverseEventIn, AdverseEventUpdate
 from tvec.services.context import Actor, Context
@@ -33,7 +34,7 @@ def record_adverse_event(
         ):
             raise InvalidInput("adverse event", "course_id", "is not a course of this patient")
         event = uow.adverse_events.add(
-            by=actor.user_id, patient_id=patient_id, status="active", **ae.model_dump()
+            by=actor.user_id, patient_id=patient_id, status=RecordStatus.ACTIVE, **ae.model_dump()
         )
         uow.commit()
     return event
@@ -66,4 +67,4 @@ def list_adverse_events(ctx: Context, actor: Actor, patient_id: int) -> list[r.A
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         patient_in_centre(uow, actor, patient_id)
-        return uow.adverse_events.list(patient_id=patient_id, order_by=("onset", "id"))
+        return uow.adverse_events.for_patient(patient_id)

@@ -55,7 +55,7 @@ def login(
     tens of milliseconds by design, and on SQLite every other writer would wait for it.
     """
     with ctx.uow(readonly=True) as uow:
-        user = uow.users.find(username=username)
+        user = uow.users.by_username(username)
     try:
         dummy = _dummy_hash(ctx.settings.argon2_time_cost, ctx.settings.argon2_memory_kib)
         hasher(ctx).verify(user.password_hash if user else dummy, password)
@@ -66,7 +66,7 @@ def login(
     token = secrets.token_urlsafe(32)
     with ctx.uow() as uow:
         # The account as it is now: disabled, or its password changed, while the hash was checked
-        current = uow.users.find(id=user.id)
+        current = uow.users.find(user.id)
         if current is None or not current.active or current.password_hash != user.password_hash:
             raise NotAuthenticated("wrong username or password")
         expires = uow.now + timedelta(hours=ctx.settings.session_hours)
@@ -87,7 +87,7 @@ def login(
 def authenticate(ctx: Context, token: str) -> Actor:
     """The actor behind a token, if the token is known, unexpired and not revoked."""
     with ctx.uow(readonly=True) as uow:
-        found = uow.auth_sessions.find_with(uow.users, "user_id", token_hash=_token_hash(token))
+        found = uow.auth_sessions.with_user(_token_hash(token))
         now = uow.now
     if found is None or found[0].revoked_at is not None or found[0].expires_at <= now:
         raise NotAuthenticated("the session has expired or is not valid; log in again")
@@ -105,7 +105,7 @@ def me(ctx: Context, actor: Actor) -> r.User:
 
 def logout(ctx: Context, token: str) -> None:
     with ctx.uow() as uow:
-        session = uow.auth_sessions.find(token_hash=_token_hash(token))
+        session = uow.auth_sessions.by_token_hash(_token_hash(token))
         if session is not None and session.revoked_at is None:
             uow.auth_sessions.update(
                 session.id,
@@ -121,7 +121,7 @@ def create_user(ctx: Context, actor: Actor, new: UserIn) -> r.User:
     actor.require(Action.MANAGE_USERS)
     password_hash = hash_password(ctx, new.password)  # slow by design: before the transaction
     with ctx.uow() as uow:
-        if uow.users.find(username=new.username) is not None:
+        if uow.users.by_username(new.username) is not None:
             raise Conflict(f"username {new.username!r} is taken", field="username")
         user = _add_user(uow, actor.user_id, actor.centre_id, new, password_hash)
         uow.commit()
@@ -146,15 +146,15 @@ def _add_user(
 def list_users(ctx: Context, actor: Actor) -> list[r.User]:
     actor.require(Action.MANAGE_USERS)
     with ctx.uow(readonly=True) as uow:
-        return uow.users.list(centre_id=actor.centre_id, order_by=("username",))
+        return uow.users.in_centre(actor.centre_id)
 
 
 def bootstrap_centre(ctx: Context, centre_name: str, admin: UserIn) -> r.User:
     """First start: a centre and its first admin (used by `tvec db demo` and deployments)."""
     password_hash = hash_password(ctx, admin.password)
     with ctx.uow() as uow:
-        centre = uow.centres.find(name=centre_name) or uow.centres.add(by=None, name=centre_name)
-        existing = uow.users.find(username=admin.username)
+        centre = uow.centres.by_name(centre_name) or uow.centres.add(by=None, name=centre_name)
+        existing = uow.users.by_username(admin.username)
         user = existing or _add_user(uow, None, centre.id, admin, password_hash)
         uow.commit()
     return user

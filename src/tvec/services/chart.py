@@ -9,6 +9,7 @@ from decimal import Decimal
 from tvec.domain.errors import DomainError
 from tvec.domain.response import ResponseAssessment
 from tvec.domain.schedule import ScheduledVisit, course_calendar
+from tvec.domain.status import RecordStatus
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.services.context import Actor, Context
@@ -54,16 +55,14 @@ def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         patient = patient_in_centre(uow, actor, patient_id)
-        courses = uow.courses.list(patient_id=patient_id, order_by=("start_date", "id"))
+        courses = uow.courses.for_patient(patient_id)
         course = courses[-1] if courses else None
-        visits = uow.visits.list(course_id=course.id, order_by=("number",)) if course else []
-        given = uow.administrations.list_in("visit_id", [v.id for v in visits])
-        lots = {lot.id: lot.lot for lot in uow.vial_lots.list(centre_id=actor.centre_id)}
-        lesions = uow.lesions.list(patient_id=patient_id)
-        measured = uow.measurements.list_in(
-            "lesion_id", [les.id for les in lesions], order_by=("measured_on", "id")
-        )
-        latest = {m.lesion_id: m for m in measured if m.status == "active"}
+        visits = uow.visits.for_course(course.id) if course else []
+        given = uow.administrations.for_visits([v.id for v in visits])
+        lots = {lot.id: lot.lot for lot in uow.vial_lots.in_centre(actor.centre_id)}
+        lesions = uow.lesions.for_patient(patient_id)
+        measured = uow.measurements.for_lesions([les.id for les in lesions])
+        latest = {m.lesion_id: m for m in measured if m.status is RecordStatus.ACTIVE}
         injected = {a.lesion_id for a in given}
         response, problem = None, None
         if course is not None:
@@ -75,10 +74,10 @@ def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified
         if course is not None:
             label = load_label(course.label_variant)
             calendar = course_calendar(label, domain_course(label, course, visits))
-        screenings = uow.screenings.list(patient_id=patient_id, order_by=("screened_on", "id"))
+        screenings = uow.screenings.for_patient(patient_id)
         return Chart(
             patient=patient,
-            diagnosis=uow.diagnoses.find(patient_id=patient_id),
+            diagnosis=uow.diagnoses.for_patient(patient_id),
             screening=screenings[-1] if screenings else None,
             lesions=tuple(
                 LesionLine(les, latest.get(les.id), les.id in injected) for les in lesions
@@ -91,9 +90,7 @@ def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified
                 )
                 for v in visits
             ),
-            adverse_events=tuple(
-                uow.adverse_events.list(patient_id=patient_id, order_by=("onset", "id"))
-            ),
+            adverse_events=tuple(uow.adverse_events.for_patient(patient_id)),
             response=response,
             response_problem=problem,
             today=ctx.today(),

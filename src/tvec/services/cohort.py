@@ -50,7 +50,7 @@ discloses less than the records they may already read.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -69,8 +69,8 @@ from tvec.domain.response import (
 )
 from tvec.domain.response_validation import validate_measurements
 from tvec.domain.rules import ResponseCriteria
+from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.persistence import records as r
-from tvec.persistence.repository import Repository
 from tvec.persistence.uow import UnitOfWork
 from tvec.services.context import Actor, Context
 from tvec.services.outcomes import domain_measurement, first_injections, pseudonym_digest
@@ -125,7 +125,7 @@ def records_cohort(
     ):
         actor.require(Action.READ_DEIDENTIFIED)  # raises PermissionDenied, naming the action
     with ctx.uow(readonly=True) as uow:
-        patients = uow.patients.list(centre_id=actor.centre_id)
+        patients = uow.patients.in_centre(actor.centre_id)
         centre = uow.centres.get(actor.centre_id)
         kept, excluded = _read(ctx, uow, patients, criteria)
     kept.sort(key=lambda p: p.key)
@@ -139,14 +139,13 @@ def records_cohort(
     )
 
 
-def _in_chunks(
-    repo: Repository[Any, T], column: str, ids: Iterable[int], order_by: Sequence[str] = ("id",)
-) -> list[T]:
-    """``repo.list_in`` over any number of ids, a chunk of ids per query."""
+def _in_chunks(query: Callable[[list[int]], list[T]], ids: Iterable[int]) -> list[T]:
+    """A repository's query of records by a list of ids, over any number of ids: a chunk of
+    ids per query."""
     wanted = list(ids)
     found: list[T] = []
     for start in range(0, len(wanted), CHUNK):
-        found += repo.list_in(column, wanted[start : start + CHUNK], order_by=order_by)
+        found += query(wanted[start : start + CHUNK])
     return found
 
 
@@ -154,31 +153,27 @@ def _read(
     ctx: Context, uow: UnitOfWork, patients: list[r.Patient], criteria: ResponseCriteria | None
 ) -> tuple[list[_Patient], Counter[str]]:
     ids = [p.id for p in patients]
-    diagnoses = {d.patient_id: d for d in _in_chunks(uow.diagnoses, "patient_id", ids)}
+    diagnoses = {d.patient_id: d for d in _in_chunks(uow.diagnoses.for_patients, ids)}
     latest: dict[int, r.Course] = {}
-    courses: list[r.Course] = _in_chunks(uow.courses, "patient_id", ids, ("start_date", "id"))
+    courses = sorted(_in_chunks(uow.courses.for_patients, ids), key=lambda c: (c.start_date, c.id))
     for each in courses:
         latest[each.patient_id] = each  # ordered by start date: the last one wins
-    lesions: list[r.Lesion] = _in_chunks(uow.lesions, "patient_id", ids)
-    active = {les.id: les for les in lesions if les.status == "active"}
-    measured: list[r.Measurement] = _in_chunks(
-        uow.measurements, "lesion_id", list(active), ("measured_on", "id")
-    )
-    visits: list[r.Visit] = _in_chunks(uow.visits, "course_id", [c.id for c in latest.values()])
-    given: list[r.Administration] = _in_chunks(
-        uow.administrations, "visit_id", [v.id for v in visits]
-    )
+    lesions = _in_chunks(uow.lesions.for_patients, ids)
+    active = {les.id: les for les in lesions if les.status is RecordStatus.ACTIVE}
+    measured = _in_chunks(uow.measurements.for_lesions, list(active))
+    visits = _in_chunks(uow.visits.for_courses, [c.id for c in latest.values()])
+    given = _in_chunks(uow.administrations.for_visits, [v.id for v in visits])
     course_of_visit = {v.id: v.course_id for v in visits}
     patient_of_course = {c.id: c.patient_id for c in latest.values()}
     last_dose: dict[int, date] = {}
     for visit in visits:
-        if visit.status == "administered" and visit.administered_on is not None:
+        if visit.status is VisitRecordStatus.ADMINISTERED and visit.administered_on is not None:
             pid = patient_of_course[visit.course_id]
             last_dose[pid] = max(visit.administered_on, last_dose.get(pid, visit.administered_on))
     injections = first_injections(a for a in given if a.visit_id in course_of_visit)
     by_patient: dict[int, list[r.Measurement]] = {}
     for m in measured:
-        if m.status == "active":
+        if m.status is RecordStatus.ACTIVE:
             by_patient.setdefault(active[m.lesion_id].patient_id, []).append(m)
 
     kept: list[_Patient] = []

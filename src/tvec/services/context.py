@@ -34,8 +34,8 @@ class Context:
     clock: Callable[[], datetime]
     settings: Settings
 
-    def uow(self, *, readonly: bool = False, read_first: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock, readonly=readonly, read_first=read_first)
+    def uow(self, *, readonly: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock, readonly=readonly)
 
     def today(self) -> date:
         return self.clock().date()

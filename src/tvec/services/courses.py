@@ -15,6 +15,7 @@ from tvec.domain.schedule import (
     end_course,
     record_dose,
 )
+from tvec.domain.status import VisitRecordStatus
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
@@ -27,7 +28,7 @@ from tvec.services.permissions import Action
 
 def course_in_centre(uow: UnitOfWork, actor: Actor, course_id: int) -> r.Course:
     """The course, if its patient is in the actor's centre (else, as for the patient: 404)."""
-    found = uow.courses.find_with(uow.patients, "patient_id", id=course_id)
+    found = uow.courses.with_patient(course_id)
     if found is None or not actor.sees(found[1].centre_id):
         raise NotFound("course", course_id)
     return found[0]
@@ -35,11 +36,7 @@ def course_in_centre(uow: UnitOfWork, actor: Actor, course_id: int) -> r.Course:
 
 def check_eligible(uow: UnitOfWork, label: LabelRules, patient_id: int, start: date) -> None:
     """Refuse a course the label does not allow: no screening on file, or a contraindication."""
-    screenings = [
-        s
-        for s in uow.screenings.list(patient_id=patient_id, order_by=("screened_on", "id"))
-        if s.screened_on <= start
-    ]
+    screenings = [s for s in uow.screenings.for_patient(patient_id) if s.screened_on <= start]
     if not screenings:
         raise CourseRuleBroken(
             "no contraindication screening on or before the start date: screen for "
@@ -68,12 +65,12 @@ def start_course(ctx: Context, actor: Actor, patient_id: int, new: CourseIn) -> 
     label = load_label(new.label_variant)
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
-        if uow.diagnoses.find(patient_id=patient_id) is None:
+        if uow.diagnoses.for_patient(patient_id) is None:
             raise CourseRuleBroken(
                 "record the melanoma diagnosis before starting a course", field="diagnosis"
             )
         check_eligible(uow, label, patient_id, new.start_date)
-        if any(c.end_date is None for c in uow.courses.list(patient_id=patient_id)):
+        if any(c.end_date is None for c in uow.courses.for_patient(patient_id)):
             raise Conflict(
                 "the patient already has an open course; end it first", field="start_date"
             )
@@ -94,13 +91,13 @@ def domain_course(label: LabelRules, course: r.Course, visits: list[r.Visit]) ->
     """Replay the administered visits through the schedule rules (overrides included)."""
     result = Course(course.start_date)
     for visit in sorted(visits, key=lambda v: v.number):
-        if visit.status == "administered" and visit.administered_on is not None:
+        if visit.status is VisitRecordStatus.ADMINISTERED and visit.administered_on is not None:
             result = record_dose(
                 label,
                 result,
                 visit.administered_on,
                 override_reason=visit.override_reason,
-                reinitiation=visit.kind == VisitKind.REINITIATION.value,
+                reinitiation=visit.kind is VisitKind.REINITIATION,
             )
     if course.end_date is not None and course.end_reason is not None:
         result = replace(result, end=CourseEnd(course.end_date, CourseEndReason(course.end_reason)))
@@ -112,7 +109,7 @@ def end_treatment(ctx: Context, actor: Actor, course_id: int, end: CourseEndIn) 
     with ctx.uow() as uow:
         course = course_in_centre(uow, actor, course_id)
         label = load_label(course.label_variant)
-        visits = uow.visits.list(course_id=course_id)
+        visits = uow.visits.for_course(course_id)
         end_course(label, domain_course(label, course, visits), end.end_date, end.end_reason)
         result = uow.courses.update(
             course_id,
@@ -136,7 +133,7 @@ def list_courses(ctx: Context, actor: Actor, patient_id: int) -> list[r.Course]:
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         patient_in_centre(uow, actor, patient_id)
-        return uow.courses.list(patient_id=patient_id, order_by=("start_date", "id"))
+        return uow.courses.for_patient(patient_id)
 
 
 def calendar(ctx: Context, actor: Actor, course_id: int) -> tuple[ScheduledVisit, ...]:
@@ -145,5 +142,5 @@ def calendar(ctx: Context, actor: Actor, course_id: int) -> tuple[ScheduledVisit
         course = course_in_centre(uow, actor, course_id)
         label = load_label(course.label_variant)
         return course_calendar(
-            label, domain_course(label, course, uow.visits.list(course_id=course_id))
+            label, domain_course(label, course, uow.visits.for_course(course_id))
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tvec.domain.errors import Conflict, InvalidInput, NotFound
 from tvec.domain.lesions import check_diameters
+from tvec.domain.status import RecordStatus
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import LesionCorrection, LesionIn, MeasurementCorrection, MeasurementsIn
@@ -13,7 +14,7 @@ from tvec.services.permissions import Action
 
 
 def lesion_in_centre(uow: UnitOfWork, actor: Actor, lesion_id: int) -> r.Lesion:
-    lesion = uow.lesions.find(id=lesion_id)
+    lesion = uow.lesions.find(lesion_id)
     if lesion is None:
         raise NotFound("lesion", lesion_id)
     patient_in_centre(uow, actor, lesion.patient_id)
@@ -26,11 +27,13 @@ def add_lesion(ctx: Context, actor: Actor, patient_id: int, new: LesionIn) -> r.
         raise InvalidInput(f"lesion {new.name}", "first_seen", "must not be in the future")
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
-        if uow.lesions.find(patient_id=patient_id, name=new.name) is not None:
+        if uow.lesions.by_name(patient_id, new.name) is not None:
             raise Conflict(f"lesion {new.name} already exists for this patient", field="name")
         values = new.model_dump()
         values["site"] = new.site.value
-        lesion = uow.lesions.add(by=actor.user_id, patient_id=patient_id, status="active", **values)
+        lesion = uow.lesions.add(
+            by=actor.user_id, patient_id=patient_id, status=RecordStatus.ACTIVE, **values
+        )
         uow.commit()
     return lesion
 
@@ -39,7 +42,7 @@ def list_lesions(ctx: Context, actor: Actor, patient_id: int) -> list[r.Lesion]:
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         patient_in_centre(uow, actor, patient_id)
-        return uow.lesions.list(patient_id=patient_id, order_by=("id",))
+        return uow.lesions.for_patient(patient_id)
 
 
 def correct_lesion(ctx: Context, actor: Actor, lesion_id: int, fix: LesionCorrection) -> r.Lesion:
@@ -70,7 +73,7 @@ def record_measurements(
         raise InvalidInput("measurements", "measured_on", "must not be in the future")
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
-        lesions = {les.id: les for les in uow.lesions.list(patient_id=patient_id)}
+        lesions = {les.id: les for les in uow.lesions.for_patient(patient_id)}
         seen: set[int] = set()
         saved = []
         for i, item in enumerate(visit.items):
@@ -87,7 +90,7 @@ def record_measurements(
                     longest_cm=item.longest_cm,
                     perpendicular_cm=item.perpendicular_cm,
                     method=visit.method.value,
-                    status="active",
+                    status=RecordStatus.ACTIVE,
                     recorded_by=actor.user_id,
                     recorded_at=uow.now,
                 )
@@ -104,7 +107,7 @@ def _check_item(
     visit: MeasurementsIn,
     seen: set[int],
 ) -> None:
-    if lesion is None or lesion.status != "active":
+    if lesion is None or lesion.status is not RecordStatus.ACTIVE:
         raise InvalidInput(where, "lesion_id", "is not an active lesion of this patient", lesion_id)
     if lesion_id in seen:
         raise InvalidInput(where, "lesion_id", "appears twice in this visit")
@@ -112,7 +115,7 @@ def _check_item(
         raise InvalidInput(
             where, "measured_on", f"is before the lesion was first seen ({lesion.first_seen})"
         )
-    if uow.measurements.find(lesion_id=lesion_id, measured_on=visit.measured_on, status="active"):
+    if uow.measurements.active_on(lesion_id, visit.measured_on):
         raise Conflict(
             f"{where}: already measured on {visit.measured_on}; correct that measurement instead",
             field="measured_on",
@@ -123,8 +126,8 @@ def list_measurements(ctx: Context, actor: Actor, patient_id: int) -> list[r.Mea
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         patient_in_centre(uow, actor, patient_id)
-        lesion_ids = [les.id for les in uow.lesions.list(patient_id=patient_id)]
-        return uow.measurements.list_in("lesion_id", lesion_ids, order_by=("measured_on", "id"))
+        lesion_ids = [les.id for les in uow.lesions.for_patient(patient_id)]
+        return uow.measurements.for_lesions(lesion_ids)
 
 
 def correct_measurement(

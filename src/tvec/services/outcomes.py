@@ -14,6 +14,7 @@ from tvec.domain.dose_plan import vials_for
 from tvec.domain.errors import CourseRuleBroken, DomainError, InvalidInput
 from tvec.domain.response import Measurement, ResponseAssessment, assess_response
 from tvec.domain.rules import Site
+from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.knowledge import load_criteria, load_label
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
@@ -23,7 +24,7 @@ from tvec.services.permissions import Action
 
 
 def _latest_course(uow: UnitOfWork, patient_id: int) -> r.Course:
-    courses = uow.courses.list(patient_id=patient_id, order_by=("start_date", "id"))
+    courses = uow.courses.for_patient(patient_id)
     if not courses:
         raise CourseRuleBroken(
             "the patient has no treatment course: no response to assess", field="course"
@@ -65,16 +66,16 @@ def domain_measurement(
 def assess_in_uow(uow: UnitOfWork, patient_id: int, criteria: str) -> ResponseAssessment:
     course = _latest_course(uow, patient_id)
     lesions = {
-        les.id: les for les in uow.lesions.list(patient_id=patient_id) if les.status == "active"
+        les.id: les
+        for les in uow.lesions.for_patient(patient_id)
+        if les.status is RecordStatus.ACTIVE
     }
-    visits = uow.visits.list(course_id=course.id)
-    injected_on = first_injections(uow.administrations.list_in("visit_id", [v.id for v in visits]))
+    visits = uow.visits.for_course(course.id)
+    injected_on = first_injections(uow.administrations.for_visits([v.id for v in visits]))
     measurements = [
         domain_measurement(m, lesions[m.lesion_id], lesions[m.lesion_id].name, injected_on)
-        for m in uow.measurements.list_in(
-            "lesion_id", list(lesions), order_by=("measured_on", "id")
-        )
-        if m.status == "active" and m.measured_on >= course.start_date
+        for m in uow.measurements.for_lesions(list(lesions))
+        if m.status is RecordStatus.ACTIVE and m.measured_on >= course.start_date
     ]
     return assess_response(load_criteria(criteria), course.start_date, measurements)
 
@@ -109,15 +110,9 @@ def billing_lines(ctx: Context, actor: Actor, since: date, until: date) -> list[
         raise InvalidInput("query", "until", f"must not be before since ({since})")
     lines: list[BillingLine] = []
     with ctx.uow(readonly=True) as uow:
-        patients = {p.id: p for p in uow.patients.list(centre_id=actor.centre_id)}
-        courses = {c.id: c for c in uow.courses.list_in("patient_id", list(patients))}
-        for visit in uow.visits.list_in(
-            "course_id", list(courses), order_by=("administered_on", "id")
-        ):
-            if visit.status != "administered" or visit.administered_on is None:
-                continue
-            if not since <= visit.administered_on <= until:
-                continue
+        patients = {p.id: p for p in uow.patients.in_centre(actor.centre_id)}
+        courses = {c.id: c for c in uow.courses.for_patients(list(patients))}
+        for visit in uow.visits.administered_between(list(courses), since, until):
             course = courses[visit.course_id]
             lines += _visit_lines(uow, visit, course, patients[course.patient_id])
     return lines
@@ -129,8 +124,8 @@ def _visit_lines(
     label = load_label(course.label_variant)
     if label.billing is None:
         return []
-    given = uow.administrations.list(visit_id=visit.id)
-    strength = label.strength(int(visit.plan["concentration_pfu_per_ml"]))
+    given = uow.administrations.for_visit(visit.id)
+    strength = label.strength(visit.plan.concentration_pfu_per_ml)
     total = sum((a.volume_ml for a in given), Decimal(0))
     _vials, waste = vials_for(total, strength.vial_volume_ml)
     billing = bill_dose(label.billing, strength.pfu_per_ml, total, waste)
@@ -170,25 +165,25 @@ def deidentified_patients(
     """Outcomes without identifiers: a keyed pseudonym, age in years, no MRN and no dates."""
     actor.require(Action.READ_DEIDENTIFIED)
     with ctx.uow(readonly=True) as uow:
-        patients = uow.patients.list(centre_id=actor.centre_id, limit=limit, offset=offset)
-        total = uow.patients.count(centre_id=actor.centre_id)
+        patients = uow.patients.page_in_centre(actor.centre_id, limit, offset)
+        total = uow.patients.count_in_centre(actor.centre_id)
         return [_deidentify(ctx, uow, p) for p in patients], total
 
 
 def _deidentify(ctx: Context, uow: UnitOfWork, patient: r.Patient) -> DeidentifiedPatient:
     pseudonym = "P-" + pseudonym_digest(ctx, patient.id)[:12]
-    dx = uow.diagnoses.find(patient_id=patient.id)
-    courses = uow.courses.list(patient_id=patient.id, order_by=("start_date", "id"))
+    dx = uow.diagnoses.for_patient(patient.id)
+    courses = uow.courses.for_patient(patient.id)
     course = courses[-1] if courses else None
-    visits = uow.visits.list(course_id=course.id) if course else []
+    visits = uow.visits.for_course(course.id) if course else []
     try:
         response = assess_in_uow(uow, patient.id, "modified-who") if course else None
     except DomainError:
         response = None  # too few measurements to assess: reported as unknown, not as an error
     serious = [
         e
-        for e in uow.adverse_events.list(patient_id=patient.id)
-        if e.serious and e.status == "active"
+        for e in uow.adverse_events.for_patient(patient.id)
+        if e.serious and e.status is RecordStatus.ACTIVE
     ]
     return DeidentifiedPatient(
         pseudonym=pseudonym,
@@ -196,7 +191,7 @@ def _deidentify(ctx: Context, uow: UnitOfWork, patient: r.Patient) -> Deidentifi
         age_at_start=_age(patient.birth_date, course.start_date) if course else None,
         stage=dx.stage if dx else None,
         label_variant=course.label_variant if course else None,
-        doses=sum(1 for v in visits if v.status == "administered"),
+        doses=sum(1 for v in visits if v.status is VisitRecordStatus.ADMINISTERED),
         best_overall_response=response.best_overall_response.value if response else None,
         durable_response=response.durable_response.value if response else None,
         time_to_response_days=response.time_to_response_days if response else None,
@@ -212,9 +207,5 @@ def audit_log(
     ctx: Context, actor: Actor, limit: int, offset: int, entity: str | None = None
 ) -> tuple[list[r.AuditEntry], int]:
     actor.require(Action.READ_AUDIT)
-    filters = {} if entity is None else {"entity": entity}
     with ctx.uow(readonly=True) as uow:
-        return (
-            uow.audit.list(order_by=("id",), limit=limit, offset=offset, **filters),
-            uow.audit.count(**filters),
-        )
+        return uow.audit.page(limit, offset, entity), uow.audit.total(entity)

@@ -12,7 +12,7 @@ from tvec.services.permissions import Action
 
 def patient_in_centre(uow: UnitOfWork, actor: Actor, patient_id: int) -> r.Patient:
     """The patient, if in the actor's centre; other centres' patients do not exist here."""
-    patient = uow.patients.find(id=patient_id)
+    patient = uow.patients.find(patient_id)
     if patient is None or not actor.sees(patient.centre_id):
         raise NotFound("patient", patient_id)
     return patient
@@ -23,7 +23,7 @@ def register_patient(ctx: Context, actor: Actor, new: PatientIn) -> r.Patient:
     if new.birth_date > ctx.today():
         raise InvalidInput("patient", "birth_date", "must not be in the future")
     with ctx.uow() as uow:
-        if uow.patients.find(centre_id=actor.centre_id, mrn=new.mrn) is not None:
+        if uow.patients.by_mrn(actor.centre_id, new.mrn) is not None:
             raise Conflict("a patient with this MRN is already registered", field="mrn")
         patient = uow.patients.add(
             by=actor.user_id,
@@ -48,8 +48,8 @@ def list_patients(
 ) -> tuple[list[r.Patient], int]:
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
-        items = uow.patients.list(centre_id=actor.centre_id, limit=limit, offset=offset)
-        return items, uow.patients.count(centre_id=actor.centre_id)
+        items = uow.patients.page_in_centre(actor.centre_id, limit, offset)
+        return items, uow.patients.count_in_centre(actor.centre_id)
 
 
 def correct_patient(
@@ -82,7 +82,7 @@ def record_diagnosis(ctx: Context, actor: Actor, patient_id: int, dx: DiagnosisI
     values["stage"] = dx.stage.value
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
-        current = uow.diagnoses.find(patient_id=patient_id)
+        current = uow.diagnoses.for_patient(patient_id)
         if current is None:
             result = uow.diagnoses.add(by=actor.user_id, patient_id=patient_id, **values)
         elif dx.version is None or dx.reason is None:
@@ -107,7 +107,7 @@ def get_diagnosis(ctx: Context, actor: Actor, patient_id: int) -> r.Diagnosis:
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         patient_in_centre(uow, actor, patient_id)
-        dx = uow.diagnoses.find(patient_id=patient_id)
+        dx = uow.diagnoses.for_patient(patient_id)
         if dx is None:
             raise NotFound("diagnosis of patient", patient_id)
         return dx
@@ -134,7 +134,7 @@ def list_screenings(ctx: Context, actor: Actor, patient_id: int) -> list[r.Scree
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         patient_in_centre(uow, actor, patient_id)
-        return uow.screenings.list(patient_id=patient_id, order_by=("screened_on", "id"))
+        return uow.screenings.for_patient(patient_id)
 
 
 def patient_history(ctx: Context, actor: Actor, patient_id: int) -> list[r.AuditEntry]:
@@ -142,4 +142,4 @@ def patient_history(ctx: Context, actor: Actor, patient_id: int) -> list[r.Audit
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         patient_in_centre(uow, actor, patient_id)
-        return uow.audit.list(entity="patient", entity_id=patient_id, order_by=("id",))
+        return uow.audit.history_of("patient", patient_id)

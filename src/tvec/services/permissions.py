@@ -5,15 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from tvec.domain.errors import PermissionDenied
-
-
-class Role(StrEnum):
-    ONCOLOGIST = "oncologist"
-    NURSE = "nurse"
-    PHARMACIST = "pharmacist"
-    BILLING = "billing"
-    RESEARCHER = "researcher"
-    ADMIN = "admin"
+from tvec.domain.roles import Role as Role  # re-exported: callers name roles with their actions
 
 
 class Action(StrEnum):

@@ -22,7 +22,7 @@ def add_lot(ctx: Context, actor: Actor, new: VialLotIn) -> r.VialLot:
             new.pfu_per_ml,
         )
     with ctx.uow() as uow:
-        if uow.vial_lots.find(centre_id=actor.centre_id, lot=new.lot) is not None:
+        if uow.vial_lots.by_lot(actor.centre_id, new.lot) is not None:
             raise Conflict(f"lot {new.lot} is already registered", field="lot")
         lot = uow.vial_lots.add(
             by=actor.user_id,
@@ -38,4 +38,4 @@ def add_lot(ctx: Context, actor: Actor, new: VialLotIn) -> r.VialLot:
 def list_lots(ctx: Context, actor: Actor) -> list[r.VialLot]:
     actor.require(Action.READ_VIALS)
     with ctx.uow(readonly=True) as uow:
-        return uow.vial_lots.list(centre_id=actor.centre_id, order_by=("expiry_date", "lot"))
+        return uow.vial_lots.in_centre(actor.centre_id)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
+from tvec.domain.administration import Lot, check_administration
 from tvec.domain.dose_plan import PlanLesion, plan_visit
-from tvec.domain.errors import Conflict, CourseRuleBroken, InvalidInput, NotFound
-from tvec.domain.rules import LabelRules, Site
-from tvec.domain.schedule import earliest_date, next_kind, record_dose
+from tvec.domain.errors import Conflict, CourseRuleBroken, NotFound
+from tvec.domain.plan_json import plan_to_json
+from tvec.domain.rules import Site
+from tvec.domain.schedule import earliest_date, next_kind
+from tvec.domain.status import VisitRecordStatus
 from tvec.jsonable import jsonable
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
@@ -27,7 +30,7 @@ from tvec.services.permissions import Action
 
 
 def visit_in_centre(uow: UnitOfWork, actor: Actor, visit_id: int) -> tuple[r.Visit, r.Course]:
-    visit = uow.visits.find(id=visit_id)
+    visit = uow.visits.find(visit_id)
     if visit is None:
         raise NotFound("visit", visit_id)
     return visit, course_in_centre(uow, actor, visit.course_id)
@@ -38,31 +41,19 @@ def plan_next_visit(
 ) -> r.Visit:
     """Plan (or re-plan, while not yet given) the next visit from the latest measurements."""
     actor.require(Action.PLAN_VISIT)
-    try:
-        # The reads and the dose plan need not hold up other writers (on SQLite they are done
-        # before the writer's turn); what they planned is written only if still current.
-        return _plan_next_visit(ctx, actor, course_id, reinitiation, read_first=True)
-    except Conflict:
-        # Another writer changed this course's visits in between (a second plan, a dose
-        # recorded): plan again from what is now on file, as if the two had come in turn.
-        return _plan_next_visit(ctx, actor, course_id, reinitiation, read_first=False)
-
-
-def _plan_next_visit(
-    ctx: Context, actor: Actor, course_id: int, reinitiation: bool, *, read_first: bool
-) -> r.Visit:
-    with ctx.uow(read_first=read_first) as uow:
+    with ctx.uow() as uow:
         course = course_in_centre(uow, actor, course_id)
         _check_open(course)
         label = load_label(course.label_variant)
-        visits = uow.visits.list(course_id=course_id, order_by=("number",))
+        visits = uow.visits.for_course(course_id)
         schedule = domain_course(label, course, visits)
         kind = next_kind(schedule, reinitiation=reinitiation)
         earliest = earliest_date(label, schedule, kind)
         previous = schedule.doses[-1].day if schedule.doses else None
         lesions, notes = _plan_lesions(uow, course.patient_id, previous)
-        snapshot = jsonable(plan_visit(label, kind, lesions))
-        snapshot["warnings"] = list(snapshot["warnings"]) + notes
+        planned = plan_visit(label, kind, lesions)
+        # stored as shown: the label's warnings, then the notes on lesions that were not planned
+        snapshot = plan_to_json(replace(planned, warnings=planned.warnings + tuple(notes)))
         values: dict[str, Any] = {
             "kind": kind.value,
             "earliest_date": earliest,
@@ -70,11 +61,7 @@ def _plan_next_visit(
             "planned_on": uow.now.date(),
             "planned_by": actor.user_id,
         }
-        open_visit = next((v for v in visits if v.status == "planned"), None)
-        if uow.begin_writing():
-            # The visits are guarded below (by version, and by the unique visit number); the
-            # course's end is not, so it is read again.
-            _check_open(uow.courses.get(course_id))
+        open_visit = next((v for v in visits if v.status is VisitRecordStatus.PLANNED), None)
         if open_visit is not None:
             visit = uow.visits.update(
                 open_visit.id,
@@ -89,7 +76,7 @@ def _plan_next_visit(
                 by=actor.user_id,
                 course_id=course_id,
                 number=len(schedule.doses) + 1,
-                status="planned",
+                status=VisitRecordStatus.PLANNED,
                 administered_on=None,
                 override_reason=None,
                 override_by=None,
@@ -109,14 +96,7 @@ def _plan_lesions(
     uow: UnitOfWork, patient_id: int, previous: date | None
 ) -> tuple[list[PlanLesion], list[str]]:
     # each active lesion with its latest measurement not entered in error
-    lesions = uow.lesions.list_with_latest(
-        uow.measurements,
-        "lesion_id",
-        latest_by=("measured_on", "id"),
-        other_equal={"status": "active"},
-        patient_id=patient_id,
-        status="active",
-    )
+    lesions = uow.lesions.active_with_latest_measurement(patient_id)
     planned, notes = [], []
     for lesion, m in lesions:
         if m is None:
@@ -155,9 +135,7 @@ def record_administration(
         json.dumps([visit_id, given.model_dump(mode="json")], sort_keys=True).encode()
     ).hexdigest()
     try:
-        # Read and check first without holding up other writers (on SQLite, before the writer's
-        # turn); what was read is guarded when written (see _record).
-        with ctx.uow(read_first=True) as uow:
+        with ctx.uow() as uow:
             replay = _replay(uow, actor, idempotency_key, fingerprint)
             if replay is not None:
                 return replay, True
@@ -175,7 +153,8 @@ def record_administration(
             uow.commit()
         return result, False
     except Conflict:
-        # A concurrent retry of the same request may have committed first: answer as it did.
+        # A concurrent retry of the same request may have committed first (on PostgreSQL both
+        # read "no reply kept yet"; the second then finds the visit moved on): answer as it did.
         if idempotency_key is None:
             raise
         with ctx.uow(readonly=True) as uow:
@@ -190,7 +169,7 @@ def _replay(
 ) -> dict[str, Any] | None:
     if key is None:
         return None
-    earlier = uow.replies.find(user_id=actor.user_id, key=key)
+    earlier = uow.replies.for_key(actor.user_id, key)
     if earlier is None:
         return None
     if earlier.request_hash != fingerprint:
@@ -206,7 +185,7 @@ def _record(
     visit, course = visit_in_centre(uow, actor, visit_id)
     if given.override_reason is not None:
         actor.require(Action.OVERRIDE)  # only an oncologist may give a reason to override
-    if visit.status != "planned":
+    if visit.status is not VisitRecordStatus.PLANNED:
         raise Conflict(
             f"visit {visit.number} was already recorded as {visit.status}", field="version"
         )
@@ -218,15 +197,20 @@ def _record(
         )
     label = load_label(course.label_variant)
     day = given.administered_at.date()
-    _check_schedule(uow, actor, label, course, visit, day, given.override_reason)
-    lots = _check_against_plan(uow, actor, visit.plan, given.items, day)
-    names = {les.name: les.id for les in uow.lesions.list(patient_id=course.patient_id)}
-    if uow.begin_writing():
-        # Another writer may have committed since the reads. The visit is guarded by its
-        # version (the update below: 409 if it moved on, which also undoes the rows added before
-        # it), a retry of this request by its idempotency key (unique), and vial lots and
-        # lesion names are never changed once entered; the course's end is read again.
-        _check_open(uow.courses.get(course.id))
+    _check_open(course)
+    lots = _lots_named(uow, actor, given.items)
+    others = [v for v in uow.visits.for_course(course.id) if v.id != visit.id]
+    check_administration(
+        label,
+        domain_course(label, course, others),
+        visit.plan,
+        given.items,
+        {name: Lot(lot.lot, lot.pfu_per_ml, lot.expiry_date) for name, lot in lots.items()},
+        day=day,
+        today=uow.now.date(),
+        override_reason=given.override_reason,
+    )
+    names = {les.name: les.id for les in uow.lesions.for_patient(course.patient_id)}
     saved = uow.administrations.add_many(
         [
             {
@@ -252,7 +236,7 @@ def _record(
         action="administer",
         read=visit,
         reason=given.override_reason if early else None,
-        status="administered",
+        status=VisitRecordStatus.ADMINISTERED,
         administered_on=day,
         override_reason=given.override_reason if early else None,
         override_by=actor.user_id if early else None,
@@ -260,75 +244,15 @@ def _record(
     return {"visit": jsonable(updated), "administrations": jsonable(saved)}
 
 
-def _check_schedule(
-    uow: UnitOfWork,
-    actor: Actor,
-    label: LabelRules,
-    course: r.Course,
-    visit: r.Visit,
-    day: date,
-    override: str | None,
-) -> None:
-    _check_open(course)
-    if day > uow.now.date():
-        raise InvalidInput("administration", "administered_at", "must not be in the future")
-    others = [v for v in uow.visits.list(course_id=course.id) if v.id != visit.id]
-    schedule = domain_course(label, course, others)
-    record_dose(
-        label, schedule, day, override_reason=override, reinitiation=visit.kind == "reinitiation"
-    )
-
-
-def _check_against_plan(
-    uow: UnitOfWork, actor: Actor, plan: dict[str, Any], items: list[AdministrationItem], day: date
+def _lots_named(
+    uow: UnitOfWork, actor: Actor, items: list[AdministrationItem]
 ) -> dict[str, r.VialLot]:
-    planned = {i["lesion_id"]: Decimal(str(i["band_max_ml"])) for i in plan["injections"]}
-    strength = int(plan["concentration_pfu_per_ml"])
-    lots: dict[str, r.VialLot] = {}
-    seen: set[str] = set()
-    for n, item in enumerate(items):
-        where = f"items[{n}] (lesion {item.target})"
-        if item.target not in planned:
-            raise InvalidInput(where, "target", "is not in this visit's dose plan")
-        if item.target in seen:
-            raise InvalidInput(where, "target", "is listed twice")
-        seen.add(item.target)
-        if item.volume_ml > planned[item.target]:
-            raise InvalidInput(
-                where,
-                "volume_ml",
-                f"exceeds the lesion's maximum of {planned[item.target]} mL (label volume band)",
-                item.volume_ml,
-            )
-        if item.vial_lot not in lots:  # usually one lot for the whole visit: looked up once
-            lots[item.vial_lot] = _check_lot(uow, actor, where, item.vial_lot, strength, day)
-    total = sum((item.volume_ml for item in items), Decimal(0))
-    limit = Decimal(str(plan["max_total_volume_ml"]))
-    if total > limit:
-        raise InvalidInput(
-            "administration",
-            "items",
-            f"total {total} mL exceeds the visit maximum of {limit} mL",
-            total,
-        )
-    return lots
-
-
-def _check_lot(
-    uow: UnitOfWork, actor: Actor, where: str, lot: str, strength: int, day: date
-) -> r.VialLot:
-    found = uow.vial_lots.find(centre_id=actor.centre_id, lot=lot)
-    if found is None:
-        raise InvalidInput(where, "vial_lot", "is not a lot in the centre's stock", lot)
-    if found.pfu_per_ml != strength:
-        raise InvalidInput(
-            where,
-            "vial_lot",
-            f"is {found.pfu_per_ml:,} PFU/mL but this visit needs {strength:,} PFU/mL",
-            lot,
-        )
-    if found.expiry_date < day:
-        raise InvalidInput(where, "vial_lot", f"expired on {found.expiry_date}", lot)
+    """The centre's lots that the items name, by lot number (usually one lot for the visit)."""
+    found: dict[str, r.VialLot] = {}
+    for name in dict.fromkeys(item.vial_lot for item in items):
+        lot = uow.vial_lots.by_lot(actor.centre_id, name)
+        if lot is not None:
+            found[name] = lot
     return found
 
 
@@ -342,11 +266,11 @@ def list_visits(ctx: Context, actor: Actor, course_id: int) -> list[r.Visit]:
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         course_in_centre(uow, actor, course_id)
-        return uow.visits.list(course_id=course_id, order_by=("number",))
+        return uow.visits.for_course(course_id)
 
 
 def list_administrations(ctx: Context, actor: Actor, visit_id: int) -> list[r.Administration]:
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         visit_in_centre(uow, actor, visit_id)
-        return uow.administrations.list(visit_id=visit_id)
+        return uow.administrations.for_visit(visit_id)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from tvec.domain.calendar import add_months
 from tvec.domain.schedule import VisitStatus, course_calendar
+from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.services.context import Actor, Context
@@ -61,11 +62,9 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
     due: list[DueVisit] = []
     six: list[SixMonthCourse] = []
     with ctx.uow(readonly=True) as uow:
-        patients = {p.id: p for p in uow.patients.list(centre_id=actor.centre_id)}
-        open_courses = [
-            c for c in uow.courses.list_in("patient_id", list(patients)) if c.end_date is None
-        ]
-        visits = uow.visits.list_in("course_id", [c.id for c in open_courses], order_by=("number",))
+        patients = {p.id: p for p in uow.patients.in_centre(actor.centre_id)}
+        open_courses = [c for c in uow.courses.for_patients(list(patients)) if c.end_date is None]
+        visits = uow.visits.for_courses([c.id for c in open_courses])
         for course in open_courses:
             patient = patients[course.patient_id]
             mine = [v for v in visits if v.course_id == course.id]
@@ -79,8 +78,8 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
                 )
         events = [
             e
-            for e in uow.adverse_events.list_in("patient_id", list(patients))
-            if e.serious and e.status == "active" and e.resolved_on is None
+            for e in uow.adverse_events.for_patients(list(patients))
+            if e.serious and e.status is RecordStatus.ACTIVE and e.resolved_on is None
         ]
     serious = [
         OpenSeriousEvent(e.patient_id, patients[e.patient_id].mrn, e.id, e.term, e.grade, e.onset)
@@ -91,7 +90,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
 
 
 def _next_due(course: r.Course, visits: list[r.Visit], patient: r.Patient) -> DueVisit | None:
-    planned = next((v for v in visits if v.status == "planned"), None)
+    planned = next((v for v in visits if v.status is VisitRecordStatus.PLANNED), None)
     if planned is not None:
         return DueVisit(
             patient.id,

@@ -1,18 +1,19 @@
-"""Web sessions: the logged-in actor from the session cookie, and CSRF tokens for forms."""
+"""Web sessions: the logged-in actor from the session cookie, and CSRF-checked forms."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 
-from tvec.api.deps import COOKIE, Ctx
 from tvec.domain.errors import NotAuthenticated
+from tvec.http.session import Ctx, session_cookie
 from tvec.services import auth
 from tvec.services.context import Actor, Context
+from tvec.web.forms import FormExpired
 
 
 class LoginRequired(Exception):
@@ -40,7 +41,7 @@ def back_to(request: Request) -> str:
 
 
 def session_token(request: Request) -> str:
-    token = request.cookies.get(COOKIE)
+    token = session_cookie(request)
     if not token:
         raise LoginRequired(back_to(request))
     return token
@@ -55,7 +56,7 @@ def page_actor(ctx: Ctx, request: Request) -> Actor:
 
 def optional_actor(ctx: Context, request: Request) -> Actor | None:
     """The logged-in actor if the session cookie is valid, else None (never raises)."""
-    token = request.cookies.get(COOKIE)
+    token = session_cookie(request)
     if not token:
         return None
     try:
@@ -70,8 +71,18 @@ def csrf_token(session: str) -> str:
 
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:
-    session = request.cookies.get(COOKIE, "")
+    session = session_cookie(request)
     return bool(session) and hmac.compare_digest(csrf_token(session), submitted or "")
+
+
+def check_csrf(request: Request, form: dict[str, Any]) -> None:
+    """A form whose CSRF value is not this session's is shown again (403), with what was typed."""
+    if not csrf_ok(request, form.get("csrf")):
+        raise FormExpired()
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    return {k: str(v) for k, v in (await request.form()).items()}
 
 
 PageUser = Annotated[Actor, Depends(page_actor)]

@@ -8,33 +8,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from tvec.api.deps import COOKIE, Ctx, set_session_cookie
+from tvec.domain.administration import lot_expired
 from tvec.domain.errors import DomainError, NotAuthenticated
+from tvec.http.error_pages import answer_with_pages
+from tvec.http.session import Ctx, clear_session_cookie, set_session_cookie
 from tvec.knowledge import available_labels, load_criteria, load_label
 from tvec.schemas import clinic as s
 from tvec.services import adverse_events, auth, chart, outcomes, patients, vials, worklist
 from tvec.services.permissions import Action, Role, allowed
 from tvec.web.charts import tumour_burden_svg, waterfall_svg
-from tvec.web.deps import PageUser, csrf_ok, session_token
-from tvec.web.forms import FormErrors, FormExpired, blank_to_none, from_domain, validate
+from tvec.web.deps import PageUser, check_csrf, csrf_ok, form_data, session_token
+from tvec.web.forms import FormErrors, blank_to_none, from_domain, validate
 from tvec.web.templating import render
 
-
-def mark_web(request: Request) -> None:
-    request.state.web = True  # errors on these routes are answered as pages, not JSON
-
-
-router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_web)])
-
-
-def _check_csrf(request: Request, form: dict[str, Any]) -> None:
-    """A form whose CSRF value is not this session's is shown again (403), with what was typed."""
-    if not csrf_ok(request, form.get("csrf")):
-        raise FormExpired()
-
-
-async def form_data(request: Request) -> dict[str, str]:
-    return {k: str(v) for k, v in (await request.form()).items()}
+# Errors on these routes are answered as pages, not JSON (tvec.web.errors).
+router = APIRouter(include_in_schema=False, dependencies=[Depends(answer_with_pages)])
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -68,7 +56,7 @@ async def logout(request: Request, ctx: Ctx) -> RedirectResponse:
     if csrf_ok(request, str(form.get("csrf", ""))):
         auth.logout(ctx, session_token(request))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(COOKIE)
+    clear_session_cookie(response)
     return response
 
 
@@ -142,7 +130,7 @@ async def ae_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
     user.require(Action.RECORD_ADVERSE_EVENT)
     patient = patients.get_patient(ctx, user, patient_id)
     try:
-        _check_csrf(request, form)
+        check_csrf(request, form)
         data = blank_to_none({k: form.get(k) for k in AE_FIELDS})
         event = validate(s.AdverseEventIn, data)
         adverse_events.record_adverse_event(ctx, user, patient_id, event)
@@ -185,7 +173,7 @@ def _vials(
             f"{lot.pfu_per_ml:,} PFU/mL",
             lot.expiry_date.isoformat(),
             "expired"
-            if lot.expiry_date < ctx.today()
+            if lot_expired(lot.expiry_date, ctx.today())
             else "expires soon"
             if lot.expiry_date < ctx.today() + timedelta(days=30)
             else "",
@@ -215,7 +203,7 @@ async def vial_add(request: Request, ctx: Ctx, user: PageUser) -> Any:
     form = await form_data(request)
     user.require(Action.MANAGE_VIALS)
     try:
-        _check_csrf(request, form)
+        check_csrf(request, form)
         vials.add_lot(
             ctx,
             user,
@@ -347,7 +335,7 @@ async def admin_add_user(request: Request, ctx: Ctx, user: PageUser) -> Any:
     form = await form_data(request)
     user.require(Action.MANAGE_USERS)
     try:
-        _check_csrf(request, form)
+        check_csrf(request, form)
         auth.create_user(
             ctx,
             user,

@@ -10,7 +10,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from tvec.api.deps import COOKIE
+from tvec.domain.status import RecordStatus, VisitRecordStatus
+from tvec.http.session import session_cookie
 from tvec.services.context import Actor
 from tvec.services.permissions import Action, allowed
 from tvec.web.deps import csrf_token
@@ -36,12 +37,14 @@ templates.env.filters["num"] = _num
 templates.env.filters["pfu"] = _pfu
 templates.env.globals["DISCLAIMER"] = DISCLAIMER
 templates.env.globals["Action"] = Action
+templates.env.globals["RecordStatus"] = RecordStatus
+templates.env.globals["VisitRecordStatus"] = VisitRecordStatus
 
 
 def render(
     request: Request, name: str, actor: Actor | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    session = request.cookies.get(COOKIE, "")
+    session = session_cookie(request)
     return templates.TemplateResponse(
         request,
         name,

@@ -15,19 +15,20 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from tvec.api.deps import Ctx
 from tvec.domain.errors import DomainError
 from tvec.domain.rules import Site
+from tvec.domain.status import RecordStatus, VisitRecordStatus
+from tvec.http.error_pages import answer_with_pages
+from tvec.http.session import Ctx
 from tvec.schemas import clinic as s
 from tvec.services import chart, lesions, patients, vials, visits
 from tvec.services.context import Actor
 from tvec.services.permissions import Action
-from tvec.web.deps import PageUser
+from tvec.web.deps import PageUser, check_csrf, form_data
 from tvec.web.forms import FormErrors, validate
-from tvec.web.pages import _check_csrf, form_data, mark_web
 from tvec.web.templating import render
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(mark_web)])
+router = APIRouter(include_in_schema=False, dependencies=[Depends(answer_with_pages)])
 ITEM = re.compile(r"items\[(\d+)\]")
 LOCATOR = re.compile(r"^items\[\d+\](?: \([^)]*\))?: ")  # "items[0] (lesion L1): "
 
@@ -69,7 +70,7 @@ def _measure_page(
 ) -> HTMLResponse:
     user.require(Action.RECORD_LESIONS)  # the measuring form is of no use to anyone else
     c = chart.chart(ctx, user, patient_id)
-    active = [line for line in c.lesions if line.lesion.status == "active"]
+    active = [line for line in c.lesions if line.lesion.status is RecordStatus.ACTIVE]
     day = values.get("measured_on") or ctx.today().isoformat()
     already = bool(active) and all(
         line.latest is not None and line.latest.measured_on.isoformat() == day for line in active
@@ -138,7 +139,7 @@ async def measure_save(request: Request, ctx: Ctx, user: PageUser, patient_id: i
     form = await form_data(request)
     user.require(Action.RECORD_LESIONS)
     try:
-        _check_csrf(request, form)
+        check_csrf(request, form)
         _save_measurements(ctx, user, patient_id, form)
     except FormErrors as errors:
         return _measure_page(request, ctx, user, patient_id, form, errors, errors.status)
@@ -233,7 +234,7 @@ async def plan(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> A
     form = await form_data(request)
     user.require(Action.PLAN_VISIT)
     try:
-        _check_csrf(request, form)
+        check_csrf(request, form)
     except FormErrors as errors:
         return _measure_page(request, ctx, user, patient_id, {}, errors, errors.status)
     c = chart.chart(ctx, user, patient_id)
@@ -298,15 +299,15 @@ def _record_page(
 ) -> HTMLResponse:
     user.require(Action.RECORD_ADMINISTRATION)  # the record form is of no use to anyone else
     visit, patient = _visit_of(ctx, user, patient_id, visit_id)
-    if visit.status != "planned":
+    if visit.status is not VisitRecordStatus.PLANNED:
         return RedirectResponse(f"/chart/{patient_id}/visit/{visit_id}/summary", status_code=303)  # type: ignore[return-value]
     lots = sorted(
         vials.list_lots(ctx, user),
-        key=lambda lot: (lot.pfu_per_ml != visit.plan["concentration_pfu_per_ml"], lot.expiry_date),
+        key=lambda lot: (lot.pfu_per_ml != visit.plan.concentration_pfu_per_ml, lot.expiry_date),
     )
     if errors is not None:
         names = ["administered_at", "override_reason"]
-        names += [f"{kind}-{i['lesion_id']}" for i in visit.plan["injections"] for kind in KINDS]
+        names += [f"{kind}-{i.lesion_id}" for i in visit.plan.injections for kind in KINDS]
         errors = errors.placed(names)
     return render(
         request,
@@ -338,8 +339,8 @@ def record_form(
         else ctx.clock()
     )
     values: dict[str, Any] = {"administered_at": now.strftime("%Y-%m-%dT%H:%M")}
-    for i in visit.plan["injections"]:
-        values[f"volume-{i['lesion_id']}"] = str(i["volume_ml"])
+    for i in visit.plan.injections:
+        values[f"volume-{i.lesion_id}"] = str(i.volume_ml)
     return _record_page(request, ctx, user, patient_id, visit_id, values, None)
 
 
@@ -351,12 +352,10 @@ async def record_save(
     user.require(Action.RECORD_ADMINISTRATION)
     visit, _patient = _visit_of(ctx, user, patient_id, visit_id)
     targets = [
-        i["lesion_id"]
-        for i in visit.plan["injections"]
-        if form.get(f"volume-{i['lesion_id']}", "").strip()
+        i.lesion_id for i in visit.plan.injections if form.get(f"volume-{i.lesion_id}", "").strip()
     ]
     try:
-        _check_csrf(request, form)
+        check_csrf(request, form)
         if not targets:
             raise FormErrors({}, "Enter the volume given to at least one lesion.")
         data = validate(

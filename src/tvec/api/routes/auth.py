@@ -6,17 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from tvec.api.deps import (
-    COOKIE,
-    Act,
-    Ctx,
-    Limit,
-    Offset,
-    Page,
-    paged,
-    set_session_cookie,
-    token,
-)
+from tvec.api.deps import Act, Ctx, Limit, Offset, Page, paged, token
+from tvec.http.session import clear_session_cookie, set_session_cookie
 from tvec.schemas.clinic import ErrorOut, LoginIn, TokenOut, UserIn, UserOut
 from tvec.services import auth
 
@@ -45,7 +36,7 @@ def login(body: LoginIn, response: Response, ctx: Ctx) -> TokenOut:
 @router.post("/auth/logout", status_code=204, summary="End this session or token")
 def logout(ctx: Ctx, raw: Annotated[str, Depends(token)], response: Response) -> None:
     auth.logout(ctx, raw)
-    response.delete_cookie(COOKIE)
+    clear_session_cookie(response)
 
 
 @router.get("/auth/me", response_model=UserOut, summary="Who am I: the logged-in user and role")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
+from tvec.api.deps import Act, CriteriaName, Id, Limit, Offset, Page, paged
 from tvec.schemas import clinic as s
 from tvec.services import adverse_events, lesions, outcomes, patients
 
@@ -213,6 +213,6 @@ async def update_event(event_id: Id, body: s.AdverseEventUpdate, act: Act) -> s.
     summary="Tumour response of the latest course, from the measurements on record",
 )
 async def response(
-    patient_id: Id, act: Act, criteria: s.CriteriaName = "modified-who"
+    patient_id: Id, act: Act, criteria: CriteriaName = "modified-who"
 ) -> s.ResponseOut:
     return s.ResponseOut.model_validate(await act(outcomes.assess_patient, patient_id, criteria))

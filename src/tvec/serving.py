@@ -1,4 +1,5 @@
-"""Serving the API: one uvicorn process, or several that each listen on the port themselves.
+"""Serving the application (`tvec.asgi`: the API and the web app): one uvicorn process, or several
+that each listen on the port themselves.
 
 uvicorn's own worker processes share one listening socket, and whichever worker wakes first takes
 every connection waiting at that moment. With a few dozen keep-alive clients, one worker often
@@ -26,7 +27,7 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
-APP = "tvec.api.main:app"
+APP = "tvec.asgi:app"
 EARLY_EXIT_S = 5.0  # a worker that exits sooner than this after it started is not restarted
 STOP_TIMEOUT_S = 20.0  # then SIGKILL
 

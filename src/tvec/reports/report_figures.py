@@ -1,19 +1,14 @@
-"""The figures and the output of `tvec report`: the plots, the HTML page and the PDF pages.
-
-The figures come from `tvec.analytics.plots`; the page is the Jinja2 template
-``tvec/cli/templates/report.html`` (one self-contained page: inline CSS and SVG); the PDF pages
-are matplotlib figures, written by the command (`tvec.cli.report`) with PdfPages.
-"""
+"""The figures of an outcomes report, with their titles and captions, from its statistics."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tvec.analytics.cohort import Cohort, CohortResponses
 from tvec.analytics.endpoints import Endpoints, spd_best_change
-from tvec.cli.report_content import Figure, Report
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge.trials import Trial
+from tvec.reports import figures as plots
+from tvec.reports.model import Figure
+from tvec.reports.shaping import forest_rate_rows, forest_rows, trial_name
 
 
 def build_figures(
@@ -24,9 +19,9 @@ def build_figures(
     trial: Trial,
     max_swimmers: int,
 ) -> list[Figure]:
-    from tvec.analytics import plots
-
-    name = plots.trial_name(trial)
+    """The report's figures in page order: DRR, swimmer, waterfall, OS, PFS, DOR (when there
+    are responders) and the forest plot (ratios for two arms, rates for one)."""
+    name = trial_name(trial)
     two_arms = endpoints.comparison is not None
     figures = [
         Figure(
@@ -95,7 +90,7 @@ def build_figures(
                 f"Relative risk of durable response, {comparison.arm_a} over "
                 f"{comparison.arm_b}, overall and by subgroup (log scale; 95% Katz intervals).",
                 plots.forest_figure(
-                    plots.forest_rows(endpoints),
+                    forest_rows(endpoints),
                     detail_header=f"durable responders\n{comparison.arm_a} vs {comparison.arm_b}",
                 ),
             )
@@ -108,7 +103,7 @@ def build_figures(
                 "Durable response rate by subgroup with exact 95% intervals (single-arm cohort: "
                 "rates only).",
                 plots.forest_figure(
-                    plots.forest_rate_rows(endpoints),
+                    forest_rate_rows(endpoints),
                     xlabel="durable response rate (%)",
                     estimate_header="DRR % (95% CI)",
                     detail_header="durable responders",
@@ -119,60 +114,9 @@ def build_figures(
     return figures
 
 
-def svg(figure: Figure) -> str:
-    from tvec.analytics.plots import figure_svg
-
-    return figure_svg(figure.figure, figure.title)
-
-
-def render_html(page: Report) -> str:
-    """The report as one self-contained HTML page."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("tvec.cli", "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    return env.get_template("report.html").render(page=page)
+def add_svg(figure: Figure) -> None:
+    """Draw the figure as SVG text for the page (kept on the figure)."""
+    figure.svg = plots.figure_svg(figure.figure, figure.title)
 
 
-def pdf_pages(page: Report) -> list[Any]:
-    from tvec.analytics.plots import table_figure, text_figure
-
-    first = text_figure(
-        page.title,
-        [
-            page.description,
-            f"Generated {page.generated}; criteria {page.criteria.name}.",
-            *page.cohort_notes,
-            *(f"Left out: {count} × {reason}." for reason, count in page.excluded),
-            page.disclaimer,
-            _synthetic_text(page.synthetic),
-        ],
-    )
-    tables = [
-        table_figure(
-            t.caption,
-            t.header,
-            t.rows,
-            t.note,
-        )
-        for t in page.tables.values()
-    ]
-    methods = text_figure("Methods", [f"{head}. {text}" for head, text in page.methods if text])
-    return [first, tables[0], tables[1], *(f.figure for f in page.figures), *tables[2:], methods]
-
-
-def _synthetic_text(synthetic: bool | None) -> str:
-    if synthetic:
-        return "Synthetic data: these patients are invented; the figures describe a simulation."
-    return (
-        "If this cohort was made by `tvec synth` or `tvec db demo`, its patients are invented "
-        "(synthetic data): the figures then describe a simulation, not patients."
-    )
-
-
-__all__ = ["build_figures", "pdf_pages", "render_html", "svg"]
+__all__ = ["add_svg", "build_figures"]

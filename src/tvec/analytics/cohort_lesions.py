@@ -1,0 +1,297 @@
+"""Lesion-level response and best change of the sum of products, for a whole cohort at once.
+
+The rules have one home: `tvec.domain.response_lesions` (the OPTiM lesion analysis) and the
+per-assessment ``change_from_baseline_pct`` of `tvec.domain.response`. This module executes them
+on the registry's columns with the exact integer arithmetic of the cohort response engine
+(`tvec.analytics.exact`: sizes in whole millimetres, products and sums in mm², thresholds as
+integer comparisons), and ``tests/analytics/test_cohort_engine.py`` holds both executions equal,
+patient by patient, on the same Hypothesis-generated cohorts as `cohort_responses`.
+
+Lesion-level response. A lesion is visceral (by site), injected (injected, not visceral) or
+uninjected non-visceral. It is evaluable with a first measurement and at least one later one. It
+"shrank" when a later product (longest × perpendicular) is at most ``100 - t`` percent of its
+first product, ``t`` being the criteria's ``lesion_level.min_shrinkage_pct``; it "resolved" when a
+later measurement is 0 × 0. Its best change is the lowest later product against the first.
+
+Best SPD change. For each patient, the lowest sum of products of the assessments after baseline
+against the baseline sum; new lesions (first measured after day 0) join the sums only when the
+criteria say so (``progression.new_lesions_added_to_sum``), as in the response engine.
+
+Percentages are exact fractions of integers until they are shown: the float arrays here are
+those fractions correctly rounded once (`tvec.analytics.exact.percent_change`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tvec.analytics.cohort import Cohort, CohortError
+from tvec.analytics.exact import decreased_by, millimetres, percent_change
+from tvec.analytics.inputs import BoolArray, FloatArray, IntArray, readonly
+from tvec.domain.response_lesions import LesionGroup
+from tvec.domain.rules import ResponseCriteria
+
+LESION_GROUPS = tuple(group.value for group in LesionGroup)
+_NONE = np.iinfo(np.int64).max  # "no later measurement" in a running minimum
+
+
+@dataclass(frozen=True)
+class LesionGroupResponse:
+    """Lesion-level response of one lesion group in one arm; shares are `None` without lesions."""
+
+    arm: str
+    group: str  # a `LesionGroup` value
+    lesions: int  # evaluable lesions
+    shrank_at_least_pct: float
+    shrank_count: int
+    shrank_share: float | None
+    resolved_count: int
+    resolved_share: float | None
+
+
+@dataclass(frozen=True)
+class LesionChanges:
+    """Every lesion of the cohort, in the order of the lesions table (read-only arrays).
+
+    ``first_mm2`` and ``lowest_later_mm2`` are the exact products (mm²) the rules compare; the
+    latter is 0 for a lesion that is not evaluable. ``best_change_pct`` is the lowest later product
+    against the first, in percent (-100 when resolved), for display; NaN for lesions that are not
+    evaluable.
+    """
+
+    patient_id: IntArray
+    lesion_id: IntArray
+    arm: npt.NDArray[np.str_]
+    group: npt.NDArray[np.str_]
+    evaluable: BoolArray
+    first_mm2: IntArray
+    lowest_later_mm2: IntArray
+    best_change_pct: FloatArray
+    shrank: BoolArray
+    resolved: BoolArray
+
+
+@dataclass(frozen=True)
+class SpdChanges:
+    """Per patient row: baseline and lowest later sum of products (exact, mm²).
+
+    ``known`` is False for a patient without a positive baseline sum or without an assessment
+    after baseline; both sums are then 0.
+    """
+
+    baseline_mm2: IntArray
+    lowest_later_mm2: IntArray
+    known: BoolArray
+
+    @property
+    def best_change_pct(self) -> FloatArray:
+        """The lowest later sum against the baseline sum, in percent; NaN where not known."""
+        return readonly(percent_change(self.lowest_later_mm2, self.baseline_mm2, self.known))
+
+
+def _patient_rows(cohort: Cohort, patient_ids: npt.ArrayLike, table: str) -> IntArray:
+    """Row of each id in the patients table; `CohortError` for an unknown patient."""
+    ids = np.asarray(cohort.patients["patient_id"]).astype(np.int64)
+    wanted = np.asarray(patient_ids).astype(np.int64)
+    runs = _segments(wanted) if np.all(wanted[1:] >= wanted[:-1]) else None
+    distinct = wanted if runs is None else wanted[runs]  # rows grouped by patient: look up once
+    order = np.argsort(ids, kind="stable")
+    position = np.searchsorted(ids[order], distinct)
+    position = np.minimum(position, max(ids.size - 1, 0))
+    if ids.size == 0 or np.any(ids[order][position] != distinct):
+        raise CohortError(f"{table}: patient_id not in the patients table")
+    rows: IntArray = order[position].astype(np.intp)
+    if runs is not None:
+        rows = np.repeat(rows, np.diff(np.r_[runs, wanted.size]))
+    return rows
+
+
+def _measurement_lesions(cohort: Cohort) -> IntArray:
+    """The row of the lesions table of every measurement.
+
+    Each (patient_id, lesion_id) pair becomes one int64, ``patient row · span + lesion offset``,
+    so the matching is a sort and a binary search rather than a search over pairs.
+    """
+    lesion_pid = np.asarray(cohort.lesions["patient_id"]).astype(np.int64)
+    lesion_lid = np.asarray(cohort.lesions["lesion_id"]).astype(np.int64)
+    measured_pid = np.asarray(cohort.measurements["patient_id"]).astype(np.int64)
+    measured_lid = np.asarray(cohort.measurements["lesion_id"]).astype(np.int64)
+    if lesion_lid.size == 0:
+        if measured_lid.size:
+            raise CohortError("measurements: a (patient_id, lesion_id) is not in the lesions table")
+        return np.zeros(0, np.intp)
+    low = min(int(lesion_lid.min()), int(measured_lid.min(initial=lesion_lid.min())))
+    span = max(int(lesion_lid.max()), int(measured_lid.max(initial=lesion_lid.max()))) - low + 1
+    if cohort.n_patients * span >= 2**62:
+        raise CohortError("lesions: lesion_id values too far apart to index")
+    lesion_code = _patient_rows(cohort, lesion_pid, "lesions") * span + (lesion_lid - low)
+    measured_code = _patient_rows(cohort, measured_pid, "measurements") * span + (
+        measured_lid - low
+    )
+    order = np.argsort(lesion_code, kind="stable")
+    ordered = lesion_code[order]
+    if np.any(ordered[1:] == ordered[:-1]):
+        raise CohortError("lesions: the same (patient_id, lesion_id) appears twice")
+    position = np.minimum(np.searchsorted(ordered, measured_code), ordered.size - 1)
+    if np.any(ordered[position] != measured_code):
+        raise CohortError("measurements: a (patient_id, lesion_id) is not in the lesions table")
+    rows: IntArray = order[position].astype(np.intp)
+    return rows
+
+
+def _products(cohort: Cohort) -> tuple[IntArray, BoolArray]:
+    """Each measurement's product in mm² (exact int64) and whether it is 0 × 0."""
+    m = cohort.measurements
+    pid, lid, day = (np.asarray(m[c]).astype(np.int64) for c in ("patient_id", "lesion_id", "day"))
+    longest = millimetres(m["longest_cm"], "longest_cm", pid, lid, day)
+    perpendicular = millimetres(m["perpendicular_cm"], "perpendicular_cm", pid, lid, day)
+    product: IntArray = np.multiply(longest, perpendicular, dtype=np.int64)
+    gone: BoolArray = (longest == 0) & (perpendicular == 0)
+    return product, gone
+
+
+def _segments(key: IntArray) -> IntArray:
+    """The first index of each run of equal values of a sorted `key`."""
+    starts: IntArray = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
+    return starts
+
+
+def lesion_changes(cohort: Cohort, criteria: ResponseCriteria) -> LesionChanges:
+    """Group, best change, shrinkage and resolution of every lesion (vectorised; module notes).
+
+    Parameters
+    ----------
+    cohort : Cohort
+    criteria : ResponseCriteria
+        Supplies ``lesion_level.min_shrinkage_pct``.
+
+    Returns
+    -------
+    LesionChanges
+        Aligned with the rows of ``cohort.lesions``.
+
+    Raises
+    ------
+    CohortError
+        When a measurement names a lesion the lesions table lacks, or a size is not a whole
+        number of millimetres.
+    """
+    n_lesions = np.asarray(cohort.lesions["lesion_id"]).size
+    lesion = _measurement_lesions(cohort)
+    product, gone = _products(cohort)
+    order = np.lexsort((np.asarray(cohort.measurements["day"]).astype(np.int64), lesion))
+    lesion, product, gone = lesion[order], product[order], gone[order]
+    starts = _segments(lesion)
+    later = np.ones(lesion.size, np.bool_)
+    later[starts] = False
+    first = np.zeros(n_lesions, np.int64)
+    first[lesion[starts]] = product[starts]
+    lowest = np.full(n_lesions, _NONE, np.int64)
+    if starts.size:
+        lowest[lesion[starts]] = np.minimum.reduceat(np.where(later, product, _NONE), starts)
+    evaluable = lowest != _NONE
+    lowest[~evaluable] = 0
+    resolved = np.zeros(n_lesions, np.bool_)
+    resolved[lesion[later & gone]] = True
+    shrank = evaluable & decreased_by(lowest, first, criteria.lesion_level.min_shrinkage_pct)
+    return LesionChanges(
+        patient_id=readonly(np.asarray(cohort.lesions["patient_id"]).astype(np.intp)),
+        lesion_id=readonly(np.asarray(cohort.lesions["lesion_id"]).astype(np.intp)),
+        arm=readonly(_arms(cohort)),
+        group=readonly(_groups(cohort)),
+        evaluable=readonly(evaluable),
+        first_mm2=readonly(first),
+        lowest_later_mm2=readonly(lowest),
+        best_change_pct=readonly(percent_change(lowest, first, evaluable)),
+        shrank=readonly(shrank),
+        resolved=readonly(resolved),
+    )
+
+
+def _arms(cohort: Cohort) -> npt.NDArray[np.str_]:
+    rows = _patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
+    arm: npt.NDArray[np.str_] = np.asarray(cohort.patients["arm"]).astype(str)[rows]
+    return arm
+
+
+def _groups(cohort: Cohort) -> npt.NDArray[np.str_]:
+    site = np.asarray(cohort.lesions["site"]).astype(str)
+    injected = np.asarray(cohort.lesions["injected"], dtype=bool)
+    group = np.where(
+        site == "visceral",
+        LesionGroup.VISCERAL.value,
+        np.where(injected, LesionGroup.INJECTED.value, LesionGroup.UNINJECTED_NON_VISCERAL.value),
+    )
+    return group.astype(str)
+
+
+def lesion_group_responses(
+    changes: LesionChanges, criteria: ResponseCriteria, arms: tuple[str, ...]
+) -> tuple[LesionGroupResponse, ...]:
+    """Per arm (in `arms` order) and lesion group: evaluable lesions, shrunk and resolved.
+
+    Shares are plain fractions of counts, as floats for display.
+    """
+    rows = []
+    threshold = float(criteria.lesion_level.min_shrinkage_pct)
+    for arm in arms:
+        for group in LESION_GROUPS:
+            mask = changes.evaluable & (changes.arm == arm) & (changes.group == group)
+            total = int(mask.sum())
+            shrunk = int(changes.shrank[mask].sum())
+            gone = int(changes.resolved[mask].sum())
+            rows.append(
+                LesionGroupResponse(
+                    arm=arm,
+                    group=group,
+                    lesions=total,
+                    shrank_at_least_pct=threshold,
+                    shrank_count=shrunk,
+                    shrank_share=shrunk / total if total else None,
+                    resolved_count=gone,
+                    resolved_share=gone / total if total else None,
+                )
+            )
+    return tuple(rows)
+
+
+def spd_changes(cohort: Cohort, criteria: ResponseCriteria) -> SpdChanges:
+    """Baseline and lowest later sum of products of every patient row (exact; module notes)."""
+    lesion = _measurement_lesions(cohort)
+    product, _ = _products(cohort)
+    day = np.asarray(cohort.measurements["day"]).astype(np.int64)
+    if not criteria.progression.new_lesions_added_to_sum:
+        first_day = np.full(np.asarray(cohort.lesions["lesion_id"]).size, _NONE, np.int64)
+        np.minimum.at(first_day, lesion, day)
+        product = np.where(first_day[lesion] == 0, product, 0)
+    row = _patient_rows(cohort, cohort.measurements["patient_id"], "measurements")
+    order = np.lexsort((day, row))
+    row, day, product = row[order], day[order], product[order]
+    cells = np.flatnonzero(np.r_[True, (row[1:] != row[:-1]) | (day[1:] != day[:-1])])
+    cells = cells if row.size else cells[:0]
+    spd = np.add.reduceat(product, cells) if cells.size else np.zeros(0, np.int64)
+    cell_row, at_zero = row[cells], day[cells] == 0
+    n = cohort.n_patients
+    baseline = np.zeros(n, np.int64)
+    baseline[cell_row[at_zero]] = spd[at_zero]
+    patients = _segments(cell_row)
+    lowest = np.full(n, _NONE, np.int64)
+    if patients.size:
+        lowest[cell_row[patients]] = np.minimum.reduceat(np.where(at_zero, _NONE, spd), patients)
+    known = (lowest != _NONE) & (baseline > 0)
+    return SpdChanges(
+        baseline_mm2=readonly(np.where(known, baseline, 0)),
+        lowest_later_mm2=readonly(np.where(known, lowest, 0)),
+        known=readonly(known),
+    )
+
+
+def spd_best_change(cohort: Cohort, criteria: ResponseCriteria) -> FloatArray:
+    """Best (lowest) % change of the sum of products from baseline, one value per patient row.
+
+    NaN for a patient without a baseline sum, or without an assessment after baseline.
+    """
+    return spd_changes(cohort, criteria).best_change_pct

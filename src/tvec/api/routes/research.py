@@ -1,0 +1,42 @@
+"""The centre's outcomes report for researchers, as HTML or PDF: ``GET /research/report``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import Response
+
+from tvec.api.deps import Act
+from tvec.services import research_report
+
+router = APIRouter()
+
+FORMAT_HELP = "html or pdf; without it, application/pdf in Accept asks for the PDF"
+
+
+@router.get(
+    "/research/report",
+    response_class=Response,
+    tags=["research"],
+    summary="The centre's outcomes report next to OPTiM's figures, HTML or PDF (researchers)",
+    responses={
+        200: {
+            "description": "The de-identified report of the user's centre",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
+async def report(
+    act: Act,
+    format: Annotated[Literal["html", "pdf"] | None, Query(description=FORMAT_HELP)] = None,
+    accept: Annotated[str, Header()] = "",
+) -> Response:
+    chosen = format or ("pdf" if "application/pdf" in accept else "html")
+    found = await act(research_report.report_file, chosen)
+    disposition = "attachment" if chosen == "pdf" else "inline"
+    headers = {"Content-Disposition": f'{disposition}; filename="{found.filename}"'}
+    return Response(found.content, media_type=found.media_type, headers=headers)

@@ -1,0 +1,326 @@
+"""Each table's repository: its named queries, on top of the shared reads and audited writes.
+
+Every query says what it selects and in which order; a list of ids given to an `..._in`/`for_...s`
+query is read in one statement (an empty list reads nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.sql import ColumnElement
+
+from tvec.domain.status import RecordStatus, VisitRecordStatus
+from tvec.persistence import models as m
+from tvec.persistence import records as r
+from tvec.persistence.repository import Repository, shape_of
+
+ACTIVE = RecordStatus.ACTIVE
+
+
+class CentreRepository(Repository[m.CentreRow, r.Centre]):
+    row, record, entity = m.CentreRow, r.Centre, "centre"
+
+    def by_name(self, name: str) -> r.Centre | None:
+        return self._first(self._select().where(m.CentreRow.name == name))
+
+
+class UserRepository(Repository[m.UserRow, r.User]):
+    row, record, entity = m.UserRow, r.User, "user"
+
+    def by_username(self, username: str) -> r.User | None:
+        return self._first(self._select().where(m.UserRow.username == username))
+
+    def in_centre(self, centre_id: int) -> list[r.User]:
+        """The centre's accounts, by username."""
+        u = m.UserRow
+        return self._all(self._select().where(u.centre_id == centre_id).order_by(u.username))
+
+
+class AuthSessionRepository(Repository[m.AuthSessionRow, r.AuthSession]):
+    row, record, entity = m.AuthSessionRow, r.AuthSession, "auth-session"
+
+    def by_token_hash(self, token_hash: str) -> r.AuthSession | None:
+        return self._first(self._select().where(m.AuthSessionRow.token_hash == token_hash))
+
+    def with_user(self, token_hash: str) -> tuple[r.AuthSession, r.User] | None:
+        """The session with this token hash and its user, in one query."""
+        s, users = m.AuthSessionRow, shape_of(m.UserRow, r.User)
+        statement = (
+            select(*self._shape.columns, *users.columns)
+            .join_from(s, m.UserRow, s.user_id == m.UserRow.id)
+            .where(s.token_hash == token_hash)
+            .limit(1)
+        )
+        row = self.connection.execute(statement).first()
+        if row is None:
+            return None
+        mine = len(self._shape.columns)
+        return self._shape.record_of(row[:mine]), users.record_of(row[mine:])
+
+
+class PatientRepository(Repository[m.PatientRow, r.Patient]):
+    row, record, entity = m.PatientRow, r.Patient, "patient"
+
+    def by_mrn(self, centre_id: int, mrn: str) -> r.Patient | None:
+        p = m.PatientRow
+        return self._first(self._select().where(p.centre_id == centre_id, p.mrn == mrn))
+
+    def in_centre(self, centre_id: int) -> list[r.Patient]:
+        """The centre's patients, in the order they were registered."""
+        return self._all(self._in_centre(centre_id))
+
+    def page_in_centre(self, centre_id: int, limit: int, offset: int) -> list[r.Patient]:
+        """One page of `in_centre`."""
+        return self._all(self._in_centre(centre_id).limit(limit).offset(offset))
+
+    def count_in_centre(self, centre_id: int) -> int:
+        return self._count(m.PatientRow.centre_id == centre_id)
+
+    def _in_centre(self, centre_id: int) -> Select[Any]:
+        p = m.PatientRow
+        return self._select().where(p.centre_id == centre_id).order_by(p.id)
+
+
+class DiagnosisRepository(Repository[m.DiagnosisRow, r.Diagnosis]):
+    row, record, entity = m.DiagnosisRow, r.Diagnosis, "diagnosis"
+
+    def for_patient(self, patient_id: int) -> r.Diagnosis | None:
+        """The patient's diagnosis (one per patient), if recorded."""
+        return self._first(self._select().where(m.DiagnosisRow.patient_id == patient_id))
+
+    def for_patients(self, patient_ids: Collection[int]) -> list[r.Diagnosis]:
+        d = m.DiagnosisRow
+        if not patient_ids:
+            return []
+        return self._all(self._select().where(d.patient_id.in_(patient_ids)).order_by(d.id))
+
+
+class ScreeningRepository(Repository[m.ScreeningRow, r.Screening]):
+    row, record, entity = m.ScreeningRow, r.Screening, "screening"
+
+    def for_patient(self, patient_id: int) -> list[r.Screening]:
+        """The patient's screenings, oldest first."""
+        s = m.ScreeningRow
+        query = self._select().where(s.patient_id == patient_id)
+        return self._all(query.order_by(s.screened_on, s.id))
+
+
+class LesionRepository(Repository[m.LesionRow, r.Lesion]):
+    row, record, entity = m.LesionRow, r.Lesion, "lesion"
+
+    def by_name(self, patient_id: int, name: str) -> r.Lesion | None:
+        les = m.LesionRow
+        return self._first(self._select().where(les.patient_id == patient_id, les.name == name))
+
+    def for_patient(self, patient_id: int) -> list[r.Lesion]:
+        """The patient's lesions, in the order they were recorded."""
+        les = m.LesionRow
+        return self._all(self._select().where(les.patient_id == patient_id).order_by(les.id))
+
+    def for_patients(self, patient_ids: Collection[int]) -> list[r.Lesion]:
+        les = m.LesionRow
+        if not patient_ids:
+            return []
+        return self._all(self._select().where(les.patient_id.in_(patient_ids)).order_by(les.id))
+
+    def active_with_latest_measurement(
+        self, patient_id: int
+    ) -> list[tuple[r.Lesion, r.Measurement | None]]:
+        """The patient's active lesions, in the order recorded, each with its latest active
+        measurement (by date, then the later entry), or None if it has none. One query: a
+        window function over the measurements, joined outer."""
+        les, me = m.LesionRow, m.MeasurementRow
+        measurements = shape_of(me, r.Measurement)
+        mine = (les.patient_id == patient_id) & (les.status == ACTIVE)
+        rank = (
+            func.row_number()
+            .over(partition_by=me.lesion_id, order_by=(me.measured_on.desc(), me.id.desc()))
+            .label("rank")
+        )
+        ranked = (
+            select(*measurements.columns, rank)
+            .where(me.lesion_id.in_(select(les.id).where(mine).scalar_subquery()))
+            .where(me.status == ACTIVE)
+            .subquery()
+        )
+        statement = (
+            select(*self._shape.columns, *(ranked.c[name] for name in measurements.names))
+            .select_from(les)
+            .outerjoin(ranked, (ranked.c.lesion_id == les.id) & (ranked.c.rank == 1))
+            .where(mine)
+            .order_by(les.id)
+        )
+        count = len(self._shape.columns)
+        return [
+            (
+                self._shape.record_of(row[:count]),
+                None if row[count] is None else measurements.record_of(row[count:]),
+            )
+            for row in self.connection.execute(statement)
+        ]
+
+
+class MeasurementRepository(Repository[m.MeasurementRow, r.Measurement]):
+    row, record, entity = m.MeasurementRow, r.Measurement, "measurement"
+
+    def active_on(self, lesion_id: int, measured_on: date) -> r.Measurement | None:
+        """The lesion's active measurement of that day, if any."""
+        me = m.MeasurementRow
+        return self._first(
+            self._select().where(
+                me.lesion_id == lesion_id, me.measured_on == measured_on, me.status == ACTIVE
+            )
+        )
+
+    def for_lesions(self, lesion_ids: Collection[int]) -> list[r.Measurement]:
+        """The lesions' measurements (any status), by date, then in the order entered."""
+        me = m.MeasurementRow
+        if not lesion_ids:
+            return []
+        query = self._select().where(me.lesion_id.in_(lesion_ids))
+        return self._all(query.order_by(me.measured_on, me.id))
+
+
+class CourseRepository(Repository[m.CourseRow, r.Course]):
+    row, record, entity = m.CourseRow, r.Course, "course"
+
+    def with_patient(self, course_id: int) -> tuple[r.Course, r.Patient] | None:
+        """The course and its patient, in one query."""
+        c, patients = m.CourseRow, shape_of(m.PatientRow, r.Patient)
+        statement = (
+            select(*self._shape.columns, *patients.columns)
+            .join_from(c, m.PatientRow, c.patient_id == m.PatientRow.id)
+            .where(c.id == course_id)
+            .limit(1)
+        )
+        row = self.connection.execute(statement).first()
+        if row is None:
+            return None
+        mine = len(self._shape.columns)
+        return self._shape.record_of(row[:mine]), patients.record_of(row[mine:])
+
+    def for_patient(self, patient_id: int) -> list[r.Course]:
+        """The patient's courses, by start date (the last is the current or latest one)."""
+        c = m.CourseRow
+        query = self._select().where(c.patient_id == patient_id)
+        return self._all(query.order_by(c.start_date, c.id))
+
+    def for_patients(self, patient_ids: Collection[int]) -> list[r.Course]:
+        """The patients' courses, in the order they were started."""
+        c = m.CourseRow
+        if not patient_ids:
+            return []
+        return self._all(self._select().where(c.patient_id.in_(patient_ids)).order_by(c.id))
+
+
+class VisitRepository(Repository[m.VisitRow, r.Visit]):
+    row, record, entity = m.VisitRow, r.Visit, "visit"
+
+    def for_course(self, course_id: int) -> list[r.Visit]:
+        """The course's visits, by number."""
+        v = m.VisitRow
+        return self._all(self._select().where(v.course_id == course_id).order_by(v.number))
+
+    def for_courses(self, course_ids: Collection[int]) -> list[r.Visit]:
+        """The courses' visits, in the order they were planned (within a course: by number)."""
+        v = m.VisitRow
+        if not course_ids:
+            return []
+        return self._all(self._select().where(v.course_id.in_(course_ids)).order_by(v.id))
+
+    def administered_between(
+        self, course_ids: Collection[int], since: date, until: date
+    ) -> list[r.Visit]:
+        """The courses' visits given from `since` to `until` (both included), by date given."""
+        v = m.VisitRow
+        if not course_ids:
+            return []
+        query = self._select().where(
+            v.course_id.in_(course_ids),
+            v.status == VisitRecordStatus.ADMINISTERED,
+            v.administered_on.between(since, until),
+        )
+        return self._all(query.order_by(v.administered_on, v.id))
+
+
+class VialLotRepository(Repository[m.VialLotRow, r.VialLot]):
+    row, record, entity = m.VialLotRow, r.VialLot, "vial-lot"
+
+    def by_lot(self, centre_id: int, lot: str) -> r.VialLot | None:
+        """The centre's vial lot of this number, if in its stock."""
+        v = m.VialLotRow
+        return self._first(self._select().where(v.centre_id == centre_id, v.lot == lot))
+
+    def in_centre(self, centre_id: int) -> list[r.VialLot]:
+        """The centre's vial lots, soonest expiry first."""
+        v = m.VialLotRow
+        query = self._select().where(v.centre_id == centre_id)
+        return self._all(query.order_by(v.expiry_date, v.lot))
+
+
+class AdministrationRepository(Repository[m.AdministrationRow, r.Administration]):
+    row, record, entity = m.AdministrationRow, r.Administration, "administration"
+
+    def for_visit(self, visit_id: int) -> list[r.Administration]:
+        """What was given at the visit, in the order recorded."""
+        return self.for_visits([visit_id])
+
+    def for_visits(self, visit_ids: Collection[int]) -> list[r.Administration]:
+        a = m.AdministrationRow
+        if not visit_ids:
+            return []
+        return self._all(self._select().where(a.visit_id.in_(visit_ids)).order_by(a.id))
+
+
+class AdverseEventRepository(Repository[m.AdverseEventRow, r.AdverseEvent]):
+    row, record, entity = m.AdverseEventRow, r.AdverseEvent, "adverse-event"
+
+    def for_patient(self, patient_id: int) -> list[r.AdverseEvent]:
+        """The patient's adverse events, by onset."""
+        e = m.AdverseEventRow
+        query = self._select().where(e.patient_id == patient_id)
+        return self._all(query.order_by(e.onset, e.id))
+
+    def for_patients(self, patient_ids: Collection[int]) -> list[r.AdverseEvent]:
+        """The patients' adverse events, in the order reported."""
+        e = m.AdverseEventRow
+        if not patient_ids:
+            return []
+        return self._all(self._select().where(e.patient_id.in_(patient_ids)).order_by(e.id))
+
+
+class AuditRepository(Repository[m.AuditRow, r.AuditEntry]):
+    row, record, entity = m.AuditRow, r.AuditEntry, "audit"
+
+    def history_of(self, entity: str, entity_id: int) -> list[r.AuditEntry]:
+        """Every entry about one record, oldest first."""
+        a = m.AuditRow
+        query = self._select().where(a.entity == entity, a.entity_id == entity_id)
+        return self._all(query.order_by(a.id))
+
+    def page(self, limit: int, offset: int, entity: str | None = None) -> list[r.AuditEntry]:
+        """One page of the log (of one kind of record, if given), oldest first."""
+        a = m.AuditRow
+        query = self._select().where(*self._of(entity)).order_by(a.id)
+        return self._all(query.limit(limit).offset(offset))
+
+    def total(self, entity: str | None = None) -> int:
+        """How many entries the log holds (of one kind of record, if given)."""
+        return self._count(*self._of(entity))
+
+    @staticmethod
+    def _of(entity: str | None) -> list[ColumnElement[bool]]:
+        return [] if entity is None else [m.AuditRow.entity == entity]
+
+
+class IdempotentReplyRepository(Repository[m.IdempotencyRow, r.IdempotentReply]):
+    row, record, entity = m.IdempotencyRow, r.IdempotentReply, "idempotency-key"
+
+    def for_key(self, user_id: int, key: str) -> r.IdempotentReply | None:
+        """The reply kept for this user's Idempotency-Key, if any."""
+        i = m.IdempotencyRow
+        return self._first(self._select().where(i.user_id == user_id, i.key == key))

@@ -1,0 +1,79 @@
+"""From a cohort to a finished report: responses, statistics, figures, then the content.
+
+`outcomes_report` runs every step; `step` (if given) is told the name of each one as it starts,
+so a command line can show progress. A cohort the statistics cannot use raises `CohortError` or
+`ValueError`; statistical caveats (`StatisticalWarning`) become the report's "Statistical notes".
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+from tvec.analytics.caveats import StatisticalWarning
+from tvec.analytics.cohort import Cohort, CohortResponses
+from tvec.analytics.endpoints import Endpoints, cohort_endpoints
+from tvec.domain.rules import ResponseCriteria
+from tvec.knowledge.trials import load_trial
+from tvec.reports.content import build_report
+from tvec.reports.model import Report, Source
+from tvec.reports.report_figures import add_svg, build_figures
+
+TRIAL = "optim"  # the published trial a report compares with (tvec.knowledge.trials)
+TITLE = "T-VEC outcomes report"
+COHORT_ENGINE = (
+    "with the vectorised cohort engine (identical, patient by patient, to the domain engine)"
+)
+
+
+def _silent(_step: str) -> None:
+    return None
+
+
+def compute_responses(source: Source, rules: ResponseCriteria) -> CohortResponses:
+    """The source's responses: as given (clinic records), else from the vectorised engine."""
+    if source.responses is not None:
+        return source.responses
+    from tvec.analytics.cohort_engine import cohort_responses
+
+    responses = cohort_responses(source.cohort, rules)
+    source.engine = COHORT_ENGINE
+    return responses
+
+
+def compute_endpoints(
+    cohort: Cohort, responses: CohortResponses, rules: ResponseCriteria
+) -> tuple[Endpoints, list[str]]:
+    """The endpoints, and the statistical caveats raised on the way (each once, in order)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StatisticalWarning)
+        endpoints = cohort_endpoints(cohort, responses, rules)
+    notes = list(dict.fromkeys(str(w.message) for w in caught if w.category is StatisticalWarning))
+    return endpoints, notes
+
+
+def outcomes_report(
+    source: Source,
+    rules: ResponseCriteria,
+    *,
+    title: str = TITLE,
+    max_swimmers: int = 40,
+    step: Callable[[str], None] = _silent,
+) -> Report:
+    """The report of `source` under `rules`, next to the trial's published figures."""
+    step("computing responses")
+    responses = compute_responses(source, rules)
+    step("statistics")
+    endpoints, notes = compute_endpoints(source.cohort, responses, rules)
+    step("plots")
+    trial = load_trial(TRIAL)
+    figures = build_figures(source.cohort, responses, endpoints, rules, trial, max_swimmers)
+    next(f for f in figures if f.key == "os").caption += source.os_note
+    for figure in figures:
+        step(f"plots: {figure.title.lower()}")
+        add_svg(figure)
+    step("writing")
+    return build_report(title, source, endpoints, rules, trial, figures, notes)
+
+
+__all__ = ["TITLE", "TRIAL", "compute_endpoints", "compute_responses", "outcomes_report"]

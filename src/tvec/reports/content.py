@@ -1,0 +1,128 @@
+"""The text of an outcomes report and its assembly: criteria, methods, and `build_report`.
+
+Every sentence is built from the endpoints (`tvec.analytics.endpoints`), the response criteria
+and the trial's published figures; the tables are in `tvec.reports.tables`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tvec.analytics.endpoints import DAYS_PER_MONTH, Endpoints
+from tvec.domain.rules import ResponseCriteria
+from tvec.knowledge.trials import Trial
+from tvec.reports.model import DISCLAIMER, Figure, Report, Source
+from tvec.reports.shaping import trial_name
+from tvec.reports.tables import comparison_table, lesion_table, response_table, subgroup_table
+
+
+def criteria_text(rules: ResponseCriteria) -> str:
+    """The criteria's thresholds in words, every number read from the criteria object."""
+    progression, durable = rules.progression, rules.durable_response
+    parts = [
+        f"{rules.title} ({rules.name}). Source: {rules.source}.",
+        "PR: a decrease of at least "
+        f"{rules.partial_response.min_decrease_from_baseline_pct}% of the sum of the products of "
+        "perpendicular diameters from baseline; PD: an increase of at least "
+        f"{progression.min_increase_from_nadir_pct}% over the nadir",
+    ]
+    if progression.new_lesions_added_to_sum:
+        parts[-1] += "; new measurable lesions join the sum"
+    if progression.new_lesion_is_progression:
+        parts[-1] += "; a new lesion is progression"
+    parts[-1] += "."
+    if rules.confirmation.min_days:
+        parts.append(
+            "A response counts once confirmed by an assessment at least "
+            f"{rules.confirmation.min_days} days later."
+        )
+    else:
+        parts.append("A single assessment is enough to count a response.")
+    parts.append(
+        f"Durable response: CR or PR held for at least {durable.min_duration_months} months, "
+        f"beginning within the first {durable.onset_within_months} months."
+    )
+    return " ".join(parts)
+
+
+def methods(rules: ResponseCriteria, trial: Trial, name: str, engine: str) -> list[tuple[str, str]]:
+    return [
+        (
+            "Response criteria",
+            criteria_text(rules),
+        ),
+        ("Response engine", f"Responses computed {engine}." if engine else ""),
+        (
+            "Intervals",
+            "Proportions: Wilson score and exact Clopper–Pearson 95% intervals. Relative risk: "
+            "Katz log interval; odds ratio: Woolf log interval; risk difference: Newcombe "
+            "hybrid score. Stage-adjusted comparison: Mantel–Haenszel common odds ratio with the "
+            "Robins–Breslow–Greenland interval and the CMH test. Kaplan–Meier curves with "
+            "Greenwood variance and log-log bands; medians with Brookmeyer–Crowley intervals; "
+            "arms compared with the log-rank test. No 0.5 correction is added to empty cells.",
+        ),
+        (
+            "Time",
+            f"Day 0 is the first dose. A month is 365.25 / 12 = {DAYS_PER_MONTH:g} days (the "
+            "average Gregorian month); the durable-response rule itself counts calendar months "
+            "from the onset, as the criteria say.",
+        ),
+        (
+            "Endpoints",
+            "ORR: a counted (confirmed) CR or PR. Time to response: from day 0 to the onset of "
+            "the first counted response, among responders. Duration of response: from that "
+            "onset to the assessment that ended it (SD or PD); censored at the last assessment "
+            "if still running. PFS: first PD under the criteria or death, whichever is first; "
+            "censored at the last tumour assessment otherwise (under criteria that let a "
+            "response after progression count, an early PD still ends PFS). OS: death or last "
+            "contact; from clinic records, which hold no death record, OS is follow-up only.",
+        ),
+        (
+            "Figures",
+            "The swimmer plot shows responders (an evenly spaced selection by follow-up when "
+            "there are more than it can hold); the waterfall shows every evaluable patient up "
+            "to 400 bars, growth drawn at most at +100%.",
+        ),
+        (
+            "Published figures",
+            f"{trial.title}. Source: {trial.source}. Values as published; trial intervals for "
+            "rates are computed here from the published counts.",
+        ),
+    ]
+
+
+def build_report(
+    title: str,
+    source: Source,
+    endpoints: Endpoints,
+    rules: ResponseCriteria,
+    trial: Trial,
+    figures: list[Figure],
+    notes: list[str],
+) -> Report:
+    name = trial_name(trial)
+    tables = {
+        "response": response_table(endpoints, trial, name, source.deaths_recorded),
+        "comparison": comparison_table(endpoints, trial, name),
+        "lesions": lesion_table(endpoints, rules),
+        "subgroups": subgroup_table(endpoints),
+    }
+    return Report(
+        title=title,
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        description=source.description,
+        synthetic=source.synthetic,
+        disclaimer=DISCLAIMER,
+        criteria=rules,
+        trial=trial,
+        trial_name=name,
+        tables=tables,
+        figures=figures,
+        notes=notes,
+        methods=methods(rules, trial, name, source.engine),
+        excluded=source.excluded,
+        cohort_notes=source.notes,
+        engine=source.engine,
+        arms=endpoints.arm_names,
+        n_patients=endpoints.n_patients,
+    )

@@ -1,0 +1,53 @@
+"""Figures out of matplotlib: SVG text to inline in an HTML page, or a file (PNG, PDF, SVG).
+
+SVG conventions: the root element carries ``role="img"`` and an ``aria-label`` (the title); there
+is no XML prolog and no RDF metadata block; every ``id`` is prefixed with the title's slug, so
+several figures can share one HTML page. Report figures keep their text as text
+(``svg.fonttype = "none"``), so numbers at risk and labels can be searched, read by screen readers
+and tested; the patient charts of the web app draw their text as paths, as they always have.
+
+The SVG writer reads those two settings from matplotlib's process-wide rcParams; the export sets
+them for the duration of one ``savefig`` under a lock, so exports from a server's worker threads
+never see each other's settings.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+_RC_LOCK = threading.Lock()
+
+
+def slug(title: str) -> str:
+    """The title in lower case with runs of other characters as one hyphen ("figure" if empty)."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "figure"
+
+
+def figure_svg(fig: Any, title: str, *, text_as_text: bool = True) -> str:
+    """`fig` as standalone SVG text with ids prefixed by the title's slug (see the module notes)."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    fonttype = "none" if text_as_text else "path"
+    with _RC_LOCK, matplotlib.rc_context({"svg.fonttype": fonttype, "svg.hashsalt": "tvec"}):
+        fig.savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
+    text = buffer.getvalue()
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", text[text.index("<svg") :], flags=re.S)
+    prefix = slug(title)
+    svg = re.sub(r'\bid="', f'id="{prefix}-', svg)
+    svg = svg.replace("url(#", f"url(#{prefix}-").replace('href="#', f'href="#{prefix}-')
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{title}" ', 1)
+
+
+def save_figure(fig: Any, path: Path | str, dpi: int = 150) -> None:
+    """Write `fig` to `path`; the format (png, pdf, svg) follows the file's suffix."""
+    fig.savefig(
+        str(path), dpi=dpi, metadata={"Creator": "tvec"} if str(path).endswith("pdf") else None
+    )
+
+
+__all__ = ["figure_svg", "save_figure", "slug"]

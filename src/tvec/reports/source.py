@@ -1,0 +1,78 @@
+"""How a report describes its cohort: a registry folder or a centre's clinic records.
+
+Whoever reads the cohort (the CLI from a folder, a service from the clinic records) describes it
+with these functions, so the command line, the web app and the API say the same things about the
+same records.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tvec.analytics.cohort import Cohort, CohortResponses
+from tvec.reports.model import Source
+
+DEMO_CENTRE = "tvec demo centre"  # tvec.services.seeding.CENTRE: its patients are invented
+
+RECORDS_ENGINE = (
+    "patient by patient with the domain response engine, from the exact recorded sizes "
+    "(as each patient's response page)"
+)
+RECORDS_NOTES = (
+    "Every patient is T-VEC-treated; stage is the recorded diagnosis; the line of therapy "
+    "is 'first' for everyone, because the records hold no prior-therapy field.",
+    "Overall survival: no death is recorded in the clinic records, so every patient is "
+    "censored at the last contact (last measurement or dose): follow-up, not survival.",
+    "Patients are numbered 1..n in a keyed-hash order; no name, MRN or birth date is used.",
+)
+RECORDS_OS_NOTE = (
+    " From clinic records, which hold no death record: this is follow-up time, not survival."
+)
+
+
+def composition(cohort: Cohort) -> str:
+    """Patients per arm, lesions and measurements ("T-VEC 8; 20 lesions, 90 measurements")."""
+    arms, counts = np.unique(np.asarray(cohort.patients["arm"]).astype(str), return_counts=True)
+    parts = ", ".join(f"{arm} {count}" for arm, count in zip(arms, counts, strict=True))
+    lesions = len(cohort.lesions["patient_id"])
+    return f"{parts}; {lesions} lesions, {cohort.n_measurements} measurements"
+
+
+def folder_source(cohort: Cohort, folder_name: str) -> Source:
+    """A registry folder's cohort (docs/registry-format.md); whether it is invented is unknown."""
+    return Source(
+        cohort=cohort,
+        description=f"registry folder {folder_name}/ ({composition(cohort)})",
+        synthetic=None,
+    )
+
+
+def records_source(
+    cohort: Cohort,
+    responses: CohortResponses | None,
+    excluded: tuple[tuple[str, int], ...],
+    centre_name: str,
+    centre_patients: int,
+    reader: str,
+) -> Source:
+    """A centre's de-identified clinic records, read by `reader` ("name (role)")."""
+    left_out = sum(count for _reason, count in excluded)
+    description = (
+        f"clinic records of {centre_name}, read by {reader}: "
+        f"{cohort.n_patients} treated patients assessed of {centre_patients} registered"
+        f"{f', {left_out} left out' if left_out else ''} ({composition(cohort)})"
+    )
+    return Source(
+        cohort=cohort,
+        description=description,
+        synthetic=True if centre_name == DEMO_CENTRE else None,
+        responses=responses,
+        engine=RECORDS_ENGINE,
+        excluded=excluded,
+        deaths_recorded=False,
+        os_note=RECORDS_OS_NOTE,
+        notes=RECORDS_NOTES,
+    )
+
+
+__all__ = ["DEMO_CENTRE", "composition", "folder_source", "records_source"]

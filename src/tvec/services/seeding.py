@@ -1,0 +1,328 @@
+"""Seeding: the demo centre and synthetic patients, loaded through the clinic services.
+
+One synthetic world. Every invented patient comes from `tvec.analytics.synth` (its model and
+assumptions: docs/synth.md) and enters the database through the service functions a nurse, an
+oncologist and a pharmacist use, so every rule is applied and every write is audited. Two loads
+share the same enrolment (registration, diagnosis, screening, course) and the same chart (lesions
+added when first seen, one set of measurements per synthetic assessment, in date order):
+
+- `load_registry` (`tvec synth --database`): a registry patient on the cohort's own dates,
+  with a course from day 0 and every assessment. No visits: a registry records no doses.
+- `load_demo` (`tvec db demo`, `make run`): the demo centre, one user per role, vial lots, and
+  patients whose synthetic timeline is moved so that today falls in their course. Their visits
+  fall on the days the domain schedule makes them due; each is planned from the measurements on
+  file that day and given as planned (`tvec.services.visits`, so the domain's administration
+  check applies). A few patients have their latest due visits held back, so the worklist has
+  visits due today and overdue; one patient is contraindicated, one awaits the first dose.
+
+Which patient is where in its course (`COURSE_POINTS`), and which doses are followed by an
+adverse event, is fixed by the patient's number: the only randomness is the synthetic cohort's,
+so the same seed (and the same today) gives the same records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from tvec.analytics.cohort import Cohort
+from tvec.analytics.synth import ASSUMPTIONS, synthesize
+from tvec.domain.dose_plan import DosePlan
+from tvec.domain.rules import CourseEndReason, LabelRules, VisitKind
+from tvec.domain.schedule import Course, earliest_date, next_kind, record_dose
+from tvec.knowledge import load_label
+from tvec.persistence import records as r
+from tvec.schemas import clinic as s
+from tvec.services import adverse_events, auth, courses, patients, vials, visits
+from tvec.services.context import Actor, Context
+from tvec.services.permissions import Role
+from tvec.services.synthetic_patients import (
+    Staff,
+    SyntheticChart,
+    SyntheticPatient,
+    enrol,
+    synthetic_patients,
+)
+
+CENTRE = "tvec demo centre"
+# Documented in the README: demo only, never use these anywhere real.
+DEMO_USERS = {
+    "admin": (Role.ADMIN, "Ada Admin", "demo-admin-pass"),
+    "oncologist": (Role.ONCOLOGIST, "Dr Olu Oncologist", "demo-oncologist-pass"),
+    "nurse": (Role.NURSE, "Nia Nurse", "demo-nurse-pass"),
+    "pharmacist": (Role.PHARMACIST, "Pat Pharmacist", "demo-pharmacist-pass"),
+    "billing": (Role.BILLING, "Bill Billing", "demo-billing-pass"),
+    "researcher": (Role.RESEARCHER, "Rae Researcher", "demo-researcher-pass"),
+}
+DEMO_LABEL = "us"  # the courses' label variant (CourseIn's default)
+# The demo's stock: lot number, and the visit kind whose strength (from the label) it holds.
+DEMO_LOTS = (
+    ("DEMO6-A01", VisitKind.INITIAL),
+    ("DEMO8-B01", VisitKind.SECOND),
+    ("DEMO8-B02", VisitKind.SUBSEQUENT),
+)
+LOT_SHELF_DAYS = 365  # demo stock expires a year from the day it is loaded
+
+REGISTRY_SCREENER = "synthetic registry (tvec synth)"  # who answered the screening
+DEMO_SCREENER = "patient, confirmed by the nurse"
+
+# The demo's simulation assumptions: every kind of course side by side, so its T-VEC mixture
+# has more responders than the trial-shaped default (a demo choice, not a clinical figure).
+DEMO_ASSUMPTIONS = replace(
+    ASSUMPTIONS, mixture=((0.2, 0.2, 0.1, 0.15, 0.15, 0.2), ASSUMPTIONS.mixture[1])
+)
+
+
+@dataclass(frozen=True)
+class CoursePoint:
+    """Where today falls in a demo patient's course, counted in visits given on their due days.
+
+    Today is the due day of visit `visits` plus `late_days`; the last `held` of those visits are
+    not given, so the planned one is due today (late 0, one held) or overdue.
+    """
+
+    visits: int
+    held: int = 0
+    late_days: int = 0
+
+
+# Patient number (0-based) modulo 10 -> course point; numbers 3 and 5 have no course.
+COURSE_POINTS = (
+    CoursePoint(1),  # first dose today
+    CoursePoint(5, late_days=4),
+    CoursePoint(9, late_days=9),
+    CoursePoint(3, late_days=2),
+    CoursePoint(13, late_days=2),
+    CoursePoint(11, held=2),  # overdue by one interval
+    CoursePoint(4, held=1),  # due today
+    CoursePoint(17, late_days=7),
+    CoursePoint(7, late_days=12),
+    CoursePoint(8, held=1, late_days=5),  # overdue 5 days
+)
+CONTRAINDICATED, AWAITING_FIRST_DOSE = 3, 5  # screened (pregnant / clear), no course
+SERIOUS_EVENT_POINT = 7  # these patients have an open serious adverse event
+# Reactions among the label's most common (USPI §6.1), with an invented grade, recorded after
+# one dose in `REACTION_EVERY` and resolved `REACTION_DAYS` later: demo records, not incidences.
+REACTIONS = (
+    ("fatigue", 1),
+    ("chills", 1),
+    ("pyrexia", 2),
+    ("influenza-like illness", 2),
+    ("injection-site pain", 1),
+    ("nausea", 1),
+)
+REACTION_EVERY = 7
+REACTION_DAYS = 3
+
+
+# --- the demo centre ------------------------------------------------------------------------------
+
+
+def demo_centre(ctx: Context) -> Staff:
+    """The demo centre and one user per role (`DEMO_USERS`), each created if missing."""
+    _role, name, password = DEMO_USERS["admin"]
+    admin = auth.bootstrap_centre(
+        ctx,
+        CENTRE,
+        s.UserIn(username="admin", full_name=name, role=Role.ADMIN, password=password),
+    )
+    admin_actor = Actor(admin.id, admin.centre_id, Role.ADMIN, "admin")
+    existing = {u.username: u for u in auth.list_users(ctx, admin_actor)}
+    actors = {}
+    for username, (role, name, password) in DEMO_USERS.items():
+        user = existing.get(username) or auth.create_user(
+            ctx,
+            admin_actor,
+            s.UserIn(username=username, full_name=name, role=role, password=password),
+        )
+        actors[username] = Actor(user.id, user.centre_id, role, username)
+    return Staff(actors["nurse"], actors["oncologist"], actors["pharmacist"])
+
+
+# --- `tvec synth --database` ----------------------------------------------------------------------
+
+
+def registry_mrn(seed: int, number: int) -> str:
+    """The MRN of the cohort's patient `number` made with `seed` (loading it twice is refused)."""
+    return f"SYN{seed}-{number:07d}"
+
+
+def load_registry(ctx: Context, staff: Staff, cohort: Cohort, seed: int) -> Iterator[int]:
+    """Load the cohort's patients on their own dates, yielding each one's id once it is stored.
+
+    Each: enrolled, a course from day 0, every assessment; no visits (a registry records no
+    doses) and no survival (the clinic records have no death record). A patient whose MRN is
+    already on file stops the load with `Conflict`; those loaded before it stay.
+    """
+    for patient in synthetic_patients(cohort):
+        mrn = registry_mrn(seed, patient.number)
+        patient_id = enrol(ctx, staff, patient, mrn, patient.start, screener=REGISTRY_SCREENER)
+        course = s.CourseIn(start_date=patient.start)
+        courses.start_course(ctx, staff.oncologist, patient_id, course)
+        SyntheticChart(patient, patient_id, patient.start).record_until(ctx, staff.nurse, date.max)
+        yield patient_id
+
+
+# --- `tvec db demo` -------------------------------------------------------------------------------
+
+
+def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
+    """Create the demo centre, users, lots and patients; no patients if the centre has some.
+
+    Returns the number of patients created.
+    """
+    staff = demo_centre(ctx)
+    label = load_label(DEMO_LABEL)
+    today = ctx.today()
+    _add_lots(ctx, staff.pharmacist, label, today)
+    if patients_wanted < 1 or patients.list_patients(ctx, staff.nurse, 1, 0)[1] > 0:
+        return 0
+    cohort = synthesize(patients_wanted, seed, arms=(1.0, 0.0), assumptions=DEMO_ASSUMPTIONS)
+    for k, patient in enumerate(synthetic_patients(cohort)):
+        _demo_patient(ctx, staff, label, patient, k, today)
+    return patients_wanted
+
+
+def _add_lots(ctx: Context, pharmacist: Actor, label: LabelRules, today: date) -> None:
+    stocked = {lot.lot for lot in vials.list_lots(ctx, pharmacist)}
+    for name, kind in DEMO_LOTS:
+        if name not in stocked:
+            new = s.VialLotIn(
+                lot=name,
+                pfu_per_ml=label.visit_rule(kind).pfu_per_ml,
+                expiry_date=today + timedelta(days=LOT_SHELF_DAYS),
+            )
+            vials.add_lot(ctx, pharmacist, new)
+
+
+def _demo_patient(
+    ctx: Context,
+    staff: Staff,
+    label: LabelRules,
+    patient: SyntheticPatient,
+    k: int,
+    today: date,
+) -> None:
+    mrn = f"DEMO-{1001 + k}"
+    if k in (CONTRAINDICATED, AWAITING_FIRST_DOSE):
+        pregnant = k == CONTRAINDICATED
+        enrol(ctx, staff, patient, mrn, today, screener=DEMO_SCREENER, pregnant=pregnant)
+        return
+    point = _fitted(label, COURSE_POINTS[k % len(COURSE_POINTS)], patient.assessments[-1].day)
+    start = today - timedelta(days=due_days(label, point.visits)[-1] + point.late_days)
+    patient_id = enrol(ctx, staff, patient, mrn, start, screener=DEMO_SCREENER)
+    course = courses.start_course(ctx, staff.oncologist, patient_id, s.CourseIn(start_date=start))
+    chart = SyntheticChart(patient, patient_id, start)
+    doses, ended = _treat(ctx, staff, label, chart, course, point.visits - point.held)
+    chart.record_until(ctx, staff.nurse, today)
+    if not ended:
+        visits.plan_next_visit(ctx, staff.nurse, course.id)
+    if k % len(COURSE_POINTS) == SERIOUS_EVENT_POINT and doses > 0:
+        _serious_event(ctx, staff.nurse, patient_id, course.id, today)
+
+
+def due_days(label: LabelRules, visits: int) -> list[int]:
+    """Days after the first dose on which visits 1..`visits` fall due, each given when due."""
+    first = date(2000, 1, 1)  # any day: the schedule's intervals do not depend on it
+    schedule, days = Course(first), []
+    for _ in range(visits):
+        day = earliest_date(label, schedule, next_kind(schedule))
+        schedule = record_dose(label, schedule, day)
+        days.append((day - first).days)
+    return days
+
+
+def _fitted(label: LabelRules, point: CoursePoint, last_day: int) -> CoursePoint:
+    """The point moved earlier, if needed, so that today is within the synthetic follow-up."""
+    days = due_days(label, point.visits)
+    visits = max(1, sum(1 for day in days if day + point.late_days <= last_day))
+    return CoursePoint(visits, min(point.held, visits), point.late_days)
+
+
+def _treat(
+    ctx: Context,
+    staff: Staff,
+    label: LabelRules,
+    chart: SyntheticChart,
+    course: r.Course,
+    doses: int,
+) -> tuple[int, bool]:
+    """Give `doses` visits on their due days, each planned from the measurements on file then.
+
+    When nothing is left to inject the course ends (no injectable lesions). Returns the doses
+    given and whether the course ended.
+    """
+    schedule = Course(course.start_date)
+    for _ in range(doses):
+        day = earliest_date(label, schedule, next_kind(schedule))
+        chart.record_until(ctx, staff.nurse, day)
+        visit = visits.plan_next_visit(ctx, staff.nurse, course.id)
+        plan = visit.plan
+        if not plan.injections:
+            end = s.CourseEnd(
+                version=course.version,
+                end_date=day,
+                end_reason=CourseEndReason.NO_INJECTABLE_LESIONS,
+            )
+            courses.end_treatment(ctx, staff.oncologist, course.id, end)
+            return len(schedule.doses), True
+        _give(ctx, staff.nurse, label, visit, plan, day)
+        schedule = record_dose(label, schedule, day)
+        _reaction(ctx, staff.nurse, chart, course.id, len(schedule.doses), day)
+    return len(schedule.doses), False
+
+
+def _give(
+    ctx: Context, nurse: Actor, label: LabelRules, visit: r.Visit, plan: DosePlan, day: date
+) -> None:
+    """Record the plan as given, from the first demo lot of the plan's strength, at 10:00."""
+    lot = next(
+        name
+        for name, kind in DEMO_LOTS
+        if label.visit_rule(kind).pfu_per_ml == plan.concentration_pfu_per_ml
+    )
+    items = [
+        s.AdministrationItem(target=i.lesion_id, volume_ml=i.volume_ml, vial_lot=lot)
+        for i in plan.injections
+    ]
+    at = datetime.combine(day, time(10, 0), tzinfo=UTC)
+    given = s.AdministrationIn(version=visit.version, administered_at=at, items=items)
+    visits.record_administration(ctx, nurse, visit.id, given)
+
+
+def _reaction(
+    ctx: Context, nurse: Actor, chart: SyntheticChart, course_id: int, dose: int, day: date
+) -> None:
+    """After one dose in `REACTION_EVERY` (by patient and dose number), a mild reaction."""
+    turn = chart.patient.number + dose
+    if turn % REACTION_EVERY:
+        return
+    term, grade = REACTIONS[(turn // REACTION_EVERY) % len(REACTIONS)]
+    event = s.AdverseEventIn(
+        term=term,
+        grade=grade,
+        serious=False,
+        related=True,
+        onset=day,
+        resolved_on=min(ctx.today(), day + timedelta(days=REACTION_DAYS)),
+        action_taken="none",
+        course_id=course_id,
+    )
+    adverse_events.record_adverse_event(ctx, nurse, chart.patient_id, event)
+
+
+def _serious_event(
+    ctx: Context, nurse: Actor, patient_id: int, course_id: int, today: date
+) -> None:
+    """An open serious event two days ago: the worklist lists it until it is resolved."""
+    event = s.AdverseEventIn(
+        term="cellulitis",
+        grade=3,
+        serious=True,
+        related=True,
+        onset=today - timedelta(days=2),
+        action_taken="antibiotics; next dose held",
+        course_id=course_id,
+    )
+    adverse_events.record_adverse_event(ctx, nurse, patient_id, event)

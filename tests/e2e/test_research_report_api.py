@@ -1,0 +1,116 @@
+"""``GET /research/report``: the centre's outcomes report for researchers, as HTML or PDF.
+
+One migrated SQLite database with the demo centre serves the module; every role logs in over the
+API. The report must be the researcher's own centre's, de-identified, and refused to every other
+role.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from tests.support.clinic import (
+    TESTCLIENT_WARNING,
+    TestClient,
+    client_for,
+    close_app,
+    login,
+    make_app,
+)
+
+from tvec.knowledge import load_criteria
+from tvec.reports import DEMO_CENTRE
+from tvec.services.cohort import records_cohort
+from tvec.services.context import Actor, Context
+from tvec.services.permissions import Role
+from tvec.services.seeding import CENTRE, load_demo
+
+pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
+
+DEMO_PASSWORD = "demo-{}-pass"  # tvec.services.seeding's demo users
+URL = "/research/report"
+
+
+@dataclass(frozen=True)
+class Centre:
+    client: TestClient
+    ctx: Context
+    headers: dict[Role, dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def centre(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Centre]:
+    app, ctx = make_app(f"sqlite:///{tmp_path_factory.mktemp('research-report') / 'tvec.db'}")
+    load_demo(ctx, 12, seed=3)
+    client = client_for(app)
+    headers = {role: login(client, role.value, DEMO_PASSWORD.format(role.value)) for role in Role}
+    try:
+        yield Centre(client, ctx, headers)
+    finally:
+        close_app(app)
+
+
+def researcher(ctx: Context) -> Actor:
+    with ctx.uow(readonly=True) as uow:
+        user = uow.users.by_username("researcher")
+    assert user is not None
+    return Actor(user.id, user.centre_id, Role.RESEARCHER, user.username)
+
+
+def test_a_researcher_gets_the_centres_report_as_one_html_page(centre: Centre) -> None:
+    response = centre.client.get(URL, headers=centre.headers[Role.RESEARCHER])
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    html = response.text
+    records = records_cohort(centre.ctx, researcher(centre.ctx), load_criteria("modified-who"))
+    assessed, registered = records.cohort.n_patients, records.centre_patients
+    assert assessed >= 1
+    assert f"{assessed} treated patients assessed of {registered} registered" in html
+    assert f"{assessed} patients · criteria modified-who" in html
+    assert f"clinic records of {CENTRE}, read by researcher (researcher)" in html
+    assert "Synthetic data." in html  # the demo centre's patients are invented
+    assert "OPTiM (published)" in html
+    assert html.count("<svg ") >= 6
+    assert "DEMO-" not in html  # no MRN
+    assert not re.search(r"\bseeds?\b|\bissue\b|\.toml\b", html)  # cites publications only
+
+
+@pytest.mark.parametrize(
+    ("params", "accept"),
+    [({"format": "pdf"}, "*/*"), ({}, "application/pdf")],
+    ids=["format-pdf", "accept-pdf"],
+)
+def test_the_pdf_is_chosen_by_format_or_by_accept(
+    centre: Centre, params: dict[str, str], accept: str
+) -> None:
+    headers = centre.headers[Role.RESEARCHER] | {"Accept": accept}
+    response = centre.client.get(URL, params=params, headers=headers)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].startswith("attachment; filename=")
+    assert response.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r is not Role.RESEARCHER], ids=str)
+def test_every_other_role_is_refused(centre: Centre, role: Role) -> None:
+    response = centre.client.get(URL, headers=centre.headers[role])
+    assert response.status_code == 403, response.text[:300]
+    assert "read de-identified outcomes" in response.json()["detail"]
+
+
+def test_without_a_login_the_report_is_refused(centre: Centre) -> None:
+    assert centre.client.get(URL).status_code == 401
+
+
+def test_an_unknown_format_is_refused(centre: Centre) -> None:
+    response = centre.client.get(
+        URL, params={"format": "docx"}, headers=centre.headers[Role.RESEARCHER]
+    )
+    assert response.status_code == 422
+
+
+def test_the_reports_demo_centre_is_the_seeded_one() -> None:
+    assert DEMO_CENTRE == CENTRE  # the report calls the demo centre's patients invented

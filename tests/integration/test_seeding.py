@@ -1,0 +1,166 @@
+"""The seeding service: the demo centre (`tvec db demo`) and registry patients (`tvec synth
+--database`), both made from `tvec.analytics.synth` and entered through the clinic services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from tests.support.clinic import TODAY, fixed_clock
+
+from tvec.analytics.synth import synthesize
+from tvec.bootstrap import build_context
+from tvec.config import Settings
+from tvec.domain.rules import VisitKind
+from tvec.domain.schedule import Course, earliest_date, next_kind, record_dose
+from tvec.knowledge import load_label
+from tvec.persistence.db import Base
+from tvec.persistence.migrate import upgrade
+from tvec.services import adverse_events, courses, lesions, patients, visits, worklist
+from tvec.services.context import Context
+from tvec.services.seeding import (
+    DEMO_LABEL,
+    DEMO_USERS,
+    demo_centre,
+    due_days,
+    load_demo,
+    load_registry,
+    registry_mrn,
+)
+from tvec.services.synthetic_patients import Staff, synthetic_patients
+
+
+def migrated(url: str) -> Context:
+    upgrade(url)
+    return build_context(Settings(database_url=url), fixed_clock)
+
+
+def demo_patients(ctx: Context, staff: Staff) -> list[Any]:
+    return [p for p in patients.list_patients(ctx, staff.nurse, 500, 0)[0] if "DEMO-" in p.mrn]
+
+
+def table_rows(ctx: Context) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, but the password hashes (salted: never equal twice)."""
+    with ctx.engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row)
+                for row in connection.execute(
+                    select(*(c for c in table.columns if c.name != "password_hash")).order_by(
+                        *table.primary_key.columns
+                    )
+                )
+            ]
+            for table in Base.metadata.sorted_tables
+        }
+
+
+def test_the_demo_worklist_has_visits_due_today_and_overdue(database_url: str) -> None:
+    ctx = migrated(database_url)
+    try:
+        assert load_demo(ctx) == 20
+        staff = demo_centre(ctx)
+        work = worklist.worklist(ctx, staff.nurse)
+    finally:
+        ctx.engine.dispose()
+    due = [d for d in work.due if d.mrn.startswith("DEMO-")]
+    assert any(d.overdue_days == 0 for d in due), due
+    assert any(d.overdue_days > 0 for d in due), due
+    assert all(d.due <= TODAY and d.visit_id is not None for d in due)  # planned, to start
+    assert work.serious_events, "an open serious adverse event is on the worklist"
+
+
+def test_every_demo_dose_is_given_on_the_day_the_schedule_makes_it_due(tmp_path: Any) -> None:
+    ctx = migrated(f"sqlite:///{tmp_path}/tvec.db")
+    try:
+        load_demo(ctx)
+        staff = demo_centre(ctx)
+        label = load_label(DEMO_LABEL)
+        given = events = measured = 0
+        started = []
+        for patient in demo_patients(ctx, staff):
+            measured += len(lesions.list_measurements(ctx, staff.nurse, patient.id))
+            events += len(adverse_events.list_adverse_events(ctx, staff.nurse, patient.id))
+            for course in courses.list_courses(ctx, staff.nurse, patient.id):
+                started.append(patient.mrn)
+                schedule = Course(course.start_date)
+                for visit in visits.list_visits(ctx, staff.nurse, course.id):
+                    if visit.administered_on is None:
+                        continue
+                    due = earliest_date(label, schedule, next_kind(schedule))
+                    assert visit.administered_on == due, (patient.mrn, visit.number)
+                    assert visits.list_administrations(ctx, staff.nurse, visit.id)
+                    schedule = record_dose(label, schedule, due)
+                    given += 1
+    finally:
+        ctx.engine.dispose()
+    assert given > 50
+    assert events > 0
+    assert measured > 20
+    assert "DEMO-1004" not in started  # contraindicated (pregnant at screening)
+    assert "DEMO-1006" not in started  # screened, awaiting the first dose
+    assert len(started) == 18
+
+
+def test_the_same_seed_gives_the_same_demo_records(tmp_path: Any) -> None:
+    rows = []
+    for name, seed in (("a", 11), ("b", 11), ("c", 12)):
+        ctx = migrated(f"sqlite:///{tmp_path}/{name}.db")
+        try:
+            assert load_demo(ctx, 8, seed) == 8
+            rows.append(table_rows(ctx))
+        finally:
+            ctx.engine.dispose()
+    assert rows[0] == rows[1]
+    assert rows[0]["measurements"] != rows[2]["measurements"]
+    assert rows[0]["administrations"]
+
+
+def test_loading_the_demo_again_changes_nothing(tmp_path: Any) -> None:
+    ctx = migrated(f"sqlite:///{tmp_path}/tvec.db")
+    try:
+        assert load_demo(ctx, 4, 1) == 4
+        before = table_rows(ctx)
+        assert load_demo(ctx, 4, 1) == 0
+        assert table_rows(ctx) == before
+    finally:
+        ctx.engine.dispose()
+
+
+def test_the_demo_users_are_the_readmes(tmp_path: Any) -> None:
+    assert {name: password for name, (_role, _full, password) in DEMO_USERS.items()} == {
+        name: f"demo-{name}-pass"
+        for name in ("admin", "oncologist", "nurse", "pharmacist", "billing", "researcher")
+    }
+    assert all(role.value == name for name, (role, _full, _pw) in DEMO_USERS.items())
+
+
+def test_visits_fall_due_at_the_labels_intervals() -> None:
+    label = load_label(DEMO_LABEL)
+    second = label.visit_rule(VisitKind.SECOND).interval_days or 0
+    then = label.visit_rule(VisitKind.SUBSEQUENT).interval_days or 0
+    assert due_days(label, 4) == [0, second, second + then, second + 2 * then]
+
+
+def test_a_registry_loads_on_the_cohorts_own_dates_without_visits(tmp_path: Any) -> None:
+    ctx = migrated(f"sqlite:///{tmp_path}/tvec.db")
+    cohort = synthesize(3, 9, arms=(1.0, 0.0))
+    try:
+        staff = demo_centre(ctx)
+        ids = list(load_registry(ctx, staff, cohort, 9))
+        assert len(ids) == 3
+        starts = {registry_mrn(9, p.number): p.start for p in synthetic_patients(cohort)}
+        measured = 0
+        for patient_id in ids:
+            record = patients.get_patient(ctx, staff.nurse, patient_id)
+            (course,) = courses.list_courses(ctx, staff.nurse, patient_id)
+            assert course.start_date == starts[record.mrn]
+            assert visits.list_visits(ctx, staff.nurse, course.id) == []
+            found = lesions.list_measurements(ctx, staff.nurse, patient_id)
+            assert min(m.measured_on for m in found) == course.start_date
+            measured += len(found)
+        assert measured == cohort.n_measurements
+        assert max(starts.values()) < TODAY - timedelta(days=365)
+    finally:
+        ctx.engine.dispose()
