@@ -63,6 +63,8 @@ def make_imported(*args: str) -> list[str]:
         ("--help",),
         ("dose-plan", "examples/visit-initial.json"),
         ("schedule", "--start", "2026-01-05"),
+        ("assess", "examples/patient-progression-then-response.csv", "--start", "2026-01-05"),
+        ("rules",),
     ],
 )
 def test_a_command_imports_nothing_of_the_heavy_stacks(args: tuple[str, ...]) -> None:

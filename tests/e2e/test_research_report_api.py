@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from fastapi.testclient import TestClient
 from tests.support.clinic import (
     TESTCLIENT_WARNING,
-    TestClient,
     client_for,
     close_app,
     login,

@@ -304,7 +304,8 @@ def test_the_researcher_finds_no_clinical_write_action(clinic: Clinic, open_page
     expect(page).to_have_url(f"{clinic.base}/research")
     expect(page.get_by_role("heading", level=1)).to_have_text("De-identified outcomes")
     nav = page.get_by_role("navigation", name="Main")
-    assert [t.strip() for t in nav.get_by_role("link").all_inner_texts()] == ["tvec", "Research"]
+    links = [t.strip() for t in nav.get_by_role("link").all_inner_texts()]
+    assert links == ["tvec", "Research", "Outcomes report"]
     assert_no_clinical_writes(page)
     for url in ("/chart/1", "/chart/1/visit", f"/chart/{clinic.refuse.patient_id}/visit"):
         response = page.goto(url)
@@ -313,6 +314,18 @@ def test_the_researcher_finds_no_clinical_write_action(clinic: Clinic, open_page
         expect(page.get_by_role("heading", level=1)).to_have_text("Not allowed for your role")
         expect(page.get_by_role("alert")).to_contain_text("role researcher may not")
         assert_no_clinical_writes(page)
+
+
+def test_the_researcher_reads_the_centres_outcomes_report(clinic: Clinic, open_page: Any) -> None:
+    page = open_page("researcher")
+    nav = page.get_by_role("navigation", name="Main")
+    nav.get_by_role("link", name="Outcomes report").click()
+    expect(page).to_have_url(f"{clinic.base}/research/outcomes-report")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Outcomes report")
+    expect(page.get_by_role("img", name="Swimmer plot")).to_be_visible()
+    expect(page.get_by_role("img", name="Overall survival")).to_be_visible()
+    expect(page.get_by_role("link", name="Download the PDF")).to_be_visible()
+    assert_no_clinical_writes(page)
 
 
 def assert_no_clinical_writes(page: Page) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tvec.reports.figures.export import rendering
 from tvec.reports.figures.style import INK, MUTED, new_figure
 from tvec.reports.model import Report
 
@@ -111,7 +112,7 @@ def write_pdf(page: Report, target: Path | str | io.BytesIO) -> None:
     from matplotlib.backends.backend_pdf import PdfPages
 
     metadata = {"Title": page.title, "Creator": "tvec report"}
-    with PdfPages(target, metadata=metadata) as document:
+    with rendering(), PdfPages(target, metadata=metadata) as document:
         for figure in pdf_pages(page):
             document.savefig(figure)
 

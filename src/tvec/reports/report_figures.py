@@ -21,16 +21,8 @@ def build_figures(
 ) -> list[Figure]:
     """The report's figures in page order: DRR, swimmer, waterfall, OS, PFS, DOR (when there
     are responders) and the forest plot (ratios for two arms, rates for one)."""
-    name = trial_name(trial)
-    two_arms = endpoints.comparison is not None
-    figures = [
-        Figure(
-            "drr",
-            "Durable response rate",
-            f"Durable response rate per arm with its exact 95% interval, next to {name}'s "
-            "published rates (intervals computed from the published counts).",
-            plots.drr_chart_figure({a.arm: a.drr for a in endpoints.arms}, trial),
-        ),
+    return [
+        _drr(endpoints, trial),
         Figure(
             "swimmer",
             "Swimmer plot",
@@ -47,6 +39,24 @@ def build_figures(
                 spd_best_change(cohort, rules), rules, responses.columns["best"], "patient"
             ),
         ),
+        *_survival(endpoints),
+        _forest(endpoints),
+    ]
+
+
+def _drr(endpoints: Endpoints, trial: Trial) -> Figure:
+    return Figure(
+        "drr",
+        "Durable response rate",
+        f"Durable response rate per arm with its exact 95% interval, next to {trial_name(trial)}'s "
+        "published rates (intervals computed from the published counts).",
+        plots.drr_chart_figure({a.arm: a.drr for a in endpoints.arms}, trial),
+    )
+
+
+def _survival(endpoints: Endpoints) -> list[Figure]:
+    """Overall and progression-free survival, and the duration of response if anyone responded."""
+    figures = [
         Figure(
             "os",
             "Overall survival",
@@ -80,38 +90,36 @@ def build_figures(
                 ),
             )
         )
-    if two_arms:
-        comparison = endpoints.comparison
-        assert comparison is not None
-        figures.append(
-            Figure(
-                "forest",
-                "Forest plot",
-                f"Relative risk of durable response, {comparison.arm_a} over "
-                f"{comparison.arm_b}, overall and by subgroup (log scale; 95% Katz intervals).",
-                plots.forest_figure(
-                    forest_rows(endpoints),
-                    detail_header=f"durable responders\n{comparison.arm_a} vs {comparison.arm_b}",
-                ),
-            )
-        )
-    else:
-        figures.append(
-            Figure(
-                "forest",
-                "Forest plot",
-                "Durable response rate by subgroup with exact 95% intervals (single-arm cohort: "
-                "rates only).",
-                plots.forest_figure(
-                    forest_rate_rows(endpoints),
-                    xlabel="durable response rate (%)",
-                    estimate_header="DRR % (95% CI)",
-                    detail_header="durable responders",
-                    log_scale=False,
-                ),
-            )
-        )
     return figures
+
+
+def _forest(endpoints: Endpoints) -> Figure:
+    """Relative risks by subgroup for two arms; durable response rates for a single arm."""
+    comparison = endpoints.comparison
+    if comparison is not None:
+        return Figure(
+            "forest",
+            "Forest plot",
+            f"Relative risk of durable response, {comparison.arm_a} over "
+            f"{comparison.arm_b}, overall and by subgroup (log scale; 95% Katz intervals).",
+            plots.forest_figure(
+                forest_rows(endpoints),
+                detail_header=f"durable responders\n{comparison.arm_a} vs {comparison.arm_b}",
+            ),
+        )
+    return Figure(
+        "forest",
+        "Forest plot",
+        "Durable response rate by subgroup with exact 95% intervals (single-arm cohort: "
+        "rates only).",
+        plots.forest_figure(
+            forest_rate_rows(endpoints),
+            xlabel="durable response rate (%)",
+            estimate_header="DRR % (95% CI)",
+            detail_header="durable responders",
+            log_scale=False,
+        ),
+    )
 
 
 def add_svg(figure: Figure) -> None:

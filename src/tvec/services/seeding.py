@@ -6,7 +6,7 @@ oncologist and a pharmacist use, so every rule is applied and every write is aud
 share the same enrolment (registration, diagnosis, screening, course) and the same chart (lesions
 added when first seen, one set of measurements per synthetic assessment, in date order):
 
-- `load_registry` (`tvec synth --database`): a registry patient on the cohort's own dates,
+- `load_registry` (`tvec synth --database`): registry patients on the cohort's own dates, each
   with a course from day 0 and every assessment. No visits: a registry records no doses.
 - `load_demo` (`tvec db demo`, `make run`): the demo centre, one user per role, vial lots, and
   patients whose synthetic timeline is moved so that today falls in their course. Their visits

@@ -12,6 +12,7 @@ from typing import Any
 
 from tvec.domain.response import Category, ResponseAssessment
 from tvec.domain.rules import ResponseCriteria
+from tvec.reports.figures.export import rendering
 from tvec.reports.figures.style import CHART_INK, CHART_LINE, RESPONSE_COLOURS, new_figure
 from tvec.reports.figures.waterfall import thresholds
 
@@ -44,7 +45,8 @@ def tumour_burden_figure(result: ResponseAssessment, criteria: ResponseCriteria)
     ax.set_ylabel("SPD (cm²)")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8, frameon=False, loc="upper right")
-    fig.tight_layout()
+    with rendering():
+        fig.tight_layout()
     return fig
 
 

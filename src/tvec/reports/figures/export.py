@@ -6,9 +6,11 @@ several figures can share one HTML page. Report figures keep their text as text
 (``svg.fonttype = "none"``), so numbers at risk and labels can be searched, read by screen readers
 and tested; the patient charts of the web app draw their text as paths, as they always have.
 
-The SVG writer reads those two settings from matplotlib's process-wide rcParams; the export sets
-them for the duration of one ``savefig`` under a lock, so exports from a server's worker threads
-never see each other's settings.
+matplotlib is not thread-safe where figures meet shared state: the SVG writer reads its settings
+from the process-wide rcParams, and text is measured and drawn with cached font objects. Figures
+are built in parallel, but everything that lays out or draws one (``savefig``, ``tight_layout``,
+writing PDF pages) runs inside `rendering()`, one figure at a time per process, so a server's
+worker threads never see each other's settings or fonts.
 """
 
 from __future__ import annotations
@@ -16,10 +18,19 @@ from __future__ import annotations
 import io
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-_RC_LOCK = threading.Lock()
+_LOCK = threading.RLock()
+
+
+@contextmanager
+def rendering() -> Iterator[None]:
+    """Hold the process's drawing turn while laying out or drawing a figure (see the notes)."""
+    with _LOCK:
+        yield
 
 
 def slug(title: str) -> str:
@@ -33,7 +44,7 @@ def figure_svg(fig: Any, title: str, *, text_as_text: bool = True) -> str:
 
     buffer = io.StringIO()
     fonttype = "none" if text_as_text else "path"
-    with _RC_LOCK, matplotlib.rc_context({"svg.fonttype": fonttype, "svg.hashsalt": "tvec"}):
+    with rendering(), matplotlib.rc_context({"svg.fonttype": fonttype, "svg.hashsalt": "tvec"}):
         fig.savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
     text = buffer.getvalue()
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", text[text.index("<svg") :], flags=re.S)
@@ -45,9 +56,9 @@ def figure_svg(fig: Any, title: str, *, text_as_text: bool = True) -> str:
 
 def save_figure(fig: Any, path: Path | str, dpi: int = 150) -> None:
     """Write `fig` to `path`; the format (png, pdf, svg) follows the file's suffix."""
-    fig.savefig(
-        str(path), dpi=dpi, metadata={"Creator": "tvec"} if str(path).endswith("pdf") else None
-    )
+    metadata = {"Creator": "tvec"} if str(path).endswith("pdf") else None
+    with rendering():
+        fig.savefig(str(path), dpi=dpi, metadata=metadata)
 
 
-__all__ = ["figure_svg", "save_figure", "slug"]
+__all__ = ["figure_svg", "rendering", "save_figure", "slug"]

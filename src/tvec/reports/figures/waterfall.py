@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tvec.domain.rules import ResponseCriteria
-from tvec.reports.figures.export import figure_svg
+from tvec.reports.figures.export import figure_svg, rendering
 from tvec.reports.figures.style import (
     CHART_INK,
     INK,
@@ -154,7 +154,8 @@ def lesion_waterfall_figure(
     _threshold_lines(ax, pr, pd, CHART_INK)
     ax.set_ylabel("best change (%)")
     ax.set_ylim(-105, max(60.0, *(values + 10)) if values.size else 60)
-    fig.tight_layout()
+    with rendering():
+        fig.tight_layout()
     return fig
 
 
