@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tvec.analytics.cohort import CohortError
@@ -43,6 +43,7 @@ def test_a_threshold_too_fine_for_int64_is_refused() -> None:
     st.booleans(),
 )
 @example([(2**60, 1), (3, 7)], False)
+@settings(deadline=None)
 def test_percent_change_is_the_exact_fraction_rounded_once(
     pairs: list[tuple[int, int]], small: bool
 ) -> None:
