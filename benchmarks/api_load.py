@@ -98,7 +98,10 @@ from tvec.services.permissions import Role
 from tvec.services.seeding import DEMO_USERS, load_demo
 
 REPO = Path(__file__).resolve().parents[1]
-GOAL_P99_MS = 50.0
+# Planning p99 goals (issue 13): PostgreSQL, the production database, at 200 req/s; SQLite, the
+# single-centre default, at 100 req/s.
+GOAL_P99_MS = {"postgresql": 50.0, "sqlite": 100.0}
+GOAL_RATE = {"postgresql": 200.0, "sqlite": 100.0}
 GOAL_RATE_SHARE = 0.95  # "at 200 req/s": the achieved rate must reach 95% of the target
 REQUEST_TIMEOUT_S = 10.0
 GRACE_S = 30.0  # a scenario may overrun its nominal length by this much, then it is cut off
@@ -757,14 +760,17 @@ def print_run(run: BackendRun, args: argparse.Namespace) -> None:
 def verdict(run: BackendRun, rate: float) -> str:
     planning = next(sc for sc in run.scenarios if sc.name == PLAN)
     p99 = planning.percentile(99)
+    goal = GOAL_P99_MS[run.backend]
     met = (
-        p99 < GOAL_P99_MS
+        p99 < goal
+        and rate >= GOAL_RATE[run.backend]
         and planning.errors == 0
         and planning.answered == planning.planned
         and planning.throughput >= GOAL_RATE_SHARE * rate
     )
     return (
-        f"verdict ({run.backend}): planning p99 {p99:.1f} ms (goal < {GOAL_P99_MS:g} ms) at "
+        f"verdict ({run.backend}): planning p99 {p99:.1f} ms (goal < {goal:g} ms at "
+        f"{GOAL_RATE[run.backend]:g} req/s) at "
         f"{planning.throughput:.1f} req/s (target {rate:g}), {planning.errors} errors "
         f"-> {'MET' if met else 'NOT MET'}"
     )

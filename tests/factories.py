@@ -15,3 +15,20 @@ def make_lesion(
     **extra: object,
 ) -> PlanLesion:
     return PlanLesion(lesion_id=lesion_id, longest_cm=Decimal(longest_cm), site=site, **extra)  # type: ignore[arg-type]
+
+
+SCREENING_ITEMS = (
+    "immunodeficiency",
+    "leukaemia",
+    "lymphoma",
+    "hiv-aids",
+    "immunosuppressive-therapy",
+    "pregnancy",
+)
+
+
+def screening_answers(*yes: str) -> dict[str, bool]:
+    """Every item of the label's contraindication list answered no, except the items in `yes`."""
+    unknown = set(yes) - set(SCREENING_ITEMS)
+    assert not unknown, f"not items of the list: {unknown}"
+    return {code: code in yes for code in SCREENING_ITEMS}

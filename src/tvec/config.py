@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field
@@ -25,6 +26,16 @@ class Settings(BaseSettings):
     # profile). The test suite lowers them (tests/conftest.py) because it creates many users.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
+    # Plausible dates: tvec's own bounds against typing errors, not clinical rules (a date outside
+    # is refused, naming the field). No birth date or clinical date before `earliest_date`, and
+    # none of those in the future (tvec.services.plausible).
+    earliest_date: date = date(1900, 1, 1)
+    # a course starts (and ends) within this many days of today, either side
+    course_window_days: int = Field(default=365, ge=0)
+    # a vial lot is recorded at most this long after it expired (for the records), and expires at
+    # most this far ahead
+    lot_expired_days: int = Field(default=365, ge=0, le=3650)
+    lot_expiry_ahead_days: int = Field(default=3650, ge=1, le=36500)
 
 
 # Request threads per server process, by database. SQLite: the work is CPU in Python, which runs

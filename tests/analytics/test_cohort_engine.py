@@ -243,8 +243,11 @@ EDGE_CASES = {
     "durable: still running at the last assessment, exactly six months": one_lesion(
         (0, 2, 2), (ONSET, 2, 1), (SIX_MONTHS_AFTER_ONSET, 2, 1)
     ),
-    "durable: onset exactly twelve months after the start": one_lesion(
+    "not durable: onset exactly twelve months after the start": one_lesion(
         (0, 2, 2), (TWELVE_MONTHS, 2, 1), (TWELVE_MONTHS + 200, 2, 1)
+    ),
+    "durable: onset the day before twelve months": one_lesion(
+        (0, 2, 2), (TWELVE_MONTHS - 1, 2, 1), (TWELVE_MONTHS + 199, 2, 1)
     ),
     "not durable: onset one day after twelve months": one_lesion(
         (0, 2, 2), (TWELVE_MONTHS + 1, 2, 1), (TWELVE_MONTHS + 201, 2, 1)
@@ -286,7 +289,13 @@ def test_edge_cases_give_the_expected_modified_who_results() -> None:
         "durable: ends exactly six calendar months after onset": ("PR", True, 56, None),
         "not durable: ends one day short": ("PR", False, 56, None),
         "durable: still running at the last assessment, exactly six months": ("PR", True, 56, None),
-        "durable: onset exactly twelve months after the start": ("PR", True, TWELVE_MONTHS, 200),
+        "not durable: onset exactly twelve months after the start": (
+            "PR",
+            False,
+            TWELVE_MONTHS,
+            200,
+        ),
+        "durable: onset the day before twelve months": ("PR", True, TWELVE_MONTHS - 1, 200),
         "not durable: onset one day after twelve months": ("PR", False, None, None),
         "only a baseline": ("NE", False, None, None),
         "progression at every assessment": ("PD", False, None, None),
@@ -311,6 +320,23 @@ def test_who_ignores_a_response_after_progression_and_counts_new_lesions_as_prog
     new_lesion = names.index("new lesion: joins the sum (modified WHO), progression (WHO)")
     assert result["best"][new_lesion] == "PD"
     assert result["progression_day"][new_lesion] == 56
+
+
+def test_an_onset_on_the_boundary_date_counts_only_when_the_criteria_say_so() -> None:
+    """tvec's ruling (bundled criteria): not durable; criteria saying otherwise: durable."""
+    counting = dataclasses.replace(
+        MODIFIED_WHO,
+        durable_response=dataclasses.replace(
+            MODIFIED_WHO.durable_response, onset_on_boundary_date_counts=True
+        ),
+    )
+    names = list(EDGE_CASES)
+    on_the_day = names.index("not durable: onset exactly twelve months after the start")
+    day_after = names.index("not durable: onset one day after twelve months")
+    assert not both(list(EDGE_CASES.values()), MODIFIED_WHO).columns["durable"][on_the_day]
+    result = both(list(EDGE_CASES.values()), counting).columns
+    assert result["durable"][on_the_day]
+    assert not result["durable"][day_after]
 
 
 @pytest.mark.parametrize("criteria", BUNDLED, ids=lambda c: c.name)
@@ -468,6 +494,7 @@ def criteria(draw: st.DrawFn) -> ResponseCriteria:
             base.durable_response,
             min_duration_months=draw(st.sampled_from([1, 6])),
             onset_within_months=draw(st.sampled_from([2, 12])),
+            onset_on_boundary_date_counts=draw(st.booleans()),
         ),
     )
 

@@ -181,8 +181,11 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
         (START + timedelta(days=d)).isoformat() for d in (0, 21, 35, 63)
     ]
     day35 = response["assessments"][2]
-    expected_change = (spd(DAY_35) - spd(BASELINE)) / spd(BASELINE) * 100
-    assert math.isclose(Decimal(day35["change_from_baseline_pct"]), expected_change, abs_tol=0.01)
+    expected_change = (spd(DAY_35) - spd(BASELINE)) / spd(BASELINE) * 100  # -74.578...%
+    assert math.isclose(expected_change, Decimal("-74.578"), abs_tol=0.001)
+    # A JSON number, one decimal place, rounded towards zero (never across a threshold).
+    assert day35["change_from_baseline_pct"] == -74.5
+    assert day35["label"] == "PR (confirmed onset)"
     assert response["best_overall_response"] == "PR"
     assert response["time_to_response_days"] == 35
 
@@ -209,7 +212,9 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
         for e in items(client.get(f"/patients/{pid}/adverse-events", headers=onc))
     ] == [("pyrexia", 2, course["id"])]
 
-    # Billing: J9325 = 10^6 PFU per unit; 1 mL vials; JW for the discarded rest, else JZ.
+    # Billing: J9325 = 10^6 PFU per unit, whole units on a claim line; 1 mL vials; JW for at
+    # least one whole discarded unit, else JZ. Visit 1: 3.5 mL of 10^6 bills 4 units; the 0.5 mL
+    # left is less than a whole unit, so the single line carries JZ.
     lines = items(
         client.get(
             "/billing/lines",
@@ -217,17 +222,15 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
             params={"since": START.isoformat(), "until": TODAY.isoformat()},
         )
     )
-    assert _billing(lines, v1["id"]) == [
-        ("J9325", Decimal("3.5"), None, "administered"),
-        ("J9325", Decimal("0.5"), "JW", "discarded"),
-    ]
+    assert _billing(lines, v1["id"]) == [("J9325", Decimal(4), "JZ", "administered")]
     total2 = sum(volumes2.values(), Decimal(0))  # 3.0 mL of 10^8: 300 units, nothing wasted
     assert _billing(lines, v2["id"]) == [("J9325", total2 * 100, "JZ", "administered")]
     assert {
         (line["mrn"], line["service_date"]) for line in lines if line["visit_id"] == v2["id"]
     } == {("MRN-7001", visit2_day.isoformat())}
 
-    # A correction is a new version; the audit log shows who changed what, before and after.
+    # A correction is a new version; the audit log shows the admin who changed which record, when
+    # and why; those who may read the record see its values before and after.
     fixed = ok(
         client.patch(
             f"/patients/{pid}",
@@ -236,7 +239,13 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
         )
     )
     assert (fixed["sex"], fixed["version"]) == ("male", 2)
-    patient_log = _audit(client, admin, "patient", pid)
+    admin_log = _audit(client, admin, "patient", pid)
+    assert [(a["action"], a["entity_version"], a["reason"]) for a in admin_log] == [
+        ("create", 1, None),
+        ("correct", 2, "sex entered wrongly"),
+    ]
+    assert all("before" not in a and "after" not in a for a in admin_log)
+    patient_log = _history(client, onc, "patient", pid)
     assert [(a["action"], a["entity_version"]) for a in patient_log] == [
         ("create", 1),
         ("correct", 2),
@@ -249,13 +258,17 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert correction["user_id"] == staff[Role.NURSE].actor.user_id
     history = items(client.get(f"/patients/{pid}/history", headers=onc))
     assert [a["after"]["sex"] for a in history] == ["female", "male"]
-    visit_log = _audit(client, admin, "visit", v1["id"])
+    assert [a["action"] for a in _audit(client, admin, "visit", v1["id"])] == [
+        "create",
+        "administer",
+    ]
+    visit_log = _history(client, nurse, "visit", v1["id"])
     assert [a["action"] for a in visit_log] == ["create", "administer"]
     assert (visit_log[1]["before"]["status"], visit_log[1]["after"]["status"]) == (
         "planned",
         "administered",
     )
-    assert _audit(client, admin, "adverse-event", ae["id"])[0]["after"]["term"] == "pyrexia"
+    assert _history(client, onc, "adverse-event", ae["id"])[0]["after"]["term"] == "pyrexia"
     assert len(_audit(client, admin, "administration")) == len(volumes) + len(volumes2)
 
 
@@ -275,6 +288,13 @@ def _audit(
     page = ok(client.get("/audit", params={"entity": entity, "limit": 200}, headers=admin))
     assert page["total"] <= 200
     return [a for a in page["items"] if entity_id is None or a["entity_id"] == entity_id]
+
+
+def _history(
+    client: Any, headers: dict[str, str], entity: str, entity_id: int
+) -> list[dict[str, Any]]:
+    """One record's audited versions with their values, as a role that may read it sees them."""
+    return items(client.get(f"/audit/{entity}/{entity_id}", headers=headers, params={"limit": 200}))
 
 
 # ---- authentication -------------------------------------------------------------------------

@@ -79,9 +79,12 @@ def test_json_assessment_rows() -> None:
         "change_from_baseline_pct": -65.9,  # 4.6 / 13.5 = 34.07%: rounded to one decimal
         "change_from_nadir_pct": -63.5,
         "category": "PR",
+        "label": "PR (confirmed onset)",
         "new_lesion_ids": [],
         "confirmed": True,
         "counted": True,
+        "confirmation": "confirmed",
+        "confirm_on_or_after": None,
     }
 
 
@@ -161,3 +164,56 @@ def test_bad_input_exits_2_with_one_stderr_line_and_nothing_on_stdout(
     assert len(lines) == 1
     assert lines[0].startswith("error: ")
     assert expected in lines[0]
+
+
+HEADER = "date,lesion_id,longest_cm,perpendicular_cm,site,injected\n"
+
+
+def one_lesion_csv(*visits: tuple[str, str, str]) -> str:
+    """One cutaneous lesion: (date, longest, perpendicular) per visit; baseline 10 x 10 = 100 cm²."""
+    rows = [
+        f"{day},L1,{longest},{perpendicular},cutaneous,true"
+        for day, longest, perpendicular in visits
+    ]
+    return HEADER + "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("later", "shown", "hidden"),
+    [
+        pytest.param(("8.34", "6"), "-49.9%", "-50.0%", id="-49.96% (SD) reads -49.9%"),
+        pytest.param(("11.36", "11"), "+24.9%", "+25.0%", id="+24.96% (SD) reads +24.9%"),
+    ],
+)
+def test_a_percent_change_never_reads_across_a_threshold(
+    later: tuple[str, str], shown: str, hidden: str
+) -> None:
+    text = one_lesion_csv((START, "10", "10"), ("2026-02-16", *later))
+    data = json.loads(make_run("-", "--start", START, "--json", stdin=text).stdout)
+    row = data["assessments"][1]
+    assert row["category"] == "SD"
+    assert row["change_from_baseline_pct"] == float(shown.rstrip("%"))
+    assert row["change_from_nadir_pct"] == float(shown.rstrip("%"))
+    human = make_run("-", "--start", START, stdin=text).stdout
+    assert shown in human
+    assert hidden not in human
+
+
+def test_an_unconfirmed_response_reads_with_the_date_it_may_be_confirmed() -> None:
+    """A PR on 16 Feb, nothing later: best response SD, the row says when to confirm it."""
+    text = one_lesion_csv((START, "10", "10"), ("2026-02-16", "5", "5"))
+    data = json.loads(make_run("-", "--start", START, "--json", stdin=text).stdout)
+    assert data["best_overall_response"] == "SD"
+    row = data["assessments"][1]
+    assert row["label"] == "PR (unconfirmed, confirm on or after 2026-03-16)"  # + 28 days
+    assert (row["confirmation"], row["confirm_on_or_after"]) == ("pending", "2026-03-16")
+    human = make_run("-", "--start", START, stdin=text).stdout
+    words = " ".join(human.split())  # the terminal may wrap the line between words
+    assert "latest assessment 2026-02-16: PR (unconfirmed, confirm on or after 2026-03-16)" in words
+
+
+def test_a_response_that_was_never_confirmed_says_so() -> None:
+    text = one_lesion_csv((START, "10", "10"), ("2026-02-16", "7", "7"), ("2026-03-02", "7.5", "7"))
+    data = json.loads(make_run("-", "--start", START, "--json", stdin=text).stdout)
+    assert [r["label"] for r in data["assessments"]] == ["baseline", "PR (not confirmed)", "SD"]
+    assert data["best_overall_response"] == "SD"

@@ -39,9 +39,9 @@ def test_dose_plan_json_has_the_fields_a_nurse_and_billing_need() -> None:
         billing["modifier"],
     ) == (
         "J9325",
-        3.6,
-        0.4,
-        "JW",
+        4,
+        0,
+        "JZ",
     )
 
 
@@ -68,7 +68,7 @@ def test_dose_plan_reads_standard_input_and_prints_a_table() -> None:
         ),
         (
             '{"visit": "initial", "lesions": [{"id": "L7", "longest_cm": -1, "site": "nodal"}]}',
-            "lesion L7: longest_cm must be greater than 0 (got -1)",
+            "lesion L7: longest_cm must be greater than or equal to 0 (got -1)",
         ),
         (
             '{"visit": "initial", "lesions": [{"id": "L7", "longest_cm": 1, "perpendicular_cm": 2, "site": "nodal"}]}',

@@ -6,6 +6,7 @@ import csv
 import math
 import os
 import re
+from html import unescape
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +114,19 @@ def test_the_criteria_option_changes_the_methods(cohort_dir: Path, tmp_path: Pat
     out = tmp_path / "who.html"
     result = run("--cohort", str(cohort_dir), "--out", str(out), "--criteria", "who")
     assert result.exit_code == 0, result.output
-    assert "(who)" in out.read_text(encoding="utf-8")
+    html = out.read_text(encoding="utf-8")
+    assert "(who)" in html
+    assert "confirmed by an assessment at least 28 days later" in html  # Miller et al. 1981
+
+
+def test_the_durable_response_onset_boundary_is_shown_as_tvecs_ruling(
+    cohort_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.html"
+    assert run("--cohort", str(cohort_dir), "--out", str(out)).exit_code == 0
+    text = " ".join(unescape(out.read_text(encoding="utf-8")).split())
+    assert "Durable response, onset boundary: tvec's ruling" in text  # the table's footnote
+    assert "strictly before the date 12 calendar months after the first dose" in text
 
 
 # --- bad input ------------------------------------------------------------------------------------

@@ -1047,3 +1047,86 @@ def test_the_outcomes_report_page_shows_the_centres_de_identified_report_and_its
 def test_the_outcomes_report_pdf_is_refused_to_other_roles(clinic: Clinic, role: Role) -> None:
     response = logged_in(clinic, role).get("/research/outcomes-report.pdf")
     assert response.status_code == 403
+
+
+# ---- re-initiation after a complete response (USPI §2.2) ----------------------------------------
+
+
+def test_a_reinitiation_course_reads_as_re_initiation_on_the_chart_and_the_worklist(
+    clinic: Clinic,
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from tvec.schemas import clinic as s
+    from tvec.services import courses, lesions
+
+    ctx, staff = clinic.ctx, clinic.staff
+    first = clinic.patient(days_since_first_dose=150)
+    start = TODAY - timedelta(days=150)
+
+    def measured(day: date, sizes: dict[int, tuple[str, str]]) -> None:
+        lesions.record_measurements(
+            ctx,
+            staff.nurse,
+            first.patient_id,
+            s.MeasurementsIn(
+                measured_on=day,
+                method=s.Method.CALIPER,
+                items=[
+                    s.MeasurementItem(
+                        lesion_id=i, longest_cm=Decimal(a), perpendicular_cm=Decimal(b)
+                    )
+                    for i, (a, b) in sizes.items()
+                ],
+            ),
+        )
+
+    gone = dict.fromkeys(first.lesion_ids.values(), ("0", "0"))
+    measured(start + timedelta(days=35), gone)  # complete response, confirmed 5 weeks later
+    measured(start + timedelta(days=70), gone)
+    version = courses.get_course(ctx, staff.oncologist, first.course_id).version
+    courses.end_treatment(
+        ctx,
+        staff.oncologist,
+        first.course_id,
+        s.CourseEnd(
+            version=version,
+            end_date=start + timedelta(days=70),
+            end_reason=s.CourseEndReason.NO_INJECTABLE_LESIONS,
+        ),
+    )
+    new = lesions.add_lesion(
+        ctx,
+        staff.nurse,
+        first.patient_id,
+        s.LesionIn(
+            name="N1",
+            site=s.Site.CUTANEOUS,
+            location="right forearm",
+            first_seen=TODAY - timedelta(days=7),
+        ),
+    )
+    restart = TODAY - timedelta(days=5)
+    measured(restart, {new.id: ("1.2", "1.0")})
+    course = courses.start_course(
+        ctx,
+        staff.oncologist,
+        first.patient_id,
+        s.CourseIn(start_date=restart, reinitiation=True),
+    )
+    assert course.reinitiation
+
+    client = logged_in(clinic, Role.NURSE)
+    chart = page(client, f"/chart/{first.patient_id}")
+    notice = chart.one(data_testid="reinitiation").text
+    assert "re-initiation" in notice
+    assert (start + timedelta(days=35)).isoformat() in notice
+    table = chart.one("table", data_testid="calendar")
+    rows = [r.text for r in chart.all("tr") if r.index > table.index and "tbody" in r.ancestors]
+    assert all(word in rows[0] for word in ("re-initiation", restart.isoformat(), "10^8 PFU/mL"))
+    assert "re-initiation" in rows[1]
+    assert "10^6" not in table.text
+    worklist = page(client, "/").one("table", data_testid="due-visits").text
+    assert first.mrn in worklist
+    assert "1 · re-initiation" in worklist

@@ -14,6 +14,7 @@ from itertools import count
 from typing import Any
 
 import pytest
+from tests.factories import screening_answers
 from tests.support.clinic import (
     TESTCLIENT_WARNING,
     TestClient,
@@ -192,8 +193,7 @@ ENDPOINTS: dict[Action, Endpoint] = {
             f"/patients/{w.patient_id}/screenings",
             {
                 "screened_on": START.isoformat(),
-                "immunocompromised": False,
-                "pregnant": False,
+                "answers": screening_answers(),
                 "answered_by": "patient",
             },
             {},

@@ -88,8 +88,9 @@ def test_a_clash_in_records_added_together_writes_none_of_them(
             uow.vial_lots.add_many(lots(ctx, pharmacist, ["C3", "A1", "D4"]), by=pharmacist.user_id)
             uow.commit()
 
-    with pytest.raises(Conflict, match="vial-lot clashes with an existing record"):
+    with pytest.raises(Conflict, match="the lot is already registered") as refused:
         add_three_one_taken()
+    assert refused.value.fields["field"] == "lot"
 
     with ctx.uow(readonly=True) as uow:
         assert uow.connection.execute(select(VialLotRow.lot)).scalars().all() == ["A1"]
@@ -162,8 +163,12 @@ def test_each_active_lesion_comes_with_its_latest_active_measurement(
         ctx,
         pharmacist,
         {
-            # the latest day wins, and of two entries on one day the later one
-            "L1": ("active", [(5, "active"), (9, "active"), (2, "active"), (9, "active")]),
+            # the latest day wins; a day holds one active measurement (the database refuses a
+            # second, test_database_rules), here after one entered in error on that day
+            "L1": (
+                "active",
+                [(5, "active"), (9, "entered-in-error"), (2, "active"), (9, "active")],
+            ),
             # a measurement entered in error never counts
             "L2": ("active", [(3, "active"), (8, "entered-in-error")]),
             "L3": ("active", []),

@@ -98,9 +98,34 @@ def test_every_demo_dose_is_given_on_the_day_the_schedule_makes_it_due(tmp_path:
     assert given > 50
     assert events > 0
     assert measured > 20
-    assert "DEMO-1004" not in started  # contraindicated (pregnant at screening)
+    assert "DEMO-1004" not in started  # contraindicated (a contraindication at screening)
     assert "DEMO-1006" not in started  # screened, awaiting the first dose
     assert len(started) == 18
+
+
+def test_the_demo_and_registry_screenings_are_all_possible(tmp_path: Any) -> None:
+    """Item by item, every item answered, and never a yes impossible for the patient's sex."""
+    ctx = migrated(f"sqlite:///{tmp_path}/tvec.db")
+    items = load_label(DEMO_LABEL).contraindications
+    try:
+        load_demo(ctx)
+        staff = demo_centre(ctx)
+        list(load_registry(ctx, staff, synthesize(12, 3), 3))
+        everyone = patients.list_patients(ctx, staff.nurse, 500, 0)[0]
+        yes = {}
+        for patient in everyone:
+            for screening in patients.list_screenings(ctx, staff.nurse, patient.id):
+                assert screening.answers is not None
+                assert set(screening.answers) == {item.code for item in items}
+                for item in items:
+                    if screening.answers[item.code]:
+                        assert patient.sex not in item.impossible_for_sex, patient.mrn
+                        yes[patient.mrn] = item.code
+    finally:
+        ctx.engine.dispose()
+    assert len(everyone) == 32
+    assert list(yes) == ["DEMO-1004"]  # the one contraindicated demo patient (a man)
+    assert yes["DEMO-1004"] == "immunosuppressive-therapy"
 
 
 def test_the_same_seed_gives_the_same_demo_records(tmp_path: Any) -> None:

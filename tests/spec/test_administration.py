@@ -244,9 +244,17 @@ def test_a_second_dose_before_its_interval_needs_a_reason() -> None:
 
 
 def test_a_reinitiation_plan_is_recorded_as_a_reinitiation() -> None:
+    # never as the second dose of a course (USPI §2.2 Table 1): from the third visit on, or in a
+    # course started as a re-initiation after a complete response
     after_one = record_dose(US, Course(START), START)
+    after_two = record_dose(US, after_one, START + timedelta(days=21))
     plan = stored_plan("us", VisitKind.REINITIATION, [make_lesion("L1", "2")])
     day = START + timedelta(days=60)
     items = [Given("L1", Decimal("1"), LOT8.lot)]
-    course = check_administration(US, after_one, plan, items, STOCK, day=day, today=day)
+    course = check_administration(US, after_two, plan, items, STOCK, day=day, today=day)
     assert course.doses[-1].kind is VisitKind.REINITIATION
+    with pytest.raises(CourseRuleBroken, match="visit 2: a re-initiation is only possible after"):
+        check_administration(US, after_one, plan, items, STOCK, day=day, today=day)
+    restart = Course(day, reinitiation=True)
+    course = check_administration(US, restart, plan, items, STOCK, day=day, today=day)
+    assert [d.kind for d in course.doses] == [VisitKind.REINITIATION]

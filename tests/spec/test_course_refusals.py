@@ -53,3 +53,12 @@ def test_a_course_cannot_end_before_its_last_dose() -> None:
         end_course(US, course, SECOND - timedelta(days=1), CourseEndReason.NO_INJECTABLE_LESIONS)
     on_the_day = end_course(US, course, SECOND, CourseEndReason.NO_INJECTABLE_LESIONS)
     assert on_the_day.end is not None  # ending on the day of the last dose is allowed
+
+
+def test_a_course_cannot_end_before_it_starts() -> None:
+    with pytest.raises(
+        CourseRuleBroken, match=r"^end date 2026-01-04 is before the course start 2026-01-05$"
+    ):
+        end_course(
+            US, Course(START), START - timedelta(days=1), CourseEndReason.NO_INJECTABLE_LESIONS
+        )

@@ -198,11 +198,39 @@ CATEGORY_CASES = [
         "SD",
     ),
     (
-        "WHO needs no confirmation: a single PR counts",
+        "WHO (Miller 1981) confirms too: a single PR visit is not a PR",
         "who",
         [(0, "L1 10x10"), (28, "L1 5x5")],
         "PR",
+        "SD",
+    ),
+    (
+        "WHO: a PR confirmed exactly 28 days later is a PR",
+        "who",
+        [(0, "L1 10x10"), (28, "L1 5x5"), (56, "L1 5x5")],
+        "PR PR",
         "PR",
+    ),
+    (
+        "WHO: a PR seen again only 27 days later is not confirmed",
+        "who",
+        [(0, "L1 10x10"), (28, "L1 5x5"), (55, "L1 5x5")],
+        "PR PR",
+        "SD",
+    ),
+    (
+        "WHO: a CR confirmed 28 days later is a CR",
+        "who",
+        [(0, "L1 10x10"), (28, "L1 0x0"), (56, "L1 0x0")],
+        "CR CR",
+        "CR",
+    ),
+    (
+        "WHO: a PR then PD before 28 days is no response (best SD: an unconfirmed PR)",
+        "who",
+        [(0, "L1 10x10"), (28, "L1 5x5"), (42, "L1 7x7")],
+        "PR PD",
+        "SD",
     ),
     (
         "a CR only 14 days before the last assessment is confirmed as PR, not CR",
@@ -320,11 +348,11 @@ DURABLE_CASES = [
         "not-evaluable", 28, 180, True,
     ),
     (
-        "onset exactly 12 months after the start: may be durable",
+        "onset exactly 12 months after the start (tvec's ruling): not durable",
         "modified-who",
         [(START, "L1 10x10"), (date(2026, 7, 6), "L1 9x9"), (date(2027, 1, 5), "L1 5x5"),
          (date(2027, 2, 2), "L1 5x5"), (date(2027, 7, 5), "L1 5x5")],
-        "yes", 365, 181, True,
+        "no", 365, 181, True,
     ),
     (
         "onset one day after 12 months: never durable",
@@ -395,3 +423,61 @@ def test_who_marks_assessments_after_the_first_pd_as_not_counted() -> None:
     result = make_result("who", (0, "L1 10x10"), (28, "L1 12x11"), (56, "L1 6x6"))
     assert [a.counted for a in result.assessments] == [False, True, False]
     assert not any(a.confirmed for a in result.assessments)
+
+
+# The onset boundary (tvec's ruling, clinical sources silent on the day itself): a durable response
+# must begin strictly before the date 12 calendar months after the first dose. A month-end start
+# keeps its day when it can and otherwise takes the last day of the month (31 Jan -> 31 Jan a year
+# later; 29 Feb 2024 -> 28 Feb 2025).
+# name, start, onset date, durable
+ONSET_BOUNDARY_CASES = [
+    ("5 Jan start, onset 4 Jan a year later: durable", date(2026, 1, 5), date(2027, 1, 4), "yes"),
+    ("5 Jan start, onset 5 Jan a year later: not durable", date(2026, 1, 5), date(2027, 1, 5), "no"),
+    ("31 Jan start, onset 30 Jan a year later: durable", date(2026, 1, 31), date(2027, 1, 30), "yes"),
+    ("31 Jan start, onset 31 Jan a year later: not durable", date(2026, 1, 31), date(2027, 1, 31),
+     "no"),
+    ("29 Feb start, onset 27 Feb a year later: durable", date(2024, 2, 29), date(2025, 2, 27), "yes"),
+    ("29 Feb start, onset 28 Feb a year later: not durable", date(2024, 2, 29), date(2025, 2, 28),
+     "no"),
+    ("31 Mar start, onset 30 Mar a year later: durable", date(2025, 3, 31), date(2026, 3, 30), "yes"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("start", "onset", "durable"),
+    [pytest.param(*case[1:], id=case[0]) for case in ONSET_BOUNDARY_CASES],
+)
+def test_durable_response_must_begin_before_the_12_month_date(
+    start: date, onset: date, durable: str
+) -> None:
+    """A PR from `onset`, confirmed 28 days later and still held 6 calendar months after onset."""
+    visits = [(start, "L1 10x10"), (onset, "L1 5x5"), (onset + timedelta(days=28), "L1 5x5"),
+              (onset + timedelta(days=200), "L1 5x5")]  # fmt: skip
+    result = assess_response(load_criteria("modified-who"), start, make_measurements(*visits))
+    assert result.time_to_response_days == (onset - start).days
+    assert result.durable_response == DurableStatus(durable)
+
+
+def test_the_onset_boundary_is_data_and_says_it_is_tvecs_ruling() -> None:
+    for name in ("who", "modified-who"):
+        rule = load_criteria(name).durable_response
+        assert rule.onset_within_months == 12
+        assert rule.onset_on_boundary_date_counts is False
+        assert rule.boundary_ruling.startswith("tvec's ruling")
+
+
+def test_who_and_modified_who_state_confirmation_the_same_way_citing_miller() -> None:
+    for name in ("who", "modified-who"):
+        confirmation = load_criteria(name).confirmation
+        assert confirmation.min_days == 28  # "not less than 4 weeks apart"
+        assert "Miller et al., Cancer 1981" in confirmation.source
+
+
+def test_the_rules_page_shows_the_onset_boundary_as_tvecs_ruling() -> None:
+    from tvec.knowledge.rulebook import criteria_section
+
+    for name in ("who", "modified-who"):
+        rows = {row[0]: row for row in criteria_section(load_criteria(name)).rows}
+        _rule, value, source = rows["onset on the date 12 months after the start"]
+        assert value == "does not count (not durable)"
+        assert source.startswith("tvec's ruling")

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.factories import screening_answers
 from tvec.domain.rules import Site
 from tvec.persistence.db import Base
 from tvec.schemas import clinic as s
@@ -100,6 +101,7 @@ def make_due_patient(
             recurrent_after_surgery=True,
             unresectable=True,
             diagnosed_on=start - timedelta(days=90),
+            distant_sites=[],
         ),
     )
     patients.record_screening(
@@ -108,8 +110,7 @@ def make_due_patient(
         patient.id,
         s.ScreeningIn(
             screened_on=start - timedelta(days=3),
-            immunocompromised=False,
-            pregnant=False,
+            answers=screening_answers(),
             answered_by="patient, confirmed by the nurse",
         ),
     )

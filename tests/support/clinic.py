@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from tests.factories import screening_answers
 from tvec.app import create_app
 from tvec.config import Settings
 from tvec.persistence.migrate import upgrade
@@ -182,8 +183,14 @@ def make_patient_ready_for_course(
     immunocompromised: bool = False,
     pregnant: bool = False,
     screen: bool = True,
+    contraindications: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Register a patient with diagnosis, screening, lesions and baseline measurements.
+
+    The diagnosis is complete (within the US indication, and the EU one but for the default
+    lesions' visceral lesion, which the EU indication excludes); the screening answers every item
+    of the contraindication list no, except `contraindications` (`immunocompromised` answers
+    immunodeficiency yes, `pregnant` pregnancy).
 
     Returns {"patient", "diagnosis", "screening", "lesions" (by name), "measurements"}.
     """
@@ -204,6 +211,7 @@ def make_patient_ready_for_course(
                 "stage": "IIIC",
                 "recurrent_after_surgery": True,
                 "unresectable": True,
+                "distant_sites": [],
                 "diagnosed_on": (baseline - timedelta(days=90)).isoformat(),
             },
             headers=headers,
@@ -216,8 +224,11 @@ def make_patient_ready_for_course(
                 f"/patients/{pid}/screenings",
                 json={
                     "screened_on": (screened_on or baseline - timedelta(days=3)).isoformat(),
-                    "immunocompromised": immunocompromised,
-                    "pregnant": pregnant,
+                    "answers": screening_answers(
+                        *contraindications,
+                        *(["immunodeficiency"] if immunocompromised else []),
+                        *(["pregnancy"] if pregnant else []),
+                    ),
                     "answered_by": "patient, confirmed by the nurse",
                 },
                 headers=headers,

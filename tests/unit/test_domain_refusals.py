@@ -53,3 +53,19 @@ def test_a_missing_record_names_what_was_looked_for() -> None:
     assert str(missing) == "patient 42 not found"
     assert missing.code == "not-found"
     assert missing.fields == {"entity": "patient", "entity_id": 42}
+
+
+def test_a_cluster_id_that_is_another_lesions_id_is_refused_naming_both() -> None:
+    lesions = [make_lesion("L4a", cluster="C1"), make_lesion("L4b", cluster="L4a")]
+    with pytest.raises(InvalidInput) as refused:
+        plan_visit(load_label("us"), VisitKind.INITIAL, lesions)
+    assert (refused.value.where, refused.value.field) == ("lesion L4b", "cluster")
+    assert str(refused.value) == (
+        "lesion L4b: cluster 'L4a' is also the id of lesion L4a in the dose plan; "
+        "give the cluster an id no lesion has"
+    )
+
+
+def test_a_lesion_may_lend_its_own_id_to_its_cluster() -> None:
+    plan = plan_visit(load_label("us"), VisitKind.INITIAL, [make_lesion("L4", cluster="L4")])
+    assert [i.lesion_ids for i in plan.injections] == [("L4",)]

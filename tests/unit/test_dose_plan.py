@@ -122,8 +122,9 @@ def test_a_visceral_member_of_a_cluster_stays_out_and_the_rest_is_dosed() -> Non
     assert [n.lesion_id for n in plan.not_injected] == ["v"]
 
 
-def test_vials_waste_and_billing_with_leftover_carry_jw_on_a_separate_line() -> None:
-    # 2 + 1 + 0.5 + 0.1 = 3.6 mL of 10^6 PFU/mL: four 1 mL vials, 0.4 mL discarded
+def test_vials_waste_and_billing_round_a_part_unit_up_and_carry_jz() -> None:
+    # 2 + 1 + 0.5 + 0.1 = 3.6 mL of 10^6 PFU/mL: four 1 mL vials, 0.4 mL discarded; units on a
+    # claim line are whole, so 3.6 units bill as 4 and less than a whole unit is left: JZ
     lesions = [
         make_lesion("a", "3.2"),
         make_lesion("b", "1.8"),
@@ -142,14 +143,11 @@ def test_vials_waste_and_billing_with_leftover_carry_jw_on_a_separate_line() -> 
         billing.modifier,
     ) == (
         "J9325",
-        D("3.6"),
-        D("0.4"),
-        "JW",
+        D(4),
+        D(0),
+        "JZ",
     )
-    assert [(line.units, line.modifier) for line in billing.lines] == [
-        (D("3.6"), None),
-        (D("0.4"), "JW"),
-    ]
+    assert [(line.units, line.modifier) for line in billing.lines] == [(D(4), "JZ")]
 
 
 def test_a_full_4_ml_dose_of_10_8_bills_400_units_with_jz() -> None:

@@ -58,7 +58,10 @@ def test_every_rule_names_its_source() -> None:
             "volume_bands.3.max_volume_ml",
         ),
         (US_TEXT.replace('kind = "second"', 'kind = "third"'), "visits.1.kind"),
-        (US_TEXT.replace('source = "USPI §4"', 'source = ""', 1), "contraindications.0.source"),
+        (
+            US_TEXT.replace('source = "USPI §4 (immunocompromised patients)"', 'source = ""', 1),
+            "contraindications.0.source",
+        ),
         (US_TEXT.replace('hcpcs = "J9325"', 'hcpcs = "J9325"\nunits = 3'), "billing.units"),
         (
             US_TEXT.replace('above_cm = "2.5"\nup_to_cm = "5"', 'above_cm = "2.6"\nup_to_cm = "5"'),

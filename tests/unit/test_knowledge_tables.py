@@ -90,6 +90,12 @@ def replaced(old: str, new: str) -> str:
             "Value error, up_to_cm must be greater than above_cm",
             id="an empty band",
         ),
+        pytest.param(
+            replaced('criteria = "modified-who"', 'criteria = "recist"'),
+            "reinitiation.criteria",
+            "names no response criteria on file (known: ['modified-who', 'who'])",
+            id="a re-initiation decided by criteria not on file",
+        ),
     ],
 )
 def test_a_label_whose_tables_disagree_is_refused_at_load(

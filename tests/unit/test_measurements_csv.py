@@ -103,6 +103,26 @@ BAD_FILES = [
         ["row 2", "lesion L1", "perpendicular_cm", "NaN"],
     ),
     (
+        "negative diameter (the API's bound: 0 to 100 cm)",
+        make_csv("2026-01-05,L1,2,1,cutaneous,true", "2026-02-02,L1,1,-1,cutaneous,true"),
+        ["row 3 (lesion L1): perpendicular_cm must be greater than or equal to 0 (got '-1')"],
+    ),
+    (
+        "diameter over 100 cm",
+        make_csv("2026-01-05,L1,100.01,1,cutaneous,true"),
+        ["row 2 (lesion L1): longest_cm must be less than or equal to 100 (got '100.01')"],
+    ),
+    (
+        "diameter finer than a hundredth of a centimetre",
+        make_csv("2026-01-05,L1,2.345,1,cutaneous,true"),
+        ["row 2 (lesion L1): longest_cm must have no more than 2 decimal places (got '2.345')"],
+    ),
+    (
+        "diameter in exponent notation",
+        make_csv("2026-01-05,L1,1e400,1,cutaneous,true"),
+        ["row 2 (lesion L1): longest_cm is not a number of centimetres (got '1e400')"],
+    ),
+    (
         "unknown site",
         make_csv("2026-01-05,L1,2,1,skin,true"),
         ["row 2", "lesion L1", "site", "cutaneous, subcutaneous, nodal, visceral", "skin"],
@@ -136,7 +156,7 @@ def test_bad_files_are_refused_naming_the_row_and_field(text: str, expected: lis
 def test_clinical_errors_found_later_still_name_the_file_row() -> None:
     text = make_csv(
         "2026-01-05,L1,2,1,cutaneous,true",
-        "2026-02-02,L1,1,-1,cutaneous,true",
+        "2026-02-02,L1,1,2,cutaneous,true",
     )
     measurements = read_measurements(text)
     with pytest.raises(InvalidInput, match=r"row 3 \(lesion L1, 2026-02-02\): perpendicular_cm"):

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tvec.domain import response
+from tvec.domain.calendar import add_months
 from tvec.domain.errors import InvalidInput
 from tvec.domain.response import (
     Category,
@@ -146,6 +147,20 @@ def test_progression_threshold_is_read_from_the_criteria() -> None:
     touchy = make_criteria(progression={"min_increase_from_nadir_pct": Decimal(10)})
     assert make_result(measurements).best_overall_response is Category.SD
     assert assess_response(touchy, START, measurements).best_overall_response is Category.PD
+
+
+def test_whether_an_onset_on_the_boundary_date_counts_is_read_from_the_criteria() -> None:
+    """tvec's ruling: an onset on the date 12 calendar months after the start is not durable;
+    criteria data saying otherwise would let it count."""
+    onset = add_months(START, 12)
+    measurements = [
+        make_measurement(0, "L1", "2", "2"),
+        make_measurement((onset - START).days, "L1", "2", "1"),
+        make_measurement((onset - START).days + 200, "L1", "2", "1"),
+    ]
+    assert make_result(measurements).durable_response is DurableStatus.NO
+    counting = make_criteria(durable_response={"onset_on_boundary_date_counts": True})
+    assert assess_response(counting, START, measurements).durable_response is DurableStatus.YES
 
 
 def test_confirmation_interval_is_read_from_the_criteria() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, update
+from tests.factories import screening_answers
 
 from tvec.config import Settings
 from tvec.domain.errors import (
@@ -106,6 +107,7 @@ def make_patient(
             recurrent_after_surgery=True,
             unresectable=True,
             diagnosed_on=START - timedelta(days=90),
+            distant_sites=[],
         ),
     )
     if screen:
@@ -115,8 +117,7 @@ def make_patient(
             p.id,
             s.ScreeningIn(
                 screened_on=START - timedelta(days=3),
-                immunocompromised=False,
-                pregnant=pregnant,
+                answers=screening_answers(*(["pregnancy"] if pregnant else [])),
                 answered_by="patient",
             ),
         )
@@ -219,7 +220,9 @@ def test_a_course_needs_a_screening_on_file() -> None:
 def test_a_contraindication_refuses_the_course_citing_the_label() -> None:
     ctx, a, _ = make_ctx()
     pid = make_patient(ctx, a, pregnant=True)
-    with pytest.raises(CourseRuleBroken, match=r"contraindicated: Pregnancy \[USPI §4\]"):
+    with pytest.raises(
+        CourseRuleBroken, match=r"contraindicated: Pregnancy \[USPI §4 \(pregnancy\)\]"
+    ):
         courses.start_course(ctx, a["oncologist"], pid, s.CourseIn(start_date=TODAY))
 
 
@@ -267,7 +270,7 @@ def test_replanning_an_open_visit_makes_a_new_audited_version() -> None:
     again = visits.plan_next_visit(ctx, a["nurse"], course_id)
     assert (again.id, again.version) == (first.id, first.version + 1)
     assert [i.lesion_id for i in again.plan.injections] == ["L1"]
-    history = outcomes.audit_log(ctx, a["admin"], 100, 0, "visit")[0]
+    history = outcomes.record_history(ctx, a["nurse"], "visit", first.id)
     assert [h.action for h in history] == ["create", "replan"]
     assert history[1].before is not None
     assert history[1].before["plan"]["injections"][1]["lesion_id"] == "L2"
@@ -584,9 +587,13 @@ def test_a_correction_is_a_new_version_with_who_when_why_and_a_stale_one_is_refu
 
 def test_no_password_hash_reaches_the_audit_log() -> None:
     ctx, a, _ = make_ctx()
-    entries = outcomes.audit_log(ctx, a["admin"], 100, 0, "user")[0]
+    entries = [
+        entry
+        for user in ("admin", "nurse")
+        for entry in outcomes.record_history(ctx, a["admin"], "user", a[user].user_id)
+    ]
     assert entries
-    assert all("password_hash" not in (e.after or {}) for e in entries)
+    assert all(e.after and "password_hash" not in e.after for e in entries)
 
 
 def test_a_measurement_set_is_all_or_nothing() -> None:
@@ -649,10 +656,8 @@ def test_response_billing_and_deidentified_outcomes_from_the_record() -> None:
         "PR",
     ]  # SPD 8.8 → 4.6 (−48%) → 3.5 (−60%)
     lines = outcomes.billing_lines(ctx, a["billing"], START, TODAY)
-    assert [(x.units, x.modifier, x.what) for x in lines] == [
-        (Decimal("2.3"), None, "administered"),
-        (Decimal("0.7"), "JW", "discarded"),
-    ]
+    # whole units: 2.3 mL of 10^6 bills 3 units; less than a whole unit is left, so JZ
+    assert [(x.units, x.modifier, x.what) for x in lines] == [(Decimal(3), "JZ", "administered")]
     assert lines[0].ndc == "55513-0078-01"
     with pytest.raises(PermissionDenied):
         outcomes.billing_lines(ctx, a["nurse"], START, TODAY)

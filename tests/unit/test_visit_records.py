@@ -44,7 +44,7 @@ def test_a_visit_reads_back_with_its_kind_and_status_as_enums() -> None:
     assert result["visit"]["status"] == "administered"  # stored values are unchanged
     given = visits.get_visit(ctx, a["nurse"], planned.id)
     assert given.status is VisitRecordStatus.ADMINISTERED
-    audit = outcomes.audit_log(ctx, a["admin"], 100, 0, "visit")[0]
+    audit = outcomes.record_history(ctx, a["nurse"], "visit", planned.id)
     assert [entry.after["status"] for entry in audit if entry.after] == ["planned", "administered"]
     assert audit[-1].after is not None
     assert json.dumps(audit[-1].after["plan"]) == stored_plan_text(ctx, planned.id)

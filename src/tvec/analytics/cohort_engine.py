@@ -43,7 +43,8 @@ of the run: an episode starts at a run's first assessment exactly when the run's
 is ``min_days`` or more later, and ends at the next assessment (or is ongoing at the patient's
 last). It is a CR when some assessment of the run is confirmed as CR (it starts a run of CRs that
 lasts ``min_days``). Durable response compares calendar dates as the domain does, with a
-vectorised `add_months`.
+vectorised `add_months`: an onset on the boundary date (``onset_within_months`` after the start)
+counts only when the criteria say so.
 """
 
 from __future__ import annotations
@@ -494,11 +495,17 @@ def _scatter(n: int, where: IntArray, values: IntArray) -> FloatArray:
 
 
 def _durable(episodes: _Episodes, start: Dates, criteria: ResponseCriteria) -> BoolArray:
-    """Yes when an episode began within the window and lasted the criteria's calendar months."""
+    """Yes when an episode began within the window and lasted the criteria's calendar months.
+
+    In time: before the date `onset_within_months` after the start, or on it if the rule says so.
+    """
     rule = criteria.durable_response
     begin = start[episodes.patient]
     onset = begin + episodes.onset_day.astype("timedelta64[D]")
-    eligible = onset <= add_months(begin, rule.onset_within_months)
+    boundary = add_months(begin, rule.onset_within_months)
+    eligible = onset < boundary
+    if rule.onset_on_boundary_date_counts:
+        eligible |= onset == boundary
     end = begin + episodes.end_day.astype("timedelta64[D]")
     lasted = end >= add_months(onset, rule.min_duration_months)
     durable = np.zeros(start.size, np.bool_)

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from tvec.domain.errors import NotAuthenticated
 from tvec.http.session import COOKIE, context
 from tvec.http.session import Ctx as Ctx  # re-exported for the routes
-from tvec.schemas.clinic import MAX_ID
+from tvec.schemas.clinic import MAX_ID, Line
 from tvec.schemas.clinic import Page as Page
 from tvec.services import auth
 from tvec.services.context import Actor, Context
@@ -78,7 +78,7 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
 Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip")]
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="Record id")]
 CriteriaName = Annotated[
-    str, Query(min_length=1, max_length=40, description="Response criteria: modified-who or who.")
+    Line, Query(min_length=1, max_length=40, description="Response criteria: modified-who or who.")
 ]
 
 T = TypeVar("T")

@@ -2,7 +2,10 @@
 
 Reads a CSV of lesion measurements (see `tvec.schemas.measurements_csv`), applies the chosen
 response criteria and prints the assessments, the patient-level summary and the lesion-level table.
-Percentages are shown to one decimal place, here only; the domain keeps them exact.
+Percent changes are shown to one decimal place rounded towards zero, so that none reads across a
+threshold, and shares to the nearest (`tvec.domain.percent`); the domain keeps them exact. Each
+assessment's category reads as `tvec.domain.response.assessment_label` writes it, e.g.
+"PR (unconfirmed, confirm on or after 2026-03-02)".
 """
 
 from __future__ import annotations
@@ -25,14 +28,13 @@ from tvec.cli.output import (
     read_text,
     refuse_bad_input,
 )
+from tvec.domain.percent import pct_text, share_text, shown_pct, shown_share
 from tvec.domain.response import Assessment, ResponseAssessment, assess_response
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge import available_criteria, load_criteria
 from tvec.schemas.measurements_csv import read_measurements
 
 CRITERIA_HELP = f"Response criteria: {', '.join(available_criteria())}."
-PCT = Decimal("0.1")  # percentages are displayed to one decimal place
-SHARE = Decimal("0.001")  # shares (fractions) in JSON: the same precision as PCT
 
 
 @refuse_bad_input
@@ -62,7 +64,11 @@ def _criteria(name: str) -> ResponseCriteria:
 
 
 def _pct(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(PCT)
+    return None if value is None else shown_pct(value)
+
+
+def _share(value: Decimal | None) -> Decimal | None:
+    return None if value is None else shown_share(value)
 
 
 def _as_json(result: ResponseAssessment) -> dict[str, Any]:
@@ -83,11 +89,9 @@ def _as_json(result: ResponseAssessment) -> dict[str, Any]:
                 "lesions": g.lesions,
                 "shrank_at_least_pct": g.shrank_at_least_pct,
                 "shrank_count": g.shrank_count,
-                "shrank_share": None if g.shrank_share is None else g.shrank_share.quantize(SHARE),
+                "shrank_share": _share(g.shrank_share),
                 "resolved_count": g.resolved_count,
-                "resolved_share": None
-                if g.resolved_share is None
-                else g.resolved_share.quantize(SHARE),
+                "resolved_share": _share(g.resolved_share),
             }
             for g in result.lesion_summary
         ],
@@ -102,9 +106,12 @@ def _assessment_json(a: Assessment) -> dict[str, Any]:
         "change_from_baseline_pct": _pct(a.change_from_baseline_pct),
         "change_from_nadir_pct": _pct(a.change_from_nadir_pct),
         "category": a.category,
+        "label": a.label,
         "new_lesion_ids": list(a.new_lesion_ids),
         "confirmed": a.confirmed,
         "counted": a.counted,
+        "confirmation": a.confirmation,
+        "confirm_on_or_after": a.confirm_on_or_after,
     }
 
 
@@ -120,28 +127,21 @@ def _show(result: ResponseAssessment, rules: ResponseCriteria) -> None:
 
 def _assessment_table(result: ResponseAssessment) -> Table:
     table = Table(title="Assessments", title_justify="left")
-    for column in ("date", "day", "SPD cm²", "% vs baseline", "% vs nadir", "category", "new"):
+    for column in ("date", "day", "SPD cm²", "vs baseline", "vs nadir"):
         table.add_column(column)
+    table.add_column("category", overflow="fold", min_width=16)  # wraps, never cut short
+    table.add_column("new")
     for a in result.assessments:
-        category = "baseline" if a.category is None else a.category.value
-        if a.confirmed:
-            category += " (confirmed onset)"
-        elif a.category is not None and not a.counted:
-            category += " (not counted: after first PD)"
         table.add_row(
             a.date.isoformat(),
             str(a.day),
             fmt(a.spd_cm2),
-            _signed(a.change_from_baseline_pct),
-            _signed(a.change_from_nadir_pct),
-            category,
+            pct_text(a.change_from_baseline_pct),
+            pct_text(a.change_from_nadir_pct),
+            a.label,
             escape(", ".join(a.new_lesion_ids)),
         )
     return table
-
-
-def _signed(value: Decimal | None) -> str:
-    return "–" if value is None else f"{value.quantize(PCT):+}%"
 
 
 def _summary_lines(result: ResponseAssessment) -> list[str]:
@@ -151,7 +151,9 @@ def _summary_lines(result: ResponseAssessment) -> list[str]:
         state = "ongoing" if result.response_ongoing else "ended"
         duration = f"{result.duration_of_response_days} days ({state})"
     ttr = result.time_to_response_days
+    latest = result.assessments[-1]
     return [
+        f"latest assessment {latest.date.isoformat()}: {latest.label}",
         f"best overall response: [bold]{result.best_overall_response.value}[/bold]",
         f"time to response: {'–' if ttr is None else f'{ttr} days'}",
         f"duration of response: {duration}",
@@ -175,4 +177,4 @@ def _lesion_table(result: ResponseAssessment) -> Table:
 
 
 def _count_share(count: int, share: Decimal | None) -> str:
-    return "–" if share is None else f"{count} ({(share * 100).quantize(PCT)}%)"
+    return "–" if share is None else f"{count} ({share_text(share)})"

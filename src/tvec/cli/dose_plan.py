@@ -15,6 +15,7 @@ from tvec.cli.output import (
     refuse_bad_input,
 )
 from tvec.domain.dose_plan import DosePlan, plan_visit
+from tvec.domain.indication import Indication, PatientFacts
 from tvec.schemas.dose_plan import parse_dose_plan_request
 
 
@@ -27,7 +28,9 @@ def dose_plan(
     """Plan one visit: strength, per-lesion volume in injection order, vials, waste, billing."""
     rules = choose_label(label)
     request = parse_dose_plan_request(read_text(file))
-    plan = plan_visit(rules, request.visit, [lesion.to_domain() for lesion in request.lesions])
+    facts = request.patient.to_domain() if request.patient else PatientFacts()
+    lesions = [lesion.to_domain() for lesion in request.lesions]
+    plan = plan_visit(rules, request.visit, lesions, facts)
     if json_out:
         print_json(plan)
     else:
@@ -35,6 +38,7 @@ def dose_plan(
 
 
 def _show(plan: DosePlan) -> None:
+    _show_indication(plan.indication)
     console.print(
         f"[bold]Visit: {plan.visit.value}[/bold] — "
         f"strength {plan.concentration_pfu_per_ml:,} PFU/mL"
@@ -70,10 +74,25 @@ def _show(plan: DosePlan) -> None:
             f"{line.hcpcs} × {fmt(line.units)}{_modifier(line.modifier)} ({line.what})"
             for line in plan.billing.lines
         )
-        console.print(f"billing: {lines}")
+        nothing = f"no {plan.billing.hcpcs} line (nothing to administer)"
+        console.print(f"billing: {lines or nothing}")
+    if plan.indication is not None and plan.indication.within:
+        console.print(f"within the label's indication [{plan.indication.source}]", highlight=False)
     for warning in plan.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"[italic]{DISCLAIMER}[/italic]")
+
+
+def _show_indication(indication: Indication | None) -> None:
+    """Outside the indication (or not shown to be within it): the first line, red and bold."""
+    if indication is None or indication.within:
+        return
+    outside = len(indication.reasons) > len(indication.missing)
+    head = "OUTSIDE THE LABEL'S INDICATION" if outside else "INDICATION NOT CONFIRMED"
+    console.print(
+        f"[bold red]{head}: {'; '.join(indication.reasons)} [{indication.source}][/bold red]",
+        highlight=False,
+    )
 
 
 def _modifier(modifier: str | None) -> str:

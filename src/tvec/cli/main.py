@@ -6,10 +6,17 @@ names each command's module and its one-line summary, `tvec --help` lists the co
 table without importing any of them, and running a command imports its module only. A test holds
 each summary equal to the help of the command it names, and the command built from a module is the
 same as registering it on the app directly (same options, help, output and exit codes).
+
+A usage error (an unknown option, a missing argument, an option value its type refuses) is shown
+as every refusal of the command line is: one line `error: …` on stderr, exit code 2.
 """
 
 from __future__ import annotations
 
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -66,6 +73,11 @@ COMMANDS: dict[str, Entry] = {
         "stats_app",
         "Outcome statistics: compare two response rates, Kaplan–Meier, log-rank, Cox.",
     ),
+    "audit": Entry(
+        "tvec.cli.audit",
+        "audit_app",
+        "Audit log: check that its entries are as they were written.",
+    ),
 }
 
 
@@ -108,6 +120,49 @@ class LazyCommands(TyperGroup):
             super().format_help(ctx, formatter)
         finally:
             self.listing = False
+
+    # Usage errors arise while the arguments are parsed (`make_context`, here and, for the
+    # command run, inside `invoke`): both report them as one line.
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        with one_line_usage_errors():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: Any) -> Any:
+        with one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+# Typer raises click's usage errors (from its own copy of click since Typer 0.2x): reach their
+# classes through the module of the one Typer exports.
+_CLICK_ERRORS: Any = sys.modules[typer.BadParameter.__module__]
+
+
+@contextmanager
+def one_line_usage_errors() -> Iterator[None]:
+    """A usage error (an unknown command or option, a missing argument, a value its option's type
+    refuses) is reported as every refusal is: one line on stderr, nothing on stdout, exit code 2
+    (click's own code for it), instead of a usage text and a framed box."""
+    try:
+        yield
+    except getattr(_CLICK_ERRORS, "NoArgsIsHelpError", ()):
+        raise  # the command was given nothing: its help is the answer
+    except _CLICK_ERRORS.ClickException as exc:
+        sys.stderr.write(f"error: {_one_line(exc)}\n")
+        raise typer.Exit(exc.exit_code) from None
+
+
+def _one_line(exc: Any) -> str:
+    """`--end-reason: 'x' is not one of …`, `Missing option '--start'.`: the option, the rule."""
+    message = exc.format_message()
+    param = getattr(exc, "param", None)
+    missing = isinstance(exc, _CLICK_ERRORS.MissingParameter)
+    if isinstance(exc, typer.BadParameter) and param is not None and not missing:
+        name = "/".join(param.opts) if param.param_type_name == "option" else param.name
+        rule = re.sub(r"^(Value error, )?Input should", "must", exc.message)
+        message = f"{name}: {rule.removeprefix('Value error, ')}"
+    return " ".join(message.split())
 
 
 app = typer.Typer(

@@ -53,11 +53,12 @@ def refuse_bad_input(fn: Any) -> Any:
 
 
 def read_text(path: str) -> str:
-    """The contents of `path`, or of standard input when `path` is '-'."""
+    """The contents of `path`, or of standard input when `path` is '-', as UTF-8 text; a byte-order
+    mark that some editors put first (Excel's "CSV UTF-8", Notepad) is not part of the text."""
     if path == "-":
-        return sys.stdin.read()
+        return sys.stdin.read().removeprefix("\ufeff")
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:
             return handle.read()
     except FileNotFoundError:
         fail(f"{path}: file not found")

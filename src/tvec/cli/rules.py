@@ -7,7 +7,13 @@ from rich.table import Table
 
 from tvec.cli.output import DISCLAIMER, choose_label, console, print_json, refuse_bad_input
 from tvec.knowledge import available_criteria, load_criteria
-from tvec.knowledge.rulebook import all_rules_markdown, criteria_section, label_sections
+from tvec.knowledge.rulebook import (
+    all_rules_markdown,
+    criteria_section,
+    label_sections,
+    trial_section,
+)
+from tvec.knowledge.trials import available_trials, load_trial
 
 
 @refuse_bad_input
@@ -28,7 +34,8 @@ def rules(
         print_json({"label": active, "criteria": criteria})
         return
     console.print(f"[bold]{active.title}[/bold] — {active.revision}")
-    for section in [*label_sections(active), *(criteria_section(c) for c in criteria)]:
+    trials = [trial_section(load_trial(name)) for name in available_trials()]
+    for section in [*label_sections(active), *(criteria_section(c) for c in criteria), *trials]:
         table = Table(title=section.title, title_justify="left", show_lines=False)
         for column in section.columns:
             table.add_column(column, overflow="fold")

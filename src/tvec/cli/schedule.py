@@ -32,7 +32,14 @@ def schedule(
     reinitiated: list[str] = typer.Option(
         [],
         "--reinitiated",
-        help="A given date that re-initiated treatment after a complete response.",
+        help="A given date (third dose or later) that re-initiated treatment after a complete"
+        " response; never the second dose.",
+    ),
+    reinitiation: bool = typer.Option(
+        False,
+        "--reinitiation",
+        help="The course re-initiates treatment after an earlier course's complete response:"
+        " every visit at 10^8 PFU/mL every 14 days.",
     ),
     end: str | None = typer.Option(None, "--end", help="Date the course ended."),
     end_reason: CourseEndReason | None = typer.Option(None, "--end-reason", help="Why it ended."),
@@ -41,7 +48,8 @@ def schedule(
 ) -> None:
     """Visit calendar: first dose, second 3 weeks later, then every 2 weeks, for 6 months."""
     rules = choose_label(label)
-    course = _course(rules, parse_iso_date("--start", start), given, override, reinitiated)
+    first = Course(parse_iso_date("--start", start), reinitiation=reinitiation)
+    course = _course(rules, first, given, override, reinitiated)
     if (end is None) != (end_reason is None):
         fail("--end and --end-reason go together")
     if end is not None and end_reason is not None:
@@ -52,7 +60,10 @@ def schedule(
             {"start": course.start, "label": rules.variant, "visits": visits, "end": course.end}
         )
         return
-    table = Table(title=f"Course from {course.start.isoformat()}", title_justify="left")
+    title = f"Course from {course.start.isoformat()}"
+    if course.reinitiation:
+        title += " (re-initiation after a complete response)"
+    table = Table(title=title, title_justify="left")
     for column in ("#", "visit", "date", "earliest", "strength PFU/mL", "status", "override"):
         table.add_column(column)
     for v in visits:
@@ -72,7 +83,7 @@ def schedule(
 
 
 def _course(
-    rules: LabelRules, start: date, given: list[str], overrides: list[str], reinit: list[str]
+    rules: LabelRules, course: Course, given: list[str], overrides: list[str], reinit: list[str]
 ) -> Course:
     days = [parse_iso_date("--given", text) for text in given]
     reasons = dict(_override(text) for text in overrides)
@@ -80,7 +91,6 @@ def _course(
     for day in [*reasons, *restarts]:
         if day not in days:
             fail(f"{day.isoformat()}: names no --given date")
-    course = Course(start)
     for day in days:
         course = record_dose(
             rules, course, day, override_reason=reasons.get(day), reinitiation=day in restarts

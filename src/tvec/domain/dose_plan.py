@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_FLOOR, Decimal
 
 from tvec.domain.billing import DoseBilling, bill_dose
 from tvec.domain.errors import InvalidInput, RouteNotPermitted
-from tvec.domain.lesions import check_diameters, check_unique_ids
+from tvec.domain.indication import Indication, PatientFacts, evaluate_indication
+from tvec.domain.lesions import check_cluster_ids, check_diameters, check_unique_ids
 from tvec.domain.rules import LabelRules, Priority, Site, VisitKind, VisitRule
 
 INTRALESIONAL = "intralesional"
@@ -68,6 +69,7 @@ class DosePlan:
     label: str
     sources: tuple[str, ...]
     warnings: tuple[str, ...] = field(default=())
+    indication: Indication | None = None  # the patient against the label's indication
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,17 @@ class _Unit:
     new: bool
 
 
-def plan_visit(label: LabelRules, visit: VisitKind, lesions: Sequence[PlanLesion]) -> DosePlan:
-    """Plan one visit's injections under `label`. Raises on invalid or refused input."""
+def plan_visit(
+    label: LabelRules,
+    visit: VisitKind,
+    lesions: Sequence[PlanLesion],
+    facts: PatientFacts | None = None,
+) -> DosePlan:
+    """Plan one visit's injections under `label`. Raises on invalid or refused input.
+
+    With the patient's `facts` the plan carries the label's indication evaluated for them (the
+    visit's lesions count among the lesions on record).
+    """
     _validate(label, lesions)
     rule = label.visit_rule(visit)
     excluded = [_exclusion(label, lesion) for lesion in lesions]
@@ -107,7 +118,17 @@ def plan_visit(label: LabelRules, visit: VisitKind, lesions: Sequence[PlanLesion
         label=label.variant,
         sources=(rule.source, label.volume_bands[0].source),
         warnings=_warnings(injections, lesions),
+        indication=_indication(label, lesions, facts),
     )
+
+
+def _indication(
+    label: LabelRules, lesions: Sequence[PlanLesion], facts: PatientFacts | None
+) -> Indication | None:
+    if facts is None or label.indication is None:
+        return None
+    sites = facts.lesion_sites + tuple(lesion.site for lesion in lesions)
+    return evaluate_indication(label.indication, replace(facts, lesion_sites=sites))
 
 
 def vials_for(total_ml: Decimal, vial_volume_ml: Decimal) -> tuple[int, Decimal]:
@@ -118,6 +139,7 @@ def vials_for(total_ml: Decimal, vial_volume_ml: Decimal) -> tuple[int, Decimal]
 
 def _validate(label: LabelRules, lesions: Sequence[PlanLesion]) -> None:
     check_unique_ids("dose plan", (lesion.lesion_id for lesion in lesions))
+    check_cluster_ids("dose plan", ((lesion.lesion_id, lesion.cluster) for lesion in lesions))
     for lesion in lesions:
         where = f"lesion {lesion.lesion_id}"
         check_diameters(where, lesion.longest_cm, lesion.perpendicular_cm, may_be_gone=False)

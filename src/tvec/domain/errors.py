@@ -73,6 +73,13 @@ class CourseRuleBroken(DomainError):
     code = "course-rule"
 
 
+class BeyondCalendar(DomainError):
+    """A date the rules work out lies past the calendar's last day (9999-12-31): the record it
+    comes from has an implausible date (such as a course starting in the year 9999)."""
+
+    code = "beyond-calendar"
+
+
 class NotFound(DomainError):
     """The record does not exist (or is not visible to the user's centre)."""
 

@@ -38,3 +38,21 @@ def check_unique_ids(where: str, ids: Iterable[str]) -> None:
                 f"lesion {lesion_id}", "id", "is duplicated (lesion ids must be unique)"
             )
         seen.add(lesion_id)
+
+
+def check_cluster_ids(where: str, lesions: Iterable[tuple[str, str | None]]) -> None:
+    """A cluster is planned and recorded under its id, so it may not be another lesion's id.
+
+    `lesions` are (lesion id, cluster id or None) pairs. A lesion may carry its own id as its
+    cluster's; a lesion whose cluster id names a different lesion is refused, naming both.
+    """
+    pairs = list(lesions)
+    ids = {lesion_id for lesion_id, _ in pairs}
+    for lesion_id, cluster in pairs:
+        if cluster is not None and cluster != lesion_id and cluster in ids:
+            raise InvalidInput(
+                f"lesion {lesion_id}",
+                "cluster",
+                f"{cluster!r} is also the id of lesion {cluster} in the {where}; "
+                "give the cluster an id no lesion has",
+            )

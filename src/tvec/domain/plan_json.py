@@ -17,12 +17,15 @@ from typing import Any
 
 from tvec.domain.billing import BillingLine, DoseBilling
 from tvec.domain.dose_plan import DosePlan, Injection, NotInjected
+from tvec.domain.indication import Indication
 from tvec.domain.rules import VisitKind
 
 
 def plan_to_json(plan: DosePlan) -> dict[str, Any]:
     """The plan as JSON values (what a visit stores and the API returns)."""
     plain: dict[str, Any] = _plain(plan)
+    if plan.indication is None:  # plans made without the patient's facts: as always stored
+        del plain["indication"]
     return plain
 
 
@@ -44,6 +47,18 @@ def plan_from_json(data: Mapping[str, Any]) -> DosePlan:
         label=data["label"],
         sources=tuple(data["sources"]),
         warnings=tuple(data["warnings"]),
+        indication=_indication(data.get("indication")),
+    )
+
+
+def _indication(data: Mapping[str, Any] | None) -> Indication | None:
+    if data is None:
+        return None
+    return Indication(
+        within=bool(data["within"]),
+        reasons=tuple(data["reasons"]),
+        missing=tuple(data["missing"]),
+        source=data["source"],
     )
 
 

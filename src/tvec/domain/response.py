@@ -11,9 +11,13 @@ Conventions:
 - The baseline assessment is the set of measurements dated on the start date (the first dose).
   Its row has `category=None`: a baseline is not a response category.
 - A lesion that disappeared is recorded as 0 x 0 at every later assessment, never left out.
-- Percent changes are exact `Decimal` values; rounding is left to whoever displays them.
+- Percent changes are exact `Decimal` values; whoever displays them rounds them with
+  `tvec.domain.percent.shown_pct` (towards zero, so a value never reads across a threshold).
 - A response "episode" begins at a confirmed CR/PR (its onset) and lasts while the assessments stay
   CR or PR; the first SD or PD ends it.
+- Every CR/PR assessment that counts carries its own confirmation state (`Confirmation`) and, while
+  it awaits confirmation, the first date a confirming assessment may fall on; `assessment_label`
+  turns both into the one text every screen shows ("PR (unconfirmed, confirm on or after DATE)").
 """
 
 from __future__ import annotations
@@ -43,12 +47,14 @@ from tvec.domain.rules import (
 __all__ = [
     "Assessment",
     "Category",
+    "Confirmation",
     "DurableStatus",
     "LesionGroup",
     "LesionGroupSummary",
     "Measurement",
     "ResponseAssessment",
     "assess_response",
+    "assessment_label",
     "category_rank",
 ]
 
@@ -71,6 +77,15 @@ RESPONSES = frozenset({Category.CR, Category.PR})
 def category_rank(category: Category) -> int:
     """Higher is better: CR > PR > SD > PD > NE."""
     return _RANK[category]
+
+
+class Confirmation(StrEnum):
+    """Where a counted CR/PR assessment stands with its own confirmation."""
+
+    CONFIRMED = "confirmed"  # confirmed, or a PR within a confirmed response (a CR is never
+    # followed by a PR: after a CR the nadir is 0, so any regrowth is PD)
+    PENDING = "pending"  # every later assessment is CR/PR but none is late enough yet
+    NOT_CONFIRMED = "not-confirmed"  # an SD or PD came before any confirming assessment
 
 
 class DurableStatus(StrEnum):
@@ -114,6 +129,33 @@ class Assessment:
     confirmed: bool  # this assessment is the onset of a confirmed, counted response
     counted: bool  # counts towards the result: False at baseline, and after the first PD when
     # the criteria ignore responses after progression (WHO)
+    confirmation: Confirmation | None = None  # counted CR/PR only
+    confirm_on_or_after: dt.date | None = None  # while PENDING: date + the confirmation interval
+
+    @property
+    def label(self) -> str:
+        """The text shown for this assessment (see `assessment_label`)."""
+        return assessment_label(self)
+
+
+def assessment_label(a: Assessment) -> str:
+    """The one text of an assessment's category on every screen: chart, response page and CLI.
+
+    "baseline"; "PR (confirmed onset)"; "PR (unconfirmed, confirm on or after 2026-03-02)";
+    "PR (not confirmed)"; "PR (not counted: after first PD)"; "PR"; "SD".
+    """
+    if a.category is None:
+        return "baseline"
+    text = a.category.value
+    if not a.counted:
+        return f"{text} (not counted: after first PD)"
+    if a.confirmation is Confirmation.PENDING:
+        return f"{text} (unconfirmed, confirm on or after {a.confirm_on_or_after})"
+    if a.confirmation is Confirmation.NOT_CONFIRMED:
+        return f"{text} (not confirmed)"
+    if a.confirmed:
+        return f"{text} (confirmed onset)"
+    return text
 
 
 @dataclass(frozen=True)
@@ -164,7 +206,14 @@ def assess_response(
         start=start,
         baseline_date=dates[0],
         baseline_spd_cm2=spds[0],
-        assessments=_rows(start, dates, spds, categories, by_visit, episodes, counted_end),
+        assessments=_rows(
+            start,
+            dates,
+            spds,
+            by_visit,
+            _Confirmations(criteria.confirmation.min_days, dates, categories, counted_end),
+            episodes,
+        ),
         best_overall_response=_best_overall(episodes, categories[1:counted_end]),
         time_to_response_days=None if first is None else (dates[first.onset] - start).days,
         duration_of_response_days=None if first is None else _duration_days(first, dates),
@@ -315,8 +364,7 @@ def _durable(
     episodes: Sequence[_Episode],
 ) -> DurableStatus:
     """Yes if a response began in time and lasted long enough; not-evaluable if one still might."""
-    latest_onset = add_months(start, rule.onset_within_months)
-    eligible = [e for e in episodes if dates[e.onset] <= latest_onset]
+    eligible = [e for e in episodes if _began_in_time(rule, start, dates[e.onset])]
     for episode in eligible:
         needed = add_months(dates[episode.onset], rule.min_duration_months)
         if _end_date(episode, dates) >= needed:
@@ -326,20 +374,70 @@ def _durable(
     return DurableStatus.NO
 
 
+def _began_in_time(rule: DurableResponseRule, start: dt.date, onset: dt.date) -> bool:
+    """Onset before the date `onset_within_months` after the start (on it, if the rule says so)."""
+    boundary = add_months(start, rule.onset_within_months)
+    return onset < boundary or (rule.onset_on_boundary_date_counts and onset == boundary)
+
+
+class _Confirmations:
+    """What the confirmation rule says of each assessment (see `Confirmation`)."""
+
+    def __init__(
+        self,
+        min_days: int,
+        dates: Sequence[dt.date],
+        categories: Sequence[Category | None],
+        counted_end: int,
+    ) -> None:
+        self.min_days, self.dates, self.categories = min_days, dates, categories
+        self.counted_end = counted_end
+        self.found = [
+            _confirmed_as(i, min_days, dates, categories, counted_end) if i < counted_end else None
+            for i in range(len(categories))
+        ]
+
+    def state(self, i: int, episodes: Sequence[_Episode]) -> Confirmation | None:
+        """The confirmation state of counted CR/PR assessment `i`; None for any other.
+
+        Within a confirmed response a PR is confirmed, and so is a CR once a CR of that response
+        (at or before it) is confirmed as CR.
+        """
+        category = self.categories[i]
+        if i >= self.counted_end or category not in RESPONSES:
+            return None
+        episode = next((e for e in episodes if e.onset <= i and (e.end is None or i < e.end)), None)
+        held = episode is not None and (
+            category is Category.PR or Category.CR in self.found[episode.onset : i + 1]
+        )
+        if self.found[i] is not None or held:
+            return Confirmation.CONFIRMED
+        if all(c in RESPONSES for c in self.categories[i + 1 : self.counted_end]):
+            return Confirmation.PENDING
+        return Confirmation.NOT_CONFIRMED
+
+    def due(self, i: int, state: Confirmation | None) -> dt.date | None:
+        """The first date a confirming assessment may fall on, while `i` awaits one."""
+        if state is not Confirmation.PENDING:
+            return None
+        return self.dates[i] + dt.timedelta(days=self.min_days)
+
+
 def _rows(
     start: dt.date,
     dates: Sequence[dt.date],
     spds: Sequence[Decimal],
-    categories: Sequence[Category | None],
     visits: Sequence[Visit],
+    confirmations: _Confirmations,
     episodes: Sequence[_Episode],
-    counted_end: int,
 ) -> tuple[Assessment, ...]:
     onsets = {e.onset for e in episodes}
+    categories, counted_end = confirmations.categories, confirmations.counted_end
     rows = [_baseline_row(start, dates[0], spds[0])]
     for i in range(1, len(dates)):
         nadir = min(spds[:i])
         earlier = set().union(*visits[:i])
+        state = confirmations.state(i, episodes)
         rows.append(
             Assessment(
                 date=dates[i],
@@ -351,6 +449,8 @@ def _rows(
                 new_lesion_ids=tuple(lid for lid in visits[i] if lid not in earlier),
                 confirmed=i in onsets,
                 counted=i < counted_end,
+                confirmation=state,
+                confirm_on_or_after=confirmations.due(i, state),
             )
         )
     return tuple(rows)

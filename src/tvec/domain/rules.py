@@ -7,6 +7,7 @@ publication). The domain only reads these objects; it does not know where they w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
@@ -95,10 +96,51 @@ class CourseRules:
 
 
 @dataclass(frozen=True)
+class ReinitiationRule:
+    """When a new course may start as a re-initiation (at its own visit row's strength and
+    interval)."""
+
+    after_best_response: str  # the earlier course's best overall response, e.g. "CR"
+    criteria: str  # the response criteria that decide it, e.g. "modified-who"
+    new_lesions_required: bool  # lesions first seen after that response
+    description: str
+    source: str
+
+
+class DistantSite(StrEnum):
+    """Sites of distant disease that some indications exclude (bone, brain, lung, other organ)."""
+
+    BONE = "bone"
+    BRAIN = "brain"
+    LUNG = "lung"
+    OTHER_VISCERAL = "other-visceral"
+
+
+@dataclass(frozen=True)
+class IndicationRule:
+    """The patients a label is indicated for; an empty tuple or None means 'not a condition'."""
+
+    text: str  # the indication in the clinic's words
+    source: str
+    stages: tuple[str, ...] = ()  # stages within the indication
+    unresectable: bool = False  # the melanoma must be unresectable
+    recurrent_after_surgery: bool = False  # recurrent after initial surgery
+    min_age_years: int | None = None  # adults only, for example
+    min_age_source: str = ""
+    excluded_distant_sites: tuple[DistantSite, ...] = ()  # disease there is outside it
+    excluded_lesion_sites: tuple[Site, ...] = ()  # a lesion at such a site is outside it
+    lesion_sites: tuple[Site, ...] = ()  # the lesions treated are at these sites
+
+
+@dataclass(frozen=True)
 class Contraindication:
+    """One item of the label's contraindication list, answered yes or no at screening."""
+
     code: str
     description: str
     source: str
+    group: str = ""  # the label's heading it falls under (e.g. "immunocompromised")
+    impossible_for_sex: tuple[str, ...] = ()  # a "yes" is impossible for these sexes
 
 
 @dataclass(frozen=True)
@@ -138,12 +180,54 @@ class LotStabilityOverride:
 
 
 @dataclass(frozen=True)
+class AdministrationCode:
+    """A procedure code billed for giving the drug (e.g. CPT 96405)."""
+
+    code: str
+    description: str
+    source: str
+
+
+@dataclass(frozen=True)
 class BillingRules:
     hcpcs: str
     pfu_per_unit: int
     discarded_modifier: str
     nothing_discarded_modifier: str
     source: str
+    # Units on a claim line are whole: the administered amount is rounded up to the next unit;
+    # a discarded (JW) line needs at least `min_discarded_units` whole units, else JZ.
+    min_discarded_units: int
+    units_source: str
+    modifier_required_from: date | None = None  # JW/JZ required on claims from this date
+    claims_returned_from: date | None = None  # claims without JW/JZ may be returned from
+    modifier_dates_source: str = ""
+    administration_codes: tuple[AdministrationCode, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabelNote:
+    """A sourced label fact shown to the clinic: a warning, a handling duty, a definition."""
+
+    code: str
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class StorageRules:
+    """Frozen storage, the shipping container and thawing (°C, hours, minutes as published)."""
+
+    frozen_min_c: int
+    frozen_max_c: int
+    frozen_text: str
+    source: str
+    shipping_container_hours: int
+    shipping_source: str
+    thaw_minutes: int
+    thaw_text: str
+    refreeze: bool
+    thaw_source: str
 
 
 @dataclass(frozen=True)
@@ -164,6 +248,12 @@ class LabelRules:
     stability: tuple[StabilityLimit, ...]
     lot_overrides: tuple[LotStabilityOverride, ...]
     billing: BillingRules | None  # None where no billing code applies (outside the US)
+    reinitiation: ReinitiationRule  # when a new course may re-initiate treatment
+    injectable_lesion: LabelNote | None = None  # what counts as an injectable lesion
+    warnings: tuple[LabelNote, ...] = ()  # label warnings and precautions
+    handling: tuple[LabelNote, ...] = ()  # duties at each administration (traceability, ...)
+    storage: StorageRules | None = None
+    indication: IndicationRule | None = None  # who the label is indicated for
 
     def visit_rule(self, kind: VisitKind) -> VisitRule:
         return next(rule for rule in self.visits if rule.kind is kind)
@@ -206,6 +296,10 @@ class ConfirmationRule:
 class DurableResponseRule:
     min_duration_months: int
     onset_within_months: int
+    # Whether an onset on the date exactly `onset_within_months` after the start still counts,
+    # and the ruling that says so (tvec's own: the sources are silent on the boundary day).
+    onset_on_boundary_date_counts: bool
+    boundary_ruling: str
     source: str
 
 

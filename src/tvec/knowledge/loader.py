@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tvec.domain import rules as r
-from tvec.knowledge.models import CriteriaModel, LabelModel
+from tvec.knowledge.models import (
+    BillingModel,
+    CriteriaModel,
+    IndicationModel,
+    LabelModel,
+    NoteModel,
+)
 
 DATA = resources.files("tvec.knowledge") / "data"
 M = TypeVar("M", bound=BaseModel)
@@ -118,7 +124,30 @@ def _label_rules(m: LabelModel) -> r.LabelRules:
         site_restrictions=tuple(r.SiteRestriction(**x.model_dump()) for x in m.site_restrictions),
         stability=tuple(r.StabilityLimit(**s.model_dump()) for s in m.stability),
         lot_overrides=tuple(r.LotStabilityOverride(**o.model_dump()) for o in m.lot_overrides),
-        billing=r.BillingRules(**m.billing.model_dump()) if m.billing else None,
+        billing=_billing(m.billing) if m.billing else None,
+        injectable_lesion=_note(m.injectable_lesion) if m.injectable_lesion else None,
+        warnings=tuple(_note(n) for n in m.warnings),
+        handling=tuple(_note(n) for n in m.handling),
+        storage=r.StorageRules(**m.storage.model_dump()) if m.storage else None,
+        reinitiation=r.ReinitiationRule(**m.reinitiation.model_dump()),
+        indication=_indication(m.indication),
+    )
+
+
+def _indication(m: IndicationModel) -> r.IndicationRule:
+    return r.IndicationRule(**{**m.model_dump(), "min_age_source": m.min_age_source or ""})
+
+
+def _note(m: NoteModel) -> r.LabelNote:
+    return r.LabelNote(**m.model_dump())
+
+
+def _billing(m: BillingModel) -> r.BillingRules:
+    fields = m.model_dump(exclude={"unit_rounding", "administration_codes"})
+    codes = tuple(r.AdministrationCode(**c.model_dump()) for c in m.administration_codes)
+    return r.BillingRules(
+        **{**fields, "modifier_dates_source": m.modifier_dates_source or ""},
+        administration_codes=codes,
     )
 
 
@@ -133,18 +162,46 @@ def _check_label(path: str, label: r.LabelRules) -> None:
     for kind in (r.VisitKind.SECOND, r.VisitKind.SUBSEQUENT, r.VisitKind.REINITIATION):
         if label.visit_rule(kind).interval_days is None:
             raise KnowledgeError(path, f"visits.{kind.value}.interval_days", "is required")
+    if label.reinitiation.criteria not in available_criteria():
+        raise KnowledgeError(
+            path,
+            "reinitiation.criteria",
+            f"names no response criteria on file (known: {available_criteria()})",
+        )
     strengths = {s.pfu_per_ml for s in label.strengths}
     for i, visit in enumerate(label.visits):
         if visit.pfu_per_ml not in strengths:
             raise KnowledgeError(path, f"visits.{i}.pfu_per_ml", "names no strength in strengths")
-    limits: list[r.StabilityLimit | r.LotStabilityOverride] = [
-        *label.stability,
-        *label.lot_overrides,
-    ]
-    for i, limit in enumerate(limits):
+    for i, limit in enumerate(label.stability):
         if limit.pfu_per_ml not in strengths:
             raise KnowledgeError(path, f"stability.{i}.pfu_per_ml", "names no strength")
+    _check_lot_overrides(path, label, strengths)
     _check_bands(path, label.volume_bands)
+
+
+def _check_lot_overrides(path: str, label: r.LabelRules, strengths: set[int]) -> None:
+    """A lot override may only shorten the label's limit for the same strength, container, band."""
+    label_limits = {(s.pfu_per_ml, s.container, s.temperature_band): s for s in label.stability}
+    for i, override in enumerate(label.lot_overrides):
+        where = f"lot_overrides.{i}"
+        if override.pfu_per_ml not in strengths:
+            raise KnowledgeError(path, f"{where}.pfu_per_ml", "names no strength in strengths")
+        key = (override.pfu_per_ml, override.container, override.temperature_band)
+        limit = label_limits.get(key)
+        if limit is None:
+            raise KnowledgeError(
+                path,
+                f"{where}.temperature_band",
+                f"the label has no {override.container.value} limit at "
+                f"{override.temperature_band!r} for this strength to shorten",
+            )
+        if override.max_hours > limit.max_hours:
+            raise KnowledgeError(
+                path,
+                f"{where}.max_hours",
+                f"{override.max_hours} h is longer than the label's {limit.max_hours} h "
+                f"({limit.source}); a lot override may only shorten the label's limit",
+            )
 
 
 def _check_bands(path: str, bands: tuple[r.VolumeBand, ...]) -> None:

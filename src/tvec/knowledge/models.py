@@ -5,12 +5,20 @@ They only check shape and plausibility; `loader.py` turns them into the domain's
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from tvec.domain.rules import Container, CourseEndReason, Priority, Site, VisitKind
+from tvec.domain.rules import (
+    Container,
+    CourseEndReason,
+    DistantSite,
+    Priority,
+    Site,
+    VisitKind,
+)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 PositiveDecimal = Annotated[Decimal, Field(gt=0)]
@@ -63,9 +71,36 @@ class CourseModel(Sourced):
     early_end_reasons: tuple[CourseEndReason, ...]
 
 
+class ReinitiationModel(Sourced):
+    after_best_response: Literal["CR"]
+    criteria: Text
+    new_lesions_required: bool
+    description: Text
+
+
 class ContraindicationModel(Sourced):
     code: Text
     description: Text
+    group: Text
+    impossible_for_sex: tuple[Literal["female", "male"], ...] = ()
+
+
+class IndicationModel(Sourced):
+    text: Text
+    stages: tuple[Text, ...] = ()
+    unresectable: bool = False
+    recurrent_after_surgery: bool = False
+    min_age_years: PositiveInt | None = None
+    min_age_source: Text | None = None
+    excluded_distant_sites: tuple[DistantSite, ...] = ()
+    excluded_lesion_sites: tuple[Site, ...] = ()
+    lesion_sites: tuple[Site, ...] = ()
+
+    @model_validator(mode="after")
+    def _age_sourced(self) -> IndicationModel:
+        if self.min_age_years is not None and self.min_age_source is None:
+            raise ValueError("min_age_years needs min_age_source")
+        return self
 
 
 class RouteModel(Sourced):
@@ -94,11 +129,47 @@ class LotOverrideModel(Sourced):
     max_hours: PositiveDecimal
 
 
+class AdministrationCodeModel(Sourced):
+    code: Text
+    description: Text
+
+
 class BillingModel(Sourced):
     hcpcs: Text
     pfu_per_unit: PositiveInt
     discarded_modifier: Text
     nothing_discarded_modifier: Text
+    # Units on a claim line are whole; "up" (round a part unit up) is the only rule tvec applies.
+    unit_rounding: Literal["up"]
+    min_discarded_units: PositiveInt
+    units_source: Text
+    modifier_required_from: date | None = None
+    claims_returned_from: date | None = None
+    modifier_dates_source: Text | None = None
+    administration_codes: tuple[AdministrationCodeModel, ...] = ()
+
+
+class NoteModel(Sourced):
+    code: Text
+    text: Text
+
+
+class StorageModel(Sourced):
+    frozen_min_c: int
+    frozen_max_c: int
+    frozen_text: Text
+    shipping_container_hours: PositiveInt
+    shipping_source: Text
+    thaw_minutes: PositiveInt
+    thaw_text: Text
+    refreeze: bool
+    thaw_source: Text
+
+    @model_validator(mode="after")
+    def _range(self) -> StorageModel:
+        if self.frozen_max_c <= self.frozen_min_c:
+            raise ValueError("frozen_max_c must be above frozen_min_c")
+        return self
 
 
 class LabelModel(BaseModel):
@@ -117,6 +188,12 @@ class LabelModel(BaseModel):
     stability: tuple[StabilityModel, ...]
     lot_overrides: tuple[LotOverrideModel, ...] = ()
     billing: BillingModel | None = None
+    injectable_lesion: NoteModel | None = None
+    warnings: tuple[NoteModel, ...] = ()
+    handling: tuple[NoteModel, ...] = ()
+    storage: StorageModel | None = None
+    reinitiation: ReinitiationModel
+    indication: IndicationModel
 
 
 class PartialResponseModel(Sourced):
@@ -137,6 +214,8 @@ class ConfirmationModel(Sourced):
 class DurableModel(Sourced):
     min_duration_months: PositiveInt
     onset_within_months: PositiveInt
+    onset_on_boundary_date_counts: bool
+    boundary_ruling: Text
 
 
 class LesionLevelModel(Sourced):

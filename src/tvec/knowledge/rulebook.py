@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tvec.domain.rules import LabelRules, ResponseCriteria, VolumeBand
+from tvec.domain.rules import (
+    BillingRules,
+    IndicationRule,
+    LabelRules,
+    ResponseCriteria,
+    VolumeBand,
+)
+from tvec.knowledge.trials import Trial
 
 DISCLAIMER = "tvec supports, and does not replace, clinical judgement."
 
@@ -84,13 +91,28 @@ def label_sections(label: LabelRules) -> list[Section]:
                     ", ".join(r.value for r in label.course.early_end_reasons),
                     label.course.source,
                 ),
+                (
+                    "re-initiation",
+                    f"{label.reinitiation.description}: a new course, after an earlier course"
+                    f" whose best overall response was {label.reinitiation.after_best_response}"
+                    f" ({label.reinitiation.criteria} criteria)",
+                    label.reinitiation.source,
+                ),
             ),
         ),
         Section(
             "Who must not receive it, and where it must not go",
             ("restriction", "detail", "source"),
             tuple(
-                ("contraindication: " + c.code, c.description, c.source)
+                (
+                    f"contraindication ({c.group}), screened yes/no: {c.code}",
+                    c.description
+                    + "".join(
+                        f"; a yes is refused as impossible for a {sex} patient (tvec's ruling)"
+                        for sex in c.impossible_for_sex
+                    ),
+                    c.source,
+                )
                 for c in label.contraindications
             )
             + tuple(
@@ -126,21 +148,143 @@ def label_sections(label: LabelRules) -> list[Section]:
             ),
         ),
     ]
+    if label.indication is not None:
+        sections.insert(0, _indication_section(label.indication))
+    sections += _label_facts(label)
     if label.billing is not None:
-        b = label.billing
+        sections.append(_billing_section(label.billing))
+    return sections
+
+
+def _indication_section(rule: IndicationRule) -> Section:
+    """Who the label is indicated for, condition by condition (a course outside it needs an
+    oncologist's off-label reason: tvec's ruling)."""
+    rows: list[tuple[str, str, str]] = [("indicated for", rule.text, rule.source)]
+    if rule.min_age_years is not None:
+        rows.append(("age", f"{rule.min_age_years} years and over", rule.min_age_source))
+    if rule.stages:
+        rows.append(("stage", ", ".join(rule.stages), rule.source))
+    conditions = [
+        (rule.unresectable, "unresectable", "required"),
+        (rule.recurrent_after_surgery, "recurrent after initial surgery", "required"),
+    ]
+    rows += [(name, value, rule.source) for applies, name, value in conditions if applies]
+    if rule.excluded_distant_sites:
+        sites = ", ".join(s.value for s in rule.excluded_distant_sites)
+        rows.append(("excluded: disease at", sites, rule.source))
+    if rule.excluded_lesion_sites:
+        sites = ", ".join(s.value for s in rule.excluded_lesion_sites)
+        rows.append(("excluded: a lesion at", sites, rule.source))
+    if rule.lesion_sites:
+        sites = ", ".join(s.value for s in rule.lesion_sites)
+        rows.append(("lesions treated", sites, rule.source))
+    rows.append(
+        (
+            "outside the indication",
+            "a course starts only with an oncologist's off-label reason; unrecorded facts count "
+            "as not shown to be within it",
+            "tvec's ruling",
+        )
+    )
+    return Section("Indication", ("condition", "value", "source"), tuple(rows))
+
+
+def _label_facts(label: LabelRules) -> list[Section]:
+    """The label's definitions, warnings, duties and storage: facts for the clinic to know."""
+    notes = ("fact", "detail", "source")
+    sections = []
+    if label.injectable_lesion is not None:
+        n = label.injectable_lesion
+        sections.append(Section("Injectable lesion", notes, ((n.code, n.text, n.source),)))
+    if label.warnings:
+        rows = tuple((n.code, n.text, n.source) for n in label.warnings)
+        sections.append(Section("Warnings and precautions", notes, rows))
+    if label.handling:
+        rows = tuple((n.code, n.text, n.source) for n in label.handling)
+        sections.append(Section("At every administration", notes, rows))
+    if label.storage is not None:
+        st = label.storage
+        frozen = f"{st.frozen_min_c} °C to {st.frozen_max_c} °C, {st.frozen_text}"
         sections.append(
             Section(
-                "Billing",
+                "Storage and thawing",
                 ("item", "value", "source"),
                 (
-                    ("drug code", b.hcpcs, b.source),
-                    ("one unit", f"{b.pfu_per_unit:,} PFU", b.source),
-                    ("modifier, drug discarded", b.discarded_modifier, b.source),
-                    ("modifier, nothing discarded", b.nothing_discarded_modifier, b.source),
+                    ("frozen storage", frozen.replace("-", "−"), st.source),
+                    (
+                        "shipping container",
+                        f"keeps temperature up to {st.shipping_container_hours} h after sealing",
+                        st.shipping_source,
+                    ),
+                    ("thaw", f"{st.thaw_text}; about {st.thaw_minutes} min", st.thaw_source),
+                    ("refreeze", "allowed" if st.refreeze else "never", st.thaw_source),
                 ),
             )
         )
     return sections
+
+
+def _billing_section(b: BillingRules) -> Section:
+    rows: list[tuple[str, str, str]] = [
+        ("drug code", b.hcpcs, b.source),
+        ("one unit", f"{b.pfu_per_unit:,} PFU", b.source),
+        ("units on a claim line", "whole: a part unit is rounded up", b.units_source),
+        (
+            "modifier, drug discarded",
+            f"{b.discarded_modifier}, on its own line, for at least {b.min_discarded_units} "
+            "whole unit(s) left of the vials thawed",
+            b.units_source,
+        ),
+        (
+            "modifier, nothing discarded",
+            f"{b.nothing_discarded_modifier}, on the single administered line",
+            b.source,
+        ),
+    ]
+    if b.modifier_required_from is not None:
+        rows.append(
+            (
+                "modifier required from",
+                b.modifier_required_from.isoformat(),
+                b.modifier_dates_source,
+            )
+        )
+    if b.claims_returned_from is not None:
+        rows.append(
+            (
+                "claims without the modifier may be returned from",
+                b.claims_returned_from.isoformat(),
+                b.modifier_dates_source,
+            )
+        )
+    rows += [("administration: " + c.code, c.description, c.source) for c in b.administration_codes]
+    return Section("Billing", ("item", "value", "source"), tuple(rows))
+
+
+def trial_section(t: Trial) -> Section:
+    """The pivotal trial's size and its most common adverse reactions, for the clinic to know."""
+    ar = t.adverse_reactions
+    arms = ", ".join(f"{arm.name} {arm.n}" for arm in t.arms)
+    return Section(
+        f"Pivotal trial: {t.title}",
+        ("item", "value", "source"),
+        (
+            ("patients randomised", f"{t.patients} ({arms})", t.patients_source),
+            *(
+                (
+                    f"adverse reaction: {a.term}",
+                    f"{a.tvec_pct}% vs {a.gmcsf_pct}% (T-VEC vs GM-CSF)",
+                    ar.source,
+                )
+                for a in ar.rates
+            ),
+            (
+                "most common serious adverse reaction",
+                ar.most_common_serious,
+                ar.most_common_serious_source,
+            ),
+        ),
+    )
 
 
 def criteria_section(c: ResponseCriteria) -> Section:
@@ -180,6 +324,11 @@ def criteria_section(c: ResponseCriteria) -> Section:
                 dr.source,
             ),
             (
+                f"onset on the date {dr.onset_within_months} months after the start",
+                "counts" if dr.onset_on_boundary_date_counts else "does not count (not durable)",
+                dr.boundary_ruling,
+            ),
+            (
                 "lesion-level shrinkage",
                 f"≥ {_n(c.lesion_level.min_shrinkage_pct)}% decrease",
                 c.lesion_level.source,
@@ -197,7 +346,11 @@ def _md_table(section: Section) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rules_markdown(labels: Sequence[LabelRules], criteria: Sequence[ResponseCriteria]) -> str:
+def rules_markdown(
+    labels: Sequence[LabelRules],
+    criteria: Sequence[ResponseCriteria],
+    trials: Sequence[Trial] = (),
+) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
     parts = [
         "# tvec rules\n",
@@ -214,6 +367,9 @@ def rules_markdown(labels: Sequence[LabelRules], criteria: Sequence[ResponseCrit
     for c in criteria:
         parts.append(f"{c.title} (`--criteria {c.name}`).\n")
         parts.append(_md_table(criteria_section(c)))
+    if trials:
+        parts.append("## Published trial figures\n")
+        parts += [_md_table(trial_section(t)) for t in trials]
     return "\n".join(parts)
 
 
@@ -225,8 +381,11 @@ def all_rules_markdown() -> str:
         load_criteria,
         load_label,
     )
+    from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))
     return rules_markdown(
-        [load_label(v) for v in variants], [load_criteria(c) for c in available_criteria()]
+        [load_label(v) for v in variants],
+        [load_criteria(c) for c in available_criteria()],
+        [load_trial(t) for t in available_trials()],
     )

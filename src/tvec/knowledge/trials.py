@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tvec.knowledge.loader import DATA, KnowledgeError, bundled_file, parse_file
 
@@ -52,14 +52,38 @@ class TrialSubgroup(_Strict):
     source: str
 
 
+class AdverseReactionRate(_Strict):
+    """One of the trial's most common adverse reactions: share of each arm, as published."""
+
+    term: str
+    tvec_pct: str
+    gmcsf_pct: str
+
+
+class AdverseReactions(_Strict):
+    rates: tuple[AdverseReactionRate, ...] = Field(min_length=1)
+    source: str
+    most_common_serious: str
+    most_common_serious_source: str
+
+
 class Trial(_Strict):
     name: str
     title: str
     source: str
     criteria: str
+    patients: int = Field(gt=0)  # randomised in all arms
+    patients_source: str
     arms: tuple[TrialArm, ...]
     comparison: TrialComparison
     eu_subgroup: TrialSubgroup
+    adverse_reactions: AdverseReactions
+
+    @model_validator(mode="after")
+    def _arms_add_up(self) -> Trial:
+        if sum(arm.n for arm in self.arms) != self.patients:
+            raise ValueError("the arms' n must add up to patients")
+        return self
 
     def arm(self, name: str) -> TrialArm:
         for arm in self.arms:

@@ -16,11 +16,14 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -85,6 +88,8 @@ class DiagnosisRow(Versioned, Base):
     recurrent_after_surgery: Mapped[bool] = mapped_column(Boolean)
     unresectable: Mapped[bool] = mapped_column(Boolean)
     diagnosed_on: Mapped[date] = mapped_column(Date)
+    # sites of bone, brain, lung or other visceral disease; [] none; NULL not recorded
+    distant_sites: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class ScreeningRow(Base):
@@ -95,6 +100,10 @@ class ScreeningRow(Base):
     immunocompromised: Mapped[bool] = mapped_column(Boolean)
     pregnant: Mapped[bool] = mapped_column(Boolean)
     answered_by: Mapped[str] = mapped_column(String(200))
+    # the label's items answered one by one (code -> yes/no); NULL on screenings recorded before
+    # item-by-item screening, whose two answers (immunocompromised, pregnant) stand for them
+    answers: Mapped[dict[str, bool] | None] = mapped_column(JSON)
+    correction_reason: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -115,6 +124,17 @@ class LesionRow(Versioned, Base):
 
 class MeasurementRow(Versioned, Base):
     __tablename__ = "measurements"
+    # one active measurement of a lesion per day (a second one is a correction of the first)
+    __table_args__ = (
+        Index(
+            "uq_measurements_one_active_per_lesion_day",
+            "lesion_id",
+            "measured_on",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     lesion_id: Mapped[int] = mapped_column(ForeignKey("lesions.id"), index=True)
     measured_on: Mapped[date] = mapped_column(Date)
@@ -128,6 +148,16 @@ class MeasurementRow(Versioned, Base):
 
 class CourseRow(Versioned, Base):
     __tablename__ = "courses"
+    # one open course per patient: a new one starts after the last has ended
+    __table_args__ = (
+        Index(
+            "uq_courses_one_open_per_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("end_date IS NULL"),
+            postgresql_where=text("end_date IS NULL"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     label_variant: Mapped[str] = mapped_column(String(10))
@@ -135,6 +165,10 @@ class CourseRow(Versioned, Base):
     end_date: Mapped[date | None] = mapped_column(Date)
     end_reason: Mapped[str | None] = mapped_column(String(40))
     started_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    off_label_reason: Mapped[str | None] = mapped_column(Text)  # outside the indication
+    # a re-initiation after an earlier course's complete response (on `reinitiation_after`)
+    reinitiation: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    reinitiation_after: Mapped[date | None] = mapped_column(Date)
 
 
 class VisitRow(Versioned, Base):
@@ -201,6 +235,8 @@ class AuditRow(Base):
     """Append-only: every clinical write, with who, when, why, and the record before and after."""
 
     __tablename__ = "audit_log"
+    # each centre's entries are numbered 1, 2, 3, … and hash-chained (tvec.persistence.audit_chain)
+    __table_args__ = (UniqueConstraint("centre_id", "seq"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -211,6 +247,9 @@ class AuditRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class IdempotencyRow(Base):

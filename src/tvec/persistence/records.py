@@ -73,6 +73,7 @@ class Diagnosis:
     unresectable: bool
     diagnosed_on: date
     version: int
+    distant_sites: list[str] | None = None  # bone, brain, lung, other-visceral; None not recorded
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ class Screening:
     answered_by: str
     recorded_by: int
     recorded_at: datetime
+    answers: dict[str, bool] | None = None  # item by item; None on older screenings
+    correction_reason: str | None = None  # a same-day screening that changes an answer
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,9 @@ class Course:
     end_reason: str | None
     started_by: int
     version: int
+    off_label_reason: str | None = None  # an oncologist's reason: outside the indication
+    reinitiation: bool = False  # re-initiates treatment after an earlier complete response
+    reinitiation_after: date | None = None  # the date of that complete response
 
 
 @dataclass(frozen=True)
@@ -213,6 +219,9 @@ class AuditEntry:
     reason: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    centre_id: int
+    seq: int  # the entry's number in its centre's chain
+    hash: str
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.sql import ColumnElement
 
 from tvec.domain.status import RecordStatus, VisitRecordStatus
@@ -49,13 +49,16 @@ class AuthSessionRepository(Repository[m.AuthSessionRow, r.AuthSession]):
     def with_user(self, token_hash: str) -> tuple[r.AuthSession, r.User] | None:
         """The session with this token hash and its user, in one query."""
         s, users = m.AuthSessionRow, shape_of(m.UserRow, r.User)
-        statement = (
-            select(*self._shape.columns, *users.columns)
-            .join_from(s, m.UserRow, s.user_id == m.UserRow.id)
-            .where(s.token_hash == token_hash)
-            .limit(1)
+        statement = self._prepared(
+            "with-user",
+            lambda: (
+                select(*self._shape.columns, *users.columns)
+                .join_from(s, m.UserRow, s.user_id == m.UserRow.id)
+                .where(s.token_hash == bindparam("token_hash"))
+                .limit(1)
+            ),
         )
-        row = self.connection.execute(statement).first()
+        row = self.connection.execute(statement, {"token_hash": token_hash}).first()
         if row is None:
             return None
         mine = len(self._shape.columns)
@@ -119,7 +122,13 @@ class LesionRepository(Repository[m.LesionRow, r.Lesion]):
     def for_patient(self, patient_id: int) -> list[r.Lesion]:
         """The patient's lesions, in the order they were recorded."""
         les = m.LesionRow
-        return self._all(self._select().where(les.patient_id == patient_id).order_by(les.id))
+        statement = self._prepared(
+            "for-patient",
+            lambda: (
+                self._select().where(les.patient_id == bindparam("patient_id")).order_by(les.id)
+            ),
+        )
+        return self._all(statement, {"patient_id": patient_id})
 
     def for_patients(self, patient_ids: Collection[int]) -> list[r.Lesion]:
         les = m.LesionRow
@@ -133,9 +142,21 @@ class LesionRepository(Repository[m.LesionRow, r.Lesion]):
         """The patient's active lesions, in the order recorded, each with its latest active
         measurement (by date, then the later entry), or None if it has none. One query: a
         window function over the measurements, joined outer."""
+        measurements = shape_of(m.MeasurementRow, r.Measurement)
+        statement = self._prepared("active-with-latest", self._active_with_latest)
+        count = len(self._shape.columns)
+        return [
+            (
+                self._shape.record_of(row[:count]),
+                None if row[count] is None else measurements.record_of(row[count:]),
+            )
+            for row in self.connection.execute(statement, {"patient_id": patient_id})
+        ]
+
+    def _active_with_latest(self) -> Select[Any]:
         les, me = m.LesionRow, m.MeasurementRow
         measurements = shape_of(me, r.Measurement)
-        mine = (les.patient_id == patient_id) & (les.status == ACTIVE)
+        mine = (les.patient_id == bindparam("patient_id")) & (les.status == ACTIVE)
         rank = (
             func.row_number()
             .over(partition_by=me.lesion_id, order_by=(me.measured_on.desc(), me.id.desc()))
@@ -147,21 +168,13 @@ class LesionRepository(Repository[m.LesionRow, r.Lesion]):
             .where(me.status == ACTIVE)
             .subquery()
         )
-        statement = (
+        return (
             select(*self._shape.columns, *(ranked.c[name] for name in measurements.names))
             .select_from(les)
             .outerjoin(ranked, (ranked.c.lesion_id == les.id) & (ranked.c.rank == 1))
             .where(mine)
             .order_by(les.id)
         )
-        count = len(self._shape.columns)
-        return [
-            (
-                self._shape.record_of(row[:count]),
-                None if row[count] is None else measurements.record_of(row[count:]),
-            )
-            for row in self.connection.execute(statement)
-        ]
 
 
 class MeasurementRepository(Repository[m.MeasurementRow, r.Measurement]):
@@ -191,13 +204,16 @@ class CourseRepository(Repository[m.CourseRow, r.Course]):
     def with_patient(self, course_id: int) -> tuple[r.Course, r.Patient] | None:
         """The course and its patient, in one query."""
         c, patients = m.CourseRow, shape_of(m.PatientRow, r.Patient)
-        statement = (
-            select(*self._shape.columns, *patients.columns)
-            .join_from(c, m.PatientRow, c.patient_id == m.PatientRow.id)
-            .where(c.id == course_id)
-            .limit(1)
+        statement = self._prepared(
+            "with-patient",
+            lambda: (
+                select(*self._shape.columns, *patients.columns)
+                .join_from(c, m.PatientRow, c.patient_id == m.PatientRow.id)
+                .where(c.id == bindparam("course_id"))
+                .limit(1)
+            ),
         )
-        row = self.connection.execute(statement).first()
+        row = self.connection.execute(statement, {"course_id": course_id}).first()
         if row is None:
             return None
         mine = len(self._shape.columns)
@@ -223,7 +239,11 @@ class VisitRepository(Repository[m.VisitRow, r.Visit]):
     def for_course(self, course_id: int) -> list[r.Visit]:
         """The course's visits, by number."""
         v = m.VisitRow
-        return self._all(self._select().where(v.course_id == course_id).order_by(v.number))
+        statement = self._prepared(
+            "for-course",
+            lambda: self._select().where(v.course_id == bindparam("course_id")).order_by(v.number),
+        )
+        return self._all(statement, {"course_id": course_id})
 
     def for_courses(self, course_ids: Collection[int]) -> list[r.Visit]:
         """The courses' visits, in the order they were planned (within a course: by number)."""
@@ -253,7 +273,16 @@ class VialLotRepository(Repository[m.VialLotRow, r.VialLot]):
     def by_lot(self, centre_id: int, lot: str) -> r.VialLot | None:
         """The centre's vial lot of this number, if in its stock."""
         v = m.VialLotRow
-        return self._first(self._select().where(v.centre_id == centre_id, v.lot == lot))
+        statement = self._prepared(
+            "by-lot",
+            lambda: (
+                self._select()
+                .where(v.centre_id == bindparam("centre_id"), v.lot == bindparam("lot"))
+                .limit(1)
+            ),
+        )
+        rows = self._all(statement, {"centre_id": centre_id, "lot": lot})
+        return rows[0] if rows else None
 
     def in_centre(self, centre_id: int) -> list[r.VialLot]:
         """The centre's vial lots, soonest expiry first."""
@@ -296,25 +325,35 @@ class AdverseEventRepository(Repository[m.AdverseEventRow, r.AdverseEvent]):
 class AuditRepository(Repository[m.AuditRow, r.AuditEntry]):
     row, record, entity = m.AuditRow, r.AuditEntry, "audit"
 
-    def history_of(self, entity: str, entity_id: int) -> list[r.AuditEntry]:
-        """Every entry about one record, oldest first."""
+    def history_of(
+        self, entity: str, entity_id: int, centre_id: int | None = None
+    ) -> list[r.AuditEntry]:
+        """Every entry about one record (of one centre's log, if given), oldest first."""
         a = m.AuditRow
-        query = self._select().where(a.entity == entity, a.entity_id == entity_id)
+        query = self._select().where(
+            a.entity == entity, a.entity_id == entity_id, *self._of(None, centre_id)
+        )
         return self._all(query.order_by(a.id))
 
-    def page(self, limit: int, offset: int, entity: str | None = None) -> list[r.AuditEntry]:
-        """One page of the log (of one kind of record, if given), oldest first."""
+    def page(
+        self, limit: int, offset: int, entity: str | None = None, centre_id: int | None = None
+    ) -> list[r.AuditEntry]:
+        """One page of the log (of one centre and one kind of record, if given), oldest first."""
         a = m.AuditRow
-        query = self._select().where(*self._of(entity)).order_by(a.id)
+        query = self._select().where(*self._of(entity, centre_id)).order_by(a.id)
         return self._all(query.limit(limit).offset(offset))
 
-    def total(self, entity: str | None = None) -> int:
-        """How many entries the log holds (of one kind of record, if given)."""
-        return self._count(*self._of(entity))
+    def total(self, entity: str | None = None, centre_id: int | None = None) -> int:
+        """How many entries the log holds (of one centre and one kind of record, if given)."""
+        return self._count(*self._of(entity, centre_id))
 
     @staticmethod
-    def _of(entity: str | None) -> list[ColumnElement[bool]]:
-        return [] if entity is None else [m.AuditRow.entity == entity]
+    def _of(entity: str | None, centre_id: int | None) -> list[ColumnElement[bool]]:
+        a = m.AuditRow
+        return [
+            *([] if entity is None else [a.entity == entity]),
+            *([] if centre_id is None else [a.centre_id == centre_id]),
+        ]
 
 
 class IdempotentReplyRepository(Repository[m.IdempotencyRow, r.IdempotentReply]):
@@ -323,4 +362,13 @@ class IdempotentReplyRepository(Repository[m.IdempotencyRow, r.IdempotentReply])
     def for_key(self, user_id: int, key: str) -> r.IdempotentReply | None:
         """The reply kept for this user's Idempotency-Key, if any."""
         i = m.IdempotencyRow
-        return self._first(self._select().where(i.user_id == user_id, i.key == key))
+        statement = self._prepared(
+            "for-key",
+            lambda: (
+                self._select()
+                .where(i.user_id == bindparam("user_id"), i.key == bindparam("key"))
+                .limit(1)
+            ),
+        )
+        rows = self._all(statement, {"user_id": user_id, "key": key})
+        return rows[0] if rows else None

@@ -14,26 +14,29 @@ connection. Records are frozen copies, so there is nothing for an ORM session to
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Column, Select, Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Executable
 from sqlalchemy.types import DateTime
 
 from tvec.domain.errors import Conflict, NotFound
 from tvec.jsonable import jsonable
+from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import Base
-from tvec.persistence.models import AuditRow
 
 R = TypeVar("R", bound=Base)
 T = TypeVar("T")
 
 # The values of one statement, or of the same statement for several rows (SQLAlchemy's types).
 _Params = dict[str, Any] | list[dict[str, Any]]
+
+# Ids are 32-bit integer columns on every supported database: a larger one names no record.
+MAX_ROW_ID = 2**31 - 1
 
 # Bound-parameter names for the WHERE of an UPDATE: they must differ from the column names,
 # which name the SET values.
@@ -83,6 +86,9 @@ def shape_of(row: type[Base], record: type[T]) -> Shape[T]:
     return found
 
 
+_PREPARED: dict[tuple[type[Any], str], Executable] = {}
+
+
 class Repository(Generic[R, T]):
     """One table's records. A subclass names the table (`row`), its record type and the entity
     name used in audit entries and refusals, and adds the table's named queries."""
@@ -91,19 +97,34 @@ class Repository(Generic[R, T]):
     record: type[T]
     entity: str
 
-    def __init__(self, connection: Connection, now: datetime) -> None:
+    def __init__(
+        self, connection: Connection, now: datetime, trail: AuditTrail | None = None
+    ) -> None:
         self.connection, self.now = connection, now
         self._shape: Shape[T] = shape_of(self.row, self.record)
+        # the unit of work's audit entries, chained and written when it commits
+        self._trail = trail
 
     # ---- for the named queries of subclasses ------------------------------------------------
+
+    def _prepared(self, name: str, build: Callable[[], Executable]) -> Executable:
+        """The statement of a named query that is the same on every call but for its bound
+        parameters (`bindparam`), built once per process: SQLAlchemy then finds its compiled
+        form by the statement's memoised cache key instead of rebuilding both on every call.
+        Two threads may both build it the first time: the same value."""
+        key = (type(self), name)
+        found = _PREPARED.get(key)
+        if found is None:
+            found = _PREPARED[key] = build()
+        return found
 
     def _select(self) -> Select[Any]:
         """SELECT of this table's record columns; a named query adds its WHERE and ORDER BY."""
         return select(*self._shape.columns)
 
-    def _all(self, statement: Select[Any]) -> list[T]:
+    def _all(self, statement: Executable, params: dict[str, Any] | None = None) -> list[T]:
         record_of = self._shape.record_of
-        return [record_of(row) for row in self.connection.execute(statement)]
+        return [record_of(row) for row in self.connection.execute(statement, params)]
 
     def _first(self, statement: Select[Any]) -> T | None:
         row = self.connection.execute(statement.limit(1)).first()
@@ -123,7 +144,9 @@ class Repository(Generic[R, T]):
         return found
 
     def find(self, record_id: int) -> T | None:
-        """The record with this id, or None."""
+        """The record with this id, or None (also for an id no id column can hold)."""
+        if not 1 <= record_id <= MAX_ROW_ID:
+            return None
         row = self.connection.execute(self._shape.get, {_ID: record_id}).first()
         return None if row is None else self._shape.record_of(row)
 
@@ -203,9 +226,7 @@ class Repository(Generic[R, T]):
             record_of = self._shape.record_of
             return [record_of(row) for row in self.connection.execute(statement, params)]
         except IntegrityError as exc:
-            raise Conflict(
-                f"the {self.entity} clashes with an existing record ({constraint_name(exc)})"
-            ) from None
+            raise clash(exc, f"the {self.entity} clashes with an existing record") from None
 
     def _audit(
         self,
@@ -214,7 +235,8 @@ class Repository(Generic[R, T]):
         changes: Sequence[tuple[T, T | None]],
         reason: str | None,
     ) -> None:
-        """One audit entry per (after, before) pair, in one statement."""
+        """One audit entry per (after, before) pair, written with the unit of work's others when
+        it commits (one statement), or at once without a unit of work's trail."""
         entries = [
             {
                 "at": self.now,
@@ -229,13 +251,65 @@ class Repository(Generic[R, T]):
             }
             for after, before in changes
         ]
-        self.connection.execute(insert(AuditRow), entries)
+        if self._trail is not None:
+            self._trail.record(entries)
+        else:
+            trail = AuditTrail(self.connection)
+            trail.record(entries)
+            trail.flush()
 
 
 def _snapshot(record: Any) -> dict[str, Any]:
     data: dict[str, Any] = jsonable(record)
-    data.pop("password_hash", None)  # never copy a secret into the audit log
+    for secret in ("password_hash", "token_hash"):  # never copy a secret into the audit log
+        data.pop(secret, None)
     return data
+
+
+# What each "only one" rule means to the user, and the field it is about, by constraint name (the
+# name PostgreSQL reports) and by "table.columns" (what SQLite reports for a unique index).
+RULES: dict[str, tuple[str, str]] = {
+    "uq_courses_one_open_per_patient": (
+        "the patient already has an open course; end it first",
+        "start_date",
+    ),
+    "uq_measurements_one_active_per_lesion_day": (
+        "the lesion is already measured on that day; correct that measurement instead",
+        "measured_on",
+    ),
+    "uq_patients_centre_id_mrn": ("a patient with this MRN is already registered", "mrn"),
+    "uq_users_username": ("the username is taken", "username"),
+    "uq_lesions_patient_id_name": ("a lesion of this name already exists for the patient", "name"),
+    "uq_vial_lots_centre_id_lot": ("the lot is already registered", "lot"),
+    "uq_visits_course_id_number": (
+        "the visit was planned meanwhile by someone else; reload it",
+        "version",
+    ),
+    "uq_diagnoses_patient_id": ("the patient's diagnosis is already recorded", "diagnosis"),
+}
+_SQLITE_RULES = {
+    "courses.patient_id": "uq_courses_one_open_per_patient",
+    "measurements.lesion_id, measurements.measured_on": "uq_measurements_one_active_per_lesion_day",
+    "patients.centre_id, patients.mrn": "uq_patients_centre_id_mrn",
+    "users.username": "uq_users_username",
+    "lesions.patient_id, lesions.name": "uq_lesions_patient_id_name",
+    "vial_lots.centre_id, vial_lots.lot": "uq_vial_lots_centre_id_lot",
+    "visits.course_id, visits.number": "uq_visits_course_id_number",
+    "diagnoses.patient_id": "uq_diagnoses_patient_id",
+}
+
+
+def clash(exc: IntegrityError, fallback: str) -> Conflict:
+    """The Conflict a broken database rule means, in the clinic's words and naming the field."""
+    name = constraint_name(exc)
+    text = str(exc.orig)
+    if "UNIQUE constraint failed: " in text:  # SQLite names the columns, not the index
+        columns = text.split("UNIQUE constraint failed: ", 1)[1].splitlines()[0].strip()
+        name = _SQLITE_RULES.get(columns, name)
+    if name in RULES:
+        message, field = RULES[name]
+        return Conflict(message, field=field, rule=name)
+    return Conflict(f"{fallback} ({name})")
 
 
 def constraint_name(exc: IntegrityError) -> str:

@@ -11,10 +11,10 @@ from typing import Any, Generic, TypeVar, overload
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
-from tvec.domain.errors import Conflict
 from tvec.persistence import repositories as repos
+from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import read_options, writer_gate
-from tvec.persistence.repository import Repository, constraint_name
+from tvec.persistence.repository import Repository, clash
 
 P = TypeVar("P", bound=Repository[Any, Any])
 
@@ -35,7 +35,7 @@ class _Repo(Generic[P]):
     def __get__(self, uow: UnitOfWork | None, owner: type[Any]) -> _Repo[P] | P:
         if uow is None:
             return self
-        repo = self.kind(uow.connection, uow.now)
+        repo = self.kind(uow.connection, uow.now, uow.trail)
         uow.__dict__[self.name] = repo  # later reads find it there, not here
         return repo
 
@@ -72,6 +72,7 @@ class UnitOfWork:
 
     connection: Connection
     now: datetime
+    trail: AuditTrail
 
     def __init__(
         self, engine: Engine, clock: Callable[[], datetime], *, readonly: bool = False
@@ -95,17 +96,17 @@ class UnitOfWork:
             self._held.close()
             raise
         self.connection, self.now = connection, self._clock()
+        self.trail = AuditTrail(connection)
         return self
 
     def commit(self) -> None:
         assert self._transaction is not None
         try:
+            self.trail.flush()  # the audit entries: chained under the centre's turn, then written
             self._transaction.commit()
         except IntegrityError as exc:
             self._transaction.rollback()
-            raise Conflict(
-                f"the change clashes with an existing record ({constraint_name(exc)})"
-            ) from None
+            raise clash(exc, "the change clashes with an existing record") from None
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

@@ -40,7 +40,8 @@ def criteria_text(rules: ResponseCriteria) -> str:
         parts.append("A single assessment is enough to count a response.")
     parts.append(
         f"Durable response: CR or PR held for at least {durable.min_duration_months} months, "
-        f"beginning within the first {durable.onset_within_months} months."
+        f"beginning within the first {durable.onset_within_months} months. Onset boundary, "
+        f"{durable.boundary_ruling}."
     )
     return " ".join(parts)
 
@@ -101,8 +102,11 @@ def build_report(
     notes: list[str],
 ) -> Report:
     name = trial_name(trial)
+    response = response_table(endpoints, trial, name, source.deaths_recorded)
+    # the footnote says where the durable-response onset boundary comes from (tvec's ruling)
+    response.note += f" Durable response, onset boundary: {rules.durable_response.boundary_ruling}."
     tables = {
-        "response": response_table(endpoints, trial, name, source.deaths_recorded),
+        "response": response,
         "comparison": comparison_table(endpoints, trial, name),
         "lesions": lesion_table(endpoints, rules),
         "subgroups": subgroup_table(endpoints),

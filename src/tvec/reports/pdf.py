@@ -114,7 +114,8 @@ def write_pdf(page: Report, target: Path | str | io.BytesIO) -> None:
     metadata = {"Title": page.title, "Creator": "tvec report"}
     with rendering(), PdfPages(target, metadata=metadata) as document:
         for figure in pdf_pages(page):
-            document.savefig(figure)
+            with rendering(figure):  # its labels as plain text (the turn is held already)
+                document.savefig(figure)
 
 
 def pdf_bytes(page: Report) -> bytes:

@@ -5,22 +5,88 @@ They check form (types, ranges, known codes). Clinical rules are checked once, i
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from tvec.domain.dose_plan import DosePlan
+from tvec.domain.percent import shown_pct, shown_share
 from tvec.domain.plan_json import plan_to_json
 from tvec.domain.roles import Role
-from tvec.domain.rules import CourseEndReason, Site
+from tvec.domain.rules import CourseEndReason, DistantSite, Site
 from tvec.domain.status import RecordStatus
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_LAYOUT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab, newlines kept
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def one_line(value: str) -> str:
+    """Text of one line: no control characters (NUL, tab, line breaks, escape, ...)."""
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (such as NUL, tab or line breaks)")
+    return value
+
+
+def free_text(value: str) -> str:
+    """Free text: tabs and line breaks allowed, other control characters (NUL, ...) not."""
+    if _CONTROL_BUT_LAYOUT.search(value):
+        raise ValueError("must not contain control characters (such as NUL)")
+    return value
+
+
+def _calendar_day(value: Any) -> Any:
+    """A date is written YYYY-MM-DD: a number (0, a timestamp) is not taken for one."""
+    if isinstance(value, bool | int | float | Decimal):
+        raise ValueError("must be a valid date written YYYY-MM-DD, not a number")
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value.strip()):
+        raise ValueError("must be a valid date written YYYY-MM-DD")
+    return value
+
+
+def _not_a_number(value: Any) -> Any:
+    if isinstance(value, bool | int | float | Decimal):
+        raise ValueError("must be a date and time (ISO 8601), not a number")
+    return value
+
+
+# Every text a request carries is one of these: one line without control characters (names,
+# codes, terms, filters), or free text (reasons) without control characters but tab and newline.
+Line = Annotated[str, AfterValidator(one_line)]
+Line40 = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=40),
+    AfterValidator(one_line),
+]
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(one_line),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=2000),
+    AfterValidator(free_text),
+]
+# A date in a request: YYYY-MM-DD only (no numbers); its plausible window is checked by the
+# services against the settings (tvec.services.plausible).
+IsoDate = Annotated[date, BeforeValidator(_calendar_day)]
+Instant = Annotated[datetime, BeforeValidator(_not_a_number)]
 Cm = Annotated[Decimal, Field(ge=0, le=100, max_digits=6, decimal_places=2)]
+# a lesion's name or a cluster id: what a nurse writes on the chart, and an administration target
+LesionName = Line40
 Ml = Annotated[Decimal, Field(gt=0, le=10, max_digits=5, decimal_places=2)]
 # a correction may mark a record entered in error, or active again
 StatusText = Annotated[str, Field(pattern=f"^({'|'.join(RecordStatus)})$")]
@@ -65,18 +131,16 @@ class Method(StrEnum):
 
 
 class PatientIn(Strict):
-    mrn: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-    birth_date: date
+    mrn: Line40
+    birth_date: IsoDate
     sex: Sex
 
 
 class PatientCorrection(Strict):
     version: Version
     reason: Reason
-    mrn: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
-    ) = None
-    birth_date: date | None = None
+    mrn: Line40 | None = None
+    birth_date: IsoDate | None = None
     sex: Sex | None = None
 
 
@@ -84,29 +148,42 @@ class DiagnosisIn(Strict):
     stage: Stage
     recurrent_after_surgery: bool
     unresectable: bool
-    diagnosed_on: date
+    diagnosed_on: IsoDate
+    distant_sites: list[DistantSite] | None = Field(
+        default=None,
+        description="Sites of bone, brain, lung or other visceral disease ([] when there is "
+        "none); absent or null: not recorded. The EU indication excludes such disease.",
+    )
     version: Version | None = Field(
         default=None, description="Required when correcting a diagnosis."
     )
     reason: Reason | None = Field(default=None, description="Required when correcting a diagnosis.")
 
 
+ItemCode = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(one_line)]
+
+
 class ScreeningIn(Strict):
-    screened_on: date
-    immunocompromised: bool
-    pregnant: bool
+    screened_on: IsoDate
+    answers: Annotated[dict[ItemCode, bool], Field(max_length=40)] = Field(
+        description="Each item of the label's contraindication list (see `tvec rules`) answered "
+        "yes (true) or no (false): immunodeficiency, leukaemia, lymphoma, hiv-aids, "
+        "immunosuppressive-therapy, pregnancy."
+    )
     answered_by: Text
+    correction_reason: Reason | None = Field(
+        default=None,
+        description="Required when an answer differs from a screening of the same day.",
+    )
 
 
 class LesionIn(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    name: LesionName
     site: Site
     location: Text
-    first_seen: date
+    first_seen: IsoDate
     injectable: bool = True
-    cluster: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
-    ) = None
+    cluster: LesionName | None = None
 
 
 class LesionCorrection(Strict):
@@ -114,7 +191,7 @@ class LesionCorrection(Strict):
     reason: Reason
     location: Text | None = None
     injectable: bool | None = None
-    cluster: str | None = None
+    cluster: LesionName | None = None
     status: StatusText | None = None
 
 
@@ -125,7 +202,7 @@ class MeasurementItem(Strict):
 
 
 class MeasurementsIn(Strict):
-    measured_on: date
+    measured_on: IsoDate
     method: Method
     items: Annotated[list[MeasurementItem], Field(min_length=1, max_length=100)]
 
@@ -140,30 +217,43 @@ class MeasurementCorrection(Strict):
 
 class CourseIn(Strict):
     label_variant: Annotated[str, Field(pattern="^(us|eu)$")] = "us"
-    start_date: date
+    start_date: IsoDate
+    off_label_reason: Reason | None = Field(
+        default=None,
+        description="An oncologist's reason to treat a patient outside the label's indication.",
+    )
+    reinitiation: bool = Field(
+        False,
+        description="Re-initiate treatment (oncologist only): every visit at 10^8 PFU/mL every "
+        "14 days, new lesions first; needs the earlier course's complete response.",
+    )
 
 
 class CourseEnd(Strict):
     version: Version
-    end_date: date
+    end_date: IsoDate
     end_reason: CourseEndReason
 
 
 class PlanIn(Strict):
-    reinitiation: bool = Field(False, description="A restart after a complete response.")
+    reinitiation: bool = Field(
+        False,
+        description="Mark this visit as a restart after a complete response: from the third "
+        "visit of a course on, never the second (every visit of a re-initiation course is one).",
+    )
 
 
 class AdministrationItem(Strict):
     target: Annotated[
-        str, Field(min_length=1, max_length=40, description="Lesion or cluster id in the plan.")
+        Line, Field(min_length=1, max_length=40, description="Lesion or cluster id in the plan.")
     ]
     volume_ml: Ml
-    vial_lot: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    vial_lot: Line40
 
 
 class AdministrationIn(Strict):
     version: Version
-    administered_at: datetime
+    administered_at: Instant
     items: Annotated[list[AdministrationItem], Field(min_length=1, max_length=50)]
     override_reason: Reason | None = Field(
         default=None, description="An oncologist's reason for a dose earlier than its interval."
@@ -171,9 +261,9 @@ class AdministrationIn(Strict):
 
 
 class VialLotIn(Strict):
-    lot: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    lot: Line40
     pfu_per_ml: Annotated[int, Field(description="10^6 or 10^8 (the label's strengths).")]
-    expiry_date: date
+    expiry_date: IsoDate
 
 
 class AdverseEventIn(Strict):
@@ -181,8 +271,8 @@ class AdverseEventIn(Strict):
     grade: Annotated[int, Field(ge=1, le=5, description="CTCAE grade 1-5")]
     serious: bool
     related: bool
-    onset: date
-    resolved_on: date | None = None
+    onset: IsoDate
+    resolved_on: IsoDate | None = None
     action_taken: Text
     course_id: RecordId | None = None
 
@@ -193,14 +283,14 @@ class AdverseEventUpdate(Strict):
     grade: Annotated[int, Field(ge=1, le=5)] | None = None
     serious: bool | None = None
     related: bool | None = None
-    resolved_on: date | None = None
+    resolved_on: IsoDate | None = None
     action_taken: Text | None = None
     status: StatusText | None = None
 
 
 class UserIn(Strict):
     username: Annotated[
-        str,
+        Line,
         StringConstraints(
             strip_whitespace=True, min_length=3, max_length=80, pattern=r"^[a-z0-9._-]+$"
         ),
@@ -211,7 +301,7 @@ class UserIn(Strict):
 
 
 class LoginIn(Strict):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    username: Annotated[Line, StringConstraints(min_length=1, max_length=80)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -243,6 +333,7 @@ class DiagnosisOut(Out):
     recurrent_after_surgery: bool
     unresectable: bool
     diagnosed_on: date
+    distant_sites: list[str] | None = None
     version: int
 
 
@@ -252,9 +343,13 @@ class ScreeningOut(Out):
     screened_on: date
     immunocompromised: bool
     pregnant: bool
+    answers: dict[str, bool] | None = Field(
+        default=None, description="Item by item; null on screenings recorded before."
+    )
     answered_by: str
     recorded_by: int
     recorded_at: datetime
+    correction_reason: str | None = None
 
 
 class LesionOut(Out):
@@ -288,6 +383,9 @@ class CourseOut(Out):
     start_date: date
     end_date: date | None
     end_reason: str | None
+    off_label_reason: str | None = None
+    reinitiation: bool = False
+    reinitiation_after: date | None = None
     version: int
 
 
@@ -378,6 +476,22 @@ class AuditOut(Out):
     after: dict[str, Any] | None
 
 
+class AuditEntryOut(Out):
+    """An entry of the centre's audit log as its admin sees it: who, when, which record, what
+    and why, without the record's values (those who may read the record see them in its
+    history)."""
+
+    id: int
+    at: datetime
+    user_id: int | None
+    action: str
+    entity: str
+    entity_id: int
+    entity_version: int | None
+    reason: str | None
+    seq: int
+
+
 class BillingLineOut(BaseModel):
     visit_id: int
     patient_id: int
@@ -413,26 +527,61 @@ class CalendarVisitOut(Out):
     override_reason: str | None
 
 
+def _shown_pct(value: object) -> object:
+    return shown_pct(value) if isinstance(value, Decimal | float) else value
+
+
+def _shown_share(value: object) -> object:
+    return shown_share(value) if isinstance(value, Decimal | float) else value
+
+
+# A percent change as a JSON number: one decimal, rounded towards zero so that it never reads
+# across a response threshold (tvec.domain.percent); a share: three decimals, to the nearest.
+ShownPct = Annotated[
+    float,
+    BeforeValidator(_shown_pct),
+    Field(
+        description="Percent change, one decimal place, rounded towards zero so that it never "
+        "reads across a threshold (-49.96 is -49.9, not -50.0)."
+    ),
+]
+ShownShare = Annotated[
+    float,
+    BeforeValidator(_shown_share),
+    Field(description="Share of the group, 0 to 1, three decimal places (rounded to nearest)."),
+]
+
+
 class AssessmentOut(Out):
     date: Day
     day: int
     spd_cm2: Decimal
-    change_from_baseline_pct: Decimal | None
-    change_from_nadir_pct: Decimal | None
+    change_from_baseline_pct: ShownPct | None
+    change_from_nadir_pct: ShownPct | None
     category: str | None
+    label: str = Field(
+        description='What the screens show, e.g. "PR (unconfirmed, confirm on or after '
+        '2026-03-02)" or "PR (confirmed onset)".'
+    )
     new_lesion_ids: list[str]
     confirmed: bool
     counted: bool
+    confirmation: str | None = Field(
+        description="A counted CR/PR only: confirmed, pending or not-confirmed."
+    )
+    confirm_on_or_after: Day | None = Field(
+        description="While pending: the assessment date plus the criteria's confirmation interval."
+    )
 
 
 class LesionGroupOut(Out):
     group: str
     lesions: int
-    shrank_at_least_pct: Decimal
+    shrank_at_least_pct: float = Field(description="The criteria's lesion-level threshold, %.")
     shrank_count: int
-    shrank_share: Decimal | None
+    shrank_share: ShownShare | None
     resolved_count: int
-    resolved_share: Decimal | None
+    resolved_share: ShownShare | None
 
 
 class ResponseOut(Out):

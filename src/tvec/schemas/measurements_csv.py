@@ -6,7 +6,8 @@ The header must name exactly these columns, in any order:
 
 A missing column and an unknown extra column are both refused: a misspelt column (``longest``,
 ``injectd``) would otherwise be silently ignored. Blank lines are skipped. A lesion that has
-disappeared is recorded as ``0`` x ``0``.
+disappeared is recorded as ``0`` x ``0``. Diameters have the bounds the API holds measurements to
+(`tvec.schemas.clinic.Cm`: 0 to 100 cm, at most two decimals).
 
 Every problem raises `InvalidInput` naming the line of the file (the header is line 1), the lesion
 when known and the column. Clinical checks (diameters, baseline, missing lesions) are left to
@@ -21,9 +22,13 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from pydantic import TypeAdapter, ValidationError
+
 from tvec.domain.errors import InvalidInput
 from tvec.domain.response import Measurement
 from tvec.domain.rules import Site
+from tvec.schemas.clinic import Cm
+from tvec.schemas.refusals import rule_of
 
 COLUMNS = ("date", "lesion_id", "longest_cm", "perpendicular_cm", "site", "injected")
 TRUE_WORDS = frozenset({"true", "yes", "1"})
@@ -31,6 +36,7 @@ FALSE_WORDS = frozenset({"false", "no", "0"})
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 HEADER = "row 1 (header)"
+CENTIMETRES: TypeAdapter[Decimal] = TypeAdapter(Cm)
 
 
 def read_measurements(text: str) -> list[Measurement]:
@@ -95,7 +101,10 @@ def _date(where: str, text: str) -> date:
 def _cm(where: str, field: str, text: str) -> Decimal:
     if not NUMBER.fullmatch(text):
         raise InvalidInput(where, field, "is not a number of centimetres", repr(text))
-    return Decimal(text)
+    try:
+        return CENTIMETRES.validate_python(Decimal(text))
+    except ValidationError as exc:
+        raise InvalidInput(where, field, rule_of(exc.errors()[0]), repr(text)) from None
 
 
 def _site(where: str, text: str) -> Site:

@@ -12,11 +12,12 @@ from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre
 from tvec.services.patients import patient_in_centre
 from tvec.services.permissions import Action
+from tvec.services.plausible import not_in_future
 
 
 def _check_dates(ctx: Context, onset: date, resolved: date | None) -> None:
-    if onset > ctx.today():
-        raise InvalidInput("adverse event", "onset", "must not be in the future")
+    not_in_future(ctx, "adverse event", "onset", onset)
+    not_in_future(ctx, "adverse event", "resolved_on", resolved)
     if resolved is not None and resolved < onset:
         raise InvalidInput("adverse event", "resolved_on", f"must not be before the onset {onset}")
 

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from tvec.domain.errors import DomainError
+from tvec.domain.indication import Indication
 from tvec.domain.response import ResponseAssessment
 from tvec.domain.schedule import ScheduledVisit, course_calendar
 from tvec.domain.status import RecordStatus
@@ -14,9 +15,11 @@ from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
+from tvec.services.indication import patient_indication
 from tvec.services.outcomes import assess_in_uow
 from tvec.services.patients import patient_in_centre
 from tvec.services.permissions import Action
+from tvec.services.screening import answers_of, screening_items
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,15 @@ class VisitLine:
 
 
 @dataclass(frozen=True)
+class ScreeningLine:
+    """One item of the contraindication list as the latest screening answered it."""
+
+    description: str
+    answer: bool | None  # None: not answered item by item (a screening recorded before)
+    source: str
+
+
+@dataclass(frozen=True)
 class Chart:
     patient: r.Patient
     diagnosis: r.Diagnosis | None
@@ -49,6 +61,9 @@ class Chart:
     response: ResponseAssessment | None
     response_problem: str | None  # why the response cannot be assessed yet
     today: date
+    screening_items: tuple[ScreeningLine, ...] = ()
+    indication: Indication | None = None  # the course's label's indication, as of today
+    calendar_problem: str | None = None  # why the course calendar cannot be shown
 
 
 def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified-who") -> Chart:
@@ -71,10 +86,21 @@ def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified
             except DomainError as exc:
                 problem = str(exc)
         calendar: tuple[ScheduledVisit, ...] = ()
+        calendar_problem = None
         if course is not None:
             label = load_label(course.label_variant)
-            calendar = course_calendar(label, domain_course(label, course, visits))
+            try:
+                calendar = course_calendar(label, domain_course(label, course, visits))
+            except DomainError as exc:  # the chart is still shown, saying what it cannot show
+                calendar_problem = f"the course calendar cannot be shown: {exc}"
         screenings = uow.screenings.for_patient(patient_id)
+        items = screening_items()
+        answers = answers_of(items, screenings[-1]) if screenings else {}
+        indication = (
+            patient_indication(uow, load_label(course.label_variant), patient, ctx.today())
+            if course is not None
+            else None
+        )
         return Chart(
             patient=patient,
             diagnosis=uow.diagnoses.for_patient(patient_id),
@@ -94,4 +120,11 @@ def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified
             response=response,
             response_problem=problem,
             today=ctx.today(),
+            screening_items=tuple(
+                ScreeningLine(i.description, answers.get(i.code), i.source) for i in items
+            )
+            if screenings
+            else (),
+            indication=indication,
+            calendar_problem=calendar_problem,
         )

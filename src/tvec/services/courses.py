@@ -22,8 +22,12 @@ from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import CourseEnd as CourseEndIn
 from tvec.schemas.clinic import CourseIn
 from tvec.services.context import Actor, Context
+from tvec.services.indication import check_indication
 from tvec.services.patients import patient_in_centre
 from tvec.services.permissions import Action
+from tvec.services.plausible import near_today
+from tvec.services.reinitiation import complete_response_on
+from tvec.services.screening import check_screened
 
 
 def course_in_centre(uow: UnitOfWork, actor: Actor, course_id: int) -> r.Course:
@@ -37,43 +41,33 @@ def course_in_centre(uow: UnitOfWork, actor: Actor, course_id: int) -> r.Course:
 def check_eligible(uow: UnitOfWork, label: LabelRules, patient_id: int, start: date) -> None:
     """Refuse a course the label does not allow: no screening on file, or a contraindication."""
     screenings = [s for s in uow.screenings.for_patient(patient_id) if s.screened_on <= start]
-    if not screenings:
-        raise CourseRuleBroken(
-            "no contraindication screening on or before the start date: screen for "
-            + ", ".join(c.code for c in label.contraindications)
-            + " first",
-            field="screening",
-        )
-    latest = screenings[-1]
-    answers = {"immunocompromised": latest.immunocompromised, "pregnant": latest.pregnant}
-    for contraindication in label.contraindications:
-        answer = answers.get(contraindication.code)
-        if answer is None:
-            raise CourseRuleBroken(
-                f"the screening does not answer {contraindication.code!r}", field="screening"
-            )
-        if answer:
-            raise CourseRuleBroken(
-                f"contraindicated: {contraindication.description} [{contraindication.source}]",
-                field="screening",
-                contraindication=contraindication.code,
-            )
+    check_screened(label, screenings)
 
 
 def start_course(ctx: Context, actor: Actor, patient_id: int, new: CourseIn) -> r.Course:
     actor.require(Action.START_COURSE)
+    near_today(ctx, "course", "start_date", new.start_date)
     label = load_label(new.label_variant)
+    if new.off_label_reason is not None:
+        actor.require(Action.OVERRIDE)  # treating outside the indication: an oncologist's call
     with ctx.uow() as uow:
-        patient_in_centre(uow, actor, patient_id)
+        patient = patient_in_centre(uow, actor, patient_id)
         if uow.diagnoses.for_patient(patient_id) is None:
             raise CourseRuleBroken(
                 "record the melanoma diagnosis before starting a course", field="diagnosis"
             )
         check_eligible(uow, label, patient_id, new.start_date)
+        check_indication(uow, label, patient, new.start_date, new.off_label_reason)
         if any(c.end_date is None for c in uow.courses.for_patient(patient_id)):
             raise Conflict(
                 "the patient already has an open course; end it first", field="start_date"
             )
+        # a re-initiation needs the earlier course's complete response and new lesions since
+        cr_on = (
+            complete_response_on(uow, label, patient_id, new.start_date)
+            if new.reinitiation
+            else None
+        )
         course = uow.courses.add(
             by=actor.user_id,
             patient_id=patient_id,
@@ -82,6 +76,9 @@ def start_course(ctx: Context, actor: Actor, patient_id: int, new: CourseIn) -> 
             end_date=None,
             end_reason=None,
             started_by=actor.user_id,
+            off_label_reason=new.off_label_reason,
+            reinitiation=new.reinitiation,
+            reinitiation_after=cr_on,
         )
         uow.commit()
     return course
@@ -89,7 +86,7 @@ def start_course(ctx: Context, actor: Actor, patient_id: int, new: CourseIn) -> 
 
 def domain_course(label: LabelRules, course: r.Course, visits: list[r.Visit]) -> Course:
     """Replay the administered visits through the schedule rules (overrides included)."""
-    result = Course(course.start_date)
+    result = Course(course.start_date, reinitiation=course.reinitiation)
     for visit in sorted(visits, key=lambda v: v.number):
         if visit.status is VisitRecordStatus.ADMINISTERED and visit.administered_on is not None:
             result = record_dose(
@@ -108,6 +105,8 @@ def end_treatment(ctx: Context, actor: Actor, course_id: int, end: CourseEndIn) 
     actor.require(Action.START_COURSE)
     with ctx.uow() as uow:
         course = course_in_centre(uow, actor, course_id)
+        if end.end_date != course.start_date:  # ending on its start date closes any course,
+            near_today(ctx, "course", "end_date", end.end_date)  # even one dated wrongly
         label = load_label(course.label_variant)
         visits = uow.visits.for_course(course_id)
         end_course(label, domain_course(label, course, visits), end.end_date, end.end_reason)

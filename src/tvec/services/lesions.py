@@ -11,6 +11,7 @@ from tvec.schemas.clinic import LesionCorrection, LesionIn, MeasurementCorrectio
 from tvec.services.context import Actor, Context
 from tvec.services.patients import patient_in_centre
 from tvec.services.permissions import Action
+from tvec.services.plausible import not_in_future
 
 
 def lesion_in_centre(uow: UnitOfWork, actor: Actor, lesion_id: int) -> r.Lesion:
@@ -23,8 +24,7 @@ def lesion_in_centre(uow: UnitOfWork, actor: Actor, lesion_id: int) -> r.Lesion:
 
 def add_lesion(ctx: Context, actor: Actor, patient_id: int, new: LesionIn) -> r.Lesion:
     actor.require(Action.RECORD_LESIONS)
-    if new.first_seen > ctx.today():
-        raise InvalidInput(f"lesion {new.name}", "first_seen", "must not be in the future")
+    not_in_future(ctx, f"lesion {new.name}", "first_seen", new.first_seen)
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
         if uow.lesions.by_name(patient_id, new.name) is not None:
@@ -69,8 +69,7 @@ def record_measurements(
 ) -> list[r.Measurement]:
     """A visit's measurements, all or nothing; 0 × 0 records a lesion that has disappeared."""
     actor.require(Action.RECORD_LESIONS)
-    if visit.measured_on > ctx.today():
-        raise InvalidInput("measurements", "measured_on", "must not be in the future")
+    not_in_future(ctx, "measurements", "measured_on", visit.measured_on)
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
         lesions = {les.id: les for les in uow.lesions.for_patient(patient_id)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -206,6 +206,46 @@ def _age(birth: date, on: date) -> int:
 def audit_log(
     ctx: Context, actor: Actor, limit: int, offset: int, entity: str | None = None
 ) -> tuple[list[r.AuditEntry], int]:
+    """One page of the actor's centre's audit log: who, when, which record, what and why. The
+    records' values before and after are left out (`before`/`after` are None): they are shown
+    only to those who may read the record (`record_history`)."""
     actor.require(Action.READ_AUDIT)
+    centre = actor.centre_id
     with ctx.uow(readonly=True) as uow:
-        return uow.audit.page(limit, offset, entity), uow.audit.total(entity)
+        page = uow.audit.page(limit, offset, entity, centre)
+        total = uow.audit.total(entity, centre)
+    return [replace(e, before=None, after=None) for e in page], total
+
+
+# Who may see a record's values before and after each change: those who may read the record.
+HISTORY_READERS: dict[str, Action] = {
+    **dict.fromkeys(
+        (
+            "patient",
+            "diagnosis",
+            "screening",
+            "lesion",
+            "measurement",
+            "course",
+            "visit",
+            "administration",
+            "adverse-event",
+        ),
+        Action.READ_CLINICAL,
+    ),
+    "vial-lot": Action.READ_VIALS,
+    **dict.fromkeys(("centre", "user", "auth-session"), Action.MANAGE_USERS),
+}
+
+
+def record_history(ctx: Context, actor: Actor, entity: str, entity_id: int) -> list[r.AuditEntry]:
+    """Every audited version of one record of the actor's centre, values before and after
+    included, oldest first; for roles that may read that kind of record (none found otherwise:
+    another centre's record has no history here)."""
+    action = HISTORY_READERS.get(entity)
+    if action is None:
+        known = ", ".join(sorted(HISTORY_READERS))
+        raise InvalidInput("audit history", "entity", f"must be one of {known}")
+    actor.require(action)
+    with ctx.uow(readonly=True) as uow:
+        return uow.audit.history_of(entity, entity_id, actor.centre_id)

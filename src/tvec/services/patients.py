@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tvec.domain.errors import Conflict, InvalidInput, NotFound
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import DiagnosisIn, PatientCorrection, PatientIn, ScreeningIn
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action
+from tvec.services.plausible import not_in_future
+from tvec.services.screening import check_new_screening, screening_items, summary
 
 
 def patient_in_centre(uow: UnitOfWork, actor: Actor, patient_id: int) -> r.Patient:
@@ -20,8 +24,7 @@ def patient_in_centre(uow: UnitOfWork, actor: Actor, patient_id: int) -> r.Patie
 
 def register_patient(ctx: Context, actor: Actor, new: PatientIn) -> r.Patient:
     actor.require(Action.REGISTER_PATIENT)
-    if new.birth_date > ctx.today():
-        raise InvalidInput("patient", "birth_date", "must not be in the future")
+    not_in_future(ctx, "patient", "birth_date", new.birth_date)
     with ctx.uow() as uow:
         if uow.patients.by_mrn(actor.centre_id, new.mrn) is not None:
             raise Conflict("a patient with this MRN is already registered", field="mrn")
@@ -61,6 +64,7 @@ def correct_patient(
         raise InvalidInput("correction", "(fields)", "must change at least one field")
     if "sex" in changes:
         changes["sex"] = changes["sex"].value
+    not_in_future(ctx, "patient", "birth_date", fix.birth_date)
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
         patient = uow.patients.update(
@@ -80,6 +84,9 @@ def record_diagnosis(ctx: Context, actor: Actor, patient_id: int, dx: DiagnosisI
     actor.require(Action.RECORD_DIAGNOSIS)
     values = dx.model_dump(exclude={"version", "reason"})
     values["stage"] = dx.stage.value
+    not_in_future(ctx, "diagnosis", "diagnosed_on", dx.diagnosed_on)
+    if dx.distant_sites is not None:
+        values["distant_sites"] = sorted({site.value for site in dx.distant_sites})
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
         current = uow.diagnoses.for_patient(patient_id)
@@ -115,16 +122,18 @@ def get_diagnosis(ctx: Context, actor: Actor, patient_id: int) -> r.Diagnosis:
 
 def record_screening(ctx: Context, actor: Actor, patient_id: int, s: ScreeningIn) -> r.Screening:
     actor.require(Action.RECORD_DIAGNOSIS)
-    if s.screened_on > ctx.today():
-        raise InvalidInput("screening", "screened_on", "must not be in the future")
+    not_in_future(ctx, "screening", "screened_on", s.screened_on)
     with ctx.uow() as uow:
-        patient_in_centre(uow, actor, patient_id)
+        patient = patient_in_centre(uow, actor, patient_id)
+        check_new_screening(patient.sex, uow.screenings.for_patient(patient_id), s)
+        # the two summary answers (immunocompromised, pregnant) are kept with the items
+        values: dict[str, Any] = {**summary(screening_items(), s.answers), **s.model_dump()}
         screening = uow.screenings.add(
             by=actor.user_id,
             patient_id=patient_id,
             recorded_by=actor.user_id,
             recorded_at=uow.now,
-            **s.model_dump(),
+            **values,
         )
         uow.commit()
     return screening
@@ -142,4 +151,4 @@ def patient_history(ctx: Context, actor: Actor, patient_id: int) -> list[r.Audit
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         patient_in_centre(uow, actor, patient_id)
-        return uow.audit.history_of("patient", patient_id)
+        return uow.audit.history_of("patient", patient_id, actor.centre_id)

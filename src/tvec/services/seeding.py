@@ -100,7 +100,7 @@ COURSE_POINTS = (
     CoursePoint(7, late_days=12),
     CoursePoint(8, held=1, late_days=5),  # overdue 5 days
 )
-CONTRAINDICATED, AWAITING_FIRST_DOSE = 3, 5  # screened (pregnant / clear), no course
+CONTRAINDICATED, AWAITING_FIRST_DOSE = 3, 5  # screened (a contraindication / clear), no course
 SERIOUS_EVENT_POINT = 7  # these patients have an open serious adverse event
 # Reactions among the label's most common (USPI §6.1), with an invented grade, recorded after
 # one dose in `REACTION_EVERY` and resolved `REACTION_DAYS` later: demo records, not incidences.
@@ -155,6 +155,10 @@ def load_registry(ctx: Context, staff: Staff, cohort: Cohort, seed: int) -> Iter
     doses) and no survival (the clinic records have no death record). A patient whose MRN is
     already on file stops the load with `Conflict`; those loaded before it stay.
     """
+    # a registry's courses are history: their start dates may be longer ago than the course
+    # window (TVEC_COURSE_WINDOW_DAYS) lets a new course start
+    span = (ctx.today() - ctx.settings.earliest_date).days
+    ctx = replace(ctx, settings=ctx.settings.model_copy(update={"course_window_days": span}))
     for patient in synthetic_patients(cohort):
         mrn = registry_mrn(seed, patient.number)
         patient_id = enrol(ctx, staff, patient, mrn, patient.start, screener=REGISTRY_SCREENER)
@@ -206,8 +210,8 @@ def _demo_patient(
 ) -> None:
     mrn = f"DEMO-{1001 + k}"
     if k in (CONTRAINDICATED, AWAITING_FIRST_DOSE):
-        pregnant = k == CONTRAINDICATED
-        enrol(ctx, staff, patient, mrn, today, screener=DEMO_SCREENER, pregnant=pregnant)
+        barred = k == CONTRAINDICATED
+        enrol(ctx, staff, patient, mrn, today, screener=DEMO_SCREENER, contraindicated=barred)
         return
     point = _fitted(label, COURSE_POINTS[k % len(COURSE_POINTS)], patient.assessments[-1].day)
     start = today - timedelta(days=due_days(label, point.visits)[-1] + point.late_days)

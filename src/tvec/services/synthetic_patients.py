@@ -22,12 +22,15 @@ from tvec.domain.rules import Site
 from tvec.schemas import clinic as s
 from tvec.services import lesions, patients
 from tvec.services.context import Actor, Context
+from tvec.services.screening import screening_items
 
 # Invented record details (not clinical facts): the diagnosis and the screening come this many
 # days before the first dose; sexes alternate; lesions sit at these places by site.
 DIAGNOSED_DAYS_BEFORE = 60
 SCREENED_DAYS_BEFORE = 7
 SEXES = (s.Sex.FEMALE, s.Sex.MALE)
+# The contraindication items a contraindicated demo patient answers yes (codes of the label's list).
+PREGNANCY, IMMUNOSUPPRESSIVE_THERAPY = "pregnancy", "immunosuppressive-therapy"
 LOCATIONS = {
     Site.CUTANEOUS: ("left calf", "scalp", "chest wall", "right forearm"),
     Site.SUBCUTANEOUS: ("right thigh", "left flank", "upper back"),
@@ -116,12 +119,17 @@ def enrol(
     start: date,
     *,
     screener: str,
-    pregnant: bool = False,
+    contraindicated: bool = False,
 ) -> int:
-    """Register the patient, then the diagnosis and the screening before the first dose."""
+    """Register the patient, then the diagnosis and the screening before the first dose.
+
+    The screening answers every item of the label's list no, or, for a `contraindicated` patient,
+    one item yes: pregnancy for a woman, immunosuppressive therapy for a man (never a pregnant man).
+    """
     k = patient.number - 1
     birth = date(start.year - patient.age, 1 + k % 12, 1 + k % 28)
-    new = s.PatientIn(mrn=mrn, birth_date=birth, sex=SEXES[k % len(SEXES)])
+    sex = SEXES[k % len(SEXES)]
+    new = s.PatientIn(mrn=mrn, birth_date=birth, sex=sex)
     patient_id = patients.register_patient(ctx, staff.nurse, new).id
     diagnosis = s.DiagnosisIn(
         stage=patient.stage,
@@ -132,12 +140,21 @@ def enrol(
     patients.record_diagnosis(ctx, staff.oncologist, patient_id, diagnosis)
     screening = s.ScreeningIn(
         screened_on=start - timedelta(days=SCREENED_DAYS_BEFORE),
-        immunocompromised=False,
-        pregnant=pregnant,
+        answers=screening_answers(sex if contraindicated else None),
         answered_by=screener,
     )
     patients.record_screening(ctx, staff.nurse, patient_id, screening)
     return patient_id
+
+
+def screening_answers(contraindicated_sex: s.Sex | None) -> dict[str, bool]:
+    """Every item of the contraindication list answered no, or one answered yes (see `enrol`)."""
+    answers = {item.code: False for item in screening_items()}
+    if contraindicated_sex is s.Sex.FEMALE:
+        answers[PREGNANCY] = True
+    elif contraindicated_sex is not None:
+        answers[IMMUNOSUPPRESSIVE_THERAPY] = True
+    return answers
 
 
 class SyntheticChart:

@@ -17,7 +17,7 @@ from tvec.domain.dose_plan import PlanLesion, plan_visit
 from tvec.domain.errors import Conflict, CourseRuleBroken, NotFound
 from tvec.domain.plan_json import plan_to_json
 from tvec.domain.rules import Site
-from tvec.domain.schedule import earliest_date, next_kind
+from tvec.domain.schedule import check_reinitiation_within, earliest_date, next_kind
 from tvec.domain.status import VisitRecordStatus
 from tvec.jsonable import jsonable
 from tvec.knowledge import load_label
@@ -26,6 +26,7 @@ from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import AdministrationIn, AdministrationItem
 from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre, domain_course
+from tvec.services.indication import patient_facts
 from tvec.services.permissions import Action
 
 
@@ -47,11 +48,16 @@ def plan_next_visit(
         label = load_label(course.label_variant)
         visits = uow.visits.for_course(course_id)
         schedule = domain_course(label, course, visits)
+        if reinitiation and not schedule.reinitiation:
+            check_reinitiation_within(label, schedule)
         kind = next_kind(schedule, reinitiation=reinitiation)
         earliest = earliest_date(label, schedule, kind)
-        previous = schedule.doses[-1].day if schedule.doses else None
+        # new = first seen since the previous dose; at a re-initiation course's first visit, since
+        # the earlier course's complete response
+        previous = schedule.doses[-1].day if schedule.doses else course.reinitiation_after
         lesions, notes = _plan_lesions(uow, course.patient_id, previous)
-        planned = plan_visit(label, kind, lesions)
+        facts = patient_facts(uow, course.patient_id, uow.now.date())
+        planned = plan_visit(label, kind, lesions, facts)
         # stored as shown: the label's warnings, then the notes on lesions that were not planned
         snapshot = plan_to_json(replace(planned, warnings=planned.warnings + tuple(notes)))
         values: dict[str, Any] = {

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from tvec.domain.calendar import add_months
+from tvec.domain.errors import DomainError
 from tvec.domain.schedule import VisitStatus, course_calendar
 from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.knowledge import load_label
@@ -49,11 +50,23 @@ class OpenSeriousEvent:
 
 
 @dataclass(frozen=True)
+class Unshown:
+    """A course the worklist cannot show (its dates lie beyond the calendar, ...): listed with
+    its id and why, so that it can be opened and corrected; the rest of the list is shown."""
+
+    patient_id: int
+    mrn: str
+    course_id: int
+    why: str
+
+
+@dataclass(frozen=True)
 class Worklist:
     today: date
     due: tuple[DueVisit, ...]
     six_months: tuple[SixMonthCourse, ...]
     serious_events: tuple[OpenSeriousEvent, ...]
+    unshown: tuple[Unshown, ...] = ()
 
 
 def worklist(ctx: Context, actor: Actor) -> Worklist:
@@ -61,6 +74,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
     today = ctx.today()
     due: list[DueVisit] = []
     six: list[SixMonthCourse] = []
+    unshown: list[Unshown] = []
     with ctx.uow(readonly=True) as uow:
         patients = {p.id: p for p in uow.patients.in_centre(actor.centre_id)}
         open_courses = [c for c in uow.courses.for_patients(list(patients)) if c.end_date is None]
@@ -68,10 +82,16 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         for course in open_courses:
             patient = patients[course.patient_id]
             mine = [v for v in visits if v.course_id == course.id]
-            next_visit = _next_due(course, mine, patient)
+            try:
+                next_visit = _next_due(course, mine, patient)
+                mark = add_months(
+                    course.start_date, load_label(course.label_variant).course.min_months
+                )
+            except DomainError as exc:  # one bad record never hides the others
+                unshown.append(Unshown(patient.id, patient.mrn, course.id, str(exc)))
+                continue
             if next_visit is not None and next_visit.due <= today:
                 due.append(next_visit)
-            mark = add_months(course.start_date, load_label(course.label_variant).course.min_months)
             if mark <= today + timedelta(days=SIX_MONTH_LOOKAHEAD_DAYS):
                 six.append(
                     SixMonthCourse(patient.id, patient.mrn, course.id, course.start_date, mark)
@@ -86,7 +106,13 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         for e in events
     ]
     due = [DueVisit(**{**d.__dict__, "overdue_days": (today - d.due).days}) for d in due]
-    return Worklist(today, tuple(sorted(due, key=lambda d: d.due)), tuple(six), tuple(serious))
+    return Worklist(
+        today,
+        tuple(sorted(due, key=lambda d: d.due)),
+        tuple(six),
+        tuple(serious),
+        tuple(unshown),
+    )
 
 
 def _next_due(course: r.Course, visits: list[r.Visit], patient: r.Patient) -> DueVisit | None:

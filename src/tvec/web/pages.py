@@ -22,6 +22,8 @@ from tvec.web.forms import FormErrors, blank_to_none, from_domain, validate
 from tvec.web.templating import render
 
 # Errors on these routes are answered as pages, not JSON (tvec.web.errors).
+MAX_OFFSET = 1_000_000
+
 router = APIRouter(include_in_schema=False, dependencies=[Depends(answer_with_pages)])
 
 
@@ -34,8 +36,8 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 def login(
     request: Request,
     ctx: Ctx,
-    username: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
+    username: Annotated[s.Line, Form(max_length=80)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Any:
     try:
@@ -71,7 +73,7 @@ def home(request: Request, ctx: Ctx, user: PageUser) -> Any:
 # Not "/patients": that is the REST API's patient list (tvec.api.routes.patients).
 @router.get("/patient-list", response_class=HTMLResponse)
 def patient_list(request: Request, ctx: Ctx, user: PageUser, offset: int = 0) -> HTMLResponse:
-    limit, offset = 50, max(0, offset)
+    limit, offset = 50, max(0, min(offset, MAX_OFFSET))  # as the API's offset (≤ 1,000,000)
     items, total = patients.list_patients(ctx, user, limit, offset)
     return render(
         request,

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from tvec.domain.percent import pct_text
 from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.http.session import session_cookie
 from tvec.services.context import Actor
@@ -33,8 +34,16 @@ def _pfu(value: Any) -> str:
     return f"10^{len(text) - 1}" if text.strip("0") == "1" else f"{int(value):,}"
 
 
+def _visit_kind(value: Any) -> str:
+    """A visit kind in the clinic's words ("reinitiation" reads "re-initiation")."""
+    text = str(getattr(value, "value", value))
+    return "re-initiation" if text == "reinitiation" else text
+
+
 templates.env.filters["num"] = _num
+templates.env.filters["visit_kind"] = _visit_kind
 templates.env.filters["pfu"] = _pfu
+templates.env.filters["pct"] = pct_text  # a signed percent change, never across a threshold
 templates.env.globals["DISCLAIMER"] = DISCLAIMER
 templates.env.globals["Action"] = Action
 templates.env.globals["RecordStatus"] = RecordStatus

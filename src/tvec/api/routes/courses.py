@@ -39,7 +39,8 @@ async def list_courses(
     "/patients/{patient_id}/courses",
     response_model=s.CourseOut,
     status_code=201,
-    summary="Start a course (refused on a contraindication or missing screening)",
+    summary="Start a course (refused on a contraindication, without a screening, or outside "
+    "the indication without an oncologist's off-label reason)",
 )
 async def start(patient_id: Id, body: s.CourseIn, act: Act) -> s.CourseOut:
     return s.CourseOut.model_validate(await act(courses.start_course, patient_id, body))

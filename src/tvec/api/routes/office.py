@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import text
 
-from tvec.api.deps import Act, Ctx, Limit, Offset, Page, paged
+from tvec.api.deps import Act, Ctx, Id, Limit, Offset, Page, paged
 from tvec.schemas import clinic as s
 from tvec.services import outcomes, vials
 
@@ -85,17 +85,41 @@ async def research(
 
 @router.get(
     "/audit",
-    response_model=s.Page[s.AuditOut],
+    response_model=s.Page[s.AuditEntryOut],
     tags=["audit"],
-    summary="The audit log: who changed what, when, before and after",
+    summary="The centre's audit log: who changed which record, when and why (no record values)",
 )
 async def audit(
     act: Act,
     limit: Limit = 50,
     offset: Offset = 0,
-    entity: Annotated[str | None, Query(max_length=40)] = None,
-) -> s.Page[s.AuditOut]:
+    entity: Annotated[s.Line | None, Query(max_length=40)] = None,
+) -> s.Page[s.AuditEntryOut]:
     items, total = await act(outcomes.audit_log, limit, offset, entity)
     return s.Page(
-        items=[s.AuditOut.model_validate(a) for a in items], total=total, limit=limit, offset=offset
+        items=[s.AuditEntryOut.model_validate(a) for a in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/audit/{entity}/{entity_id}",
+    response_model=Page[s.AuditOut],
+    tags=["audit"],
+    summary="One record's history, values before and after (for those who may read the record)",
+)
+async def record_history(
+    entity: Annotated[s.Line, Path(max_length=40)],
+    entity_id: Id,
+    act: Act,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[s.AuditOut]:
+    return paged(
+        await act(outcomes.record_history, entity, entity_id),
+        limit,
+        offset,
+        s.AuditOut.model_validate,
     )

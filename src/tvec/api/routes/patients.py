@@ -94,7 +94,7 @@ async def screenings(
     "/patients/{patient_id}/screenings",
     response_model=s.ScreeningOut,
     status_code=201,
-    summary="Record a contraindication screening (immunocompromised, pregnant)",
+    summary="Record a contraindication screening, the label's list item by item",
 )
 async def screen(patient_id: Id, body: s.ScreeningIn, act: Act) -> s.ScreeningOut:
     return s.ScreeningOut.model_validate(await act(patients.record_screening, patient_id, body))

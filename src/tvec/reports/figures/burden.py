@@ -36,16 +36,18 @@ def tumour_burden_figure(result: ResponseAssessment, criteria: ResponseCriteria)
     for a in result.assessments:
         point = (a.day, float(a.spd_cm2))
         ax.scatter([point[0]], [point[1]], color=category_colour(a.category), s=36, zorder=2)
-        label = a.category.value if a.category else "baseline"
+        # the assessment's own label ("PR (unconfirmed, confirm on or after ...)"), its remark
+        # on a second line so that neighbouring points stay readable
+        label = a.label.replace(" (", "\n(", 1)
         ax.annotate(
-            label, point, textcoords="offset points", xytext=(0, 7), ha="center", fontsize=8
+            label, point, textcoords="offset points", xytext=(0, 7), ha="center", fontsize=7
         )
     _threshold_lines(ax, result, criteria, days)
     ax.set_xlabel("days since the first dose")
     ax.set_ylabel("SPD (cm²)")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8, frameon=False, loc="upper right")
-    with rendering():
+    with rendering(fig):
         fig.tight_layout()
     return fig
 

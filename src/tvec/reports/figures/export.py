@@ -26,10 +26,29 @@ from typing import Any
 _LOCK = threading.RLock()
 
 
+# Labels are drawn as plain text: a lesion or cohort named "$a^$" is those four characters, not
+# a formula for matplotlib's mathtext (which would fail on it, or draw something else).
+PLAIN_TEXT: dict[Any, Any] = {"text.parse_math": False, "text.usetex": False}
+
+
+def _plain_text(fig: Any) -> None:
+    """Every text of the figure as plain text (texts made while drawing: by PLAIN_TEXT)."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+        text.set_usetex(False)
+
+
 @contextmanager
-def rendering() -> Iterator[None]:
-    """Hold the process's drawing turn while laying out or drawing a figure (see the notes)."""
-    with _LOCK:
+def rendering(fig: Any = None) -> Iterator[None]:
+    """Hold the process's drawing turn while laying out or drawing a figure (see the notes);
+    `fig`'s texts, and those made meanwhile, are drawn as plain text."""
+    import matplotlib
+
+    with _LOCK, matplotlib.rc_context(PLAIN_TEXT):
+        if fig is not None:
+            _plain_text(fig)
         yield
 
 
@@ -44,7 +63,8 @@ def figure_svg(fig: Any, title: str, *, text_as_text: bool = True) -> str:
 
     buffer = io.StringIO()
     fonttype = "none" if text_as_text else "path"
-    with rendering(), matplotlib.rc_context({"svg.fonttype": fonttype, "svg.hashsalt": "tvec"}):
+    settings: dict[Any, Any] = {"svg.fonttype": fonttype, "svg.hashsalt": "tvec"}
+    with rendering(fig), matplotlib.rc_context(settings):
         fig.savefig(buffer, format="svg", metadata={"Title": title, "Date": None})
     text = buffer.getvalue()
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", text[text.index("<svg") :], flags=re.S)
@@ -57,7 +77,7 @@ def figure_svg(fig: Any, title: str, *, text_as_text: bool = True) -> str:
 def save_figure(fig: Any, path: Path | str, dpi: int = 150) -> None:
     """Write `fig` to `path`; the format (png, pdf, svg) follows the file's suffix."""
     metadata = {"Creator": "tvec"} if str(path).endswith("pdf") else None
-    with rendering():
+    with rendering(fig):
         fig.savefig(str(path), dpi=dpi, metadata=metadata)
 
 

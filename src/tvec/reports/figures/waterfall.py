@@ -154,7 +154,7 @@ def lesion_waterfall_figure(
     _threshold_lines(ax, pr, pd, CHART_INK)
     ax.set_ylabel("best change (%)")
     ax.set_ylim(-105, max(60.0, *(values + 10)) if values.size else 60)
-    with rendering():
+    with rendering(fig):
         fig.tight_layout()
     return fig
 
