@@ -96,6 +96,7 @@ from tvec.services import auth, courses, lesions, patients
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
 from tvec.services.seeding import DEMO_USERS, load_demo
+from tvec.services.synthetic_patients import screening_answers
 
 REPO = Path(__file__).resolve().parents[1]
 # Planning p99 goals (issue 13): PostgreSQL, the production database, at 200 req/s; SQLite, the
@@ -262,6 +263,7 @@ def _seed_patient(
             recurrent_after_surgery=True,
             unresectable=True,
             diagnosed_on=start - timedelta(days=60),
+            distant_sites=[],
         ),
     )
     patients.record_screening(
@@ -270,8 +272,7 @@ def _seed_patient(
         patient.id,
         s.ScreeningIn(
             screened_on=start - timedelta(days=3),
-            immunocompromised=False,
-            pregnant=False,
+            answers=screening_answers(None),
             answered_by="patient",
         ),
     )

@@ -25,6 +25,7 @@ from tests.support.clinic import (
     days_ago,
     items,
     login_all,
+    login_form,
     make_patient_ready_for_course,
     ok,
     password_of,
@@ -115,7 +116,7 @@ class Clinic:
         username = self.staff[Role.ONCOLOGIST].username
         response = web.post(
             "/login",
-            data={"username": username, "password": password_of(username)},
+            data={"username": username, "password": password_of(username)} | login_form(web),
             follow_redirects=False,
         )
         assert response.status_code == 303, response.text

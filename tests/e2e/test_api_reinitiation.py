@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -160,6 +161,13 @@ def test_reinitiation_after_a_complete_response_over_http(clinic: FastAPI) -> No
         (RESTART + timedelta(days=14)).isoformat(),
         "next",
     )
+
+    # The new course's response has the lesions measurable at its start as its baseline: L2,
+    # gone since the first course and measured 0 x 0 again, is not part of it.
+    response = ok(client.get(f"/patients/{pid}/response", headers=nurse))
+    baseline = response["assessments"][0]
+    assert baseline["date"] == RESTART.isoformat()
+    assert Decimal(baseline["spd_cm2"]) == Decimal("6.8")  # L1 3.0 x 2.0 + N1 1.0 x 0.8
 
 
 def test_reinitiation_without_a_complete_response_is_refused_with_the_reason(

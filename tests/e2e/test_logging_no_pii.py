@@ -28,7 +28,7 @@ def test_failed_and_crashing_requests_log_no_mrn_or_birth_date(tmp_path, caplog)
     auth.bootstrap_centre(
         ctx,
         "c",
-        UserIn(username="nurse", full_name="N", role=Role.NURSE, password="nurse-password-1"),
+        UserIn(username="nurse", full_name="N", role=Role.NURSE, password="a-nursing-secret-1"),
     )
     boom = APIRouter()
 
@@ -39,7 +39,7 @@ def test_failed_and_crashing_requests_log_no_mrn_or_birth_date(tmp_path, caplog)
     app.include_router(boom)
     client = TestClient(app, raise_server_exceptions=False)
     token = client.post(
-        "/auth/login", json={"username": "nurse", "password": "nurse-password-1"}
+        "/auth/login", json={"username": "nurse", "password": "a-nursing-secret-1"}
     ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     caplog.set_level(logging.DEBUG)

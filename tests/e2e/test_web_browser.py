@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from tests.support.browser import (
-    CHROMIUM_ARGS,
     DEMO_PASSWORD,
     DuePatient,
     Staff,
@@ -75,27 +74,24 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         ctx.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
 @pytest.fixture
 def open_page(browser: Browser, clinic: Clinic) -> Iterator[Any]:
-    """`open_page(role, viewport)`: a fresh browser context, logged in as that demo user."""
+    """`open_page(role, viewport)`: a fresh browser context, logged in as that demo user.
+
+    Whatever the test did, the browser reported no script or style that the pages'
+    Content-Security-Policy blocked (tvec.http.security)."""
     contexts = []
+    blocked: list[str] = []
 
     def make(role: str | None = None, viewport: dict[str, int] = DESKTOP) -> Page:
         context = browser.new_context(base_url=clinic.base, viewport=viewport)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
+        page.on(
+            "console",
+            lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None,
+        )
         if role is not None:
             log_in(page, role)
         return page
@@ -103,6 +99,7 @@ def open_page(browser: Browser, clinic: Clinic) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+    assert blocked == []
 
 
 def log_in(page: Page, username: str) -> None:
@@ -206,6 +203,9 @@ def test_the_nurse_completes_a_whole_visit_and_sees_it_on_the_chart(
     expect(page.locator("main")).to_contain_text("Total 3.3 mL.")
     expect(page.get_by_role("button", name="Print")).to_be_visible()
     screenshot(page, "visit-summary.png")
+    page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    page.get_by_role("button", name="Print").click()
+    assert page.evaluate("window.printed") == 1
 
     # The chart: the administrations with lots and volumes, and visit 2 given in the calendar.
     page.get_by_role("link", name="Back to the chart").click()
@@ -220,6 +220,21 @@ def test_the_nurse_completes_a_whole_visit_and_sees_it_on_the_chart(
     assert calendar["2"][1:5] == ["second", today(clinic), "10^8 PFU/mL", "given"]
     lesions = {r[0]: r for r in table_rows(page, "lesions")}
     assert (lesions["L1"][4], lesions["L1"][5]) == ("2.8 × 1.9", today(clinic))
+
+
+def test_the_nurse_adds_new_lesion_rows_on_the_measure_page(clinic: Clinic, open_page: Any) -> None:
+    """The "Add a new lesion" button fetches one more numbered row each time (the page's script,
+    which the Content-Security-Policy allows, counts the rows)."""
+    page = open_page("nurse")
+    page.goto(f"/chart/{clinic.refuse.patient_id}/visit")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("measure the lesions")
+    add = page.get_by_role("button", name="Add a new lesion")
+    add.click()
+    expect(page.get_by_test_id("new-lesion-0")).to_contain_text("New lesion 1")
+    add.click()
+    expect(page.get_by_test_id("new-lesion-1")).to_contain_text("New lesion 2")
+    expect(page.locator("#new_count")).to_have_value("2")
+    expect(page.get_by_label("Lesion id")).to_have_count(2)
 
 
 def table_rows_of(page: Page, selector: str) -> list[list[str]]:

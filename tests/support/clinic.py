@@ -5,6 +5,8 @@ No fixtures here: each test module calls these functions (and closes what it ope
 
 from __future__ import annotations
 
+import hashlib
+import re
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -55,10 +57,13 @@ def at_ten(day: date) -> str:
 # ---- the app ------------------------------------------------------------------------------------
 
 
-def make_app(url: str, clock: Callable[[], datetime] | None = None) -> tuple[FastAPI, Context]:
-    """The API on a freshly migrated database; the clock defaults to the fixed one above."""
+def make_app(
+    url: str, clock: Callable[[], datetime] | None = None, **settings: Any
+) -> tuple[FastAPI, Context]:
+    """The API on a freshly migrated database; the clock defaults to the fixed one above, and
+    `settings` are TVEC_* settings other than the database's."""
     upgrade(url)
-    app = create_app(Settings(database_url=url), clock or fixed_clock)
+    app = create_app(Settings(database_url=url, **settings), clock or fixed_clock)
     return app, app.state.ctx
 
 
@@ -96,7 +101,7 @@ class StaffMember:
 def seed_staff(
     ctx: Context, centre: str = "Test centre", prefix: str = ""
 ) -> dict[Role, StaffMember]:
-    """A centre with one user per role; usernames are `<prefix><role>`, passwords ≥ 10 chars."""
+    """A centre with one user per role; usernames are `<prefix><role>`, passwords keep the rules."""
     admin_name = f"{prefix}admin"
     admin = auth.bootstrap_centre(
         ctx,
@@ -131,7 +136,8 @@ def seed_staff(
 
 
 def password_of(username: str) -> str:
-    return f"test-{username}-password"
+    """A password that keeps tvec's rules (long, not common, not containing the username)."""
+    return f"pw-{hashlib.sha256(username.encode()).hexdigest()[:12]}-tEst"
 
 
 def login(client: TestClient, username: str, password: str) -> dict[str, str]:
@@ -141,6 +147,16 @@ def login(client: TestClient, username: str, password: str) -> dict[str, str]:
     assert response.status_code == 200, response.text
     client.cookies.clear()
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def login_form(client: TestClient) -> dict[str, str]:
+    """The login page's form token, as a browser gets it: GET /login sets the login cookie on the
+    client and puts the same value in the form (posts to /login without it are refused)."""
+    page = client.get("/login")
+    assert page.status_code == 200, page.text
+    found = re.search(r'name="login_csrf" value="([^"]+)"', page.text)
+    assert found, "no login form token on the login page"
+    return {"login_csrf": found.group(1)}
 
 
 def login_all(client: TestClient, staff: dict[Role, StaffMember]) -> dict[Role, dict[str, str]]:

@@ -35,7 +35,8 @@ def test_the_rules_show_the_indication_first_with_its_source() -> None:
     eu = label_sections(load_label("eu"))
     assert eu[0].title == "Indication"
     assert eu[0].rows[1][:2] == ("age", "18 years and over")
-    assert "SmPC §4.2" in eu[0].rows[1][2]
+    assert "SmPC §4.1" in eu[0].rows[1][2]
+    assert "tvec's ruling" in eu[0].rows[1][2]
     bare = label_sections(replace(load_label("us"), indication=BARE))
     assert [row[0] for row in bare[0].rows] == ["indicated for", "outside the indication"]
     without = label_sections(replace(load_label("us"), indication=None))

@@ -62,7 +62,7 @@ def make_ctx(
     admin = auth.bootstrap_centre(
         ctx,
         "test centre",
-        s.UserIn(username="admin", full_name="A", role=Role.ADMIN, password="admin-password-1"),
+        s.UserIn(username="admin", full_name="A", role=Role.ADMIN, password="first-centre-secret"),
     )
     actors = {"admin": Actor(admin.id, admin.centre_id, Role.ADMIN, "admin")}
     for role in Role:
@@ -75,7 +75,7 @@ def make_ctx(
                 username=role.value,
                 full_name=role.value,
                 role=role,
-                password=f"{role.value}-password-1",
+                password=f"staff-secret-{len(role.value)}-ok",
             ),
         )
         actors[role.value] = Actor(user.id, user.centre_id, role, role.value)
@@ -627,7 +627,7 @@ def test_other_centres_patients_do_not_exist_for_this_user() -> None:
         ctx,
         "other centre",
         s.UserIn(
-            username="other-admin", full_name="O", role=Role.ADMIN, password="other-password-1"
+            username="other-admin", full_name="O", role=Role.ADMIN, password="another-centre-secret"
         ),
     )
     stranger = Actor(other.id, other.centre_id, Role.NURSE, "stranger")

@@ -47,4 +47,5 @@ def create_api(ctx: Context) -> FastAPI:
     app.include_router(auth.public)
     for module in (auth, patients, courses, office, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)
+    errors.document_body_limit(app)
     return app

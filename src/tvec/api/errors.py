@@ -1,8 +1,12 @@
 """The one table from error types to HTTP statuses, and the handlers that apply it.
 
 Error bodies are `{"detail": "...", "code": "...", "field": "..."}`: one line naming the field and
-the rule. Nothing a client sends can produce a 500 through these paths; an unexpected failure is
-logged without request data (which may identify a patient) and answered with a generic 500.
+the rule. Nothing a client sends can produce a 500 through these paths. An unexpected failure is
+logged as one line, method, path, status and a new error id, without the exception's text or
+traceback (which may carry request data identifying a patient), and answered with a 500 that
+gives the error id (`"code": "internal"`, `"error_id": "..."`). `CatchUnexpected` answers it
+inside the application, so it never reaches the server, which would log the traceback and drop
+the connection.
 
 On the web app's routes the same status is shown as a page instead, by the renderer the web app
 registers (`tvec.web.errors`, through `tvec.http.error_pages`); this module never imports `web`.
@@ -11,12 +15,14 @@ registers (`tvec.web.errors`, through `tvec.http.error_pages`); this module neve
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy.exc import DBAPIError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tvec.domain import errors as e
 from tvec.http.error_pages import error_page
@@ -28,6 +34,7 @@ log = logging.getLogger("tvec.api")
 
 STATUS: list[tuple[type[Exception], int]] = [
     (e.NotAuthenticated, 401),
+    (e.TooManyAttempts, 429),
     (e.PermissionDenied, 403),
     (e.NotFound, 404),
     (e.Conflict, 409),
@@ -52,6 +59,37 @@ ERROR_RESPONSES_WITH_MODEL: dict[int | str, dict[str, Any]] = {
     status: {**about, "model": ErrorOut} for status, about in ERROR_RESPONSES.items()
 }
 
+# Where they occur, not on every route: 429 on the login only (tvec.services.login_limits), 413
+# on every operation that takes a body (tvec.http.limits.BodyLimit, before the route runs).
+TOO_MANY_LOGINS: dict[str, Any] = {
+    "description": "Too many failed logins for this account or from this address: refused, "
+    "whatever the password, for the seconds in `Retry-After`",
+    "model": ErrorOut,
+    "headers": {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+}
+TOO_LARGE: dict[str, Any] = {
+    "description": "The request body is larger than the server takes (TVEC_MAX_BODY_BYTES); "
+    "refused before it is read",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+}
+
+
+def document_body_limit(app: FastAPI) -> None:
+    """The OpenAPI names 413 on every operation with a request body."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault("413", TOO_LARGE)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
 
 def status_for(exc: Exception) -> int:
     return next(status for kind, status in STATUS if isinstance(exc, kind))
@@ -70,6 +108,8 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     if page := error_page(request):
         return page(request, status, str(exc))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, e.TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(_body(str(exc), code, field), status_code=status, headers=headers)
 
 
@@ -110,11 +150,70 @@ def _retry_later(request: Request, message: str) -> Response:
     return JSONResponse(_body(message, "busy", None), status_code=503, headers={"Retry-After": "1"})
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return JSONResponse(
-        _body("internal error; it has been logged", "internal", None), status_code=500
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    return unexpected(request, exc)
+
+
+def unexpected(request: Request, exc: BaseException) -> Response:
+    """Log an unexpected failure as one line with a new error id, and answer 500 with that id."""
+    error_id = secrets.token_hex(6)
+    log.error(
+        "unexpected %s on %s %s: status 500, error id %s",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        error_id,
     )
+    if page := error_page(request):
+        message = (
+            f"tvec could not finish this. It has been logged as error {error_id}; "
+            "give this number when you report it."
+        )
+        try:
+            return page(request, 500, message)
+        except Exception as page_exc:  # the page itself failed (say, the database is down)
+            log.error("error page failed (%s), error id %s", type(page_exc).__name__, error_id)
+            return PlainTextResponse(message, status_code=500)
+    body = _body(f"internal error; it has been logged as error {error_id}", "internal", None)
+    return JSONResponse({**body, "error_id": error_id}, status_code=500)
+
+
+class CatchUnexpected:
+    """ASGI middleware: an exception no handler answered becomes `unexpected`'s 500 here.
+
+    Starlette hands such an exception to its outermost middleware, which answers 500 and then
+    raises it again to the server (uvicorn), which logs the full traceback and closes the
+    connection; this middleware sits inside that one and ends the request normally.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            request = Request(scope)
+            if started:  # too late for a 500: the response is cut short
+                log.error(
+                    "unexpected %s on %s %s after the response started, error id %s",
+                    type(exc).__name__,
+                    request.method,
+                    request.url.path,
+                    secrets.token_hex(6),
+                )
+                return
+            await unexpected(request, exc)(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
@@ -124,3 +223,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(DatabaseBusy, _busy)
     app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(CatchUnexpected)

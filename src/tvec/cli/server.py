@@ -51,14 +51,31 @@ def serve(
     ),
     access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log each request."),
 ) -> None:
-    """Serve the REST API (interactive docs at /docs)."""
+    """Serve the REST API (interactive docs at /docs).
+
+    Outside development mode (TVEC_ENV=production) it refuses to start with default or insecure
+    settings, naming the setting.
+    """
+    from pydantic import ValidationError
+
+    from tvec.config import InsecureSettings, Settings, check_settings
     from tvec.serving import PortInUse
     from tvec.serving import serve as run_server
 
     if log_level not in ("critical", "error", "warning", "info", "debug"):
         fail(f"--log-level: {log_level!r} is not one of critical, error, warning, info, debug")
+    try:
+        settings = Settings()
+        check_settings(settings)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"TVEC_{'_'.join(map(str, first['loc'])).upper()}: {first['msg']}")
+    except InsecureSettings as exc:
+        fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     console.print(f"tvec API on http://{host}:{port} — docs at http://{host}:{port}/docs")
+    if settings.env == "development":
+        console.print("development mode: not for patient data (default keys allowed; TVEC_ENV)")
     try:
         status = run_server(host, port, workers, log_level=log_level, access_log=access_log)
     except PortInUse as exc:

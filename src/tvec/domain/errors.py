@@ -101,7 +101,29 @@ class PermissionDenied(DomainError):
     code = "permission-denied"
 
 
+class PasswordChangeRequired(PermissionDenied):
+    """The account's password was reset by an admin: until its owner changes it, the login may
+    only change the password or log out."""
+
+    code = "password-change-required"
+
+
 class NotAuthenticated(DomainError):
     """No valid login (missing, wrong, expired or revoked credentials)."""
 
     code = "not-authenticated"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins for an account or from an address: refused until `retry_after`
+    seconds have passed, whatever the password (the answer never says which limit, nor whether
+    the account exists)."""
+
+    code = "too-many-attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many failed logins; try again in {retry_after} seconds",
+            retry_after=retry_after,
+        )
+        self.retry_after = retry_after

@@ -56,6 +56,10 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # a temporary password set by an admin: the next login may only change it
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, server_default=false(), default=False
+    )
 
 
 class AuthSessionRow(Base):
@@ -263,3 +267,20 @@ class IdempotencyRow(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttemptRow(Base):
+    """Failed logins of one account or one client address, and its lockout (not audited: it
+    holds no clinical record). `key` is a SHA-256 of the username or address, so the table does
+    not keep what was typed as a username (sometimes a password typed in the wrong field)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # "account" or "address"
+    key: Mapped[str] = mapped_column(String(64))
+    failures: Mapped[int] = mapped_column(Integer)
+    first_failure_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lockouts: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

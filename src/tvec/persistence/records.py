@@ -40,6 +40,7 @@ class User:
     password_hash: str
     active: bool
     created_at: datetime
+    must_change_password: bool
 
 
 @dataclass(frozen=True)

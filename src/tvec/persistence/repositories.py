@@ -46,6 +46,13 @@ class AuthSessionRepository(Repository[m.AuthSessionRow, r.AuthSession]):
     def by_token_hash(self, token_hash: str) -> r.AuthSession | None:
         return self._first(self._select().where(m.AuthSessionRow.token_hash == token_hash))
 
+    def open_of_user(self, user_id: int) -> list[r.AuthSession]:
+        """The user's sessions not revoked (expired ones too: they end anyway), by id."""
+        s = m.AuthSessionRow
+        return self._all(
+            self._select().where(s.user_id == user_id, s.revoked_at.is_(None)).order_by(s.id)
+        )
+
     def with_user(self, token_hash: str) -> tuple[r.AuthSession, r.User] | None:
         """The session with this token hash and its user, in one query."""
         s, users = m.AuthSessionRow, shape_of(m.UserRow, r.User)

@@ -278,7 +278,7 @@ RULES: dict[str, tuple[str, str]] = {
         "measured_on",
     ),
     "uq_patients_centre_id_mrn": ("a patient with this MRN is already registered", "mrn"),
-    "uq_users_username": ("the username is taken", "username"),
+    "uq_users_username": ("choose another username", "username"),
     "uq_lesions_patient_id_name": ("a lesion of this name already exists for the patient", "name"),
     "uq_vial_lots_centre_id_lot": ("the lot is already registered", "lot"),
     "uq_visits_course_id_number": (

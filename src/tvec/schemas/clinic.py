@@ -288,6 +288,9 @@ class AdverseEventUpdate(Strict):
     status: StatusText | None = None
 
 
+NewPassword = Annotated[str, StringConstraints(max_length=200)]
+
+
 class UserIn(Strict):
     username: Annotated[
         Line,
@@ -297,7 +300,19 @@ class UserIn(Strict):
     ]
     full_name: Text
     role: Role
-    password: Annotated[str, StringConstraints(min_length=10, max_length=200)]
+    # the rules (length, not blank, not the username, not common): tvec.domain.passwords
+    password: NewPassword
+
+
+class ResetPasswordIn(Strict):
+    """A temporary password that its owner must change at the next login."""
+
+    password: NewPassword
+
+
+class ChangePasswordIn(Strict):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    new_password: NewPassword
 
 
 class LoginIn(Strict):
@@ -454,6 +469,7 @@ class UserOut(Out):
     full_name: str
     role: str
     active: bool
+    must_change_password: bool
 
 
 class TokenOut(BaseModel):
@@ -461,6 +477,12 @@ class TokenOut(BaseModel):
     token_type: str = "bearer"
     expires_at: datetime
     user: UserOut
+    # true after an admin reset the password: the token may only change it (or log out)
+    password_change_required: bool = False
+
+
+class SessionsEndedOut(BaseModel):
+    sessions_ended: int
 
 
 class AuditOut(Out):

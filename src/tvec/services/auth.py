@@ -14,7 +14,15 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from tvec.domain.errors import Conflict, NotAuthenticated
+from tvec.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PasswordChangeRequired,
+)
+from tvec.domain.passwords import check_password
+from tvec.knowledge.accounts import common_passwords
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import UserIn
@@ -40,6 +48,17 @@ def _dummy_hash(time_cost: int, memory_kib: int) -> str:
 
 def hash_password(ctx: Context, password: str) -> str:
     return hasher(ctx).hash(password)
+
+
+def new_password_hash(ctx: Context, username: str, password: str) -> str:
+    """The hash of a password that keeps the rules (tvec.domain.passwords), else InvalidInput."""
+    check_password(password, username, common_passwords())
+    return hash_password(ctx, password)
+
+
+# One answer for every clash of usernames, in this centre or another: it must not confirm that
+# another centre has a user of that name.
+USERNAME_CLASH = "choose another username"
 
 
 def _token_hash(token: str) -> str:
@@ -84,8 +103,12 @@ def login(
     return token, session, current
 
 
-def authenticate(ctx: Context, token: str) -> Actor:
-    """The actor behind a token, if the token is known, unexpired and not revoked."""
+def authenticate(ctx: Context, token: str, *, password_change: bool = False) -> Actor:
+    """The actor behind a token, if the token is known, unexpired and not revoked.
+
+    A login whose password an admin reset may only change the password (`password_change`) or
+    log out: anything else is PasswordChangeRequired.
+    """
     with ctx.uow(readonly=True) as uow:
         found = uow.auth_sessions.with_user(_token_hash(token))
         now = uow.now
@@ -94,6 +117,11 @@ def authenticate(ctx: Context, token: str) -> Actor:
     user = found[1]
     if not user.active:
         raise NotAuthenticated("the account is disabled")
+    if user.must_change_password and not password_change:
+        raise PasswordChangeRequired(
+            "the password was reset by an admin: change it before going on "
+            "(POST /auth/change-password)"
+        )
     return Actor(user.id, user.centre_id, Role(user.role), user.username)
 
 
@@ -117,12 +145,18 @@ def logout(ctx: Context, token: str) -> None:
             uow.commit()
 
 
-def create_user(ctx: Context, actor: Actor, new: UserIn) -> r.User:
+def create_user(ctx: Context, actor: Actor, new: UserIn, *, published: bool = False) -> r.User:
+    """A new user of the actor's centre. `published` is only for the demo centre's accounts,
+    whose passwords are printed in the README: the password rules could not make them secret."""
     actor.require(Action.MANAGE_USERS)
-    password_hash = hash_password(ctx, new.password)  # slow by design: before the transaction
+    # slow by design: before the transaction
+    if published:
+        password_hash = hash_password(ctx, new.password)
+    else:
+        password_hash = new_password_hash(ctx, new.username, new.password)
     with ctx.uow() as uow:
         if uow.users.by_username(new.username) is not None:
-            raise Conflict(f"username {new.username!r} is taken", field="username")
+            raise Conflict(USERNAME_CLASH, field="username")
         user = _add_user(uow, actor.user_id, actor.centre_id, new, password_hash)
         uow.commit()
     return user
@@ -140,6 +174,7 @@ def _add_user(
         password_hash=password_hash,
         active=True,
         created_at=uow.now,
+        must_change_password=False,
     )
 
 
@@ -149,12 +184,135 @@ def list_users(ctx: Context, actor: Actor) -> list[r.User]:
         return uow.users.in_centre(actor.centre_id)
 
 
-def bootstrap_centre(ctx: Context, centre_name: str, admin: UserIn) -> r.User:
-    """First start: a centre and its first admin (used by `tvec db demo` and deployments)."""
-    password_hash = hash_password(ctx, admin.password)
+def bootstrap_centre(
+    ctx: Context, centre_name: str, admin: UserIn, *, published: bool = False
+) -> r.User:
+    """First start: a centre and its first admin (used by `tvec db demo` and deployments);
+    `published` as for `create_user`."""
+    if published:
+        password_hash = hash_password(ctx, admin.password)
+    else:
+        password_hash = new_password_hash(ctx, admin.username, admin.password)
     with ctx.uow() as uow:
         centre = uow.centres.by_name(centre_name) or uow.centres.add(by=None, name=centre_name)
         existing = uow.users.by_username(admin.username)
         user = existing or _add_user(uow, None, centre.id, admin, password_hash)
         uow.commit()
     return user
+
+
+# ---- account control --------------------------------------------------------------------------
+
+
+def _account(uow: UnitOfWork, actor: Actor, user_id: int) -> r.User:
+    """A user of the actor's centre; a user of another centre does not exist for the actor."""
+    user = uow.users.find(user_id)
+    if user is None or user.centre_id != actor.centre_id:
+        raise NotFound("user", user_id)
+    return user
+
+
+def _end_sessions(uow: UnitOfWork, by: int, user_id: int, keep: str | None = None) -> int:
+    """Revoke every open session of the user (but the one whose token hash is `keep`)."""
+    ended = 0
+    for session in uow.auth_sessions.open_of_user(user_id):
+        if session.token_hash != keep:
+            uow.auth_sessions.update(
+                session.id, expected_version=None, by=by, action="revoke", revoked_at=uow.now
+            )
+            ended += 1
+    return ended
+
+
+def disable_user(ctx: Context, actor: Actor, user_id: int) -> r.User:
+    """Disable an account of the admin's centre: its sessions end at once, it cannot log in."""
+    actor.require(Action.MANAGE_USERS)
+    if user_id == actor.user_id:
+        raise InvalidInput("user", "id", "is your own account; another admin must disable it")
+    with ctx.uow() as uow:
+        user = _account(uow, actor, user_id)
+        _end_sessions(uow, actor.user_id, user.id)
+        user = uow.users.update(
+            user.id, expected_version=None, by=actor.user_id, action="disable", active=False
+        )
+        uow.commit()
+    return user
+
+
+def enable_user(ctx: Context, actor: Actor, user_id: int) -> r.User:
+    """Enable a disabled account again (its old sessions stay ended: it logs in anew)."""
+    actor.require(Action.MANAGE_USERS)
+    with ctx.uow() as uow:
+        user = _account(uow, actor, user_id)
+        user = uow.users.update(
+            user.id, expected_version=None, by=actor.user_id, action="enable", active=True
+        )
+        uow.commit()
+    return user
+
+
+def reset_password(ctx: Context, actor: Actor, user_id: int, temporary: str) -> r.User:
+    """Set a temporary password that its owner must change at the next login; the account's
+    sessions end."""
+    actor.require(Action.MANAGE_USERS)
+    with ctx.uow(readonly=True) as uow:
+        username = _account(uow, actor, user_id).username
+    password_hash = new_password_hash(ctx, username, temporary)
+    with ctx.uow() as uow:
+        user = _account(uow, actor, user_id)
+        _end_sessions(uow, actor.user_id, user.id)
+        user = uow.users.update(
+            user.id,
+            expected_version=None,
+            by=actor.user_id,
+            action="reset-password",
+            password_hash=password_hash,
+            must_change_password=True,
+        )
+        uow.commit()
+    return user
+
+
+def revoke_sessions(ctx: Context, actor: Actor, user_id: int) -> int:
+    """End every session of a user: an admin for a user of their centre, or a user for
+    themself. The number of sessions ended."""
+    if user_id != actor.user_id:
+        actor.require(Action.MANAGE_USERS)
+    with ctx.uow() as uow:
+        user = _account(uow, actor, user_id)
+        ended = _end_sessions(uow, actor.user_id, user.id)
+        uow.commit()
+    return ended
+
+
+def change_password(ctx: Context, token: str, current: str, new: str) -> r.User:
+    """Change the logged-in user's own password (also the one an admin reset). The current
+    password must be given; the user's other sessions end, this one goes on."""
+    actor = authenticate(ctx, token, password_change=True)
+    with ctx.uow(readonly=True) as uow:
+        user = uow.users.get(actor.user_id)
+    try:
+        hasher(ctx).verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput("password", "current_password", "is not your current password") from None
+    if new == current:
+        raise InvalidInput("password", "new_password", "must differ from the current password")
+    try:
+        password_hash = new_password_hash(ctx, user.username, new)
+    except InvalidInput as exc:
+        raise InvalidInput("password", "new_password", exc.rule) from None
+    with ctx.uow() as uow:
+        current_user = uow.users.get(user.id)
+        if current_user.password_hash != user.password_hash or not current_user.active:
+            raise Conflict("the password was changed meanwhile; log in again", field="version")
+        _end_sessions(uow, user.id, user.id, keep=_token_hash(token))
+        changed = uow.users.update(
+            user.id,
+            expected_version=None,
+            by=user.id,
+            action="change-password",
+            password_hash=password_hash,
+            must_change_password=False,
+        )
+        uow.commit()
+    return changed

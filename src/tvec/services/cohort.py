@@ -73,7 +73,12 @@ from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.services.context import Actor, Context
-from tvec.services.outcomes import domain_measurement, first_injections, pseudonym_digest
+from tvec.services.outcomes import (
+    domain_measurement,
+    first_injections,
+    from_first_measurable,
+    pseudonym_digest,
+)
 from tvec.services.permissions import Action, allowed
 
 ARM = "T-VEC"
@@ -187,7 +192,9 @@ def _read(
         if diagnosis is None:
             excluded["no diagnosis (stage unknown)"] += 1
             continue
-        rows = [m for m in by_patient.get(patient.id, []) if m.measured_on >= course.start_date]
+        rows = from_first_measurable(
+            m for m in by_patient.get(patient.id, []) if m.measured_on >= course.start_date
+        )
         domain_rows = _domain_measurements(rows, active, injections)
         try:
             if criteria is None:

@@ -29,6 +29,10 @@ def add_lesion(ctx: Context, actor: Actor, patient_id: int, new: LesionIn) -> r.
         patient_in_centre(uow, actor, patient_id)
         if uow.lesions.by_name(patient_id, new.name) is not None:
             raise Conflict(f"lesion {new.name} already exists for this patient", field="name")
+        most = ctx.settings.max_lesions_per_patient  # an abuse limit (TVEC_MAX_LESIONS_PER_PATIENT)
+        if len(uow.lesions.for_patient(patient_id)) >= most:
+            rule = f"may number at most {most} per patient (tvec's limit); this one is refused"
+            raise InvalidInput(f"lesion {new.name}", "lesions", rule)
         values = new.model_dump()
         values["site"] = new.site.value
         lesion = uow.lesions.add(
@@ -69,6 +73,9 @@ def record_measurements(
 ) -> list[r.Measurement]:
     """A visit's measurements, all or nothing; 0 × 0 records a lesion that has disappeared."""
     actor.require(Action.RECORD_LESIONS)
+    most = ctx.settings.max_measurements_per_request  # TVEC_MAX_MEASUREMENTS_PER_REQUEST
+    if len(visit.items) > most:
+        raise InvalidInput("measurements", "items", f"must hold at most {most} measurements")
     not_in_future(ctx, "measurements", "measured_on", visit.measured_on)
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)

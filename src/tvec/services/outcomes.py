@@ -74,10 +74,30 @@ def assess_in_uow(uow: UnitOfWork, patient_id: int, criteria: str) -> ResponseAs
     injected_on = first_injections(uow.administrations.for_visits([v.id for v in visits]))
     measurements = [
         domain_measurement(m, lesions[m.lesion_id], lesions[m.lesion_id].name, injected_on)
-        for m in uow.measurements.for_lesions(list(lesions))
-        if m.status is RecordStatus.ACTIVE and m.measured_on >= course.start_date
+        for m in from_first_measurable(
+            m
+            for m in uow.measurements.for_lesions(list(lesions))
+            if m.status is RecordStatus.ACTIVE and m.measured_on >= course.start_date
+        )
     ]
     return assess_response(load_criteria(criteria), course.start_date, measurements)
+
+
+def from_first_measurable(measurements: Iterable[r.Measurement]) -> list[r.Measurement]:
+    """Each lesion's measurements from its first measurable one on (the input is by date).
+
+    A lesion already gone (0 x 0) when a course starts, such as one that resolved in the course
+    before a re-initiation and is measured again at its start, is not part of this course's
+    baseline: it enters the assessment if it becomes measurable again, then as a new lesion.
+    """
+    seen: set[int] = set()
+    kept = []
+    for m in measurements:
+        if m.lesion_id not in seen and m.longest_cm == 0:
+            continue
+        seen.add(m.lesion_id)
+        kept.append(m)
+    return kept
 
 
 def assess_patient(

@@ -126,6 +126,7 @@ def demo_centre(ctx: Context) -> Staff:
         ctx,
         CENTRE,
         s.UserIn(username="admin", full_name=name, role=Role.ADMIN, password=password),
+        published=True,  # the demo's passwords are in the README: no rule makes them secret
     )
     admin_actor = Actor(admin.id, admin.centre_id, Role.ADMIN, "admin")
     existing = {u.username: u for u in auth.list_users(ctx, admin_actor)}
@@ -135,6 +136,7 @@ def demo_centre(ctx: Context) -> Staff:
             ctx,
             admin_actor,
             s.UserIn(username=username, full_name=name, role=role, password=password),
+            published=True,
         )
         actors[username] = Actor(user.id, user.centre_id, role, username)
     return Staff(actors["nurse"], actors["oncologist"], actors["pharmacist"])

@@ -15,7 +15,12 @@ from tvec.http.error_pages import register_error_page
 from tvec.web.deps import LoginRequired, back_to, optional_actor
 from tvec.web.templating import render
 
-HEADINGS = {403: "Not allowed for your role", 404: "Not found", 409: "Changed meanwhile"}
+HEADINGS = {
+    403: "Not allowed for your role",
+    404: "Not found",
+    409: "Changed meanwhile",
+    500: "Something went wrong",
+}
 
 
 def page(request: Request, status: int, message: str) -> Response:

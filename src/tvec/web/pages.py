@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -9,15 +10,34 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tvec.domain.administration import lot_expired
-from tvec.domain.errors import DomainError, NotAuthenticated
+from tvec.domain.errors import DomainError, NotAuthenticated, TooManyAttempts
 from tvec.http.error_pages import answer_with_pages
-from tvec.http.session import Ctx, clear_session_cookie, set_session_cookie
+from tvec.http.limits import client_address
+from tvec.http.session import Ctx, clear_session_cookie, cookie_is_secure, set_session_cookie
 from tvec.knowledge import available_labels, load_criteria, load_label
 from tvec.schemas import clinic as s
-from tvec.services import adverse_events, auth, chart, outcomes, patients, vials, worklist
+from tvec.services import (
+    adverse_events,
+    auth,
+    chart,
+    login_limits,
+    outcomes,
+    patients,
+    vials,
+    worklist,
+)
 from tvec.services.permissions import Action, Role, allowed
 from tvec.web.charts import tumour_burden_svg, waterfall_svg
-from tvec.web.deps import PageUser, check_csrf, csrf_ok, form_data, session_token
+from tvec.web.deps import (
+    LOGIN_COOKIE,
+    PageUser,
+    check_csrf,
+    csrf_ok,
+    form_data,
+    login_form_ok,
+    login_form_token,
+    session_token,
+)
 from tvec.web.forms import FormErrors, blank_to_none, from_domain, validate
 from tvec.web.templating import render
 
@@ -27,9 +47,27 @@ MAX_OFFSET = 1_000_000
 router = APIRouter(include_in_schema=False, dependencies=[Depends(answer_with_pages)])
 
 
+def _login_page(
+    request: Request, ctx: Ctx, status: int = 200, *, next: str, username: str, error: str | None
+) -> HTMLResponse:
+    """The login page with a fresh login form token, also set as its cookie (login CSRF)."""
+    token = login_form_token(request)
+    shown = {"next": next, "username": username, "error": error, "login_csrf": token}
+    page = render(request, "login.html", None, status, **shown)
+    page.set_cookie(
+        LOGIN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        path="/login",
+        secure=cookie_is_secure(ctx.settings, request),
+    )
+    return page
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    return render(request, "login.html", None, next=next, username="", error=None)
+def login_page(request: Request, ctx: Ctx, next: str = "/") -> HTMLResponse:
+    return _login_page(request, ctx, next=next, username="", error=None)
 
 
 @router.post("/login", response_model=None)
@@ -39,16 +77,29 @@ def login(
     username: Annotated[s.Line, Form(max_length=80)] = "",
     password: Annotated[str, Form(max_length=200)] = "",
     next: Annotated[str, Form()] = "/",
+    login_csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Any:
+    if not login_form_ok(request, login_csrf):  # a form posted from another site (login CSRF)
+        expired = "This login form has expired or came from another site; please log in again."
+        return _login_page(request, ctx, 403, next=next, username=username, error=expired)
+    address = client_address(request, ctx.settings)
     try:
-        token, _session, _user = auth.login(ctx, username, password, kind="cookie")
+        token, _session, _user = login_limits.login(ctx, username, password, address, "cookie")
     except NotAuthenticated as exc:
-        return render(
-            request, "login.html", None, 401, next=next, username=username, error=str(exc)
+        return _login_page(request, ctx, 401, next=next, username=username, error=str(exc))
+    except TooManyAttempts as exc:
+        minutes = math.ceil(exc.retry_after / 60)
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+        busy = (
+            "Too many failed logins for this account or from this computer. "
+            f"Please try again in {wait}, or ask your administrator."
         )
+        page = _login_page(request, ctx, 429, next=next, username=username, error=busy)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     target = next if next.startswith("/") and not next.startswith("//") else "/"
     response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, ctx, token)
+    set_session_cookie(response, ctx, token, request)
     return response
 
 
@@ -298,10 +349,10 @@ def research_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
 
 @router.get("/admin", response_class=HTMLResponse)
 def admin_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
-    return _admin(request, ctx, user, None, {}, "")
+    return admin_view(request, ctx, user, None, {}, "")
 
 
-def _admin(
+def admin_view(
     request: Request,
     ctx: Ctx,
     user: Any,
@@ -310,9 +361,10 @@ def _admin(
     notice: str,
     status: int = 200,
 ) -> HTMLResponse:
+    accounts = auth.list_users(ctx, user)
     rows = [
-        (u.username, u.full_name, u.role, "active" if u.active else "disabled")
-        for u in auth.list_users(ctx, user)
+        (u.username, u.full_name, u.role, _account_status(u.active, u.must_change_password))
+        for u in accounts
     ]
     _entries, total = outcomes.audit_log(ctx, user, 1, 0)
     return render(
@@ -322,8 +374,9 @@ def _admin(
         status,
         nav="admin",
         title=f"Users (audit log: {total} entries, see GET /audit)",
-        headers=["Username", "Name", "Role", "Status"],
+        headers=["Username", "Name", "Role", "Status", "Account"],
         rows=rows,
+        accounts=accounts,  # a row's buttons: disable or enable, reset password, end sessions
         errors=errors.placed(("username", "full_name", "role", "password")) if errors else None,
         values=values,
         notice=notice,
@@ -346,6 +399,13 @@ async def admin_add_user(request: Request, ctx: Ctx, user: PageUser) -> Any:
             ),
         )
     except (FormErrors, DomainError) as exc:
-        errors = exc if isinstance(exc, FormErrors) else from_domain(exc, {"username": "username"})
-        return _admin(request, ctx, user, errors, {**form, "password": ""}, "", errors.status)
-    return _admin(request, ctx, user, None, {}, f"User {form.get('username')} added.")
+        fields = {"username": "username", "password": "password"}
+        errors = exc if isinstance(exc, FormErrors) else from_domain(exc, fields)
+        return admin_view(request, ctx, user, errors, {**form, "password": ""}, "", errors.status)
+    return admin_view(request, ctx, user, None, {}, f"User {form.get('username')} added.")
+
+
+def _account_status(active: bool, must_change_password: bool) -> str:
+    if not active:
+        return "disabled"
+    return "active, must change the password" if must_change_password else "active"

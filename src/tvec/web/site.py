@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tvec.web import errors, pages, research, visit
+from tvec.web import account, errors, pages, research, visit
 from tvec.web.templating import HERE
 
 STATIC = str(HERE / "static")
@@ -13,7 +13,7 @@ STATIC = str(HERE / "static")
 
 def install(app: FastAPI) -> None:
     """Add the pages (after the API's routes, which keep their paths) and the static files."""
-    for module in (pages, visit, research):
+    for module in (pages, visit, research, account):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     errors.install(app)
