@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     login_lockout_max_minutes: float = Field(default=24 * 60.0, gt=0)
     # Request bodies larger than this are refused (413) before they are read (tvec.http.limits)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # `tvec doctor --backup-dir DIR`: the newest backup there may be at most this old (a daily
+    # backup, with two hours' slack).
+    backup_max_age_hours: float = Field(default=26.0, gt=0)
     # Records per patient and per request
     max_lesions_per_patient: int = Field(default=200, ge=1)
     # at most 100: MeasurementsIn's own bound on items

@@ -67,7 +67,14 @@ COMMANDS: dict[str, Entry] = {
         "report",
         "Build an outcomes report (HTML, and PDF) for a cohort, next to OPTiM's published figures.",
     ),
-    "db": Entry("tvec.cli.server", "db_app", "Database: migrate, load demo data."),
+    "doctor": Entry(
+        "tvec.cli.doctor",
+        "doctor",
+        "Check a deployment: keys, cookies, database, migrations, backups; say what to fix.",
+    ),
+    "db": Entry(
+        "tvec.cli.server", "db_app", "Database: migrate, load demo data, back up and restore."
+    ),
     "stats": Entry(
         "tvec.cli.stats",
         "stats_app",

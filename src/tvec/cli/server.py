@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import typer
 
 from tvec.cli.output import console, fail, refuse_bad_input
 
-db_app = typer.Typer(help="Database: migrate, load demo data.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Database: migrate, load demo data, back up and restore.", no_args_is_help=True
+)
 
 
 @db_app.command("upgrade")
@@ -37,6 +40,54 @@ def demo(
     created = load_demo(build_context(Settings()), patients, seed)
     console.print(
         f"demo data: {created} patients created" if created else "demo data already loaded"
+    )
+
+
+@db_app.command("backup")
+def backup(
+    file: Path = typer.Argument(..., help="Backup file to write (replaced if present)."),
+) -> None:
+    """Back up the database (TVEC_DATABASE_URL) while it is in use.
+
+    SQLite: the online backup API, a consistent copy; PostgreSQL: pg_dump's custom format.
+    """
+    from tvec.config import Settings
+    from tvec.persistence.backup import BackupError
+    from tvec.persistence.backup import backup as run_backup
+
+    url = Settings().database_url
+    try:
+        done = run_backup(url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    console.print(
+        f"backed up the {done.kind} database at {_where(url)} to {done.file} ({done.size} bytes)",
+        soft_wrap=True,
+    )
+
+
+@db_app.command("restore")
+def restore(
+    file: Path = typer.Argument(..., help="Backup file made by tvec db backup."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a database that already holds records."
+    ),
+) -> None:
+    """Restore a backup into the configured database (TVEC_DATABASE_URL).
+
+    Refuses a database that already holds records unless --force is given.
+    """
+    from tvec.config import Settings
+    from tvec.persistence.backup import BackupError
+    from tvec.persistence.backup import restore as run_restore
+
+    url = Settings().database_url
+    try:
+        done = run_restore(url, file, force=force)
+    except BackupError as exc:
+        fail(str(exc))
+    console.print(
+        f"restored {done.file} into the {done.kind} database at {_where(url)}", soft_wrap=True
     )
 
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tvec.http.error_pages import register_error_page
-from tvec.web.deps import LoginRequired, back_to, optional_actor
+from tvec.web.deps import LoginRequired, PasswordChangeFirst, back_to, optional_actor
 from tvec.web.templating import render
 
 HEADINGS = {
@@ -49,7 +49,13 @@ async def to_login(_request: Request, exc: Exception) -> RedirectResponse:
     return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
 
 
+async def to_change_password(_request: Request, _exc: Exception) -> RedirectResponse:
+    """A user whose password an admin reset is sent to change it, whatever page they asked for."""
+    return RedirectResponse("/account/password", status_code=303)
+
+
 def install(app: FastAPI) -> None:
     """Errors on web routes become pages; a page that needs a login redirects to it."""
     register_error_page(app, page)
     app.add_exception_handler(LoginRequired, to_login)
+    app.add_exception_handler(PasswordChangeFirst, to_change_password)
