@@ -3,7 +3,10 @@
 A uvicorn process serves the API on a loopback port (SQLite file or PostgreSQL). Four clients send
 40 writes (measurement sets of three lesions, and adverse events); after some have been answered,
 the server gets SIGKILL. It is started again on the same database: every write that got a 2xx is
-there, each measurement set is whole or absent, and the server takes new writes.
+there, each measurement set is whole or absent, and the server takes new writes. Two more series
+send each write with a key (a patient's MRN; an administration's Idempotency-Key) and, after the
+restart, send every unanswered write again with its key: nothing acknowledged is lost, nothing is
+recorded twice (the figures are printed).
 """
 
 from __future__ import annotations
@@ -25,7 +28,18 @@ from queue import Empty, Queue
 from typing import Any
 
 import httpx
-from tests.support.clinic import password_of, seed_staff
+import pytest
+from tests.support.clinic import (
+    add_vial_lot,
+    administration_body,
+    items,
+    make_patient_ready_for_course,
+    password_of,
+    plan_visit,
+    seed_staff,
+    start_course,
+)
+from tests.support.clinic import login as clinic_login
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
@@ -227,3 +241,217 @@ def test_a_killed_server_loses_no_acknowledged_write(database_url: str, tmp_path
 
         path, body = write_request(WRITES, pid, lesion_ids, first_day)
         assert client.post(path, json=body).status_code == 201  # and it takes new writes
+
+
+def test_retried_writes_after_a_kill_are_neither_lost_nor_duplicated(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Registrations keyed by their MRN (the clinic's own idempotency key: the same MRN is refused
+    with 409 in a centre). The server is killed mid-series; after the restart every request that
+    got no answer is sent again with the same MRN. Each acknowledged patient is there with the id it
+    was acknowledged with, and each MRN is registered exactly once."""
+    _pid, _lesions, (username, password) = seed(database_url)
+    log = tmp_path / "server.log"
+    acknowledged: dict[str, int] = {}  # MRN → the id the server answered with
+    unanswered: set[str] = set()
+    lock = threading.Lock()
+    killed = threading.Event()
+    keys = [f"CRASH-{n:03d}" for n in range(WRITES)]
+
+    def body(mrn: str) -> dict[str, str]:
+        return {"mrn": mrn, "birth_date": "1961-04-05", "sex": "female"}
+
+    with server(database_url, log) as (proc, base):
+        login = httpx.post(
+            f"{base}/auth/login",
+            json={"username": username, "password": password},
+            timeout=REQUEST_S,
+        )
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        todo: Queue[str] = Queue()
+        for mrn in keys:
+            todo.put(mrn)
+
+        def writer() -> None:
+            with httpx.Client(base_url=base, headers=headers, timeout=REQUEST_S) as client:
+                while True:
+                    try:
+                        mrn = todo.get_nowait()
+                    except Empty:
+                        return
+                    try:
+                        response = client.post("/patients", json=body(mrn))
+                    except httpx.TransportError:
+                        with lock:
+                            unanswered.add(mrn)  # perhaps written, perhaps not: retry later
+                        continue
+                    assert response.status_code == 201, response.text
+                    with lock:
+                        acknowledged[mrn] = response.json()["id"]
+                        if len(acknowledged) >= KILL_AFTER and not killed.is_set():
+                            proc.send_signal(signal.SIGKILL)
+                            killed.set()
+
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            for future in [pool.submit(writer) for _ in range(CLIENTS)]:
+                future.result(timeout=STARTUP_S + REQUEST_S * WRITES)
+        assert killed.is_set(), "the series finished before the kill"
+        proc.wait(timeout=STARTUP_S)
+        assert proc.returncode == -signal.SIGKILL
+
+    acked_before_kill = len(acknowledged)
+    assert KILL_AFTER <= acked_before_kill < WRITES  # the kill landed in the middle
+    assert set(acknowledged) | unanswered == set(keys)
+
+    retried_new = retried_already = 0
+    with (
+        server(database_url, log) as (_proc, base),
+        httpx.Client(base_url=base, headers=headers, timeout=REQUEST_S) as client,
+    ):
+        for mrn in sorted(unanswered):  # the same request again, with the same key
+            response = client.post("/patients", json=body(mrn))
+            if response.status_code == 201:
+                acknowledged[mrn] = response.json()["id"]
+                retried_new += 1
+            else:  # it had been written before the kill, unanswered: refused as a repeat
+                assert response.status_code == 409, response.text
+                assert response.json()["field"] == "mrn"
+                retried_already += 1
+        listed = client.get("/patients", params={"limit": 200})
+        assert listed.status_code == 200, listed.text
+        assert listed.json()["total"] == len(listed.json()["items"])  # all on one page
+
+    stored = Counter(p["mrn"] for p in listed.json()["items"] if p["mrn"].startswith("CRASH-"))
+    ids = {p["mrn"]: p["id"] for p in listed.json()["items"]}
+    lost = [mrn for mrn in acknowledged if mrn not in stored]
+    duplicated = [mrn for mrn, times in stored.items() if times > 1]
+    with capsys.disabled():
+        print(
+            f"\ncrash test ({database_url.split(':', 1)[0]}): {acked_before_kill} writes "
+            f"acknowledged before SIGKILL, {len(unanswered)} unanswered and retried "
+            f"({retried_already} already written, {retried_new} written by the retry); after "
+            f"restart {sum(stored.values())} of {WRITES} found, {len(lost)} lost, "
+            f"{len(duplicated)} duplicated"
+        )
+    assert lost == []
+    assert duplicated == []
+    assert set(stored) == set(keys)  # every request, acknowledged at last, is there once
+    assert all(ids[mrn] == acknowledged[mrn] for mrn in acknowledged)  # with the id answered
+
+
+ADMINISTRATIONS = 12
+KILL_AFTER_ADMINISTRATIONS = 4
+
+
+def test_administrations_retried_with_their_idempotency_key_after_a_kill_are_recorded_once(
+    database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The API's own Idempotency-Key: one administration per planned visit, each sent with its
+    key; SIGKILL mid-series; after the restart each unanswered one is sent again with the same key
+    and body. Each acknowledged administration is there with the ids it was acknowledged with, and
+    every visit holds its plan's injections exactly once."""
+    upgrade(database_url)
+    ctx = build_context(Settings(database_url=database_url))
+    try:
+        staff = seed_staff(ctx)
+    finally:
+        ctx.engine.dispose()
+    start = date.today() - timedelta(days=10)
+    log = tmp_path / "server.log"
+    acknowledged: dict[int, list[int]] = {}  # visit id → administration ids answered
+    unanswered: set[int] = set()
+    lock = threading.Lock()
+    killed = threading.Event()
+
+    with server(database_url, log) as (proc, base):
+        with httpx.Client(base_url=base, timeout=REQUEST_S) as setup:
+            h = {
+                role: clinic_login(setup, member.username, password_of(member.username))
+                for role, member in staff.items()
+            }
+            add_vial_lot(setup, h[Role.PHARMACIST], "LOTK", 10**6, start + timedelta(days=300))
+            bodies: dict[int, dict[str, Any]] = {}
+            for n in range(ADMINISTRATIONS):
+                rec = make_patient_ready_for_course(
+                    setup, h[Role.NURSE], mrn=f"KEY-{n:03d}", measured_on=start
+                )
+                course = start_course(setup, h[Role.ONCOLOGIST], rec["patient"]["id"], start)
+                visit = plan_visit(setup, h[Role.NURSE], course["id"])
+                bodies[visit["id"]] = administration_body(visit, "LOTK", start)
+        nurse = h[Role.NURSE]
+        todo: Queue[int] = Queue()
+        for visit_id in bodies:
+            todo.put(visit_id)
+
+        def send(client: httpx.Client, visit_id: int) -> httpx.Response:
+            return client.post(
+                f"/visits/{visit_id}/administrations",
+                json=bodies[visit_id],
+                headers={**nurse, "Idempotency-Key": f"dose-visit-{visit_id:06d}"},
+            )
+
+        def writer() -> None:
+            with httpx.Client(base_url=base, timeout=REQUEST_S) as client:
+                while True:
+                    try:
+                        visit_id = todo.get_nowait()
+                    except Empty:
+                        return
+                    try:
+                        response = send(client, visit_id)
+                    except httpx.TransportError:
+                        with lock:
+                            unanswered.add(visit_id)
+                        continue
+                    assert response.status_code == 201, response.text
+                    with lock:
+                        acknowledged[visit_id] = sorted(
+                            a["id"] for a in response.json()["administrations"]
+                        )
+                        if len(acknowledged) >= KILL_AFTER_ADMINISTRATIONS and not killed.is_set():
+                            proc.send_signal(signal.SIGKILL)
+                            killed.set()
+
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            for future in [pool.submit(writer) for _ in range(CLIENTS)]:
+                future.result(timeout=STARTUP_S + REQUEST_S * ADMINISTRATIONS)
+        assert killed.is_set(), "the series finished before the kill"
+        proc.wait(timeout=STARTUP_S)
+
+    acked_before_kill = len(acknowledged)
+    assert KILL_AFTER_ADMINISTRATIONS <= acked_before_kill < ADMINISTRATIONS
+    replayed = 0
+    with (
+        server(database_url, log) as (_proc, base),
+        httpx.Client(base_url=base, timeout=REQUEST_S) as client,
+    ):
+        for visit_id in sorted(unanswered):  # the same request, the same key
+            response = send(client, visit_id)
+            assert response.status_code == 201, response.text
+            replayed += response.headers.get("Idempotent-Replayed") == "true"
+            acknowledged[visit_id] = sorted(a["id"] for a in response.json()["administrations"])
+        for visit_id in acknowledged:  # an acknowledged one sent again is answered, not repeated
+            again = send(client, visit_id)
+            assert again.status_code == 201, again.text
+            assert again.headers.get("Idempotent-Replayed") == "true"
+        stored = {
+            visit_id: sorted(
+                a["id"]
+                for a in items(client.get(f"/visits/{visit_id}/administrations", headers=nurse))
+            )
+            for visit_id in bodies
+        }
+
+    lost = [v for v in acknowledged if not set(acknowledged[v]) <= set(stored[v])]
+    duplicated = [v for v in bodies if len(stored[v]) != len(bodies[v]["items"])]
+    with capsys.disabled():
+        print(
+            f"\nidempotency-key crash test ({database_url.split(':', 1)[0]}): {acked_before_kill} "
+            f"administrations acknowledged before SIGKILL, {len(unanswered)} retried with their "
+            f"key ({replayed} replayed, already written); after restart "
+            f"{sum(1 for v in bodies if stored[v])} of {ADMINISTRATIONS} found, {len(lost)} "
+            f"lost, {len(duplicated)} duplicated or partial"
+        )
+    assert lost == []
+    assert duplicated == []
+    assert all(stored[v] == acknowledged[v] for v in bodies)

@@ -118,3 +118,15 @@ def test_backups_older_than_the_limit_must_be_fixed(tmp_path: Path) -> None:
     code, out = doctor(url, "--backup-dir", str(backups), TVEC_BACKUP_MAX_AGE_HOURS="abc")
     assert code == 1
     assert "TVEC_BACKUP_MAX_AGE_HOURS" in out
+
+
+def test_on_each_database_unmigrated_then_upgraded(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        sqlite3.connect(database_url.split("///", 1)[1]).close()
+    code, out = doctor(database_url, TVEC_ENV="production", TVEC_PSEUDONYM_KEY=GOOD_KEY)
+    assert code == 1
+    assert "run tvec db upgrade" in out
+    upgrade(database_url)
+    code, out = doctor(database_url, TVEC_ENV="production", TVEC_PSEUDONYM_KEY=GOOD_KEY)
+    assert code == 0, out
+    assert "ok    migrations current" in out

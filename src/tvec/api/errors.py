@@ -74,8 +74,33 @@ TOO_LARGE: dict[str, Any] = {
 }
 
 
+# What the framework itself may answer on any operation, before tvec's code runs: a body it cannot
+# read (not UTF-8, a broken form) and a method the path does not take. Their body is
+# `{"detail": "..."}` only.
+FRAMEWORK_ERROR: dict[str, Any] = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+FRAMEWORK_RESPONSES: dict[str, dict[str, Any]] = {
+    "400": {
+        "description": "The request could not be read (a body that is not UTF-8 text, a "
+        "malformed form or multipart body)",
+        "content": {"application/json": {"schema": FRAMEWORK_ERROR}},
+    },
+    "405": {
+        "description": "This path does not take this method; `Allow` names those it takes",
+        "headers": {
+            "Allow": {"description": "the methods of this path", "schema": {"type": "string"}}
+        },
+        "content": {"application/json": {"schema": FRAMEWORK_ERROR}},
+    },
+}
+
+
 def document_body_limit(app: FastAPI) -> None:
-    """The OpenAPI names 413 on every operation with a request body."""
+    """The OpenAPI names 413 on every operation with a request body, and 400 and 405
+    (FRAMEWORK_RESPONSES) on every operation."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -84,8 +109,13 @@ def document_body_limit(app: FastAPI) -> None:
         schema = generate()
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                if isinstance(operation, dict) and "requestBody" in operation:
-                    operation.setdefault("responses", {}).setdefault("413", TOO_LARGE)
+                if not isinstance(operation, dict):
+                    continue
+                responses = operation.setdefault("responses", {})
+                for status, about in FRAMEWORK_RESPONSES.items():
+                    responses.setdefault(status, about)
+                if "requestBody" in operation:
+                    responses.setdefault("413", TOO_LARGE)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
