@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, insert, literal, select, text
+from sqlalchemy import Integer, and_, bindparam, cast, func, insert, literal, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import aliased
 
@@ -65,6 +65,15 @@ def entry_hash(fields: dict[str, Any], previous: str) -> str:
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
+# A centre's last entry: its number and hash (built once, with a bound parameter).
+_HEAD_OF_CENTRE = (
+    select(AuditRow.seq, AuditRow.hash)
+    .where(AuditRow.centre_id == bindparam("centre"))
+    .order_by(AuditRow.seq.desc())
+    .limit(1)
+)
+
+
 class AuditTrail:
     """The audit entries of one unit of work, written together when it commits."""
 
@@ -100,7 +109,13 @@ class AuditTrail:
             centre_of_user = {int(user): int(centre) for user, centre, _ in rows}
         elif users:  # SQLite: the writer's turn is held already; the head comes along
             a, last = AuditRow, aliased(AuditRow)
-            newest = select(func.max(last.seq)).where(last.centre_id == u.centre_id)
+            # the centre's newest number, read backwards off the (centre_id, seq) index
+            newest = (
+                select(last.seq)
+                .where(last.centre_id == u.centre_id)
+                .order_by(last.seq.desc())
+                .limit(1)
+            )
             joined = u.__table__.outerjoin(
                 a.__table__, and_(a.centre_id == u.centre_id, a.seq == newest.scalar_subquery())
             )
@@ -130,15 +145,11 @@ class AuditTrail:
         """Each centre's last entry (number and hash); GENESIS for a centre with none."""
         if not centres:
             return {}
-        a, last = AuditRow, aliased(AuditRow)
-        newest = select(func.max(last.seq)).where(last.centre_id == a.centre_id)
-        rows = self.connection.execute(
-            select(a.centre_id, a.seq, a.hash).where(
-                a.centre_id.in_(centres), a.seq == newest.scalar_subquery()
-            )
-        )
-        found = {int(c): (int(seq), str(digest)) for c, seq, digest in rows}
-        return {c: found.get(c, (0, GENESIS)) for c in centres}
+        heads: dict[int, tuple[int, str]] = {}
+        for centre in centres:  # one index lookup each, read backwards off (centre_id, seq)
+            row = self.connection.execute(_HEAD_OF_CENTRE, {"centre": centre}).first()
+            heads[centre] = (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
+        return heads
 
     def _centre_of(self, entry: dict[str, Any], centre_of_user: dict[int, int]) -> int:
         """The centre of an entry: the acting user's; without one (a centre and its first admin
