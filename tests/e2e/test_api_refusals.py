@@ -547,3 +547,30 @@ def test_a_course_cannot_end_before_it_starts_and_stays_open(clinic: FastAPI) ->
     assert_refused(refused, 422, "end_date", "is before the course start", START.isoformat())
     assert state() == before
     assert before[0]["end_date"] is None
+
+
+# ---- lesions ----------------------------------------------------------------------------------
+
+
+def test_a_cluster_named_like_another_lesion_is_refused_when_recorded_and_corrected(
+    clinic: FastAPI,
+) -> None:
+    """The dose plan refuses a cluster id that is another lesion's id; the record may not hold
+    one either, or no dose could be planned for the patient."""
+    ward = open_ward(clinic)
+    c, pid, taken = ward.client, ward.patient_id, next(iter(ward.lesions))
+    before = (items(c.get(f"/patients/{pid}/lesions", headers=ward.nurse)), ward.state())
+    new = {
+        "name": "Z9",
+        "site": "cutaneous",
+        "location": "left forearm",
+        "first_seen": START.isoformat(),
+        "cluster": taken,
+    }
+    refused = c.post(f"/patients/{pid}/lesions", json=new, headers=ward.nurse)
+    assert_refused(refused, 422, "cluster", f"also the id of lesion {taken}")
+    other = next(les for name, les in ward.lesions.items() if name != taken)
+    fix = {"version": other["version"], "reason": "clustered", "cluster": taken}
+    refused = c.patch(f"/lesions/{other['id']}", json=fix, headers=ward.nurse)
+    assert_refused(refused, 422, "cluster", f"also the id of lesion {taken}")
+    assert (items(c.get(f"/patients/{pid}/lesions", headers=ward.nurse)), ward.state()) == before

@@ -224,6 +224,28 @@ def _end_sessions(uow: UnitOfWork, by: int, user_id: int, keep: str | None = Non
     return ended
 
 
+def _set_password(
+    uow: UnitOfWork,
+    by: int,
+    user_id: int,
+    password_hash: str,
+    *,
+    reset: bool = False,
+    keep: str | None = None,
+) -> r.User:
+    """A new password for the account: its sessions end (but `keep`); a reset by an admin must be
+    changed at the next login, a change by the owner clears that."""
+    _end_sessions(uow, by, user_id, keep=keep)
+    return uow.users.update(
+        user_id,
+        expected_version=None,
+        by=by,
+        action="reset-password" if reset else "change-password",
+        password_hash=password_hash,
+        must_change_password=reset,
+    )
+
+
 def disable_user(ctx: Context, actor: Actor, user_id: int) -> r.User:
     """Disable an account of the admin's centre: its sessions end at once, it cannot log in."""
     actor.require(Action.MANAGE_USERS)
@@ -260,15 +282,7 @@ def reset_password(ctx: Context, actor: Actor, user_id: int, temporary: str) -> 
     password_hash = new_password_hash(ctx, username, temporary)
     with ctx.uow() as uow:
         user = _account(uow, actor, user_id)
-        _end_sessions(uow, actor.user_id, user.id)
-        user = uow.users.update(
-            user.id,
-            expected_version=None,
-            by=actor.user_id,
-            action="reset-password",
-            password_hash=password_hash,
-            must_change_password=True,
-        )
+        user = _set_password(uow, actor.user_id, user.id, password_hash, reset=True)
         uow.commit()
     return user
 
@@ -305,14 +319,6 @@ def change_password(ctx: Context, token: str, current: str, new: str) -> r.User:
         current_user = uow.users.get(user.id)
         if current_user.password_hash != user.password_hash or not current_user.active:
             raise Conflict("the password was changed meanwhile; log in again", field="version")
-        _end_sessions(uow, user.id, user.id, keep=_token_hash(token))
-        changed = uow.users.update(
-            user.id,
-            expected_version=None,
-            by=user.id,
-            action="change-password",
-            password_hash=password_hash,
-            must_change_password=False,
-        )
+        changed = _set_password(uow, user.id, user.id, password_hash, keep=_token_hash(token))
         uow.commit()
     return changed

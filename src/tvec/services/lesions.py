@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tvec.domain.errors import Conflict, InvalidInput, NotFound
-from tvec.domain.lesions import check_diameters
+from tvec.domain.lesions import check_cluster_ids, check_diameters
 from tvec.domain.status import RecordStatus
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
@@ -29,8 +29,10 @@ def add_lesion(ctx: Context, actor: Actor, patient_id: int, new: LesionIn) -> r.
         patient_in_centre(uow, actor, patient_id)
         if uow.lesions.by_name(patient_id, new.name) is not None:
             raise Conflict(f"lesion {new.name} already exists for this patient", field="name")
+        existing = uow.lesions.for_patient(patient_id)
+        _check_clusters(existing, new.name, new.cluster)
         most = ctx.settings.max_lesions_per_patient  # an abuse limit (TVEC_MAX_LESIONS_PER_PATIENT)
-        if len(uow.lesions.for_patient(patient_id)) >= most:
+        if len(existing) >= most:
             rule = f"may number at most {most} per patient (tvec's limit); this one is refused"
             raise InvalidInput(f"lesion {new.name}", "lesions", rule)
         values = new.model_dump()
@@ -40,6 +42,13 @@ def add_lesion(ctx: Context, actor: Actor, patient_id: int, new: LesionIn) -> r.
         )
         uow.commit()
     return lesion
+
+
+def _check_clusters(others: list[r.Lesion], name: str, cluster: str | None) -> None:
+    """The planner's rule that a cluster id is no other lesion's id, applied when a lesion is
+    recorded or corrected, so that no record can be kept that its dose plan would refuse."""
+    active = [(les.name, les.cluster) for les in others if les.status is RecordStatus.ACTIVE]
+    check_cluster_ids("patient's lesions", [*active, (name, cluster)])
 
 
 def list_lesions(ctx: Context, actor: Actor, patient_id: int) -> list[r.Lesion]:
@@ -55,7 +64,11 @@ def correct_lesion(ctx: Context, actor: Actor, lesion_id: int, fix: LesionCorrec
     if not changes:
         raise InvalidInput("correction", "(fields)", "must change at least one field")
     with ctx.uow() as uow:
-        lesion_in_centre(uow, actor, lesion_id)
+        lesion = lesion_in_centre(uow, actor, lesion_id)
+        others = [les for les in uow.lesions.for_patient(lesion.patient_id) if les.id != lesion.id]
+        _check_clusters(
+            others, changes.get("name", lesion.name), changes.get("cluster", lesion.cluster)
+        )
         lesion = uow.lesions.update(
             lesion_id,
             expected_version=fix.version,
