@@ -14,9 +14,9 @@ from tvec.http.session import Ctx
 from tvec.schemas.clinic import MAX_ID
 from tvec.services import auth
 from tvec.services.permissions import Action
+from tvec.web.admin import admin_view
 from tvec.web.deps import LoginRequired, PageUser, back_to, check_csrf, form_data, session_token
 from tvec.web.forms import FormErrors, from_domain
-from tvec.web.pages import admin_view
 from tvec.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(answer_with_pages)])

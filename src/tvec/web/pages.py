@@ -1,20 +1,18 @@
-"""Pages: login, worklist, patients, chart, response, adverse events, and the office pages."""
+"""Pages: login, worklist, patients, chart, response and adverse events."""
 
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from tvec.domain.administration import lot_expired
 from tvec.domain.errors import DomainError, NotAuthenticated, TooManyAttempts
 from tvec.http.error_pages import answer_with_pages
 from tvec.http.limits import client_address
 from tvec.http.session import Ctx, clear_session_cookie, cookie_is_secure, set_session_cookie
-from tvec.knowledge import available_labels, load_criteria, load_label
+from tvec.knowledge import load_criteria
 from tvec.schemas import clinic as s
 from tvec.services import (
     adverse_events,
@@ -23,10 +21,9 @@ from tvec.services import (
     login_limits,
     outcomes,
     patients,
-    vials,
     worklist,
 )
-from tvec.services.permissions import Action, Role, allowed
+from tvec.services.permissions import Action, Role
 from tvec.web.charts import tumour_burden_svg, waterfall_svg
 from tvec.web.deps import (
     LOGIN_COOKIE,
@@ -204,208 +201,3 @@ async def ae_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
             errors=errors,
         )
     return RedirectResponse(f"/chart/{patient_id}?notice=Adverse+event+recorded", status_code=303)
-
-
-@router.get("/vials", response_class=HTMLResponse)
-def vial_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
-    return _vials(request, ctx, user, None, {}, "")
-
-
-def _vials(
-    request: Request,
-    ctx: Ctx,
-    user: Any,
-    errors: FormErrors | None,
-    values: dict[str, Any],
-    notice: str,
-    status: int = 200,
-) -> HTMLResponse:
-    rows = [
-        (
-            lot.lot,
-            f"{lot.pfu_per_ml:,} PFU/mL",
-            lot.expiry_date.isoformat(),
-            "expired"
-            if lot_expired(lot.expiry_date, ctx.today())
-            else "expires soon"
-            if lot.expiry_date < ctx.today() + timedelta(days=30)
-            else "",
-        )
-        for lot in vials.list_lots(ctx, user)
-    ]
-    strengths = {st.pfu_per_ml: st for v in available_labels() for st in load_label(v).strengths}
-    return render(
-        request,
-        "office.html",
-        user,
-        status,
-        nav="vials",
-        title="Vial lots",
-        headers=["Lot", "Strength", "Expiry", ""],
-        rows=rows,
-        errors=errors.placed(("lot", "pfu_per_ml", "expiry_date")) if errors else None,
-        values=values,
-        notice=notice,
-        strengths=list(strengths.values()),
-        form="lot" if allowed(user.role, Action.MANAGE_VIALS) else None,
-    )
-
-
-@router.post("/vials", response_model=None)
-async def vial_add(request: Request, ctx: Ctx, user: PageUser) -> Any:
-    form = await form_data(request)
-    user.require(Action.MANAGE_VIALS)
-    try:
-        check_csrf(request, form)
-        vials.add_lot(
-            ctx,
-            user,
-            validate(s.VialLotIn, {k: form.get(k) for k in ("lot", "pfu_per_ml", "expiry_date")}),
-        )
-    except (FormErrors, DomainError) as exc:
-        errors = (
-            exc
-            if isinstance(exc, FormErrors)
-            else from_domain(exc, {"lot": "lot", "pfu_per_ml": "pfu_per_ml"})
-        )
-        return _vials(request, ctx, user, errors, form, "", errors.status)
-    return _vials(request, ctx, user, None, {}, f"Lot {form.get('lot')} added.")
-
-
-@router.get("/billing", response_class=HTMLResponse)
-def billing_page(request: Request, ctx: Ctx, user: PageUser, days: int = 90) -> HTMLResponse:
-    today = ctx.today()
-    lines = outcomes.billing_lines(
-        ctx, user, today - timedelta(days=max(1, min(days, 3650))), today
-    )
-    rows = [
-        (
-            line.service_date.isoformat(),
-            line.mrn,
-            line.hcpcs,
-            str(line.units),
-            line.modifier or "",
-            line.what,
-            line.ndc,
-        )
-        for line in lines
-    ]
-    return render(
-        request,
-        "office.html",
-        user,
-        nav="billing",
-        title=f"Billing lines, last {days} days",
-        headers=["Date", "MRN", "HCPCS", "Units", "Modifier", "Line", "NDC"],
-        rows=rows,
-        errors=None,
-        values={},
-        notice="",
-        form=None,
-    )
-
-
-@router.get("/research", response_class=HTMLResponse)
-def research_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
-    items, _total = outcomes.deidentified_patients(ctx, user, 200, 0)
-    rows = [
-        (
-            p.pseudonym,
-            p.sex,
-            p.age_at_start if p.age_at_start is not None else "–",
-            p.stage or "–",
-            p.doses,
-            p.best_overall_response or "–",
-            p.durable_response or "–",
-            p.time_to_response_days if p.time_to_response_days is not None else "–",
-            p.serious_adverse_events,
-        )
-        for p in items
-    ]
-    return render(
-        request,
-        "office.html",
-        user,
-        nav="research",
-        title="De-identified outcomes",
-        headers=[
-            "Pseudonym",
-            "Sex",
-            "Age at start",
-            "Stage",
-            "Doses",
-            "Best response",
-            "Durable",
-            "Days to response",
-            "Serious AEs",
-        ],
-        rows=rows,
-        errors=None,
-        values={},
-        notice="",
-        form=None,
-    )
-
-
-@router.get("/admin", response_class=HTMLResponse)
-def admin_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
-    return admin_view(request, ctx, user, None, {}, "")
-
-
-def admin_view(
-    request: Request,
-    ctx: Ctx,
-    user: Any,
-    errors: FormErrors | None,
-    values: dict[str, Any],
-    notice: str,
-    status: int = 200,
-) -> HTMLResponse:
-    accounts = auth.list_users(ctx, user)
-    rows = [
-        (u.username, u.full_name, u.role, _account_status(u.active, u.must_change_password))
-        for u in accounts
-    ]
-    _entries, total = outcomes.audit_log(ctx, user, 1, 0)
-    return render(
-        request,
-        "office.html",
-        user,
-        status,
-        nav="admin",
-        title=f"Users (audit log: {total} entries, see GET /audit)",
-        headers=["Username", "Name", "Role", "Status", "Account"],
-        rows=rows,
-        accounts=accounts,  # a row's buttons: disable or enable, reset password, end sessions
-        errors=errors.placed(("username", "full_name", "role", "password")) if errors else None,
-        values=values,
-        notice=notice,
-        form="user",
-        roles=[r.value for r in Role],
-    )
-
-
-@router.post("/admin/users", response_model=None)
-async def admin_add_user(request: Request, ctx: Ctx, user: PageUser) -> Any:
-    form = await form_data(request)
-    user.require(Action.MANAGE_USERS)
-    try:
-        check_csrf(request, form)
-        auth.create_user(
-            ctx,
-            user,
-            validate(
-                s.UserIn, {k: form.get(k) for k in ("username", "full_name", "role", "password")}
-            ),
-        )
-    except (FormErrors, DomainError) as exc:
-        fields = {"username": "username", "password": "password"}
-        errors = exc if isinstance(exc, FormErrors) else from_domain(exc, fields)
-        return admin_view(request, ctx, user, errors, {**form, "password": ""}, "", errors.status)
-    return admin_view(request, ctx, user, None, {}, f"User {form.get('username')} added.")
-
-
-def _account_status(active: bool, must_change_password: bool) -> str:
-    if not active:
-        return "disabled"
-    return "active, must change the password" if must_change_password else "active"

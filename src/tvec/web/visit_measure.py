@@ -1,4 +1,4 @@
-"""The visit workflow, one screen after another: measure → dose plan → record → summary.
+"""The visit's first steps: measure the lesions, then make the dose plan.
 
 Each step saves what it can on its own, so a visit left half-way keeps what was saved. Refusals
 come back next to the field they concern, with everything the user typed kept.
@@ -7,8 +7,6 @@ come back next to the field they concern, with everything the user typed kept.
 from __future__ import annotations
 
 import re
-import secrets
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,25 +15,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tvec.domain.errors import DomainError
 from tvec.domain.rules import Site
-from tvec.domain.status import RecordStatus, VisitRecordStatus
+from tvec.domain.status import RecordStatus
 from tvec.http.error_pages import answer_with_pages
 from tvec.http.session import Ctx
 from tvec.schemas import clinic as s
-from tvec.services import chart, lesions, patients, vials, visits
+from tvec.services import chart, lesions, patients, visits
 from tvec.services.context import Actor
 from tvec.services.permissions import Action
 from tvec.web.deps import PageUser, check_csrf, form_data
 from tvec.web.forms import FormErrors, validate
 from tvec.web.templating import render
+from tvec.web.visit_common import ITEM, in_row
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(answer_with_pages)])
-ITEM = re.compile(r"items\[(\d+)\]")
-LOCATOR = re.compile(r"^items\[\d+\](?: \([^)]*\))?: ")  # "items[0] (lesion L1): "
-
-
-def _in_row(exc: DomainError) -> str:
-    """A refusal shown in its lesion's row, without the "items[0] (lesion L1): " that says where."""
-    return LOCATOR.sub("", str(exc))
 
 
 MAX_NEW_LESIONS = 50  # new lesion rows one form may carry
@@ -222,7 +214,7 @@ def _item_error(exc: DomainError, prefixes: list[str]) -> FormErrors:
     field = str(exc.fields.get("field") or "")
     if match and int(match.group(1)) < len(prefixes):
         part = "perpendicular" if "perpendicular" in field else "longest"
-        return FormErrors({prefixes[int(match.group(1))] + part: _in_row(exc)})
+        return FormErrors({prefixes[int(match.group(1))] + part: in_row(exc)})
     return FormErrors(
         {"measured_on": str(exc)} if field == "measured_on" else {},
         None if field == "measured_on" else str(exc),
@@ -253,189 +245,3 @@ async def plan(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> A
     except DomainError as exc:
         return _measure_page(request, ctx, user, patient_id, {}, FormErrors({}, str(exc)), 422)
     return RedirectResponse(f"/chart/{patient_id}/visit/{visit.id}", status_code=303)
-
-
-@router.get("/chart/{patient_id}/visit/{visit_id}", response_class=HTMLResponse)
-def plan_page(
-    request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
-) -> HTMLResponse:
-    visit, patient = _visit_of(ctx, user, patient_id, visit_id)
-    return render(
-        request,
-        "visit_plan.html",
-        user,
-        nav="patients",
-        patient=patient,
-        visit=visit,
-        today=ctx.today(),
-    )
-
-
-def _visit_of(ctx: Ctx, user: Actor, patient_id: int, visit_id: int) -> tuple[Any, Any]:
-    visit = visits.get_visit(ctx, user, visit_id)
-    patient = patients.get_patient(ctx, user, patient_id)
-    if all(course.id != visit.course_id for course in _courses(ctx, user, patient_id)):
-        from tvec.domain.errors import NotFound
-
-        raise NotFound("visit", visit_id)
-    return visit, patient
-
-
-def _courses(ctx: Ctx, user: Actor, patient_id: int) -> list[Any]:
-    from tvec.services import courses
-
-    return courses.list_courses(ctx, user, patient_id)
-
-
-def _record_page(
-    request: Request,
-    ctx: Ctx,
-    user: Actor,
-    patient_id: int,
-    visit_id: int,
-    values: dict[str, Any],
-    errors: FormErrors | None,
-    status: int = 200,
-) -> HTMLResponse:
-    user.require(Action.RECORD_ADMINISTRATION)  # the record form is of no use to anyone else
-    visit, patient = _visit_of(ctx, user, patient_id, visit_id)
-    if visit.status is not VisitRecordStatus.PLANNED:
-        return RedirectResponse(f"/chart/{patient_id}/visit/{visit_id}/summary", status_code=303)  # type: ignore[return-value]
-    lots = sorted(
-        vials.list_lots(ctx, user),
-        key=lambda lot: (lot.pfu_per_ml != visit.plan.concentration_pfu_per_ml, lot.expiry_date),
-    )
-    if errors is not None:
-        names = ["administered_at", "override_reason"]
-        names += [f"{kind}-{i.lesion_id}" for i in visit.plan.injections for kind in KINDS]
-        errors = errors.placed(names)
-    return render(
-        request,
-        "visit_record.html",
-        user,
-        status,
-        nav="patients",
-        patient=patient,
-        visit=visit,
-        lots=lots,
-        values=values,
-        errors=errors,
-        idempotency_key=values.get("idempotency_key") or secrets.token_urlsafe(16),
-    )
-
-
-KINDS = ("volume", "lot")
-
-
-@router.get("/chart/{patient_id}/visit/{visit_id}/record", response_class=HTMLResponse)
-def record_form(
-    request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
-) -> HTMLResponse:
-    user.require(Action.RECORD_ADMINISTRATION)
-    visit = visits.get_visit(ctx, user, visit_id)
-    now = (
-        datetime.now(UTC).replace(second=0, microsecond=0)
-        if ctx.today() == datetime.now(UTC).date()
-        else ctx.clock()
-    )
-    values: dict[str, Any] = {"administered_at": now.strftime("%Y-%m-%dT%H:%M")}
-    for i in visit.plan.injections:
-        values[f"volume-{i.lesion_id}"] = str(i.volume_ml)
-    return _record_page(request, ctx, user, patient_id, visit_id, values, None)
-
-
-@router.post("/chart/{patient_id}/visit/{visit_id}/record", response_model=None)
-async def record_save(
-    request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
-) -> Any:
-    form = await form_data(request)
-    user.require(Action.RECORD_ADMINISTRATION)
-    visit, _patient = _visit_of(ctx, user, patient_id, visit_id)
-    targets = [
-        i.lesion_id for i in visit.plan.injections if form.get(f"volume-{i.lesion_id}", "").strip()
-    ]
-    try:
-        check_csrf(request, form)
-        if not targets:
-            raise FormErrors({}, "Enter the volume given to at least one lesion.")
-        data = validate(
-            s.AdministrationIn,
-            {
-                "version": form.get("version"),
-                "override_reason": form.get("override_reason") or None,
-                "administered_at": _local(form.get("administered_at", "")),
-                "items": [
-                    {
-                        "target": t,
-                        "volume_ml": form.get(f"volume-{t}"),
-                        "vial_lot": form.get(f"lot-{t}"),
-                    }
-                    for t in targets
-                ],
-            },
-        )
-        visits.record_administration(ctx, user, visit_id, data, form.get("idempotency_key") or None)
-    except FormErrors as errors:
-        return _record_page(
-            request, ctx, user, patient_id, visit_id, form, _rename(errors, targets), errors.status
-        )
-    except DomainError as exc:
-        return _record_page(
-            request, ctx, user, patient_id, visit_id, form, _record_error(exc, targets), 422
-        )
-    return RedirectResponse(f"/chart/{patient_id}/visit/{visit_id}/summary", status_code=303)
-
-
-def _local(text: str) -> str:
-    """A datetime-local value is the clinic's wall time; tvec stores instants in UTC."""
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC).isoformat() if text else text
-    except ValueError:
-        return text
-
-
-def _rename(errors: FormErrors, targets: list[str]) -> FormErrors:
-    fields = {}
-    for name, message in errors.fields.items():
-        match = re.fullmatch(r"items\.(\d+)\.(volume_ml|vial_lot|target)", name)
-        if match and int(match.group(1)) < len(targets):
-            kind = "volume" if match.group(2) != "vial_lot" else "lot"
-            fields[f"{kind}-{targets[int(match.group(1))]}"] = message
-        else:
-            fields[name] = message
-    renamed = FormErrors(fields, errors.general)
-    renamed.status = errors.status
-    return renamed
-
-
-def _record_error(exc: DomainError, targets: list[str]) -> FormErrors:
-    field = str(exc.fields.get("field") or "")
-    match = ITEM.search(str(exc))
-    if match and int(match.group(1)) < len(targets):
-        kind = "lot" if field == "vial_lot" else "volume"
-        return FormErrors({f"{kind}-{targets[int(match.group(1))]}": _in_row(exc)})
-    if exc.code in ("dose-too-early", "permission-denied"):
-        return FormErrors({"override_reason": str(exc)}, str(exc))
-    return FormErrors({}, str(exc))
-
-
-@router.get("/chart/{patient_id}/visit/{visit_id}/summary", response_class=HTMLResponse)
-def summary(
-    request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
-) -> HTMLResponse:
-    visit, patient = _visit_of(ctx, user, patient_id, visit_id)
-    lots = {lot.id: lot.lot for lot in vials.list_lots(ctx, user)}
-    given = [
-        (a, lots.get(a.vial_lot_id, "?")) for a in visits.list_administrations(ctx, user, visit_id)
-    ]
-    total = sum((a.volume_ml for a, _ in given), 0)
-    return render(
-        request,
-        "visit_summary.html",
-        user,
-        nav="patients",
-        patient=patient,
-        visit=visit,
-        administrations=given,
-        total=total,
-    )
