@@ -27,6 +27,8 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
+from tvec.http.access_log import hide_query_strings
+
 APP = "tvec.asgi:app"
 EARLY_EXIT_S = 5.0  # a worker that exits sooner than this after it started is not restarted
 STOP_TIMEOUT_S = 20.0  # then SIGKILL
@@ -42,6 +44,7 @@ def serve(host: str, port: int, workers: int, **uvicorn_options: Any) -> int:
     """Serve until stopped; the exit status (0, or 1 if the workers could not run)."""
     import uvicorn
 
+    hide_query_strings()  # a query string may name a patient (tvec.http.access_log)
     if workers == 1 or not sys.platform.startswith("linux"):
         uvicorn.run(APP, host=host, port=port, workers=workers, **uvicorn_options)
         return 0
@@ -77,6 +80,7 @@ def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     import uvicorn
 
     config = uvicorn.Config(APP, host=host, port=port, **options)
+    hide_query_strings()
     uvicorn.Server(config).run(sockets=[_listening_socket(host, port)])
 
 

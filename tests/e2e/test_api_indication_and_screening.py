@@ -260,7 +260,13 @@ def test_a_pregnant_male_patient_is_refused_as_impossible(clinic: FastAPI) -> No
     patient = ok(
         c.client.post(
             "/patients",
-            json={"mrn": "MRN-M", "birth_date": "1950-01-01", "sex": "male"},
+            json={
+                "mrn": "MRN-M",
+                "given_name": "Leander",
+                "family_name": "Okonkwo-Brandt",
+                "birth_date": "1950-01-01",
+                "sex": "male",
+            },
             headers=c.nurse,
         ),
         201,

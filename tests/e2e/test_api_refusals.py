@@ -30,7 +30,9 @@ from tests.support.clinic import (
     seed_staff,
     start_course,
 )
+from tests.support.wording import assert_plain
 
+from tvec.domain.labels import label_of
 from tvec.services.permissions import Role
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
@@ -103,6 +105,7 @@ def assert_refused(response: Any, status: int, field: str | None, *words: str) -
     assert body["field"] == field, body
     for word in words:
         assert word in body["detail"], (word, body["detail"])
+    assert_plain(body["detail"])  # the field's label, not its name; no Pydantic English
     return body
 
 
@@ -331,7 +334,7 @@ def test_visceral_lesions_are_never_planned_and_cannot_be_injected(clinic: FastA
             "route": "transcutaneous-intrahepatic",
         },
     )
-    assert_refused(hepatic, 422, "route", "route")
+    assert_refused(hepatic, 422, "route", "Route: is not a field of this form: leave it out")
     assert "H1" not in {
         les["name"]
         for les in items(
@@ -343,17 +346,28 @@ def test_visceral_lesions_are_never_planned_and_cannot_be_injected(clinic: FastA
 
 # ---- malformed requests, unknown records, other centres, stale versions ------------------------
 
+NAMED = {"given_name": "Osric", "family_name": "Dravenhill"}
 MALFORMED_PATIENTS = [
-    ({"mrn": "M1", "birth_date": "yesterday", "sex": "female"}, "birth_date", ["valid date"]),
-    ({"mrn": "M1", "birth_date": "1960-01-01", "sex": "robot"}, "sex", ["female"]),
-    ({"mrn": "M1", "birth_date": "1960-01-01"}, "sex", ["required"]),
     (
-        {"mrn": "M1", "birth_date": "1960-01-01", "sex": "male", "ssn": "1"},
-        "ssn",
-        ["not permitted"],
+        {"mrn": "M1", **NAMED, "birth_date": "yesterday", "sex": "female"},
+        "birth_date",
+        ["valid date"],
     ),
-    ({"mrn": 12, "birth_date": "1960-01-01", "sex": "male"}, "mrn", ["string"]),
-    ({"mrn": "M1", "birth_date": "2999-01-01", "sex": "male"}, "birth_date", ["future"]),
+    ({"mrn": "M1", **NAMED, "birth_date": "1960-01-01", "sex": "robot"}, "sex", ["female"]),
+    ({"mrn": "M1", **NAMED, "birth_date": "1960-01-01"}, "sex", ["required"]),
+    (
+        {"mrn": "M1", **NAMED, "birth_date": "1960-01-01", "sex": "male", "ssn": "1"},
+        "ssn",
+        ["leave it out"],
+    ),
+    ({"mrn": 12, **NAMED, "birth_date": "1960-01-01", "sex": "male"}, "mrn", ["must be text"]),
+    ({"mrn": "M1", **NAMED, "birth_date": "2999-01-01", "sex": "male"}, "birth_date", ["future"]),
+    ({"mrn": "M1", "birth_date": "1960-01-01", "sex": "male"}, "given_name", ["required"]),
+    (
+        {"mrn": "M1", "given_name": "Osric", "family_name": "  ", "sex": "male"},
+        "family_name",
+        [],
+    ),
 ]
 
 
@@ -362,18 +376,25 @@ def test_malformed_requests_are_refused_naming_the_field(clinic: FastAPI) -> Non
     c, before = ward.client, ward.state()
     for body, field, words in MALFORMED_PATIENTS:
         assert_refused(
-            c.post("/patients", json=body, headers=ward.nurse), 422, field, field, *words
+            c.post("/patients", json=body, headers=ward.nurse), 422, field, label_of(field), *words
         )
     assert ok(c.get("/patients", headers=ward.nurse))["total"] == 1
 
     body = administration_body(ward.visit, "LOT6", START)
     body["items"][1]["volume_ml"] = "a lot"
-    assert_refused(ward.administer(body), 422, "items.1.volume_ml", "items.1.volume_ml")
+    assert_refused(
+        ward.administer(body), 422, "items.1.volume_ml", "Volume (mL), row 2: must be a number"
+    )
     body = administration_body(ward.visit, "LOT6", START)
     body["version"] = "first"
-    assert_refused(ward.administer(body), 422, "version", "integer")
+    assert_refused(ward.administer(body), 422, "version", "Record version: must be a whole number")
     body = administration_body(ward.visit, "LOT6", START, volumes={"L1": "-1"})
-    assert_refused(ward.administer(body), 422, "items.0.volume_ml", "greater than 0")
+    assert_refused(
+        ward.administer(body),
+        422,
+        "items.0.volume_ml",
+        "Volume (mL), row 1: enter more than 0 mL",
+    )
     broken = c.post(
         f"/visits/{ward.visit['id']}/administrations",
         content=b'{"version": 1,',

@@ -115,7 +115,13 @@ def seed(url: str) -> tuple[int, dict[str, int], tuple[str, str]]:
             ctx,
             nurse,
             PatientIn.model_validate(
-                {"mrn": "RESTART-1", "birth_date": "1958-02-03", "sex": "male"}
+                {
+                    "mrn": "RESTART-1",
+                    "given_name": "Fitzroy",
+                    "family_name": "Pennywhistle",
+                    "birth_date": "1958-02-03",
+                    "sex": "male",
+                }
             ),
         )
         first_seen = ctx.today() - timedelta(days=300)
@@ -259,7 +265,13 @@ def test_retried_writes_after_a_kill_are_neither_lost_nor_duplicated(
     keys = [f"CRASH-{n:03d}" for n in range(WRITES)]
 
     def body(mrn: str) -> dict[str, str]:
-        return {"mrn": mrn, "birth_date": "1961-04-05", "sex": "female"}
+        return {
+            "mrn": mrn,
+            "given_name": "Aurelie",
+            "family_name": "Marchetti-Lowe",
+            "birth_date": "1961-04-05",
+            "sex": "female",
+        }
 
     with server(database_url, log) as (proc, base):
         login = httpx.post(

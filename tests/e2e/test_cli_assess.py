@@ -146,7 +146,12 @@ BAD_INPUTS = [
     ("file not found", ["no-such-file.csv", "--start", START], None, "no-such-file.csv"),
     ("bad CSV header", ["-", "--start", START], "date,lesion\n", "row 1"),
     ("perpendicular longer than longest", ["-", "--start", START], BAD_ROW, "row 2 (lesion L1"),
-    ("no baseline", ["-", "--start", "2026-01-04"], BAD_ROW.replace(",3,", ",1,"), "baseline"),
+    (
+        "no baseline",
+        ["-", "--start", "2026-01-04"],
+        BAD_ROW.replace(",3,", ",1,"),
+        "Baseline is missing",
+    ),
 ]
 
 

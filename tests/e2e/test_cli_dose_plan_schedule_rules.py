@@ -72,11 +72,11 @@ def test_dose_plan_reads_standard_input_and_prints_a_table() -> None:
         ),
         (
             '{"visit": "initial", "lesions": [{"id": "L7", "longest_cm": 1, "perpendicular_cm": 2, "site": "nodal"}]}',
-            "lesion L7: perpendicular_cm must not exceed longest_cm 1 (got 2)",
+            "lesion L7: Perpendicular diameter (cm) must not exceed the longest diameter (1 cm) (got 2)",
         ),
         (
             '{"visit": "initial", "lesions": [{"id": "A", "longest_cm": 1, "site": "nodal"}, {"id": "A", "longest_cm": 2, "site": "nodal"}]}',
-            "lesion A: id is duplicated",
+            "lesion A: Lesion id is duplicated",
         ),
         (
             '{"visit": "initial", "lesions": [{"id": "H", "longest_cm": 3, "site": "visceral", "route": "transcutaneous-intrahepatic"}]}',

@@ -49,7 +49,7 @@ BAD_REQUESTS = [
     (
         "a cluster id that is another lesion's id",
         make_request(LESION, '{"id": "L2", "longest_cm": 1, "site": "nodal", "cluster": "L1"}'),
-        "lesion L2: cluster 'L1' is also the id of lesion L1 in the dose plan; "
+        "lesion L2: Cluster 'L1' is also the id of lesion L1 in the dose plan; "
         "give the cluster an id no lesion has",
     ),
     (

@@ -16,6 +16,7 @@ from tvec.services.permissions import Role
 
 MRN = "MRN-SECRET-4711"
 BIRTH = "1957-03-14"
+NAMES = {"given_name": "Perpetua", "family_name": "Quillfeather-Nox"}
 
 
 def test_failed_and_crashing_requests_log_no_mrn_or_birth_date(tmp_path, caplog) -> None:
@@ -43,7 +44,7 @@ def test_failed_and_crashing_requests_log_no_mrn_or_birth_date(tmp_path, caplog)
     ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     caplog.set_level(logging.DEBUG)
-    patient = {"mrn": MRN, "birth_date": BIRTH, "sex": "female"}
+    patient = {"mrn": MRN, **NAMES, "birth_date": BIRTH, "sex": "female"}
     assert client.post("/patients", json=patient, headers=headers).status_code == 201
     assert client.post("/patients", json=patient, headers=headers).status_code == 409
     assert (

@@ -71,8 +71,11 @@ def refused(response: Any, field: str, status: int = 422) -> dict[str, Any]:
     return body
 
 
+NAMES = {"given_name": "Thessaly", "family_name": "Zeldovich-Ray"}
+
+
 def a_patient(client: Any, nurse: dict[str, str], mrn: str = "MRN-P1") -> dict[str, Any]:
-    body = {"mrn": mrn, "birth_date": "1961-04-12", "sex": "female"}
+    body = {"mrn": mrn, **NAMES, "birth_date": "1961-04-12", "sex": "female"}
     return ok(client.post("/patients", json=body, headers=nurse), 201)  # type: ignore[no-any-return]
 
 
@@ -117,7 +120,7 @@ def test_an_implausible_birth_date_is_refused_naming_the_field(
     staffed: tuple[Any, dict[Role, dict[str, str]]], birth_date: Any, words: str
 ) -> None:
     client, h = staffed
-    body = {"mrn": "MRN-X", "birth_date": birth_date, "sex": "female"}
+    body = {"mrn": "MRN-X", **NAMES, "birth_date": birth_date, "sex": "female"}
     answer = refused(client.post("/patients", json=body, headers=h[Role.NURSE]), "birth_date")
     assert words in answer["detail"]
     assert ok(client.get("/patients", headers=h[Role.NURSE]))["total"] == 0  # nothing stored
@@ -219,7 +222,7 @@ def test_the_date_windows_are_settings(database_url: str) -> None:
     try:
         client = client_for(app)
         h = login_all(client, seed_staff(app.state.ctx))
-        born = {"mrn": "MRN-1949", "birth_date": "1949-12-31", "sex": "male"}
+        born = {"mrn": "MRN-1949", **NAMES, "birth_date": "1949-12-31", "sex": "male"}
         answer = refused(client.post("/patients", json=born, headers=h[Role.NURSE]), "birth_date")
         assert "before 1950-01-01" in answer["detail"]
         pid = a_patient(client, h[Role.NURSE])["id"]
@@ -271,7 +274,7 @@ def test_control_characters_in_clinical_text_are_refused_naming_the_field(
 ) -> None:
     client, h = staffed
     nurse = h[Role.NURSE]
-    mrn = {"mrn": f"MRN{bad}1", "birth_date": "1961-04-12", "sex": "female"}
+    mrn = {"mrn": f"MRN{bad}1", **NAMES, "birth_date": "1961-04-12", "sex": "female"}
     refused(client.post("/patients", json=mrn, headers=nurse), "mrn")
     pid = a_patient(client, nurse)["id"]
     lesion = {

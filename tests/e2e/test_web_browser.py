@@ -18,6 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from tests.support.browser import (
     DEMO_PASSWORD,
+    OLDER_SIZES,
     DuePatient,
     Staff,
     chromium_path,
@@ -66,7 +67,9 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         visit = make_due_patient(ctx, staff, "DEMO-2101")
         refuse = make_due_patient(ctx, staff, "DEMO-2102")
         make_due_patient(ctx, staff, "DEMO-2103", days_since_first_dose=30)  # 9 days overdue
-        planned = visits.plan_next_visit(ctx, staff.nurse, refuse.course_id)
+        planned = visits.plan_next_visit(
+            ctx, staff.nurse, refuse.course_id, stale_reason=OLDER_SIZES
+        )
         showcase = showcase_patient(ctx, staff)
         with running_server(url, where / "server.log") as base:
             yield Clinic(base, ctx, staff, visit, refuse, planned.id, showcase)
@@ -148,18 +151,19 @@ def test_the_nurse_completes_a_whole_visit_and_sees_it_on_the_chart(
     expect(row).to_contain_text("due today")
     row.get_by_role("link", name="Start visit").click()
 
-    # 1 Measure: the previous sizes are offered; L1 has shrunk, the others are confirmed.
+    # 1 Measure: the previous sizes are shown for reference, never as today's values; the nurse
+    # types today's (L1 has shrunk, the others are as before).
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Visit for patient {mrn}")
-    expect(page.get_by_label("L1 longest")).to_have_value("3.2")
-    expect(page.get_by_label("V1 perpendicular")).to_have_value("2.5")
-    page.get_by_label("L1 longest").fill("2.8")
-    page.get_by_label("L1 perpendicular").fill("1.9")
+    expect(page.get_by_label("L1 longest")).to_have_value("")
+    expect(page.get_by_test_id("lesion-V1").get_by_test_id("last")).to_contain_text("3 × 2.5 cm")
+    sizes = {"L1": ("2.8", "1.9"), "L2": ("1.8", "1.2"), "L3": ("0.9", "0.6"), "V1": ("3", "2.5")}
+    for name, (longest, perpendicular) in sizes.items():
+        page.get_by_label(f"{name} longest").fill(longest)
+        page.get_by_label(f"{name} perpendicular").fill(perpendicular)
     screenshot(page, "visit-measure.png")
     page.get_by_test_id("save-measurements").click()
-    expect(page.get_by_role("status")).to_contain_text(
-        f"Measurements for {today(clinic)} are saved"
-    )
-    expect(page.get_by_label("L1 longest")).to_have_value("2.8")
+    expect(page.get_by_role("status")).to_contain_text("are saved")
+    expect(page.get_by_test_id("lesion-L1").get_by_test_id("today")).to_contain_text("2.8 × 1.9 cm")
     page.get_by_test_id("make-plan").click()
 
     # 2 Dose plan: 10^8 with its blue cap, the injection order, what is not injected, vials.
@@ -169,13 +173,16 @@ def test_the_nurse_completes_a_whole_visit_and_sees_it_on_the_chart(
     expect(plan).to_contain_text("10^8 PFU/mL — royal blue cap; at most 4 mL this visit.")
     cap = plan.locator(".cap").first
     assert cap.evaluate("e => getComputedStyle(e).backgroundColor") == BLUE_CAP
-    assert [[r[1], r[2], r[4], r[5]] for r in table_rows(page, "injections")] == [
-        # lesion, longest cm, band max mL, volume mL: biggest first
-        ["L1", "2.8", "2", "2"],
-        ["L2", "1.8", "1", "1"],
-        ["L3", "0.9", "0.5", "0.5"],
+    assert [[*r[1].split("\n"), r[2], r[4], r[5]] for r in table_rows(page, "injections")] == [
+        # lesion and its location, longest cm, band max mL, volume mL: biggest first
+        ["L1", "cutaneous site of L1", "2.8", "2", "2"],
+        ["L2", "subcutaneous site of L2", "1.8", "1", "1"],
+        ["L3", "nodal site of L3", "0.9", "0.5", "0.5"],
     ]
-    expect(page.get_by_test_id("not-injected")).to_contain_text("V1: visceral lesion")
+    expect(page.get_by_test_id("measured-on")).to_contain_text("(the day of planning)")
+    expect(page.get_by_test_id("not-injected")).to_contain_text(
+        "V1 (visceral site of V1): visceral lesion"
+    )
     expect(page.get_by_test_id("vials")).to_have_text("4")
     expect(plan).to_contain_text(
         "Total 3.5 mL = 350,000,000 PFU. Thaw 4 × 1 mL vial(s); waste 0.5 mL."
@@ -190,17 +197,28 @@ def test_the_nurse_completes_a_whole_visit_and_sees_it_on_the_chart(
     page.get_by_label("Vial lot for L3").select_option("DEMO8-B02")
     page.get_by_test_id("save-administration").click()
 
+    # The review: exactly what will be saved, nothing saved yet; then the nurse confirms.
+    expect(page.get_by_test_id("review-notice")).to_contain_text("Nothing is saved yet")
+    assert [r[:5] for r in table_rows(page, "review-table")] == [
+        ["L1", "cutaneous site of L1", "2", "DEMO8-B01", "10^8 PFU/mL"],
+        ["L2", "subcutaneous site of L2", "0.8", "DEMO8-B01", "10^8 PFU/mL"],
+        ["L3", "nodal site of L3", "0.5", "DEMO8-B02", "10^8 PFU/mL"],
+    ]
+    page.get_by_test_id("confirm-administration").click()
+
     # 4 Summary, printable.
     expect(page.get_by_test_id("summary")).to_have_text(
         f"Visit 2 (second) recorded as given on {today(clinic)}."
     )
-    summary = [r[:4] for r in table_rows_of(page, "main table")]
+    summary = [r[:5] for r in table_rows(page, "summary-table")]
     assert summary == [
-        ["L1", "2", "10^8 PFU/mL", "DEMO8-B01"],
-        ["L2", "0.8", "10^8 PFU/mL", "DEMO8-B01"],
-        ["L3", "0.5", "10^8 PFU/mL", "DEMO8-B02"],
+        ["L1", "cutaneous site of L1", "2", "10^8 PFU/mL", "DEMO8-B01"],
+        ["L2", "subcutaneous site of L2", "0.8", "10^8 PFU/mL", "DEMO8-B01"],
+        ["L3", "nodal site of L3", "0.5", "10^8 PFU/mL", "DEMO8-B02"],
     ]
-    expect(page.locator("main")).to_contain_text("Total 3.3 mL.")
+    expect(page.get_by_test_id("summary-use")).to_contain_text(
+        "Total given 3.3 mL from 4 vials thawed (1 mL each); 0.7 mL discarded."
+    )
     expect(page.get_by_role("button", name="Print")).to_be_visible()
     screenshot(page, "visit-summary.png")
     page.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
@@ -265,7 +283,7 @@ def test_a_wrong_strength_lot_and_an_overdose_are_refused_and_nothing_is_saved(
     lot = page.get_by_label("Vial lot for L1")
     error = page.locator("#err-lot-L1")
     expect(error).to_have_text(
-        "vial_lot is 1,000,000 PFU/mL but this visit needs 100,000,000 PFU/mL (got DEMO6-A01)"
+        "Vial lot is 1,000,000 PFU/mL but this visit needs 100,000,000 PFU/mL (got DEMO6-A01)"
     )
     expect(lot).to_have_attribute("aria-describedby", "err-lot-L1")
     assert_next_to(lot, error)
@@ -282,7 +300,7 @@ def test_a_wrong_strength_lot_and_an_overdose_are_refused_and_nothing_is_saved(
     page.get_by_test_id("save-administration").click()
     volume = page.get_by_label("Volume given to L2 (mL)")
     error = page.locator("#err-volume-L2")
-    expect(error).to_contain_text("volume_ml exceeds the lesion's maximum of 1 mL")
+    expect(error).to_contain_text("Volume (mL) exceeds the lesion's maximum of 1 mL")
     assert_next_to(volume, error)
     expect(volume).to_have_value("1.5")
     expect(page.locator("#err-lot-L1")).to_have_count(0)

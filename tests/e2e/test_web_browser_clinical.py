@@ -29,6 +29,7 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 from tests.factories import screening_answers
 from tests.support.browser import (
     DEMO_PASSWORD,
+    OLDER_SIZES,
     Staff,
     chromium_path,
     demo_staff,
@@ -88,7 +89,15 @@ class Clinic:
 
 def _register(ctx: Context, staff: Staff, mrn: str, dx: s.DiagnosisIn) -> int:
     patient = patients.register_patient(
-        ctx, staff.nurse, s.PatientIn(mrn=mrn, birth_date=date(1956, 7, 2), sex=s.Sex.MALE)
+        ctx,
+        staff.nurse,
+        s.PatientIn(
+            mrn=mrn,
+            given_name="Osric",
+            family_name="Fennimore",
+            birth_date=date(1956, 7, 2),
+            sex=s.Sex.MALE,
+        ),
     )
     patients.record_diagnosis(ctx, staff.oncologist, patient.id, dx)
     patients.record_screening(
@@ -147,7 +156,7 @@ def make_reinitiation_patient(ctx: Context, staff: Staff, mrn: str) -> tuple[Pat
     l2 = _lesion(ctx, staff, pid, "L2", Site.NODAL, start - timedelta(days=10))
     _measure(ctx, staff, pid, start, {l1: ("2.0", "1.5"), l2: ("1.0", "0.8")})
     first = courses.start_course(ctx, staff.oncologist, pid, s.CourseIn(start_date=start))
-    v1 = visits.plan_next_visit(ctx, staff.nurse, first.id)
+    v1 = visits.plan_next_visit(ctx, staff.nurse, first.id, stale_reason=OLDER_SIZES)
     visits.record_administration(
         ctx,
         staff.nurse,
@@ -355,8 +364,9 @@ def test_the_re_initiation_dose_plan_is_10_8_with_the_blue_cap_and_the_new_lesio
     expect(page.get_by_test_id("indication")).to_contain_text(
         "Within the label's indication [USPI §1 Indications and Usage"
     )
-    # lesion, longest cm, new: the new lesion first although the regrown L1 is larger
-    assert [[r[1], r[2], r[3]] for r in table_rows(page, "injections")] == [
+    # lesion (its location below it), longest cm, new: the new lesion first although the
+    # regrown L1 is larger
+    assert [[r[1].split("\n")[0], r[2], r[3]] for r in table_rows(page, "injections")] == [
         ["N1", "1", "new"],
         ["L1", "3", ""],
     ]

@@ -9,6 +9,7 @@ has the same number of rows as before.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 from tests.support.browser import (
     DEMO_PASSWORD,
+    OLDER_SIZES,
     DuePatient,
     Staff,
     demo_staff,
@@ -34,6 +36,7 @@ from tests.support.clinic import (
     login_form,
     make_app,
 )
+from tests.support.wording import assert_plain
 
 from tvec.services import visits
 from tvec.services.context import Context
@@ -210,7 +213,8 @@ class Clinic:
         )
 
     def planned(self, patient: DuePatient) -> int:
-        return visits.plan_next_visit(self.ctx, self.staff.nurse, patient.course_id).id
+        nurse, course = self.staff.nurse, patient.course_id
+        return visits.plan_next_visit(self.ctx, nurse, course, stale_reason=OLDER_SIZES).id
 
 
 @pytest.fixture(scope="module")
@@ -220,7 +224,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     load_demo(ctx)
     staff = demo_staff(ctx)
     due = make_due_patient(ctx, staff, "WEB-DUE")
-    planned = visits.plan_next_visit(ctx, staff.nurse, due.course_id)
+    planned = visits.plan_next_visit(ctx, staff.nurse, due.course_id, stale_reason=OLDER_SIZES)
     try:
         yield Clinic(app, ctx, staff, due, planned.id, showcase_patient(ctx, staff))
     finally:
@@ -352,7 +356,8 @@ def test_error_pages_still_show_who_is_logged_in_and_their_menu(
 def test_an_error_page_names_the_field_without_the_request_plumbing(clinic: Clinic) -> None:
     doc = page(logged_in(clinic, Role.NURSE), "/chart/not-a-number", 422)
     message = doc.one("p", role="alert").text.strip()
-    assert message.startswith("patient_id: "), message  # not "path.patient_id: ..."
+    # the field's label, not "path.patient_id: Input should be a valid integer"
+    assert message == "Patient: must be a whole number, such as 3", message
 
 
 LINK_CASES = [
@@ -556,9 +561,10 @@ def _valid_form(clinic: Clinic, url: str, patient: DuePatient) -> dict[str, str]
             **{f"m-{lid}-perpendicular": "1.9" for lid in patient.lesion_ids.values()},
         }
     if url.endswith("/visit/plan"):
-        return {}
+        return {"stale_reason": OLDER_SIZES}  # the sizes on file are not today's
     if url.endswith("/record"):
         return {
+            "step": "confirm",  # the review step's button: only a confirm saves
             "version": "1",
             "administered_at": f"{TODAY.isoformat()}T09:00",
             "idempotency_key": f"key-{next(_mrns)}",
@@ -758,6 +764,9 @@ def _refused(clinic: Clinic, client: Any, url: str, data: dict[str, str]) -> Doc
     assert row_counts(clinic.ctx) == before
     doc = Doc(response.text)
     assert doc.testid("form-error")
+    shown = [doc.testid("form-error"), *doc.all(class_="field-error")]
+    for message in shown:
+        assert_plain(message.text)  # labels, not field names; no Pydantic English
     return doc
 
 
@@ -774,7 +783,7 @@ def test_an_adverse_event_of_grade_7_is_refused_next_to_the_grade_keeping_what_w
         "action_taken": "paracetamol & fluids",
     }
     doc = _refused(clinic, client, url, {**typed, "csrf": page(client, url).csrf()})
-    assert doc.field_error("grade") == "Input should be less than or equal to 5"
+    assert doc.field_error("grade") == "Grade: enter 5 or less"
     for name in ("term", "onset", "action_taken"):
         assert doc.value(name) == typed[name], name
     assert "checked" in doc.one("input", name="serious", value="true").attrs
@@ -789,7 +798,7 @@ def test_an_adverse_event_with_onset_in_the_future_is_refused_next_to_the_onset(
     future = (TODAY + timedelta(days=3)).isoformat()
     typed = {**_valid_form(clinic, url, clinic.due), "grade": "3", "onset": future}
     doc = _refused(clinic, client, url, {**typed, "csrf": page(client, url).csrf()})
-    assert "onset must not be in the future" in doc.field_error("onset")
+    assert "Onset date must not be in the future" in doc.field_error("onset")
     assert doc.value("onset") == future
     assert doc.selected("f-grade") == ["3"]
 
@@ -808,7 +817,9 @@ def test_a_measurement_with_perpendicular_above_longest_is_refused_next_to_it(
         "method": "ruler",
     }
     doc = _refused(clinic, client, url + "/measure", {**typed, "csrf": page(client, url).csrf()})
-    assert "perpendicular_cm must not exceed longest_cm" in doc.field_error(f"m-{l2}-perpendicular")
+    assert doc.field_error(f"m-{l2}-perpendicular") == (
+        "Perpendicular diameter (cm) must not exceed the longest diameter (1.0 cm) (got 2.0)"
+    )
     assert (doc.value(f"m-{l2}-longest"), doc.value(f"m-{l2}-perpendicular")) == ("1.0", "2.0")
     assert doc.value(f"m-{patient.lesion_ids['L1']}-longest") == "2.8"
     assert doc.selected("method") == ["ruler"]
@@ -857,7 +868,7 @@ def test_a_lot_of_the_wrong_strength_is_refused_next_to_the_lot_and_nothing_is_s
     }
     doc = _refused(clinic, client, url, typed)
     assert doc.field_error("lot-L1") == (
-        "vial_lot is 1,000,000 PFU/mL but this visit needs 100,000,000 PFU/mL (got DEMO6-A01)"
+        "Vial lot is 1,000,000 PFU/mL but this visit needs 100,000,000 PFU/mL (got DEMO6-A01)"
     )
     assert doc.selected("lot-L1") == ["DEMO6-A01"]
     assert [doc.value(f"volume-{t}") for t in ("L1", "L2", "L3")] == ["1.5", "1", "0.5"]
@@ -875,7 +886,9 @@ def test_an_overdose_is_refused_next_to_the_volume_and_nothing_is_saved(clinic: 
         "volume-L2": "1.5",  # L2 (1.8 cm) may have at most 1 mL
     }
     doc = _refused(clinic, client, url, typed)
-    assert doc.field_error("volume-L2").startswith("volume_ml exceeds the lesion's maximum of 1 mL")
+    assert doc.field_error("volume-L2").startswith(
+        "Volume (mL) exceeds the lesion's maximum of 1 mL"
+    )
     assert doc.value("volume-L2") == "1.5"
     assert doc.selected("lot-L3") == ["DEMO8-B02"]
     assert visits.list_administrations(clinic.ctx, clinic.staff.nurse, visit_id) == []
@@ -899,7 +912,10 @@ def test_an_early_dose_needs_an_oncologists_reason(clinic: Clinic) -> None:
     assert doc.value("volume-L1") == "2"
     reason = "travelling abroad on the due date"
     response = post(oncologist, url + "/record", {**data, "csrf": token, "override_reason": reason})
-    assert (response.status_code, response.headers["location"]) == (303, url + "/summary")
+    assert (response.status_code, response.headers["location"]) == (
+        303,
+        url + "/summary?notice=dose-recorded",  # a notice code of tvec.web.notices, no text
+    )
     assert f"Given early: {reason}." in page(oncologist, url + "/summary").text
 
 
@@ -952,7 +968,7 @@ def test_a_role_that_does_not_exist_is_refused_next_to_the_role(clinic: Clinic) 
     client = logged_in(clinic, Role.ADMIN)
     typed = {**_valid_form(clinic, "/admin/users", clinic.due), "role": "superuser"}
     doc = _refused(clinic, client, "/admin/users", {**typed, "csrf": page(client, "/admin").csrf()})
-    assert doc.field_error("role").startswith("Input should be 'oncologist'")
+    assert doc.field_error("role").startswith("Role: must be one of: oncologist, nurse")
 
 
 # ---- bugs found by probing ----------------------------------------------------------------------
@@ -967,7 +983,7 @@ def test_a_malformed_measurement_form_is_a_form_error_not_a_500(clinic: Clinic) 
     response = post(client, url + "/measure", {**data, "csrf": page(client, url).csrf()})
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("text/html")
-    assert "new count: must be a whole number" in Doc(response.text).testid("form-error").text
+    assert "New count: must be a whole number" in Doc(response.text).testid("form-error").text
     assert row_counts(clinic.ctx) == before
 
 
@@ -981,7 +997,9 @@ def test_a_negative_size_is_refused_next_to_that_lesions_field_in_plain_words(
     l3 = patient.lesion_ids["L3"]
     data = {**_valid_form(clinic, url + "/measure", patient), f"m-{l3}-longest": "-1"}
     doc = _refused(clinic, client, url + "/measure", {**data, "csrf": page(client, url).csrf()})
-    assert doc.field_error(f"m-{l3}-longest") == "Input should be greater than or equal to 0"
+    assert re.fullmatch(
+        r"Longest diameter \(cm\), row \d: enter 0 cm or more", doc.field_error(f"m-{l3}-longest")
+    )
     assert "items" not in doc.text
     assert doc.value(f"m-{l3}-longest") == "-1"
 
@@ -993,7 +1011,7 @@ def test_a_refusal_of_a_hidden_field_is_said_at_the_top_not_lost(clinic: Clinic)
     url = f"/chart/{patient.patient_id}/visit/{visit_id}/record"
     data = {**_valid_form(clinic, url, patient), "version": "one"}
     doc = _refused(clinic, client, url, {**data, "csrf": page(client, url).csrf()})
-    assert doc.testid("form-error").text.startswith("version: Input should be a valid integer")
+    assert doc.testid("form-error").text.startswith("Record version: must be a whole number")
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from tests.factories import screening_answers
 from tests.support.clinic import (
+    OLDER_SIZES,
     TESTCLIENT_WARNING,
     TestClient,
     add_vial_lot,
@@ -181,7 +182,13 @@ ENDPOINTS: dict[Action, Endpoint] = {
         lambda w, r: (
             "post",
             "/patients",
-            {"mrn": f"NEW-{next(w.serial)}", "birth_date": "1970-01-01", "sex": "male"},
+            {
+                "mrn": f"NEW-{next(w.serial)}",
+                "given_name": "Anselm",
+                "family_name": "Umberfield",
+                "birth_date": "1970-01-01",
+                "sex": "male",
+            },
             {},
         ),
     ),
@@ -211,7 +218,9 @@ ENDPOINTS: dict[Action, Endpoint] = {
     ),
     Action.PLAN_VISIT: Endpoint(
         frozenset({Action.PLAN_VISIT}),
-        lambda w, r: ("post", f"/courses/{w.course_id}/visits", {}, {}),
+        lambda w, r: (
+            "post", f"/courses/{w.course_id}/visits", {"stale_reason": OLDER_SIZES}, {}
+        ),
     ),
     Action.RECORD_ADMINISTRATION: Endpoint(frozenset({Action.RECORD_ADMINISTRATION}), _administer),
     Action.OVERRIDE: Endpoint(

@@ -55,7 +55,15 @@ def two_centres(ctx: Context) -> tuple[dict[Role, StaffMember], dict[Role, Staff
 def register(ctx: Context, staff: dict[Role, StaffMember], mrn: str, birth: str) -> int:
     nurse = staff[Role.NURSE].actor
     patient = patients.register_patient(
-        ctx, nurse, PatientIn(mrn=mrn, birth_date=date.fromisoformat(birth), sex="female")
+        ctx,
+        nurse,
+        PatientIn(
+            mrn=mrn,
+            given_name="Saffi",
+            family_name="Hollowmere",
+            birth_date=date.fromisoformat(birth),
+            sex="female",
+        ),
     )
     patients.correct_patient(
         ctx,
@@ -438,7 +446,15 @@ def test_entries_stamped_by_the_real_clock_with_non_ascii_reasons_verify(databas
         a, _ = two_centres(ctx)
         nurse = a[Role.NURSE].actor
         patient = patients.register_patient(
-            ctx, nurse, PatientIn(mrn="MRN-Ü-1", birth_date=date(1950, 1, 1), sex="female")
+            ctx,
+            nurse,
+            PatientIn(
+                mrn="MRN-Ü-1",
+                given_name="Zoë",
+                family_name="Ångström-Ruiz",
+                birth_date=date(1950, 1, 1),
+                sex="female",
+            ),
         )
         patients.correct_patient(
             ctx,

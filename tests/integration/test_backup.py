@@ -101,7 +101,13 @@ def test_a_backup_under_concurrent_writes_restores_a_consistent_copy(
                         ctx,
                         nurse,
                         PatientIn.model_validate(
-                            {"mrn": f"BK-{written}", "birth_date": "1960-01-01", "sex": "female"}
+                            {
+                                "mrn": f"BK-{written}",
+                                "given_name": "Odalys",
+                                "family_name": "Vantongeren",
+                                "birth_date": "1960-01-01",
+                                "sex": "female",
+                            }
                         ),
                     )
                     written += 1

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import create_engine, text
 from tests.integration.test_api_concurrency import overlapping
 from tests.support.clinic import (
+    OLDER_SIZES,
     TESTCLIENT_WARNING,
     client_for,
     days_ago,
@@ -148,7 +149,13 @@ RULES = [
         "mrn",
         lambda c, s, i: c.post(
             "/patients",
-            json={"mrn": "MRN-TWIN", "birth_date": "1970-01-0" + str(i + 1), "sex": "male"},
+            json={
+                "mrn": "MRN-TWIN",
+                "given_name": "Caspian",
+                "family_name": "Roskilde-Tate",
+                "birth_date": "1970-01-0" + str(i + 1),
+                "sex": "male",
+            },
             headers=s["h"][Role.NURSE],
         ),
         _named("/patients", "mrn", "MRN-TWIN"),
@@ -189,7 +196,9 @@ RULES = [
         "courses",
         "version",
         lambda c, s, i: c.post(
-            f"/courses/{s['course']}/visits", json={}, headers=s["h"][Role.NURSE]
+            f"/courses/{s['course']}/visits",
+            json={"stale_reason": OLDER_SIZES},
+            headers=s["h"][Role.NURSE],
         ),
         lambda c, s: len(
             items(c.get(f"/courses/{s['course']}/visits", headers=s["h"][Role.NURSE]))

@@ -139,7 +139,15 @@ def test_writing_changes_no_interpreter_setting_and_starts_no_thread(tmp_path: P
     interval, collecting, frozen = sys.getswitchinterval(), gc.isenabled(), gc.get_freeze_count()
     threads = set(threading.enumerate())
     patients.register_patient(
-        ctx, nurse.actor, PatientIn(mrn="PLAIN-1", birth_date=date(1960, 1, 1), sex=Sex.FEMALE)
+        ctx,
+        nurse.actor,
+        PatientIn(
+            mrn="PLAIN-1",
+            given_name="Maren",
+            family_name="Sollberg",
+            birth_date=date(1960, 1, 1),
+            sex=Sex.FEMALE,
+        ),
     )
     assert sys.getswitchinterval() == interval
     assert (gc.isenabled(), gc.get_freeze_count()) == (collecting, frozen)
@@ -169,7 +177,15 @@ def test_a_login_checks_the_password_without_holding_up_other_writers(tmp_path: 
     hashing.wait(timeout=5)
     time.sleep(0.05)  # the login is now checking the password
     patients.register_patient(
-        ctx, nurse.actor, PatientIn(mrn="GATE-1", birth_date=date(1960, 1, 1), sex=Sex.FEMALE)
+        ctx,
+        nurse.actor,
+        PatientIn(
+            mrn="GATE-1",
+            given_name="Maren",
+            family_name="Sollberg",
+            birth_date=date(1960, 1, 1),
+            sex=Sex.FEMALE,
+        ),
     )
     finished["write"] = time.perf_counter()
     login.join(timeout=60)

@@ -69,7 +69,7 @@ def test_a_lesion_may_receive_up_to_its_band_maximum_and_no_more(
     most = Decimal(band_max_ml)
     assert refusal(plan, [Given("L1", most, LOT8.lot)]) is None
     assert refusal(plan, [Given("L1", most + Decimal("0.1"), LOT8.lot)]) == (
-        f"items[0] (lesion L1): volume_ml exceeds the lesion's maximum of {band_max_ml} mL "
+        f"items[0] (lesion L1): Volume (mL) exceeds the lesion's maximum of {band_max_ml} mL "
         f"(label volume band) (got {most + Decimal('0.1')})"
     )
 
@@ -83,9 +83,9 @@ VISIT_MAXIMUM_TABLE = [
     (
         "0.5",
         "3.6",
-        "administration: items total 4.1 mL exceeds the visit maximum of 4 mL (got 4.1)",
+        "administration: the lesions' total 4.1 mL exceeds the visit maximum of 4 mL (got 4.1)",
     ),
-    ("0.5", "4", "administration: items total 4.5 mL exceeds the visit maximum of 4 mL (got 4.5)"),
+    ("0.5", "4", "administration: the lesions' total 4.5 mL exceeds the visit maximum of 4 mL (got 4.5)"),
 ]
 
 
@@ -121,7 +121,7 @@ def test_the_lot_has_the_strength_of_the_visit(
     plan = stored_plan(variant, visit, [make_lesion("L1", "2")])
     assert refusal(plan, [Given("L1", Decimal("1"), right.lot)]) is None
     assert refusal(plan, [Given("L1", Decimal("1"), wrong.lot)]) == (
-        f"items[0] (lesion L1): vial_lot is {wrong.pfu_per_ml:,} PFU/mL but this visit needs "
+        f"items[0] (lesion L1): Vial lot is {wrong.pfu_per_ml:,} PFU/mL but this visit needs "
         f"{right.pfu_per_ml:,} PFU/mL (got {wrong.lot})"
     )
 
@@ -130,7 +130,7 @@ def test_the_lot_has_the_strength_of_the_visit(
 EXPIRY_TABLE = [
     (EXPIRY - timedelta(days=1), None),
     (EXPIRY, None),
-    (EXPIRY + timedelta(days=1), f"items[0] (lesion L1): vial_lot expired on {EXPIRY} (got L8-B)"),
+    (EXPIRY + timedelta(days=1), f"items[0] (lesion L1): Vial lot expired on {EXPIRY} (got L8-B)"),
 ]
 
 
@@ -144,19 +144,19 @@ def test_a_lot_may_be_used_through_its_expiry_date(day: date, refused: str | Non
 ITEM_TABLE = [
     (
         [("L9", "1", "L8-B")],
-        "items[0] (lesion L9): target is not in this visit's dose plan",
+        "items[0] (lesion L9): Lesion or cluster is not in this visit's dose plan",
     ),
     (
         [("L1", "1", "L8-B"), ("L1", "0.5", "L8-B")],
-        "items[1] (lesion L1): target is listed twice",
+        "items[1] (lesion L1): Lesion or cluster is listed twice",
     ),
     (
         [("L1", "1", "NOPE")],
-        "items[0] (lesion L1): vial_lot is not a lot in the centre's stock (got NOPE)",
+        "items[0] (lesion L1): Vial lot is not a lot in the centre's stock (got NOPE)",
     ),
     (  # the first refusal in the order given wins
         [("L2", "0.6", "NOPE"), ("L9", "1", "L8-B")],
-        "items[0] (lesion L2): volume_ml exceeds the lesion's maximum of 0.5 mL "
+        "items[0] (lesion L2): Volume (mL) exceeds the lesion's maximum of 0.5 mL "
         "(label volume band) (got 0.6)",
     ),
 ]
@@ -197,7 +197,7 @@ def first_visit() -> tuple[DosePlan, list[Given]]:
 FUTURE_TABLE = [
     (START, START, None),
     (START, START + timedelta(days=1), None),
-    (START, START - timedelta(days=1), "administration: administered_at must not be in the future"),
+    (START, START - timedelta(days=1), "administration: Given at must not be in the future"),
 ]
 
 

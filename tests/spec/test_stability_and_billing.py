@@ -56,13 +56,13 @@ def test_a_lot_override_shortens_the_limit_for_that_lot_only(tmp_path: Path) -> 
 
 
 def test_an_unknown_temperature_band_is_refused() -> None:
-    with pytest.raises(InvalidInput, match="temperature_band has no stability limit on file"):
+    with pytest.raises(InvalidInput, match="Temperature band has no stability limit on file"):
         stability_limit(US, 10**8, Container.VIAL, "freezer")
 
 
 def test_a_naive_thaw_time_is_refused() -> None:
     limit = stability_limit(US, 10**8, Container.VIAL, "room")
-    with pytest.raises(InvalidInput, match="thawed_at must carry a timezone"):
+    with pytest.raises(InvalidInput, match="Thawed at must carry a timezone"):
         discard_at(datetime(2026, 3, 1, 8, 0), limit)
 
 

@@ -27,7 +27,7 @@ def test_a_dose_plan_refuses_a_lesion_without_an_id(blank: str) -> None:
         "id",
         "must not be empty",
     )
-    assert str(refused.value) == "dose plan: id must not be empty"
+    assert str(refused.value) == "dose plan: Lesion id must not be empty"
 
 
 def test_a_measurement_without_a_lesion_id_is_refused_naming_its_row() -> None:
@@ -61,7 +61,7 @@ def test_a_cluster_id_that_is_another_lesions_id_is_refused_naming_both() -> Non
         plan_visit(load_label("us"), VisitKind.INITIAL, lesions)
     assert (refused.value.where, refused.value.field) == ("lesion L4b", "cluster")
     assert str(refused.value) == (
-        "lesion L4b: cluster 'L4a' is also the id of lesion L4a in the dose plan; "
+        "lesion L4b: Cluster 'L4a' is also the id of lesion L4a in the dose plan; "
         "give the cluster an id no lesion has"
     )
 

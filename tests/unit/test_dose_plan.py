@@ -91,7 +91,7 @@ def test_a_route_the_label_excludes_is_refused_citing_the_label(route: str) -> N
 
 
 def test_an_unknown_route_is_refused_naming_the_field() -> None:
-    with pytest.raises(InvalidInput, match=r"lesion X: route must be 'intralesional' \(got oral\)"):
+    with pytest.raises(InvalidInput, match=r"lesion X: Route must be 'intralesional' \(got oral\)"):
         plan_visit(US, VisitKind.SUBSEQUENT, [make_lesion("X", "1", route="oral")])
 
 
@@ -175,15 +175,15 @@ def test_no_injectable_lesion_gives_an_empty_plan_with_a_warning() -> None:
 @pytest.mark.parametrize(
     ("lesion", "message"),
     [
-        (make_lesion("L1", "0"), "lesion L1: longest_cm must be greater than 0"),
-        (make_lesion("L1", "-1"), "lesion L1: longest_cm must be greater than 0"),
+        (make_lesion("L1", "0"), r"lesion L1: Longest diameter \(cm\) must be greater than 0"),
+        (make_lesion("L1", "-1"), r"lesion L1: Longest diameter \(cm\) must be greater than 0"),
         (
             make_lesion("L1", "1", perpendicular_cm=D(0)),
-            "lesion L1: perpendicular_cm must be greater than 0",
+            r"lesion L1: Perpendicular diameter \(cm\) must be greater than 0",
         ),
         (
             make_lesion("L1", "1", perpendicular_cm=D(2)),
-            "lesion L1: perpendicular_cm must not exceed",
+            r"lesion L1: Perpendicular diameter \(cm\) must not exceed the longest diameter \(1 cm\)",
         ),
     ],
 )
@@ -193,7 +193,7 @@ def test_impossible_diameters_are_refused_naming_the_lesion(lesion, message: str
 
 
 def test_duplicate_lesion_ids_are_refused() -> None:
-    with pytest.raises(InvalidInput, match="lesion L1: id is duplicated"):
+    with pytest.raises(InvalidInput, match="lesion L1: Lesion id is duplicated"):
         plan_visit(US, VisitKind.INITIAL, [make_lesion("L1", "1"), make_lesion("L1", "2")])
 
 

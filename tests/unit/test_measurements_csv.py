@@ -105,22 +105,22 @@ BAD_FILES = [
     (
         "negative diameter (the API's bound: 0 to 100 cm)",
         make_csv("2026-01-05,L1,2,1,cutaneous,true", "2026-02-02,L1,1,-1,cutaneous,true"),
-        ["row 3 (lesion L1): perpendicular_cm must be greater than or equal to 0 (got '-1')"],
+        ["row 3 (lesion L1): column perpendicular_cm must be greater than or equal to 0 (got '-1')"],
     ),
     (
         "diameter over 100 cm",
         make_csv("2026-01-05,L1,100.01,1,cutaneous,true"),
-        ["row 2 (lesion L1): longest_cm must be less than or equal to 100 (got '100.01')"],
+        ["row 2 (lesion L1): column longest_cm must be less than or equal to 100 (got '100.01')"],
     ),
     (
         "diameter finer than a hundredth of a centimetre",
         make_csv("2026-01-05,L1,2.345,1,cutaneous,true"),
-        ["row 2 (lesion L1): longest_cm must have no more than 2 decimal places (got '2.345')"],
+        ["row 2 (lesion L1): column longest_cm must have no more than 2 decimal places (got '2.345')"],
     ),
     (
         "diameter in exponent notation",
         make_csv("2026-01-05,L1,1e400,1,cutaneous,true"),
-        ["row 2 (lesion L1): longest_cm is not a number of centimetres (got '1e400')"],
+        ["row 2 (lesion L1): column longest_cm is not a number of centimetres (got '1e400')"],
     ),
     (
         "unknown site",
@@ -159,5 +159,5 @@ def test_clinical_errors_found_later_still_name_the_file_row() -> None:
         "2026-02-02,L1,1,2,cutaneous,true",
     )
     measurements = read_measurements(text)
-    with pytest.raises(InvalidInput, match=r"row 3 \(lesion L1, 2026-02-02\): perpendicular_cm"):
+    with pytest.raises(InvalidInput, match=r"row 3 \(lesion L1, 2026-02-02\): Perpendicular diameter \(cm\)"):
         assess_response(load_criteria("modified-who"), date(2026, 1, 5), measurements)

@@ -46,7 +46,7 @@ def test_password_rules(password: str, username: str, rule: str | None) -> None:
 
 
 def test_a_broken_rule_is_refused_naming_the_password_field() -> None:
-    with pytest.raises(InvalidInput, match="user: password must have at least 12") as refused:
+    with pytest.raises(InvalidInput, match="user: Password must have at least 12") as refused:
         check_password("password12", "nurse", COMMON_LIST)
     assert refused.value.field == "password"
     check_password("Kq7-rivers-lantern", "nurse", COMMON_LIST)  # accepted: no error

@@ -251,21 +251,21 @@ def baseline_and(*later: Measurement) -> list[Measurement]:
 
 # name, measurements, text the message must contain
 INVALID_CASES = [
-    ("empty input", [], ["measurements", "empty"]),
+    ("empty input", [], ["Measurements", "empty"]),
     (
         "negative diameter",
         baseline_and(
             make_measurement(28, "L1", "-1", "1", row=4),
             make_measurement(28, "L2", "1", "1", row=5),
         ),
-        ["row 4", "lesion L1", "2026-02-02", "longest_cm", "-1"],
+        ["row 4", "lesion L1", "2026-02-02", "Longest diameter (cm)", "-1"],
     ),
     (
         "one diameter zero",
         baseline_and(
             make_measurement(28, "L1", "1", "1", row=4), make_measurement(28, "L2", "1", "0", row=5)
         ),
-        ["row 5", "lesion L2", "perpendicular_cm", "0 x 0"],
+        ["row 5", "lesion L2", "Perpendicular diameter (cm)", "0 x 0"],
     ),
     (
         "0 x 0 at baseline",
@@ -287,7 +287,7 @@ INVALID_CASES = [
             make_measurement(28, "L1", "1", "1.5", row=4),
             make_measurement(28, "L2", "1", "1", row=5),
         ),
-        ["row 4", "lesion L1", "perpendicular_cm", "longest_cm", "1.5"],
+        ["row 4", "lesion L1", "Perpendicular diameter (cm)", "longest diameter (1 cm)", "1.5"],
     ),
     (
         "duplicate lesion id on one date",
@@ -310,7 +310,7 @@ INVALID_CASES = [
     (
         "no baseline on the start date",
         [make_measurement(1, "L1", "1", "1", row=2)],
-        ["baseline", "2026-01-05"],
+        ["Baseline is missing", "2026-01-05"],
     ),
     (
         "a lesion left out of a later assessment",
@@ -320,7 +320,7 @@ INVALID_CASES = [
     (
         "no row number known: the lesion and date still named",
         [make_measurement(0, "L9", "1", "2")],
-        ["lesion L9, 2026-01-05", "perpendicular_cm"],
+        ["lesion L9, 2026-01-05", "Perpendicular diameter (cm)"],
     ),
 ]
 

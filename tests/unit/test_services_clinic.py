@@ -96,7 +96,15 @@ def make_patient(
     mrn: str = "MRN-1",
 ) -> int:
     p = patients.register_patient(
-        ctx, a["nurse"], s.PatientIn(mrn=mrn, birth_date=date(1960, 5, 1), sex=s.Sex.FEMALE)
+        ctx,
+        a["nurse"],
+        s.PatientIn(
+            mrn=mrn,
+            given_name="Ilse",
+            family_name="Dravenhill",
+            birth_date=date(1960, 5, 1),
+            sex=s.Sex.FEMALE,
+        ),
     )
     patients.record_diagnosis(
         ctx,
@@ -332,7 +340,9 @@ def test_an_early_dose_needs_an_oncologists_reason_which_is_kept() -> None:
     v1 = visits.plan_next_visit(ctx, a["nurse"], course_id)
     give(ctx, a["nurse"], v1.id, START, [("L1", "2", "LOT6")])
     clock.day = START + timedelta(days=15)
-    v2 = visits.plan_next_visit(ctx, a["nurse"], course_id)
+    v2 = visits.plan_next_visit(
+        ctx, a["nurse"], course_id, stale_reason="sizes of the first visit suffice"
+    )
     with pytest.raises(DoseTooEarly, match="earliest 2026-04-23"):
         give(ctx, a["nurse"], v2.id, clock.day, [("L1", "2", "LOT8")])
     with pytest.raises(PermissionDenied, match="may not override"):
@@ -609,7 +619,8 @@ def test_a_measurement_set_is_all_or_nothing() -> None:
     before = count(ctx, MeasurementRow)
     with pytest.raises(
         InvalidInput,
-        match=r"items\[1\] \(lesion L2\): perpendicular_cm must not exceed longest_cm 1",
+        match=r"items\[1\] \(lesion L2\): Perpendicular diameter \(cm\) must not exceed the "
+        r"longest diameter \(1 cm\)",
     ):
         measure(ctx, a, pid, TODAY, {ids["L1"]: ("1.5", "1"), ids["L2"]: ("1", "2")})
     assert count(ctx, MeasurementRow) == before
@@ -676,10 +687,13 @@ def test_planning_uses_each_lesions_latest_active_measurement() -> None:
     clock.day = START + timedelta(days=21)
     measure(ctx, a, pid, clock.day - timedelta(days=1), {ids["L1"]: ("4.0", "3.0")})
     measure(ctx, a, pid, clock.day, {ids["L1"]: ("5.5", "3.0")})  # newest: > 5 cm band
-    by_lesion = {
-        i.lesion_id: i for i in visits.plan_next_visit(ctx, a["nurse"], course_id).plan.injections
-    }
+    older = "L2 measured at the first visit only"  # tvec's rule asks why (L2 is not today's)
+    planned = visits.plan_next_visit(ctx, a["nurse"], course_id, stale_reason=older)
+    by_lesion = {i.lesion_id: i for i in planned.plan.injections}
     assert by_lesion["L1"].longest_cm == Decimal("5.5")
+    assert planned.measurement_dates is not None
+    assert planned.measurement_dates["L1"] == clock.day.isoformat()
+    assert (planned.measured_on, planned.stale_reason) == (START, older)
     newest = max(
         (m for m in lesions.list_measurements(ctx, a["nurse"], pid) if m.lesion_id == ids["L1"]),
         key=lambda m: (m.measured_on, m.id),
@@ -692,8 +706,7 @@ def test_planning_uses_each_lesions_latest_active_measurement() -> None:
             version=newest.version, reason="wrong lesion measured", status="entered-in-error"
         ),
     )
-    by_lesion = {
-        i.lesion_id: i for i in visits.plan_next_visit(ctx, a["nurse"], course_id).plan.injections
-    }
+    replanned = visits.plan_next_visit(ctx, a["nurse"], course_id, stale_reason=older)
+    by_lesion = {i.lesion_id: i for i in replanned.plan.injections}
     assert by_lesion["L1"].longest_cm == Decimal("4.0")
     assert by_lesion["L2"].longest_cm == Decimal("1.0")  # only its baseline on file

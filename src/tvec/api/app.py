@@ -13,8 +13,17 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from tvec import __version__
-from tvec.api import errors
-from tvec.api.routes import auth, courses, office, patients, research
+from tvec.api import docs, errors
+from tvec.api.routes import (
+    administrations,
+    auth,
+    courses,
+    holds,
+    office,
+    oncologist,
+    patients,
+    research,
+)
 from tvec.config import api_threads_in_use
 from tvec.services.context import Context
 
@@ -40,12 +49,15 @@ def create_api(ctx: Context) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs is served offline by tvec.api.docs
+        redoc_url=None,  # ReDoc only comes from a CDN
     )
     app.state.ctx = ctx
     errors.install(app)
     app.include_router(office.public)
     app.include_router(auth.public)
-    for module in (auth, patients, courses, office, research):
+    for module in (auth, patients, courses, holds, administrations, oncologist, office, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)
     errors.document_body_limit(app)
+    docs.install(app)
     return app

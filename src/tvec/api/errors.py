@@ -1,12 +1,14 @@
 """The one table from error types to HTTP statuses, and the handlers that apply it.
 
-Error bodies are `{"detail": "...", "code": "...", "field": "..."}`: one line naming the field and
-the rule. Nothing a client sends can produce a 500 through these paths. An unexpected failure is
-logged as one line, method, path, status and a new error id, without the exception's text or
-traceback (which may carry request data identifying a patient), and answered with a 500 that
-gives the error id (`"code": "internal"`, `"error_id": "..."`). `CatchUnexpected` answers it
-inside the application, so it never reaches the server, which would log the traceback and drop
-the connection.
+Error bodies are `{"detail": "...", "code": "...", "field": "..."}`: one line naming the field by
+its label and the rule in the clinic's words, with its unit and what to do
+(`tvec.schemas.messages`); `field` keeps the field's name for programs. Nothing a client sends
+can produce a 500 through these paths. An unexpected failure is logged as one line, method,
+path, status and a new error id, without the exception's text or traceback (which may carry
+request data identifying a patient), and answered with a 500 that gives the error id
+(`"code": "internal"`, `"error_id": "..."`). `CatchUnexpected` answers it inside the
+application, so it never reaches the server, which would log the traceback and drop the
+connection.
 
 On the web app's routes the same status is shown as a page instead, by the renderer the web app
 registers (`tvec.web.errors`, through `tvec.http.error_pages`); this module never imports `web`.
@@ -28,6 +30,7 @@ from tvec.domain import errors as e
 from tvec.http.error_pages import error_page
 from tvec.knowledge import KnowledgeError
 from tvec.persistence.db import DatabaseBusy
+from tvec.schemas import messages
 from tvec.schemas.clinic import ErrorOut
 
 log = logging.getLogger("tvec.api")
@@ -38,6 +41,7 @@ STATUS: list[tuple[type[Exception], int]] = [
     (e.PermissionDenied, 403),
     (e.NotFound, 404),
     (e.Conflict, 409),
+    (e.CourseHeld, 409),  # the course's state (a hold in force) forbids the dose
     (e.InvalidInput, 422),
     (e.RouteNotPermitted, 422),
     (e.DoseTooEarly, 422),
@@ -50,7 +54,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not logged in, or the session expired"},
     403: {"description": "The user's role may not do this"},
     404: {"description": "No such record in the user's centre"},
-    409: {"description": "Stale version, duplicate, or a replay that does not match"},
+    409: {
+        "description": "Stale version, duplicate, a replay that does not match, or the course "
+        "is on hold (`code` course-held: no dose can be planned or given)"
+    },
     422: {"description": "A field breaks a rule; `field` names it"},
 }
 
@@ -155,10 +162,10 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(_body(detail, "invalid-json", "body"), status_code=422)
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body",)]
     field = ".".join(loc) or "(request)"
-    rule = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    detail = messages.message(first)  # the field's label and the rule, in the clinic's words
     if page := error_page(request):
-        return page(request, 422, f"{field}: {rule}")
-    return JSONResponse(_body(f"{field}: {rule}", "invalid-request", field), status_code=422)
+        return page(request, 422, detail)
+    return JSONResponse(_body(detail, "invalid-request", field), status_code=422)
 
 
 async def _busy(request: Request, exc: Exception) -> Response:

@@ -22,8 +22,20 @@ def upgrade() -> None:
     from tvec.persistence.migrate import upgrade as run_upgrade
 
     settings = Settings()
-    run_upgrade(settings.database_url)
-    console.print(f"database at {_where(settings.database_url)} is up to date")
+    done = run_upgrade(settings.database_url)
+    where, revision = _where(settings.database_url), ", ".join(done.after) or "none"
+    if done.created:
+        console.print(
+            f"created a new database at {where} (migrated to revision {revision})", soft_wrap=True
+        )
+    elif done.changed:
+        console.print(
+            f"upgraded the database at {where} from revision {', '.join(done.before)} "
+            f"to {revision}",
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"database at {where} is up to date (revision {revision})", soft_wrap=True)
 
 
 @db_app.command("demo")
@@ -41,6 +53,17 @@ def demo(
     console.print(
         f"demo data: {created} patients created" if created else "demo data already loaded"
     )
+    _demo_logins()
+
+
+def _demo_logins() -> None:
+    """Who to log in as: the demo users and their published demo passwords (demo data only)."""
+    from tvec.services.seeding import DEMO_USERS
+
+    console.print("demo users (username / password; for the demo database only):")
+    for username, (role, _name, password) in DEMO_USERS.items():
+        console.print(f"  {username:<11} / {password:<22} {role.value}")
+    console.print(f"start with the nurse: log in as nurse / {DEMO_USERS['nurse'][2]}")
 
 
 @db_app.command("backup")
@@ -124,14 +147,33 @@ def serve(
     except InsecureSettings as exc:
         fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    console.print(f"tvec API on http://{host}:{port} — docs at http://{host}:{port}/docs")
-    if settings.env == "development":
-        console.print("development mode: not for patient data (default keys allowed; TVEC_ENV)")
+    _banner(host, port, development=settings.env == "development")
     try:
         status = run_server(host, port, workers, log_level=log_level, access_log=access_log)
     except PortInUse as exc:
         fail(str(exc))
     raise typer.Exit(status)
+
+
+def _banner(host: str, port: int, *, development: bool) -> None:
+    """Where the web app and the API docs are, and who to log in as, before the server starts."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    base = f"http://{shown}:{port}"
+    console.print(f"tvec web app:  {base}/  (open it in a browser)", soft_wrap=True)
+    console.print(f"API docs:      {base}/docs", soft_wrap=True)
+    if shown != host:
+        console.print(f"listening on every interface ({host}); from elsewhere use this host's name")
+    if development:
+        from tvec.services.seeding import DEMO_USERS
+
+        login = f"nurse / {DEMO_USERS['nurse'][2]}"
+        console.print(
+            f"log in as:     {login} once `tvec db demo` has loaded the demo "
+            "(`tvec db demo` lists every demo user)",
+            soft_wrap=True,
+        )
+        console.print("development mode: not for patient data (default keys allowed; TVEC_ENV)")
+    console.print("stop with Ctrl+C")
 
 
 def _where(url: str) -> str:

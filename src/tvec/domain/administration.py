@@ -112,6 +112,7 @@ def check_against_plan(
             "items",
             f"total {total} mL exceeds the visit maximum of {plan.max_total_volume_ml} mL",
             total,
+            label="the lesions'",
         )
 
 

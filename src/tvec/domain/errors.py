@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tvec.domain.labels import label_of
+
 
 class DomainError(Exception):
     """Base class: a request the clinical rules refuse. `code` is a stable machine-readable key."""
@@ -25,13 +27,20 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """A value breaks a rule of the input itself (a diameter, an id, a kind, a date)."""
+    """A value breaks a rule of the input itself (a diameter, an id, a kind, a date).
+
+    The message names the field by its label ("Vial lot"), `label` when the call site knows a
+    better one; `field` keeps the field's name for programs.
+    """
 
     code = "invalid-input"
 
-    def __init__(self, where: str, field: str, rule: str, value: Any = None) -> None:
+    def __init__(
+        self, where: str, field: str, rule: str, value: Any = None, *, label: str | None = None
+    ) -> None:
         shown = "" if value is None else f" (got {value})"
-        super().__init__(f"{where}: {field} {rule}{shown}", where=where, field=field, value=value)
+        named = label or label_of(field)  # the clinic's label (tvec.domain.labels), not the field
+        super().__init__(f"{where}: {named} {rule}{shown}", where=where, field=field, value=value)
         self.where = where
         self.field = field
         self.rule = rule
@@ -71,6 +80,26 @@ class CourseRuleBroken(DomainError):
     """A course-level rule refused the request (ending too soon, dosing an ended course)."""
 
     code = "course-rule"
+
+
+class CourseHeld(DomainError):
+    """The course is on hold: no dose may be planned or given while the hold is in force.
+
+    `reason` is the hold's reason; `until` the last day held (ISO date), or None until released.
+    """
+
+    code = "course-held"
+
+    def __init__(self, doing: str, reason: str, until: str | None) -> None:
+        ends = f"until {until} (or until released)" if until else "until an oncologist releases it"
+        super().__init__(
+            f"The course is on hold {ends}: {reason}. No dose can be {doing} while it is held.",
+            field="course",
+            reason=reason,
+            until=until,
+        )
+        self.reason = reason
+        self.until = until
 
 
 class BeyondCalendar(DomainError):

@@ -23,9 +23,8 @@ def check_diameters(
     if perpendicular_cm is None:
         return
     if perpendicular_cm > longest_cm:
-        raise InvalidInput(
-            where, "perpendicular_cm", f"must not exceed longest_cm {longest_cm}", perpendicular_cm
-        )
+        rule = f"must not exceed the longest diameter ({longest_cm} cm)"
+        raise InvalidInput(where, "perpendicular_cm", rule, perpendicular_cm)
 
 
 def check_unique_ids(where: str, ids: Iterable[str]) -> None:
@@ -56,3 +55,12 @@ def check_cluster_ids(where: str, lesions: Iterable[tuple[str, str | None]]) -> 
                 f"{cluster!r} is also the id of lesion {cluster} in the {where}; "
                 "give the cluster an id no lesion has",
             )
+
+
+def next_lesion_name(existing: Iterable[str], skip: int = 0) -> str:
+    """The next free lesion id: "L" and one more than the highest "L<number>" in use (L1 when
+    there is none), `skip` further on for the later rows of one form (tvec's convention; the
+    nurse may type any other id)."""
+    taken = {name.strip().upper() for name in existing}
+    numbers = [int(name[1:]) for name in taken if name[:1] == "L" and name[1:].isdecimal()]
+    return f"L{max(numbers, default=0) + 1 + skip}"

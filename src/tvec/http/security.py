@@ -1,12 +1,13 @@
 """Security headers on every response of the API and the web app (one ASGI middleware).
 
-- `Cache-Control: no-store` on everything but the static files and the health check: pages and
-  API answers carry patient data, which must not stay in a browser's or a proxy's cache.
+- `Cache-Control: no-store` on everything but the static files, Swagger UI's files and the health
+  check: pages and API answers carry patient data, which must not stay in a browser's or a
+  proxy's cache.
 - A Content-Security-Policy that lets pages load scripts, styles and images from tvec itself
   only (no inline scripts: the pages' own behaviour is in /static/tvec.js; inline styles are
   allowed, for the style attributes of the templates and of the charts' SVG) and never be framed.
-  The interactive API docs (/docs, /redoc) load FastAPI's Swagger UI and ReDoc from their CDN, so
-  they get a policy that allows that CDN.
+  The interactive API docs (/docs) are under the same policy: tvec serves Swagger UI's files
+  itself and its start script from /docs/init.js (tvec.api.docs), so no CDN is ever asked.
 - `X-Frame-Options: DENY` (for browsers without CSP frame-ancestors), `X-Content-Type-Options:
   nosniff` and `Referrer-Policy: same-origin`.
 """
@@ -20,15 +21,7 @@ CSP = (
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_CSP = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
-    f"style-src 'self' 'unsafe-inline' {DOCS_CDN} https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
-DOCS = ("/docs", "/redoc")
-CACHEABLE = ("/static/", "/health")
+CACHEABLE = ("/static/", "/health", "/docs/assets/")  # files that are the same for everyone
 
 HEADERS = {
     b"x-frame-options": b"DENY",
@@ -44,7 +37,7 @@ def _under(path: str, prefixes: tuple[str, ...]) -> bool:
 def headers_for(path: str) -> dict[bytes, bytes]:
     """The security headers of a response to `path`."""
     headers = dict(HEADERS)
-    headers[b"content-security-policy"] = (DOCS_CSP if _under(path, DOCS) else CSP).encode()
+    headers[b"content-security-policy"] = CSP.encode()
     if not _under(path, CACHEABLE):
         headers[b"cache-control"] = b"no-store"
     return headers

@@ -44,6 +44,11 @@ class CentreRow(Base):
     __tablename__ = "centres"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    # the centre's IANA time zone and whether every dose needs a second check (migration 0011)
+    time_zone: Mapped[str] = mapped_column(String(64), server_default="UTC", default="UTC")
+    require_second_check: Mapped[bool] = mapped_column(
+        Boolean, server_default=false(), default=False
+    )
 
 
 class UserRow(Base):
@@ -82,6 +87,13 @@ class PatientRow(Versioned, Base):
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # names and allergies (migration 0008): "" for a name registered before names were recorded
+    given_name: Mapped[str] = mapped_column(String(100), server_default="", default="")
+    family_name: Mapped[str] = mapped_column(String(100), server_default="", default="")
+    preferred_name: Mapped[str | None] = mapped_column(String(100))
+    allergies: Mapped[str | None] = mapped_column(Text)
+    # what a search compares with (tvec.domain.identity.name_key), kept by the repository
+    name_key: Mapped[str] = mapped_column(String(400), server_default="", default="")
 
 
 class DiagnosisRow(Versioned, Base):
@@ -190,6 +202,40 @@ class VisitRow(Versioned, Base):
     administered_on: Mapped[date | None] = mapped_column(Date)
     override_reason: Mapped[str | None] = mapped_column(Text)
     override_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the measurements the plan used: the oldest date, each lesion's date, and the nurse's reason
+    # when they were not all from the day of planning (migration 0010; NULL on older visits)
+    measured_on: Mapped[date | None] = mapped_column(Date)
+    measurement_dates: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    stale_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class EarlyDoseAuthorisationRow(Versioned, Base):
+    """An oncologist's reason, recorded in advance, to give a course's next visit early
+    (migration 0012); the record step uses it once, for that visit only (`used_visit_id`)."""
+
+    __tablename__ = "early_dose_authorisations"
+    __table_args__ = (UniqueConstraint("course_id", "visit_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    visit_number: Mapped[int] = mapped_column(Integer)
+    override_reason: Mapped[str] = mapped_column(Text)
+    authorised_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    authorised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+
+
+class CourseReviewRow(Base):
+    """The oncologist's decision to continue a course at a review point (migration 0012)."""
+
+    __tablename__ = "course_reviews"
+    __table_args__ = (UniqueConstraint("course_id", "review_point"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    review_point: Mapped[date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text)
+    reviewed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class VialLotRow(Base):
@@ -217,6 +263,14 @@ class AdministrationRow(Base):
     administered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     administered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the second staff member's check, and corrections as new rows (migration 0011)
+    checked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revision: Mapped[int] = mapped_column(Integer, server_default="1", default=1)
+    status: Mapped[str] = mapped_column(String(20), server_default="active", default="active")
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("administrations.id"))
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    corrected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    corrected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AdverseEventRow(Versioned, Base):
@@ -233,6 +287,28 @@ class AdverseEventRow(Versioned, Base):
     action_taken: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default=RecordStatus.ACTIVE.value)
     __table_args__ = (CheckConstraint("grade BETWEEN 1 AND 5", name="ctcae_grade"),)
+
+
+class CourseHoldRow(Versioned, Base):
+    """A course on hold (migration 0009): planned and given doses are refused while it is in
+    force, from `starts_on` until released or until `ends_on` (inclusive). Never deleted: a
+    release records when, by whom and why."""
+
+    __tablename__ = "course_holds"
+    __table_args__ = (
+        CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    hold_reason: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    placed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    adverse_event_id: Mapped[int | None] = mapped_column(ForeignKey("adverse_events.id"))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    release_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditRow(Base):

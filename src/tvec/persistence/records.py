@@ -28,6 +28,8 @@ def _as(record: object, name: str, value: object) -> None:
 class Centre:
     id: int
     name: str
+    time_zone: str
+    require_second_check: bool
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,10 @@ class Patient:
     sex: str
     created_at: datetime
     version: int
+    given_name: str = ""  # "" only for patients registered before names were recorded
+    family_name: str = ""
+    preferred_name: str | None = None
+    allergies: str | None = None  # free text; shown as a red alert when recorded
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,9 @@ class Visit:
     override_reason: str | None
     override_by: int | None
     version: int
+    measured_on: date | None = None  # the oldest date of the measurements the plan used
+    measurement_dates: dict[str, str] | None = None  # {lesion: ISO date} the plan used
+    stale_reason: str | None = None  # why the plan used measurements not from its day
 
     def __post_init__(self) -> None:
         _as(self, "kind", VisitKind(self.kind))
@@ -162,6 +171,29 @@ class Visit:
         stored: object = self.plan
         if isinstance(stored, Mapping):
             _as(self, "plan", plan_from_json(stored))
+
+
+@dataclass(frozen=True)
+class EarlyDoseAuthorisation:
+    id: int
+    course_id: int
+    visit_number: int  # the course's next visit when it was recorded: that visit only
+    override_reason: str  # becomes the visit's override reason when it is given early
+    authorised_by: int
+    authorised_at: datetime
+    used_visit_id: int | None  # the visit it was used for, once given
+    version: int
+
+
+@dataclass(frozen=True)
+class CourseReview:
+    id: int
+    course_id: int
+    review_point: date  # the review point (6 months, 12 months, ...) this decision answers
+    decision: str  # "continue" (ending the course is the course's own end)
+    note: str
+    reviewed_by: int
+    reviewed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -187,6 +219,13 @@ class Administration:
     administered_by: int
     administered_at: datetime
     recorded_at: datetime
+    checked_by: int | None = None
+    revision: int = 1
+    status: str = "active"  # "superseded" once a correction replaces it
+    supersedes_id: int | None = None
+    correction_reason: str | None = None
+    corrected_by: int | None = None
+    corrected_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +245,22 @@ class AdverseEvent:
 
     def __post_init__(self) -> None:
         _as(self, "status", RecordStatus(self.status))
+
+
+@dataclass(frozen=True)
+class CourseHold:
+    id: int
+    course_id: int
+    hold_reason: str
+    starts_on: date
+    ends_on: date | None  # the last day held; None: until released
+    placed_by: int
+    placed_at: datetime
+    adverse_event_id: int | None  # the adverse event recorded with "hold the next dose"
+    released_at: datetime | None
+    released_by: int | None
+    release_reason: str | None
+    version: int
 
 
 @dataclass(frozen=True)

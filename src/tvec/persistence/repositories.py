@@ -6,13 +6,14 @@ query is read in one statement (an empty list reads nothing).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.sql import ColumnElement
 
+from tvec.domain.identity import PatientSearch, name_key
 from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.persistence import models as m
 from tvec.persistence import records as r
@@ -93,6 +94,62 @@ class PatientRepository(Repository[m.PatientRow, r.Patient]):
     def _in_centre(self, centre_id: int) -> Select[Any]:
         p = m.PatientRow
         return self._select().where(p.centre_id == centre_id).order_by(p.id)
+
+    def search_in_centre(
+        self, centre_id: int, search: PatientSearch, limit: int, offset: int
+    ) -> list[r.Patient]:
+        """One page of the centre's patients that match the search (tvec.domain.identity), by
+        family name, given name (accents and case ignored), then registration."""
+        p = m.PatientRow
+        query = self._select().where(*self._matching(centre_id, search))
+        return self._all(query.order_by(p.name_key, p.id).limit(limit).offset(offset))
+
+    def count_search(self, centre_id: int, search: PatientSearch) -> int:
+        """How many of the centre's patients match the search."""
+        return self._count(*self._matching(centre_id, search))
+
+    @staticmethod
+    def _matching(centre_id: int, search: PatientSearch) -> list[ColumnElement[bool]]:
+        p = m.PatientRow
+        where: list[ColumnElement[bool]] = [p.centre_id == centre_id]
+        if search.date_typed:
+            where.append(p.birth_date.in_(search.birth_dates))  # none real: nobody
+        if search.mrn is not None:
+            where.append(p.mrn == search.mrn)
+        where.extend(p.name_key.contains(word, autoescape=True) for word in search.words)
+        return where
+
+    # The search key follows every write of a name or the MRN, whoever writes it.
+
+    def add_many(
+        self,
+        rows: Sequence[dict[str, Any]],
+        *,
+        by: int | None,
+        reason: str | None = None,
+        audit: bool = True,
+    ) -> list[r.Patient]:
+        keyed = [{**row, "name_key": _key_of(row)} for row in rows]
+        return super().add_many(keyed, by=by, reason=reason, audit=audit)
+
+    def update(self, record_id: int, **kwargs: Any) -> r.Patient:
+        if _KEYED & kwargs.keys():
+            current = kwargs.get("read") or self.get(record_id)
+            merged = {f: kwargs.get(f, getattr(current, f)) for f in _KEYED}
+            kwargs["name_key"] = _key_of(merged)
+        return super().update(record_id, **kwargs)
+
+
+_KEYED = frozenset({"given_name", "family_name", "preferred_name", "mrn"})
+
+
+def _key_of(values: dict[str, Any]) -> str:
+    return name_key(
+        values.get("given_name") or "",
+        values.get("family_name") or "",
+        values.get("preferred_name"),
+        values.get("mrn") or "",
+    )
 
 
 class DiagnosisRepository(Repository[m.DiagnosisRow, r.Diagnosis]):
@@ -274,6 +331,40 @@ class VisitRepository(Repository[m.VisitRow, r.Visit]):
         return self._all(query.order_by(v.administered_on, v.id))
 
 
+class EarlyDoseAuthorisationRepository(
+    Repository[m.EarlyDoseAuthorisationRow, r.EarlyDoseAuthorisation]
+):
+    row, record, entity = (
+        m.EarlyDoseAuthorisationRow,
+        r.EarlyDoseAuthorisation,
+        "early-dose-authorisation",
+    )
+
+    def for_visit(self, course_id: int, visit_number: int) -> r.EarlyDoseAuthorisation | None:
+        """The pre-authorisation of this visit of the course, if one was recorded."""
+        e = m.EarlyDoseAuthorisationRow
+        return self._first(
+            self._select().where(e.course_id == course_id, e.visit_number == visit_number)
+        )
+
+    def for_course(self, course_id: int) -> list[r.EarlyDoseAuthorisation]:
+        """The course's pre-authorisations, by visit number."""
+        e = m.EarlyDoseAuthorisationRow
+        return self._all(self._select().where(e.course_id == course_id).order_by(e.visit_number))
+
+
+class CourseReviewRepository(Repository[m.CourseReviewRow, r.CourseReview]):
+    row, record, entity = m.CourseReviewRow, r.CourseReview, "course-review"
+
+    def for_courses(self, course_ids: Collection[int]) -> list[r.CourseReview]:
+        """The courses' reviews, by review point."""
+        c = m.CourseReviewRow
+        if not course_ids:
+            return []
+        query = self._select().where(c.course_id.in_(course_ids))
+        return self._all(query.order_by(c.review_point, c.id))
+
+
 class VialLotRepository(Repository[m.VialLotRow, r.VialLot]):
     row, record, entity = m.VialLotRow, r.VialLot, "vial-lot"
 
@@ -302,14 +393,22 @@ class AdministrationRepository(Repository[m.AdministrationRow, r.Administration]
     row, record, entity = m.AdministrationRow, r.Administration, "administration"
 
     def for_visit(self, visit_id: int) -> list[r.Administration]:
-        """What was given at the visit, in the order recorded."""
+        """What was given at the visit, as last corrected, in the order first recorded."""
         return self.for_visits([visit_id])
 
     def for_visits(self, visit_ids: Collection[int]) -> list[r.Administration]:
+        """The visits' current administrations: a superseded version (replaced by a correction)
+        is not among them, so every reader (chart, billing, outcomes) sees the corrected dose."""
         a = m.AdministrationRow
         if not visit_ids:
             return []
-        return self._all(self._select().where(a.visit_id.in_(visit_ids)).order_by(a.id))
+        query = self._select().where(a.visit_id.in_(visit_ids), a.status == "active")
+        return self._all(query.order_by(func.coalesce(a.supersedes_id, a.id), a.id))
+
+    def history_for_visit(self, visit_id: int) -> list[r.Administration]:
+        """Every version recorded at the visit, superseded ones too, in the order recorded."""
+        a = m.AdministrationRow
+        return self._all(self._select().where(a.visit_id == visit_id).order_by(a.id))
 
 
 class AdverseEventRepository(Repository[m.AdverseEventRow, r.AdverseEvent]):
@@ -327,6 +426,22 @@ class AdverseEventRepository(Repository[m.AdverseEventRow, r.AdverseEvent]):
         if not patient_ids:
             return []
         return self._all(self._select().where(e.patient_id.in_(patient_ids)).order_by(e.id))
+
+
+class CourseHoldRepository(Repository[m.CourseHoldRow, r.CourseHold]):
+    row, record, entity = m.CourseHoldRow, r.CourseHold, "course-hold"
+
+    def for_course(self, course_id: int) -> list[r.CourseHold]:
+        """The course's holds, released ones too, oldest first."""
+        h = m.CourseHoldRow
+        return self._all(self._select().where(h.course_id == course_id).order_by(h.id))
+
+    def for_courses(self, course_ids: Collection[int]) -> list[r.CourseHold]:
+        """The holds of these courses, released ones too, by course then oldest first."""
+        h = m.CourseHoldRow
+        return self._all(
+            self._select().where(h.course_id.in_(course_ids)).order_by(h.course_id, h.id)
+        )
 
 
 class AuditRepository(Repository[m.AuditRow, r.AuditEntry]):
@@ -353,6 +468,32 @@ class AuditRepository(Repository[m.AuditRow, r.AuditEntry]):
     def total(self, entity: str | None = None, centre_id: int | None = None) -> int:
         """How many entries the log holds (of one centre and one kind of record, if given)."""
         return self._count(*self._of(entity, centre_id))
+
+    def search(
+        self, centre_id: int, wanted: dict[str, Any], limit: int, offset: int
+    ) -> list[r.AuditEntry]:
+        """One page of a centre's log, newest first, of the entries that match `wanted`
+        (`audit_filter`: user_id, entity, entity_id, from_at, before_at; each optional)."""
+        a = m.AuditRow
+        query = self._select().where(*self.audit_filter(centre_id, wanted))
+        return self._all(query.order_by(a.seq.desc()).limit(limit).offset(offset))
+
+    def count_search(self, centre_id: int, wanted: dict[str, Any]) -> int:
+        return self._count(*self.audit_filter(centre_id, wanted))
+
+    @staticmethod
+    def audit_filter(centre_id: int, wanted: dict[str, Any]) -> list[ColumnElement[bool]]:
+        a = m.AuditRow
+        where: list[ColumnElement[bool]] = [a.centre_id == centre_id]
+        columns = (("user_id", a.user_id), ("entity", a.entity), ("entity_id", a.entity_id))
+        for key, column in columns:
+            if wanted.get(key) is not None:
+                where.append(column == wanted[key])
+        if wanted.get("from_at") is not None:
+            where.append(a.at >= wanted["from_at"])
+        if wanted.get("before_at") is not None:
+            where.append(a.at < wanted["before_at"])
+        return where
 
     @staticmethod
     def _of(entity: str | None, centre_id: int | None) -> list[ColumnElement[bool]]:

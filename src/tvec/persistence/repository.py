@@ -286,6 +286,14 @@ RULES: dict[str, tuple[str, str]] = {
         "version",
     ),
     "uq_diagnoses_patient_id": ("the patient's diagnosis is already recorded", "diagnosis"),
+    "uq_early_dose_authorisations_course_id_visit_number": (
+        "an early dose of this visit was pre-authorised meanwhile; reload the course",
+        "reason",
+    ),
+    "uq_course_reviews_course_id_review_point": (
+        "this review point was reviewed meanwhile; reload the course",
+        "note",
+    ),
 }
 _SQLITE_RULES = {
     "courses.patient_id": "uq_courses_one_open_per_patient",
@@ -296,6 +304,12 @@ _SQLITE_RULES = {
     "vial_lots.centre_id, vial_lots.lot": "uq_vial_lots_centre_id_lot",
     "visits.course_id, visits.number": "uq_visits_course_id_number",
     "diagnoses.patient_id": "uq_diagnoses_patient_id",
+    "early_dose_authorisations.course_id, early_dose_authorisations.visit_number": (
+        "uq_early_dose_authorisations_course_id_visit_number"
+    ),
+    "course_reviews.course_id, course_reviews.review_point": (
+        "uq_course_reviews_course_id_review_point"
+    ),
 }
 
 

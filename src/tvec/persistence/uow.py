@@ -69,6 +69,9 @@ class UnitOfWork:
     adverse_events = _Repo(repos.AdverseEventRepository)
     audit = _Repo(repos.AuditRepository)
     replies = _Repo(repos.IdempotentReplyRepository)
+    early_doses = _Repo(repos.EarlyDoseAuthorisationRepository)
+    course_reviews = _Repo(repos.CourseReviewRepository)
+    course_holds = _Repo(repos.CourseHoldRepository)
 
     connection: Connection
     now: datetime

@@ -130,18 +130,52 @@ class Method(StrEnum):
 # ---- requests -------------------------------------------------------------------------------
 
 
+# A person's name as the clinic writes it: one line, 1-100 characters, spaces at the ends dropped.
+PersonName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(one_line),
+]
+# An optional name or note in a request: "" (or spaces) means none and is stored as null.
+OptionalName = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(one_line)
+]
+Allergies = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(free_text)
+]
+
+
 class PatientIn(Strict):
-    mrn: Line40
-    birth_date: IsoDate
-    sex: Sex
+    mrn: Line40 = Field(title="MRN")
+    given_name: PersonName = Field(title="Given name")
+    family_name: PersonName = Field(title="Family name")
+    preferred_name: OptionalName | None = Field(
+        default=None, title="Preferred name", description="The name the patient goes by, if any."
+    )
+    birth_date: IsoDate = Field(title="Date of birth")
+    sex: Sex = Field(title="Sex")
+    allergies: Allergies | None = Field(
+        default=None,
+        title="Allergies",
+        description="Known allergies, free text; shown as a red alert on every patient screen. "
+        "Absent or empty: none recorded.",
+    )
 
 
 class PatientCorrection(Strict):
     version: Version
     reason: Reason
-    mrn: Line40 | None = None
-    birth_date: IsoDate | None = None
-    sex: Sex | None = None
+    mrn: Line40 | None = Field(default=None, title="MRN")
+    given_name: PersonName | None = Field(default=None, title="Given name")
+    family_name: PersonName | None = Field(default=None, title="Family name")
+    preferred_name: OptionalName | None = Field(
+        default=None, title="Preferred name", description="An empty text removes it."
+    )
+    birth_date: IsoDate | None = Field(default=None, title="Date of birth")
+    sex: Sex | None = Field(default=None, title="Sex")
+    allergies: Allergies | None = Field(
+        default=None, title="Allergies", description="An empty text removes them."
+    )
 
 
 class DiagnosisIn(Strict):
@@ -215,6 +249,28 @@ class MeasurementCorrection(Strict):
     status: StatusText | None = None
 
 
+class NewLesionMeasured(Strict):
+    """A lesion first seen at this visit, with its sizes (first seen: the visit's date)."""
+
+    name: LesionName
+    site: Site
+    location: Text
+    injectable: bool = True
+    cluster: LesionName | None = None
+    longest_cm: Cm
+    perpendicular_cm: Cm
+
+
+class VisitMeasurementsIn(Strict):
+    """The measure step of a visit: the sizes of lesions on file and the new lesions, saved
+    together or not at all (`services.lesions.record_visit_measurements`)."""
+
+    measured_on: IsoDate
+    method: Method
+    items: Annotated[list[MeasurementItem], Field(max_length=100)] = []
+    new_lesions: Annotated[list[NewLesionMeasured], Field(max_length=50)] = []
+
+
 class CourseIn(Strict):
     label_variant: Annotated[str, Field(pattern="^(us|eu)$")] = "us"
     start_date: IsoDate
@@ -241,6 +297,13 @@ class PlanIn(Strict):
         description="Mark this visit as a restart after a complete response: from the third "
         "visit of a course on, never the second (every visit of a re-initiation course is one).",
     )
+    stale_reason: Reason | None = Field(
+        default=None,
+        description="Required when an active injectable lesion was not measured today (the "
+        "centre's today): the nurse's reason, of at least 3 words, to plan from older "
+        "measurements; kept with the visit. Without it such a plan is refused with code "
+        "`stale-measurements` (tvec's rule; the label does not say how recent sizes must be).",
+    )
 
 
 class AdministrationItem(Strict):
@@ -251,6 +314,22 @@ class AdministrationItem(Strict):
     vial_lot: Line40
 
 
+class SecondCheckIn(Strict):
+    """A second staff member's check of a dose: their own username and password (never kept)."""
+
+    username: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+SecondCheck = Annotated[
+    SecondCheckIn | None,
+    Field(
+        description="A second nurse, oncologist or pharmacist of the centre, not the person "
+        "recording: required when the centre requires a second check of every dose."
+    ),
+]
+
+
 class AdministrationIn(Strict):
     version: Version
     administered_at: Instant
@@ -258,6 +337,17 @@ class AdministrationIn(Strict):
     override_reason: Reason | None = Field(
         default=None, description="An oncologist's reason for a dose earlier than its interval."
     )
+    second_check: SecondCheck = None
+
+
+class AdministrationCorrectionIn(Strict):
+    """A corrected version of one recorded dose (same lesion and day), with the reason."""
+
+    reason: Reason
+    volume_ml: Ml
+    vial_lot: Line40
+    administered_at: Instant
+    second_check: SecondCheck = None
 
 
 class VialLotIn(Strict):
@@ -275,6 +365,14 @@ class AdverseEventIn(Strict):
     resolved_on: IsoDate | None = None
     action_taken: Text
     course_id: RecordId | None = None
+    hold_next_dose: bool = Field(
+        default=False,
+        description="Hold the course's next dose: puts the open course on hold, linked to this "
+        "event, until an oncologist releases it (or until `hold_until`).",
+    )
+    hold_until: IsoDate | None = Field(
+        default=None, description="With `hold_next_dose`: the last day held (inclusive)."
+    )
 
 
 class AdverseEventUpdate(Strict):
@@ -336,8 +434,12 @@ class Page(BaseModel, Generic[T]):
 class PatientOut(Out):
     id: int
     mrn: str
+    given_name: str = Field(description='"" for a patient registered before names were recorded')
+    family_name: str = Field(description='"" for a patient registered before names were recorded')
+    preferred_name: str | None
     birth_date: date
     sex: str
+    allergies: str | None
     version: int
 
 
@@ -416,6 +518,15 @@ class VisitOut(Out):
     administered_on: date | None
     override_reason: str | None
     version: int
+    measured_on: date | None = Field(
+        default=None, description="The oldest date of the measurements the plan used."
+    )
+    measurement_dates: dict[str, date] | None = Field(
+        default=None, description="Each planned lesion's measurement date the plan used."
+    )
+    stale_reason: str | None = Field(
+        default=None, description="Why the plan used measurements not from its day."
+    )
 
     @field_validator("plan", mode="before")
     @classmethod
@@ -434,6 +545,29 @@ class AdministrationOut(Out):
     vial_lot_id: int
     administered_by: int
     administered_at: datetime
+    checked_by: int | None = None
+    revision: int = 1
+    status: str = "active"
+    supersedes_id: int | None = None
+    correction_reason: str | None = None
+    corrected_by: int | None = None
+    corrected_at: datetime | None = None
+
+
+class CentreSettingsIn(Strict):
+    time_zone: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=64),
+        Field(description='An IANA time zone name, e.g. "America/New_York".'),
+    ]
+    require_second_check: bool
+
+
+class CentreSettingsOut(Out):
+    id: int
+    name: str
+    time_zone: str
+    require_second_check: bool
 
 
 class AdministrationRecordOut(BaseModel):

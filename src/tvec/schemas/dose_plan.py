@@ -110,7 +110,8 @@ def parse_dose_plan_request(text: str) -> DosePlanRequest:
     except ValidationError as exc:
         error = exc.errors()[0]
         where, field = _locate(raw, error["loc"])
-        raise InvalidInput(where, field, rule_of(error), _shown(error)) from None
+        # a JSON key is named as its author wrote it, not by the clinic's label
+        raise InvalidInput(where, field, rule_of(error), _shown(error), label=field) from None
 
 
 def _load(text: str) -> Any:
@@ -145,7 +146,8 @@ def _refuse_repeated_keys(value: Any, path: tuple[int | str, ...]) -> None:
     if isinstance(value, _Object):
         if value.repeated is not None:
             where, field = _repeated_at(path, value, value.repeated)
-            raise InvalidInput(where, field, "is given more than once; give each field once")
+            rule = "is given more than once; give each field once"
+            raise InvalidInput(where, field, rule, label=field)
         for key, item in value.items():
             _refuse_repeated_keys(item, (*path, key))
     elif isinstance(value, list):

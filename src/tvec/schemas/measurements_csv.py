@@ -50,7 +50,7 @@ def read_measurements(text: str) -> list[Measurement]:
         if len(cells) != len(header):
             where = f"row {reader.line_num}"
             rule = f"has {len(cells)} values; the header has {len(header)}"
-            raise InvalidInput(where, "row", rule)
+            raise InvalidInput(where, "row", rule, label="the row")
         values = dict(zip(header, (cell.strip() for cell in cells), strict=True))
         measurements.append(_measurement(reader.line_num, values))
     return measurements
@@ -59,24 +59,32 @@ def read_measurements(text: str) -> list[Measurement]:
 def _header(cells: list[str] | None) -> list[str]:
     names = [cell.strip() for cell in cells or []]
     if not any(names):
-        raise InvalidInput(HEADER, "header", f"is missing: expected {', '.join(COLUMNS)}")
+        raise InvalidInput(
+            HEADER, "header", f"is missing: expected {', '.join(COLUMNS)}", label="the header"
+        )
     missing = [c for c in COLUMNS if c not in names]
     if missing:
-        raise InvalidInput(HEADER, "header", f"lacks column(s) {', '.join(missing)}")
+        raise InvalidInput(
+            HEADER, "header", f"lacks column(s) {', '.join(missing)}", label="the header"
+        )
     unknown = [n for n in names if n not in COLUMNS]
     if unknown:
         rule = f"has unknown column(s) {', '.join(unknown)}; allowed: {', '.join(COLUMNS)}"
-        raise InvalidInput(HEADER, "header", rule)
+        raise InvalidInput(HEADER, "header", rule, label="the header")
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise InvalidInput(HEADER, "header", f"repeats column(s) {', '.join(repeated)}")
+        raise InvalidInput(
+            HEADER, "header", f"repeats column(s) {', '.join(repeated)}", label="the header"
+        )
     return names
 
 
 def _measurement(line: int, values: dict[str, str]) -> Measurement:
     lesion_id = values["lesion_id"]
     if not lesion_id:
-        raise InvalidInput(f"row {line}", "lesion_id", "must not be empty")
+        raise InvalidInput(
+            f"row {line}", "lesion_id", "must not be empty", label=_column("lesion_id")
+        )
     where = f"row {line} (lesion {lesion_id})"
     return Measurement(
         day=_date(where, values["date"]),
@@ -95,22 +103,27 @@ def _date(where: str, text: str) -> date:
             return date.fromisoformat(text)
     except ValueError:
         pass
-    raise InvalidInput(where, "date", "is not a calendar date in the form YYYY-MM-DD", repr(text))
+    rule = "is not a calendar date in the form YYYY-MM-DD"
+    raise InvalidInput(where, "date", rule, repr(text), label=_column("date"))
 
 
 def _cm(where: str, field: str, text: str) -> Decimal:
     if not NUMBER.fullmatch(text):
-        raise InvalidInput(where, field, "is not a number of centimetres", repr(text))
+        raise InvalidInput(
+            where, field, "is not a number of centimetres", repr(text), label=_column(field)
+        )
     try:
         return CENTIMETRES.validate_python(Decimal(text))
     except ValidationError as exc:
-        raise InvalidInput(where, field, rule_of(exc.errors()[0]), repr(text)) from None
+        rule = rule_of(exc.errors()[0])
+        raise InvalidInput(where, field, rule, repr(text), label=_column(field)) from None
 
 
 def _site(where: str, text: str) -> Site:
     allowed = [site.value for site in Site]
     if text.lower() not in allowed:
-        raise InvalidInput(where, "site", f"must be one of {', '.join(allowed)}", repr(text))
+        rule = f"must be one of {', '.join(allowed)}"
+        raise InvalidInput(where, "site", rule, repr(text), label=_column("site"))
     return Site(text.lower())
 
 
@@ -121,4 +134,9 @@ def _injected(where: str, text: str) -> bool:
     if word in FALSE_WORDS:
         return False
     rule = "must be true/false, yes/no or 1/0"
-    raise InvalidInput(where, "injected", rule, repr(text))
+    raise InvalidInput(where, "injected", rule, repr(text), label=_column("injected"))
+
+
+def _column(name: str) -> str:
+    """A refused cell is named by its column, as the file's author wrote it in the header."""
+    return f"column {name}"

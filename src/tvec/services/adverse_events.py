@@ -7,12 +7,17 @@ from datetime import date
 from tvec.domain.errors import InvalidInput
 from tvec.domain.status import RecordStatus
 from tvec.persistence import records as r
+from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import AdverseEventIn, AdverseEventUpdate
+from tvec.schemas.holds import HoldIn
 from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre
+from tvec.services.holds import place_hold_in
 from tvec.services.patients import patient_in_centre
 from tvec.services.permissions import Action
-from tvec.services.plausible import not_in_future
+from tvec.services.plausible import near_today, not_in_future
+
+HOLD_FIELDS = {"hold_next_dose", "hold_until"}  # the hold it places, not the event's own
 
 
 def _check_dates(ctx: Context, onset: date, resolved: date | None) -> None:
@@ -22,11 +27,39 @@ def _check_dates(ctx: Context, onset: date, resolved: date | None) -> None:
         raise InvalidInput("adverse event", "resolved_on", f"must not be before the onset {onset}")
 
 
+def _hold_for(
+    ctx: Context,
+    uow: UnitOfWork,
+    actor: Actor,
+    patient_id: int,
+    ae: AdverseEventIn,
+    event: r.AdverseEvent,
+) -> None:
+    """Put the event's course (else the patient's open course) on hold, linked to the event."""
+    today = ctx.today()
+    near_today(ctx, "adverse event", "hold_until", ae.hold_until)
+    if ae.hold_until is not None and ae.hold_until < today:
+        raise InvalidInput("adverse event", "hold_until", "must not be before today")
+    course_id = ae.course_id
+    if course_id is None:
+        open_ones = [c.id for c in uow.courses.for_patient(patient_id) if c.end_date is None]
+        if not open_ones:
+            raise InvalidInput(
+                "adverse event", "hold_next_dose", "needs an open course: this patient has none"
+            )
+        course_id = open_ones[-1]
+    reason = f"adverse event: {ae.term}, grade {ae.grade}"
+    hold = HoldIn(reason=reason, starts_on=today, ends_on=ae.hold_until)
+    place_hold_in(uow, actor, course_in_centre(uow, actor, course_id), hold, today, event.id)
+
+
 def record_adverse_event(
     ctx: Context, actor: Actor, patient_id: int, ae: AdverseEventIn
 ) -> r.AdverseEvent:
     actor.require(Action.RECORD_ADVERSE_EVENT)
     _check_dates(ctx, ae.onset, ae.resolved_on)
+    if ae.hold_until is not None and not ae.hold_next_dose:
+        raise InvalidInput("adverse event", "hold_until", "is only given with hold the next dose")
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
         if (
@@ -35,8 +68,13 @@ def record_adverse_event(
         ):
             raise InvalidInput("adverse event", "course_id", "is not a course of this patient")
         event = uow.adverse_events.add(
-            by=actor.user_id, patient_id=patient_id, status=RecordStatus.ACTIVE, **ae.model_dump()
+            by=actor.user_id,
+            patient_id=patient_id,
+            status=RecordStatus.ACTIVE,
+            **ae.model_dump(exclude=HOLD_FIELDS),
         )
+        if ae.hold_next_dose:
+            _hold_for(ctx, uow, actor, patient_id, ae, event)
         uow.commit()
     return event
 

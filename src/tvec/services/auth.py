@@ -103,6 +103,22 @@ def login(
     return token, session, current
 
 
+def verify_password(ctx: Context, username: str, password: str) -> r.User:
+    """The active account with these credentials, without starting a session (a second staff
+    member's check of a dose); else NotAuthenticated (no hint which part). As slow whether or not
+    the account exists."""
+    with ctx.uow(readonly=True) as uow:
+        user = uow.users.by_username(username)
+    try:
+        dummy = _dummy_hash(ctx.settings.argon2_time_cost, ctx.settings.argon2_memory_kib)
+        hasher(ctx).verify(user.password_hash if user else dummy, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None or not user.active:
+        raise NotAuthenticated("wrong username or password")
+    return user
+
+
 def authenticate(ctx: Context, token: str, *, password_change: bool = False) -> Actor:
     """The actor behind a token, if the token is known, unexpired and not revoked.
 
@@ -250,7 +266,9 @@ def disable_user(ctx: Context, actor: Actor, user_id: int) -> r.User:
     """Disable an account of the admin's centre: its sessions end at once, it cannot log in."""
     actor.require(Action.MANAGE_USERS)
     if user_id == actor.user_id:
-        raise InvalidInput("user", "id", "is your own account; another admin must disable it")
+        raise InvalidInput(
+            "user", "id", "is your own account; another admin must disable it", label="This account"
+        )
     with ctx.uow() as uow:
         user = _account(uow, actor, user_id)
         _end_sessions(uow, actor.user_id, user.id)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from tvec.domain.errors import Conflict, InvalidInput, NotFound
+from tvec.domain.identity import parse_search
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import DiagnosisIn, PatientCorrection, PatientIn, ScreeningIn
@@ -32,8 +34,12 @@ def register_patient(ctx: Context, actor: Actor, new: PatientIn) -> r.Patient:
             by=actor.user_id,
             centre_id=actor.centre_id,
             mrn=new.mrn,
+            given_name=new.given_name,
+            family_name=new.family_name,
+            preferred_name=new.preferred_name or None,
             birth_date=new.birth_date,
             sex=new.sex.value,
+            allergies=new.allergies or None,
             created_at=uow.now,
         )
         uow.commit()
@@ -47,12 +53,23 @@ def get_patient(ctx: Context, actor: Actor, patient_id: int) -> r.Patient:
 
 
 def list_patients(
-    ctx: Context, actor: Actor, limit: int, offset: int
+    ctx: Context,
+    actor: Actor,
+    limit: int,
+    offset: int,
+    q: str | None = None,
+    mrn: str | None = None,
 ) -> tuple[list[r.Patient], int]:
+    """One page of the centre's patients, by family and given name, and how many there are.
+
+    `q` is what a person typed in the search box: names, MRN, a date of birth (see
+    tvec.domain.identity); `mrn` an exact MRN (at most one patient). Both may be given.
+    """
     actor.require(Action.READ_CLINICAL)
+    search = replace(parse_search(q or ""), mrn=mrn)
     with ctx.uow(readonly=True) as uow:
-        items = uow.patients.page_in_centre(actor.centre_id, limit, offset)
-        return items, uow.patients.count_in_centre(actor.centre_id)
+        items = uow.patients.search_in_centre(actor.centre_id, search, limit, offset)
+        return items, uow.patients.count_search(actor.centre_id, search)
 
 
 def correct_patient(
@@ -64,6 +81,9 @@ def correct_patient(
         raise InvalidInput("correction", "(fields)", "must change at least one field")
     if "sex" in changes:
         changes["sex"] = changes["sex"].value
+    for optional in ("preferred_name", "allergies"):  # an empty text removes it
+        if optional in changes and not changes[optional]:
+            changes[optional] = None
     not_in_future(ctx, "patient", "birth_date", fix.birth_date)
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)

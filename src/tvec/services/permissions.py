@@ -18,6 +18,7 @@ class Action(StrEnum):
     PLAN_VISIT = "plan a visit's dose"
     RECORD_ADMINISTRATION = "record administrations"
     OVERRIDE = "override a schedule rule"
+    HOLD_COURSE = "put a course on hold or release it"
     RECORD_ADVERSE_EVENT = "record adverse events"
     READ_VIALS = "see vial lots"
     MANAGE_VIALS = "manage vial lots"
@@ -46,6 +47,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PLAN_VISIT: frozenset({ONC, NUR}),
     Action.RECORD_ADMINISTRATION: frozenset({ONC, NUR}),
     Action.OVERRIDE: frozenset({ONC}),
+    Action.HOLD_COURSE: frozenset({ONC}),
     Action.RECORD_ADVERSE_EVENT: frozenset({ONC, NUR}),
     Action.READ_VIALS: frozenset({ONC, NUR, PHA}),
     Action.MANAGE_VIALS: frozenset({PHA}),

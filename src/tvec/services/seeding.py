@@ -34,7 +34,7 @@ from tvec.domain.schedule import Course, earliest_date, next_kind, record_dose
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.schemas import clinic as s
-from tvec.services import adverse_events, auth, courses, patients, vials, visits
+from tvec.services import adverse_events, auth, courses, patients, second_check, vials, visits
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
 from tvec.services.synthetic_patients import (
@@ -46,6 +46,7 @@ from tvec.services.synthetic_patients import (
 )
 
 CENTRE = "tvec demo centre"
+DEMO_TIME_ZONE = "America/New_York"
 # Documented in the README: demo only, never use these anywhere real.
 DEMO_USERS = {
     "admin": (Role.ADMIN, "Ada Admin", "demo-admin-pass"),
@@ -129,6 +130,12 @@ def demo_centre(ctx: Context) -> Staff:
         published=True,  # the demo's passwords are in the README: no rule makes them secret
     )
     admin_actor = Actor(admin.id, admin.centre_id, Role.ADMIN, "admin")
+    if second_check.centre_settings(ctx, admin_actor).time_zone == "UTC":
+        # a real zone, so the demo shows times as a clinic sees them; the second check of every
+        # dose stays off (one person can try the whole visit); an admin turns it on
+        second_check.set_centre_settings(
+            ctx, admin_actor, time_zone=DEMO_TIME_ZONE, require_second_check=False
+        )
     existing = {u.username: u for u in auth.list_users(ctx, admin_actor)}
     actors = {}
     for username, (role, name, password) in DEMO_USERS.items():
@@ -202,6 +209,11 @@ def _add_lots(ctx: Context, pharmacist: Actor, label: LabelRules, today: date) -
             vials.add_lot(ctx, pharmacist, new)
 
 
+# The demo's history is written today, from synthetic assessments on earlier days: its plans say
+# so, as tvec's rule asks of any plan made from sizes not measured that day.
+DEMO_STALE_REASON = "demo history: sizes from the synthetic assessment on file"
+
+
 def _demo_patient(
     ctx: Context,
     staff: Staff,
@@ -223,7 +235,7 @@ def _demo_patient(
     doses, ended = _treat(ctx, staff, label, chart, course, point.visits - point.held)
     chart.record_until(ctx, staff.nurse, today)
     if not ended:
-        visits.plan_next_visit(ctx, staff.nurse, course.id)
+        visits.plan_next_visit(ctx, staff.nurse, course.id, stale_reason=DEMO_STALE_REASON)
     if k % len(COURSE_POINTS) == SERIOUS_EVENT_POINT and doses > 0:
         _serious_event(ctx, staff.nurse, patient_id, course.id, today)
 
@@ -263,7 +275,7 @@ def _treat(
     for _ in range(doses):
         day = earliest_date(label, schedule, next_kind(schedule))
         chart.record_until(ctx, staff.nurse, day)
-        visit = visits.plan_next_visit(ctx, staff.nurse, course.id)
+        visit = visits.plan_next_visit(ctx, staff.nurse, course.id, stale_reason=DEMO_STALE_REASON)
         plan = visit.plan
         if not plan.injections:
             end = s.CourseEnd(

@@ -31,6 +31,19 @@ SCREENED_DAYS_BEFORE = 7
 SEXES = (s.Sex.FEMALE, s.Sex.MALE)
 # The contraindication items a contraindicated demo patient answers yes (codes of the label's list).
 PREGNANCY, IMMUNOSUPPRESSIVE_THERAPY = "pregnancy", "immunosuppressive-therapy"
+# Invented names (no real person is meant): given names by sex, family names, every combination
+# made up; a few go by a shorter name, and every fifth has an allergy on file.
+GIVEN_NAMES = {
+    s.Sex.FEMALE: ("Maren", "Ilse", "Odalys", "Perpetua", "Wrenna", "Saffi", "Thessaly", "Aurelie"),
+    s.Sex.MALE: ("Tobiah", "Caspian", "Osric", "Leander", "Fitzroy", "Anselm", "Bramwell", "Ivo"),
+}
+FAMILY_NAMES = (
+    "Quillfeather", "Ashbourne-Vale", "Marchetti-Lowe", "Okonkwo-Brandt", "Fennimore",
+    "Dravenhill", "Sollberg", "Vantongeren", "Castellane", "Hollowmere", "Pennywhistle",
+    "Roskilde-Tate", "Umberfield", "Zeldovich-Ray",
+)  # fmt: skip
+PREFERRED = {"Perpetua": "Pet", "Thessaly": "Tess", "Bramwell": "Bram", "Leander": "Lee"}
+ALLERGIES = ("penicillin (rash)", "latex", "adhesive dressings (skin blistering)")
 LOCATIONS = {
     Site.CUTANEOUS: ("left calf", "scalp", "chest wall", "right forearm"),
     Site.SUBCUTANEOUS: ("right thigh", "left flank", "upper back"),
@@ -111,6 +124,19 @@ def _assessments(table: Columns, first: int, stop: int) -> tuple[Assessment, ...
     return tuple(Assessment(day, tuple(sizes)) for day, sizes in by_day.items())
 
 
+def invented_identity(number: int, sex: s.Sex) -> dict[str, str | None]:
+    """The invented names (and allergies, for some) of synthetic patient `number` (from 1)."""
+    k = number - 1
+    given_names = GIVEN_NAMES.get(sex, GIVEN_NAMES[s.Sex.FEMALE])
+    given = given_names[(k // 2) % len(given_names)]
+    return {
+        "given_name": given,
+        "family_name": FAMILY_NAMES[(k * 5) % len(FAMILY_NAMES)],
+        "preferred_name": PREFERRED.get(given),
+        "allergies": ALLERGIES[(k // 5) % len(ALLERGIES)] if k % 5 == 2 else None,
+    }
+
+
 def enrol(
     ctx: Context,
     staff: Staff,
@@ -129,7 +155,7 @@ def enrol(
     k = patient.number - 1
     birth = date(start.year - patient.age, 1 + k % 12, 1 + k % 28)
     sex = SEXES[k % len(SEXES)]
-    new = s.PatientIn(mrn=mrn, birth_date=birth, sex=sex)
+    new = s.PatientIn(mrn=mrn, birth_date=birth, sex=sex, **invented_identity(patient.number, sex))
     patient_id = patients.register_patient(ctx, staff.nurse, new).id
     diagnosis = s.DiagnosisIn(
         stage=patient.stage,

@@ -15,10 +15,13 @@ from typing import Any
 from tvec.domain.administration import Lot, check_administration
 from tvec.domain.dose_plan import PlanLesion, plan_visit
 from tvec.domain.errors import Conflict, CourseRuleBroken, NotFound
+from tvec.domain.freshness import LatestSize, check_measured_today, measurement_dates
+from tvec.domain.holds import check_not_held
 from tvec.domain.plan_json import plan_to_json
 from tvec.domain.rules import Site
 from tvec.domain.schedule import check_reinitiation_within, earliest_date, next_kind
 from tvec.domain.status import VisitRecordStatus
+from tvec.domain.zones import from_wall_time, local_day
 from tvec.jsonable import jsonable
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
@@ -26,8 +29,10 @@ from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import AdministrationIn, AdministrationItem
 from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre, domain_course
+from tvec.services.decisions import early_dose_for, use_early_dose
 from tvec.services.indication import patient_facts
 from tvec.services.permissions import Action
+from tvec.services.second_check import verify_checker
 
 
 def visit_in_centre(uow: UnitOfWork, actor: Actor, visit_id: int) -> tuple[r.Visit, r.Course]:
@@ -38,13 +43,23 @@ def visit_in_centre(uow: UnitOfWork, actor: Actor, visit_id: int) -> tuple[r.Vis
 
 
 def plan_next_visit(
-    ctx: Context, actor: Actor, course_id: int, *, reinitiation: bool = False
+    ctx: Context,
+    actor: Actor,
+    course_id: int,
+    *,
+    reinitiation: bool = False,
+    stale_reason: str | None = None,
 ) -> r.Visit:
-    """Plan (or re-plan, while not yet given) the next visit from the latest measurements."""
+    """Plan (or re-plan, while not yet given) the next visit from the latest measurements.
+
+    tvec's rule (`tvec.domain.freshness`): every active injectable lesion must have been measured
+    today (the centre's today), unless `stale_reason` says why the older sizes are used; the
+    dates used and the reason are kept with the visit (and so in its audit entry)."""
     actor.require(Action.PLAN_VISIT)
     with ctx.uow() as uow:
         course = course_in_centre(uow, actor, course_id)
         _check_open(course)
+        check_not_held(uow.course_holds.for_course(course.id), ctx.today(), "planned")
         label = load_label(course.label_variant)
         visits = uow.visits.for_course(course_id)
         schedule = domain_course(label, course, visits)
@@ -55,7 +70,14 @@ def plan_next_visit(
         # new = first seen since the previous dose; at a re-initiation course's first visit, since
         # the earlier course's complete response
         previous = schedule.doses[-1].day if schedule.doses else course.reinitiation_after
-        lesions, notes = _plan_lesions(uow, course.patient_id, previous)
+        latest = uow.lesions.active_with_latest_measurement(course.patient_id)
+        sizes = [
+            LatestSize(lesion.name, m.measured_on if m else None)
+            for lesion, m in latest
+            if lesion.injectable
+        ]
+        reason = check_measured_today(sizes, ctx.today(), stale_reason)
+        lesions, notes = _plan_lesions(latest, previous)
         facts = patient_facts(uow, course.patient_id, uow.now.date())
         planned = plan_visit(label, kind, lesions, facts)
         # stored as shown: the label's warnings, then the notes on lesions that were not planned
@@ -66,6 +88,9 @@ def plan_next_visit(
             "plan": snapshot,
             "planned_on": uow.now.date(),
             "planned_by": actor.user_id,
+            "measured_on": min((s.measured_on for s in sizes if s.measured_on), default=None),
+            "measurement_dates": measurement_dates(sizes),
+            "stale_reason": reason,
         }
         open_visit = next((v for v in visits if v.status is VisitRecordStatus.PLANNED), None)
         if open_visit is not None:
@@ -75,6 +100,7 @@ def plan_next_visit(
                 by=actor.user_id,
                 action="replan",
                 read=open_visit,
+                reason=reason,
                 **values,
             )
         else:
@@ -86,6 +112,7 @@ def plan_next_visit(
                 administered_on=None,
                 override_reason=None,
                 override_by=None,
+                reason=reason,
                 **values,
             )
         uow.commit()
@@ -99,10 +126,9 @@ def _check_open(course: r.Course) -> None:
 
 
 def _plan_lesions(
-    uow: UnitOfWork, patient_id: int, previous: date | None
+    lesions: list[tuple[r.Lesion, r.Measurement | None]], previous: date | None
 ) -> tuple[list[PlanLesion], list[str]]:
     # each active lesion with its latest measurement not entered in error
-    lesions = uow.lesions.active_with_latest_measurement(patient_id)
     planned, notes = [], []
     for lesion, m in lesions:
         if m is None:
@@ -134,18 +160,22 @@ def record_administration(
     """Record what was injected at a planned visit. Returns (the record as JSON, replayed?).
 
     With an idempotency key, a retry of the same request returns the first answer and records
-    nothing again; the same key with a different request is refused.
+    nothing again; the same key with a different request is refused. The second checker's
+    credentials (`tvec.services.second_check`) are verified first and are no part of the key's
+    fingerprint (a password is never kept, not even hashed).
     """
     actor.require(Action.RECORD_ADMINISTRATION)
+    checker = verify_checker(ctx, actor, given.second_check)
+    request = given.model_dump(mode="json", exclude={"second_check"})
     fingerprint = hashlib.sha256(
-        json.dumps([visit_id, given.model_dump(mode="json")], sort_keys=True).encode()
+        json.dumps([visit_id, request], sort_keys=True).encode()
     ).hexdigest()
     try:
         with ctx.uow() as uow:
             replay = _replay(uow, actor, idempotency_key, fingerprint)
             if replay is not None:
                 return replay, True
-            result = _record(uow, actor, visit_id, given)
+            result = _record(uow, actor, visit_id, given, checker)
             if idempotency_key is not None:
                 uow.replies.add(
                     by=actor.user_id,
@@ -185,8 +215,21 @@ def _replay(
     return earlier.response
 
 
+def review_administration(
+    ctx: Context, actor: Actor, visit_id: int, given: AdministrationIn
+) -> list[r.Administration]:
+    """What `record_administration` would save, checked by the same rules, and nothing written
+    (the unit of work is rolled back): the record step's review page shows it. The second check
+    is made when the record is confirmed."""
+    actor.require(Action.RECORD_ADMINISTRATION)
+    with ctx.uow() as uow:
+        _record(uow, actor, visit_id, given, None)
+        visit = uow.visits.get(visit_id)
+        return uow.administrations.for_visit(visit.id)  # never committed
+
+
 def _record(
-    uow: UnitOfWork, actor: Actor, visit_id: int, given: AdministrationIn
+    uow: UnitOfWork, actor: Actor, visit_id: int, given: AdministrationIn, checker: int | None
 ) -> dict[str, Any]:
     visit, course = visit_in_centre(uow, actor, visit_id)
     if given.override_reason is not None:
@@ -202,8 +245,17 @@ def _record(
             field="version",
         )
     label = load_label(course.label_variant)
-    day = given.administered_at.date()
+    zone_name = uow.centres.get(actor.centre_id).time_zone
+    # stored as the UTC instant (a time without an offset is the centre's wall time); its day
+    # is the centre's day (tvec.domain.zones)
+    at = from_wall_time(given.administered_at, zone_name)
+    day = local_day(at, zone_name)
     _check_open(course)
+    check_not_held(uow.course_holds.for_course(course.id), day, "given")
+    # without a reason given now, an early dose the oncologist pre-authorised for this visit
+    authorised = None if given.override_reason else early_dose_for(uow, visit)
+    override_reason = authorised.override_reason if authorised else given.override_reason
+    override_by = authorised.authorised_by if authorised else actor.user_id
     lots = _lots_named(uow, actor, given.items)
     others = [v for v in uow.visits.for_course(course.id) if v.id != visit.id]
     check_administration(
@@ -213,8 +265,8 @@ def _record(
         given.items,
         {name: Lot(lot.lot, lot.pfu_per_ml, lot.expiry_date) for name, lot in lots.items()},
         day=day,
-        today=uow.now.date(),
-        override_reason=given.override_reason,
+        today=local_day(uow.now, zone_name),
+        override_reason=override_reason,
     )
     names = {les.name: les.id for les in uow.lesions.for_patient(course.patient_id)}
     saved = uow.administrations.add_many(
@@ -227,8 +279,9 @@ def _record(
                 "pfu_per_ml": lots[item.vial_lot].pfu_per_ml,
                 "vial_lot_id": lots[item.vial_lot].id,
                 "administered_by": actor.user_id,
-                "administered_at": given.administered_at,
+                "administered_at": at,
                 "recorded_at": uow.now,
+                "checked_by": checker,
             }
             for item in given.items
         ],
@@ -241,12 +294,14 @@ def _record(
         by=actor.user_id,
         action="administer",
         read=visit,
-        reason=given.override_reason if early else None,
+        reason=override_reason if early else None,
         status=VisitRecordStatus.ADMINISTERED,
         administered_on=day,
-        override_reason=given.override_reason if early else None,
-        override_by=actor.user_id if early else None,
+        override_reason=override_reason if early else None,
+        override_by=override_by if early else None,
     )
+    if early and authorised is not None:  # that visit only, once
+        use_early_dose(uow, authorised, visit.id, actor.user_id)
     return {"visit": jsonable(updated), "administrations": jsonable(saved)}
 
 

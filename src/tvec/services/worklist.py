@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from tvec.domain.calendar import add_months
 from tvec.domain.errors import DomainError
+from tvec.domain.holds import hold_in_force, until_text
+from tvec.domain.review import next_review_point
 from tvec.domain.schedule import VisitStatus, course_calendar
 from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.knowledge import load_label
@@ -28,6 +29,7 @@ class DueVisit:
     kind: str
     due: date
     overdue_days: int  # 0 when due today; > 0 when overdue
+    held: str | None = None  # the course's hold in force today: "reason (until ...)"; no visit
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,8 @@ class SixMonthCourse:
     mrn: str
     course_id: int
     start: date
-    six_months: date
+    six_months: date  # the review point due: at 6 months, or the next after a "continue"
+    months: int = 6  # how many months from the start the review point lies (6, 12, ...)
 
 
 @dataclass(frozen=True)
@@ -79,22 +82,33 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         patients = {p.id: p for p in uow.patients.in_centre(actor.centre_id)}
         open_courses = [c for c in uow.courses.for_patients(list(patients)) if c.end_date is None]
         visits = uow.visits.for_courses([c.id for c in open_courses])
+        holds = uow.course_holds.for_courses([c.id for c in open_courses])
+        answered: dict[int, list[date]] = {}  # each course's review points answered "continue"
+        for review in uow.course_reviews.for_courses([c.id for c in open_courses]):
+            answered.setdefault(review.course_id, []).append(review.review_point)
         for course in open_courses:
             patient = patients[course.patient_id]
             mine = [v for v in visits if v.course_id == course.id]
             try:
                 next_visit = _next_due(course, mine, patient)
-                mark = add_months(
-                    course.start_date, load_label(course.label_variant).course.min_months
+                # the next review point not answered yet: 6 months, then every 6 (domain.review)
+                point = next_review_point(
+                    course.start_date,
+                    load_label(course.label_variant).course.min_months,
+                    answered.get(course.id, ()),
                 )
+                mark = point.on
             except DomainError as exc:  # one bad record never hides the others
                 unshown.append(Unshown(patient.id, patient.mrn, course.id, str(exc)))
                 continue
             if next_visit is not None and next_visit.due <= today:
-                due.append(next_visit)
+                mine_held = [h for h in holds if h.course_id == course.id]
+                due.append(_with_hold(next_visit, mine_held, today))
             if mark <= today + timedelta(days=SIX_MONTH_LOOKAHEAD_DAYS):
                 six.append(
-                    SixMonthCourse(patient.id, patient.mrn, course.id, course.start_date, mark)
+                    SixMonthCourse(
+                        patient.id, patient.mrn, course.id, course.start_date, mark, point.months
+                    )
                 )
         events = [
             e
@@ -113,6 +127,14 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         tuple(serious),
         tuple(unshown),
     )
+
+
+def _with_hold(visit: DueVisit, holds: list[r.CourseHold], today: date) -> DueVisit:
+    """The due visit, marked held (its reason, until when) when a hold is in force today."""
+    hold = hold_in_force(holds, today)
+    if hold is None:
+        return visit
+    return replace(visit, held=f"{hold.hold_reason} ({until_text(hold)})")
 
 
 def _next_due(course: r.Course, visits: list[r.Visit], patient: r.Patient) -> DueVisit | None:

@@ -1,4 +1,9 @@
-"""Form handling: validate with the same Pydantic schemas as the API; keep what the user typed."""
+"""Form handling: validate with the same Pydantic schemas as the API; keep what the user typed.
+
+Messages speak the clinic's words: a refused field is named by its label and the rule says what
+to do ("Volume (mL), row 1: enter 2 mL or less"), from the same table and translation as the
+API's `detail` (`tvec.schemas.messages`, `tvec.domain.labels`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tvec.domain.errors import DomainError
+from tvec.schemas import messages
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,7 +42,7 @@ class FormErrors(Exception):
         """
         names = set(names)
         fields = {k: v for k, v in self.fields.items() if k in names}
-        stray = [f"{human_field(k)}: {v}" for k, v in self.fields.items() if k not in names]
+        stray = [_named(k, v) for k, v in self.fields.items() if k not in names]
         if stray and fields:
             stray.append("please also correct the fields marked below")
         general = "; ".join(part for part in (self.general, *stray) if part) or None
@@ -55,18 +61,14 @@ class FormExpired(FormErrors):
 
 
 def human_field(name: str) -> str:
-    """'body.items.0.longest_cm' → 'item 1, longest (cm)': a field name without the plumbing."""
-    words: list[str] = []
-    for part in re.split(r"[.\[\]]+", name):
-        if not part or (not words and part in ("body", "query", "path")):
-            continue
-        if part.isdigit():  # a position in a list: "items", "0" → "item 1"
-            words.append(f"{(words.pop() if words else 'items').removesuffix('s')} {int(part) + 1}")
-            continue
-        unit = re.fullmatch(r"(.+)_(cm|ml)", part)
-        text = f"{unit.group(1)} ({'mL' if unit.group(2) == 'ml' else 'cm'})" if unit else part
-        words.append(text.replace("_", " ").replace("-", " "))
-    return ", ".join(words) or "the form"
+    """'body.items.0.longest_cm' → 'Longest diameter (cm), row 1': a field by its label."""
+    return messages.where([p for p in re.split(r"[.\[\]]+", name) if p])
+
+
+def _named(name: str, message: str) -> str:
+    """A message that names its field: as it is when it starts with the field's label."""
+    label = human_field(name)
+    return message if message.startswith(label.split(",")[0]) else f"{label}: {message}"
 
 
 def validate(
@@ -87,7 +89,7 @@ def validate(
         for error in exc.errors():
             name = ".".join(str(part) for part in error["loc"])
             name = rename(name) if rename else prefix + name
-            fields.setdefault(name, str(error["msg"]).removeprefix("Value error, "))
+            fields.setdefault(name, messages.message(error))
         raise FormErrors(fields) from None
 
 

@@ -1,4 +1,4 @@
-"""The office pages: vial lots and the billing office."""
+"""The office pages: vial lots (the billing office is tvec.web.billing)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from tvec.http.session import Ctx
 from tvec.knowledge import available_labels, load_label
 from tvec.schemas import clinic as s
 from tvec.services import (
-    outcomes,
     vials,
 )
 from tvec.services.permissions import Action, allowed
@@ -97,36 +96,3 @@ async def vial_add(request: Request, ctx: Ctx, user: PageUser) -> Any:
         )
         return _vials(request, ctx, user, errors, form, "", errors.status)
     return _vials(request, ctx, user, None, {}, f"Lot {form.get('lot')} added.")
-
-
-@router.get("/billing", response_class=HTMLResponse)
-def billing_page(request: Request, ctx: Ctx, user: PageUser, days: int = 90) -> HTMLResponse:
-    today = ctx.today()
-    lines = outcomes.billing_lines(
-        ctx, user, today - timedelta(days=max(1, min(days, 3650))), today
-    )
-    rows = [
-        (
-            line.service_date.isoformat(),
-            line.mrn,
-            line.hcpcs,
-            str(line.units),
-            line.modifier or "",
-            line.what,
-            line.ndc,
-        )
-        for line in lines
-    ]
-    return render(
-        request,
-        "office.html",
-        user,
-        nav="billing",
-        title=f"Billing lines, last {days} days",
-        headers=["Date", "MRN", "HCPCS", "Units", "Modifier", "Line", "NDC"],
-        rows=rows,
-        errors=None,
-        values={},
-        notice="",
-        form=None,
-    )

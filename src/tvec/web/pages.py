@@ -24,6 +24,7 @@ from tvec.services import (
     worklist,
 )
 from tvec.services.permissions import Action, Role
+from tvec.web.body_diagram import chart_diagram
 from tvec.web.charts import tumour_burden_svg, waterfall_svg
 from tvec.web.deps import (
     LOGIN_COOKIE,
@@ -36,6 +37,7 @@ from tvec.web.deps import (
     session_token,
 )
 from tvec.web.forms import FormErrors, blank_to_none, from_domain, validate
+from tvec.web.notices import notice_text, with_notice
 from tvec.web.templating import render
 
 # Errors on these routes are answered as pages, not JSON (tvec.web.errors).
@@ -118,23 +120,6 @@ def home(request: Request, ctx: Ctx, user: PageUser) -> Any:
     return render(request, "worklist.html", user, nav="worklist", work=worklist.worklist(ctx, user))
 
 
-# Not "/patients": that is the REST API's patient list (tvec.api.routes.patients).
-@router.get("/patient-list", response_class=HTMLResponse)
-def patient_list(request: Request, ctx: Ctx, user: PageUser, offset: int = 0) -> HTMLResponse:
-    limit, offset = 50, max(0, min(offset, MAX_OFFSET))  # as the API's offset (≤ 1,000,000)
-    items, total = patients.list_patients(ctx, user, limit, offset)
-    return render(
-        request,
-        "patients.html",
-        user,
-        nav="patients",
-        patients=items,
-        total=total,
-        limit=limit,
-        offset=offset,
-    )
-
-
 @router.get("/chart/{patient_id}", response_class=HTMLResponse)
 def chart_page(
     request: Request, ctx: Ctx, user: PageUser, patient_id: int, notice: str = ""
@@ -142,7 +127,14 @@ def chart_page(
     c = chart.chart(ctx, user, patient_id)
     burden = tumour_burden_svg(c.response, load_criteria("modified-who")) if c.response else None
     return render(
-        request, "chart.html", user, nav="patients", c=c, burden_svg=burden, notice=notice[:200]
+        request,
+        "chart.html",
+        user,
+        nav="patients",
+        c=c,
+        burden_svg=burden,
+        notice=notice_text(notice),  # a code of the fixed table only (tvec.web.notices)
+        body=chart_diagram(c.lesions),  # the body diagram (tvec.web.body_diagram)
     )
 
 
@@ -172,6 +164,7 @@ def ae_form(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> HTML
 
 
 AE_FIELDS = ("term", "grade", "serious", "related", "onset", "resolved_on", "action_taken")
+AE_HOLD_FIELDS = ("hold_next_dose", "hold_until")  # "hold the next dose" (tvec.services.holds)
 
 
 @router.post("/chart/{patient_id}/adverse-events/new", response_model=None)
@@ -181,16 +174,25 @@ async def ae_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
     patient = patients.get_patient(ctx, user, patient_id)
     try:
         check_csrf(request, form)
-        data = blank_to_none({k: form.get(k) for k in AE_FIELDS})
+        data = blank_to_none({k: form.get(k) for k in AE_FIELDS + AE_HOLD_FIELDS})
+        data["hold_next_dose"] = form.get("hold_next_dose") == "true"  # a checkbox
         event = validate(s.AdverseEventIn, data)
         adverse_events.record_adverse_event(ctx, user, patient_id, event)
     except (FormErrors, DomainError) as exc:
         errors = (
             exc
             if isinstance(exc, FormErrors)
-            else from_domain(exc, {"onset": "onset", "resolved_on": "resolved_on"})
+            else from_domain(
+                exc,
+                {
+                    "onset": "onset",
+                    "resolved_on": "resolved_on",
+                    "hold_next_dose": "hold_next_dose",
+                    "hold_until": "hold_until",
+                },
+            )
         )
-        errors = errors.placed(AE_FIELDS)
+        errors = errors.placed(AE_FIELDS + AE_HOLD_FIELDS)
         return render(
             request,
             "adverse_event.html",
@@ -200,4 +202,6 @@ async def ae_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
             values=form,
             errors=errors,
         )
-    return RedirectResponse(f"/chart/{patient_id}?notice=Adverse+event+recorded", status_code=303)
+    return RedirectResponse(
+        with_notice(f"/chart/{patient_id}", "adverse-event-recorded"), status_code=303
+    )

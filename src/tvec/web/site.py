@@ -8,13 +8,20 @@ from fastapi.staticfiles import StaticFiles
 from tvec.web import (
     account,
     admin,
+    billing,
     deidentified,
     errors,
+    holds,
     office,
+    oncologist,
+    oncologist_course,
     pages,
+    patient_list,
     research,
+    visit_correct,
     visit_measure,
     visit_record,
+    visit_summary,
 )
 from tvec.web.templating import HERE
 
@@ -25,9 +32,16 @@ def install(app: FastAPI) -> None:
     """Add the pages (after the API's routes, which keep their paths) and the static files."""
     for module in (
         pages,
+        patient_list,
+        oncologist,
+        oncologist_course,
+        holds,
         visit_measure,
+        visit_correct,
         visit_record,
+        visit_summary,
         office,
+        billing,
         deidentified,
         research,
         admin,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.http.session import session_cookie
 from tvec.services.context import Actor
 from tvec.services.permissions import Action, allowed
+from tvec.web.banner import lazy_banner
 from tvec.web.deps import csrf_token
 
 HERE = Path(__file__).parent
@@ -40,7 +42,16 @@ def _visit_kind(value: Any) -> str:
     return "re-initiation" if text == "reinitiation" else text
 
 
+def _day(value: Any) -> str:
+    """A date (or ISO date text) as the clinic writes it ("3 Nov 2026"); "–" for none."""
+    if not value:
+        return "–"
+    day = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{day.day} {day:%b %Y}"
+
+
 templates.env.filters["num"] = _num
+templates.env.filters["day"] = _day
 templates.env.filters["visit_kind"] = _visit_kind
 templates.env.filters["pfu"] = _pfu
 templates.env.filters["pct"] = pct_text  # a signed percent change, never across a threshold
@@ -61,6 +72,8 @@ def render(
             "user": actor,
             "can": (lambda action: actor is not None and allowed(actor.role, action)),
             "csrf": csrf_token(session) if session else "",
+            "banner": None,  # a page may give its own; else base.html asks `page_banner()`
+            "page_banner": lazy_banner(request, actor),
             **context,
         },
         status_code=status,

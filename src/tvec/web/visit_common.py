@@ -7,7 +7,7 @@ from typing import Any
 
 from tvec.domain.errors import DomainError, NotFound
 from tvec.http.session import Ctx
-from tvec.services import courses, patients, visits
+from tvec.services import courses, lesions, patients, visits
 from tvec.services.context import Actor
 
 ITEM = re.compile(r"items\[(\d+)\]")
@@ -26,3 +26,9 @@ def visit_of(ctx: Ctx, user: Actor, patient_id: int, visit_id: int) -> tuple[Any
     if all(course.id != visit.course_id for course in courses.list_courses(ctx, user, patient_id)):
         raise NotFound("visit", visit_id)
     return visit, patient
+
+
+def lesion_locations(ctx: Ctx, user: Actor, patient_id: int) -> dict[str, str]:
+    """Each lesion's body location by its id ("L1" → "right thigh"), for the visit steps that
+    name lesions (a cluster's id has none)."""
+    return {les.name: les.location for les in lesions.list_lesions(ctx, user, patient_id)}

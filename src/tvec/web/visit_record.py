@@ -1,10 +1,19 @@
-"""The visit's later steps: the dose plan as shown, recording what was given, the summary."""
+"""The visit's later steps: the dose plan as shown, and recording what was given, reviewed first.
+
+Recording is three moves on one form: the nurse types what was given; "Review" shows exactly
+what will be saved (lesion, body location, mL, lot, strength, time with the centre's zone),
+checked by the same rules as saving and with nothing written (`visits.review_administration`);
+"Confirm and save" commits it (with the second staff member's check where the centre requires
+it), "Back to edit" returns to the form with what was typed. Only the confirm writes, once, under
+the form's idempotency key. A typed time is the centre's wall time (`tvec.domain.zones`).
+The summary and corrections are `tvec.web.visit_summary`'s.
+"""
 
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,16 +21,19 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from tvec.domain.errors import DomainError
 from tvec.domain.status import VisitRecordStatus
+from tvec.domain.zones import from_wall_time, shown, wall_time_text
 from tvec.http.error_pages import answer_with_pages
 from tvec.http.session import Ctx
 from tvec.schemas import clinic as s
-from tvec.services import vials, visits
+from tvec.services import second_check, vials, visits
 from tvec.services.context import Actor
 from tvec.services.permissions import Action
+from tvec.web.body_diagram import plan_diagram
 from tvec.web.deps import PageUser, check_csrf, form_data
 from tvec.web.forms import FormErrors, validate
+from tvec.web.notices import with_notice
 from tvec.web.templating import render
-from tvec.web.visit_common import ITEM, in_row, visit_of
+from tvec.web.visit_common import ITEM, in_row, lesion_locations, visit_of
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(answer_with_pages)])
 
@@ -39,7 +51,14 @@ def plan_page(
         patient=patient,
         visit=visit,
         today=ctx.today(),
+        locations=lesion_locations(ctx, user, patient_id),
+        body=plan_diagram(ctx, user, patient_id, visit.plan),  # tvec.web.body_diagram
     )
+
+
+KINDS = ("volume", "lot")
+EDIT, REVIEW, CONFIRM = "edit", "review", "confirm"  # the form's `step` button
+CHECKER = ("checker_username", "checker_password")  # never typed back into a page
 
 
 def _record_page(
@@ -64,6 +83,7 @@ def _record_page(
         names = ["administered_at", "override_reason"]
         names += [f"{kind}-{i.lesion_id}" for i in visit.plan.injections for kind in KINDS]
         errors = errors.placed(names)
+    zone = second_check.centre_settings(ctx, user).time_zone
     return render(
         request,
         "visit_record.html",
@@ -73,13 +93,22 @@ def _record_page(
         patient=patient,
         visit=visit,
         lots=lots,
-        values=values,
+        values={k: v for k, v in values.items() if k not in CHECKER},
         errors=errors,
         idempotency_key=values.get("idempotency_key") or secrets.token_urlsafe(16),
+        locations=target_locations(ctx, user, patient_id, visit.plan),
+        zone=zone,
     )
 
 
-KINDS = ("volume", "lot")
+def target_locations(ctx: Ctx, user: Actor, patient_id: int, plan: Any) -> dict[str, str]:
+    """Each planned target's body location; a cluster's are its lesions' locations."""
+    known = lesion_locations(ctx, user, patient_id)
+    found = {}
+    for i in plan.injections:
+        parts = dict.fromkeys(known[x] for x in i.lesion_ids if known.get(x))
+        found[i.lesion_id] = ", ".join(parts) or known.get(i.lesion_id, "")
+    return found
 
 
 @router.get("/chart/{patient_id}/visit/{visit_id}/record", response_class=HTMLResponse)
@@ -88,12 +117,9 @@ def record_form(
 ) -> HTMLResponse:
     user.require(Action.RECORD_ADMINISTRATION)
     visit = visits.get_visit(ctx, user, visit_id)
-    now = (
-        datetime.now(UTC).replace(second=0, microsecond=0)
-        if ctx.today() == datetime.now(UTC).date()
-        else ctx.clock()
-    )
-    values: dict[str, Any] = {"administered_at": now.strftime("%Y-%m-%dT%H:%M")}
+    zone = second_check.centre_settings(ctx, user).time_zone
+    # now as the centre's wall clock shows it: the app's clock, never the server's local time
+    values: dict[str, Any] = {"administered_at": wall_time_text(ctx.clock(), zone)}
     for i in visit.plan.injections:
         values[f"volume-{i.lesion_id}"] = str(i.volume_ml)
     return _record_page(request, ctx, user, patient_id, visit_id, values, None)
@@ -106,45 +132,123 @@ async def record_save(
     form = await form_data(request)
     user.require(Action.RECORD_ADMINISTRATION)
     visit, _patient = visit_of(ctx, user, patient_id, visit_id)
+    step = form.get("step") or REVIEW  # only an explicit confirm saves
+    if step == EDIT:  # back to the form, with what was typed
+        return _record_page(request, ctx, user, patient_id, visit_id, form, None)
     targets = [
         i.lesion_id for i in visit.plan.injections if form.get(f"volume-{i.lesion_id}", "").strip()
     ]
+    zone = second_check.centre_settings(ctx, user).time_zone
     try:
         check_csrf(request, form)
         if not targets:
             raise FormErrors({}, "Enter the volume given to at least one lesion.")
-        data = validate(
-            s.AdministrationIn,
-            {
-                "version": form.get("version"),
-                "override_reason": form.get("override_reason") or None,
-                "administered_at": _local(form.get("administered_at", "")),
-                "items": [
-                    {
-                        "target": t,
-                        "volume_ml": form.get(f"volume-{t}"),
-                        "vial_lot": form.get(f"lot-{t}"),
-                    }
-                    for t in targets
-                ],
-            },
-        )
+        data = validate(s.AdministrationIn, _request(form, targets, zone, step == CONFIRM))
+        if step != CONFIRM:
+            saved = visits.review_administration(ctx, user, visit_id, data)
+            return _review_page(request, ctx, user, patient_id, visit, form, saved, zone, None)
         visits.record_administration(ctx, user, visit_id, data, form.get("idempotency_key") or None)
     except FormErrors as errors:
         return _record_page(
             request, ctx, user, patient_id, visit_id, form, _rename(errors, targets), errors.status
         )
     except DomainError as exc:
+        if str(exc.fields.get("field")) == "second_check":  # the check failed: review it again
+            said = f"Second check {getattr(exc, 'rule', exc)}"  # without the record's name
+            return _review_again(request, ctx, user, patient_id, visit, form, zone, said)
         return _record_page(
             request, ctx, user, patient_id, visit_id, form, _record_error(exc, targets), 422
         )
-    return RedirectResponse(f"/chart/{patient_id}/visit/{visit_id}/summary", status_code=303)
+    summary = f"/chart/{patient_id}/visit/{visit_id}/summary"
+    return RedirectResponse(with_notice(summary, "dose-recorded"), status_code=303)
 
 
-def _local(text: str) -> str:
-    """A datetime-local value is the clinic's wall time; tvec stores instants in UTC."""
+def _request(form: dict[str, str], targets: list[str], zone: str, confirm: bool) -> dict[str, Any]:
+    """The API's request from the form: the typed time read in the centre's zone."""
+    data: dict[str, Any] = {
+        "version": form.get("version"),
+        "override_reason": form.get("override_reason") or None,
+        "administered_at": _local(form.get("administered_at", ""), zone),
+        "items": [
+            {"target": t, "volume_ml": form.get(f"volume-{t}"), "vial_lot": form.get(f"lot-{t}")}
+            for t in targets
+        ],
+    }
+    username = (form.get("checker_username") or "").strip()
+    if confirm and username:
+        data["second_check"] = {
+            "username": username,
+            "password": form.get("checker_password") or "",
+        }
+    return data
+
+
+def _review_page(
+    request: Request,
+    ctx: Ctx,
+    user: Actor,
+    patient_id: int,
+    visit: Any,
+    form: dict[str, str],
+    saved: list[Any],
+    zone: str,
+    error: str | None,
+) -> HTMLResponse:
+    """Exactly what will be saved, with the typed values kept in hidden fields."""
+    centre = second_check.centre_settings(ctx, user)
+    lots = {lot.id: lot.lot for lot in vials.list_lots(ctx, user)}
+    locations = target_locations(ctx, user, patient_id, visit.plan)
+    rows = [
+        {
+            "target": a.target,
+            "location": locations.get(a.target, ""),
+            "volume_ml": a.volume_ml,
+            "lot": lots.get(a.vial_lot_id, "?"),
+            "pfu_per_ml": a.pfu_per_ml,
+            "given_at": shown(a.administered_at, zone),
+        }
+        for a in saved
+    ]
+    _visit, patient = visit_of(ctx, user, patient_id, visit.id)
+    return render(
+        request,
+        "visit_record_review.html",
+        user,
+        422 if error else 200,
+        nav="patients",
+        patient=patient,
+        visit=visit,
+        rows=rows,
+        total=sum((a.volume_ml for a in saved), 0),
+        values={k: v for k, v in form.items() if k not in (*CHECKER, "csrf", "step")},
+        zone=zone,
+        second_check_required=centre.require_second_check,
+        checker_username=form.get("checker_username", ""),
+        error=error,
+    )
+
+
+def _review_again(
+    request: Request,
+    ctx: Ctx,
+    user: Actor,
+    patient_id: int,
+    visit: Any,
+    form: dict[str, str],
+    zone: str,
+    error: str,
+) -> HTMLResponse:
+    targets = [i.lesion_id for i in visit.plan.injections if form.get(f"volume-{i.lesion_id}")]
+    data = validate(s.AdministrationIn, _request(form, targets, zone, False))
+    saved = visits.review_administration(ctx, user, visit.id, data)
+    return _review_page(request, ctx, user, patient_id, visit, form, saved, zone, error)
+
+
+def _local(text: str, zone: str) -> str:
+    """A datetime-local value is the clinic's wall time in the centre's zone; tvec stores the
+    UTC instant (`tvec.domain.zones`)."""
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC).isoformat() if text else text
+        return from_wall_time(datetime.fromisoformat(text), zone).isoformat() if text else text
     except ValueError:
         return text
 
@@ -172,25 +276,3 @@ def _record_error(exc: DomainError, targets: list[str]) -> FormErrors:
     if exc.code in ("dose-too-early", "permission-denied"):
         return FormErrors({"override_reason": str(exc)}, str(exc))
     return FormErrors({}, str(exc))
-
-
-@router.get("/chart/{patient_id}/visit/{visit_id}/summary", response_class=HTMLResponse)
-def summary(
-    request: Request, ctx: Ctx, user: PageUser, patient_id: int, visit_id: int
-) -> HTMLResponse:
-    visit, patient = visit_of(ctx, user, patient_id, visit_id)
-    lots = {lot.id: lot.lot for lot in vials.list_lots(ctx, user)}
-    given = [
-        (a, lots.get(a.vial_lot_id, "?")) for a in visits.list_administrations(ctx, user, visit_id)
-    ]
-    total = sum((a.volume_ml for a, _ in given), 0)
-    return render(
-        request,
-        "visit_summary.html",
-        user,
-        nav="patients",
-        patient=patient,
-        visit=visit,
-        administrations=given,
-        total=total,
-    )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
+from tvec.api.routes.administrations import SECOND_CHECK_LOCKED
 from tvec.schemas import clinic as s
 from tvec.services import courses, visits
 
@@ -86,10 +87,16 @@ async def list_visits(
     "/courses/{course_id}/visits",
     response_model=s.VisitOut,
     status_code=201,
-    summary="Plan the next visit's dose from the latest measurements",
+    summary="Plan the next visit's dose from the latest measurements (each injectable lesion "
+    "measured today, or a `stale_reason`)",
 )
 async def plan(course_id: Id, body: s.PlanIn, act: Act) -> s.VisitOut:
-    visit = await act(visits.plan_next_visit, course_id, reinitiation=body.reinitiation)
+    visit = await act(
+        visits.plan_next_visit,
+        course_id,
+        reinitiation=body.reinitiation,
+        stale_reason=body.stale_reason,
+    )
     return s.VisitOut.model_validate(visit)
 
 
@@ -122,6 +129,7 @@ async def administrations(
     "/visits/{visit_id}/administrations",
     response_model=s.AdministrationRecordOut,
     status_code=201,
+    responses=SECOND_CHECK_LOCKED,  # the second checker's password, behind the login limits
     summary="Record what was injected (idempotent with Idempotency-Key)",
 )
 async def administer(

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import text
 
 from tvec.api.deps import Act, Ctx, Id, Limit, Offset, Page, paged
 from tvec.schemas import clinic as s
-from tvec.services import outcomes, vials
+from tvec.schemas.clinic import MAX_ID
+from tvec.services import billing_office, outcomes, vials
 
 router = APIRouter()
 public = APIRouter()  # no login: no 401/403 responses to document
@@ -49,19 +50,31 @@ async def add_lot(body: s.VialLotIn, act: Act) -> s.VialLotOut:
     response_model=Page[s.BillingLineOut],
     tags=["billing"],
     summary="Billing lines (J9325 units, JW/JZ) for administrations in a date range",
+    description=(
+        "The lines of doses given from `since` to `until` (both included), newest first; "
+        "optionally of one patient (`patient_id`) and one kind of line (`status`: "
+        "`administered`, or `discarded`, the JW line). The billing page and its CSV show the "
+        "same lines. `until` before `since` or an unknown `status` is refused (422)."
+    ),
 )
 async def billing(
     act: Act,
-    since: Annotated[date, Query()],
-    until: Annotated[date, Query()],
+    since: Annotated[date, Query(description="First service date (YYYY-MM-DD)")],
+    until: Annotated[date, Query(description="Last service date (YYYY-MM-DD)")],
+    patient_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="One patient")] = None,
+    status: Annotated[
+        Literal["administered", "discarded"] | None, Query(description="The kind of line")
+    ] = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[s.BillingLineOut]:
-    return paged(
-        await act(outcomes.billing_lines, since, until),
-        limit,
-        offset,
-        lambda row: s.BillingLineOut.model_validate(row, from_attributes=True),
+    wanted = billing_office.BillingFilter(since, until, patient_id, status)
+    report = await act(billing_office.billing_report, wanted, limit, offset)
+    return Page(
+        items=[s.BillingLineOut.model_validate(o.line, from_attributes=True) for o in report.lines],
+        total=report.total,
+        limit=limit,
+        offset=offset,
     )
 
 

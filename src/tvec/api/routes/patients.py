@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from tvec.api.deps import Act, CriteriaName, Id, Limit, Offset, Page, paged
 from tvec.schemas import clinic as s
@@ -11,9 +13,24 @@ from tvec.services import adverse_events, lesions, outcomes, patients
 router = APIRouter(tags=["patients"])
 
 
-@router.get("/patients", response_model=s.Page[s.PatientOut], summary="List the centre's patients")
-async def list_patients(act: Act, limit: Limit = 50, offset: Offset = 0) -> s.Page[s.PatientOut]:
-    items, total = await act(patients.list_patients, limit, offset)
+SEARCH_HELP = (
+    "Words found in the given, family or preferred name or the MRN (case and accents ignored, "
+    "every word must match), and/or a date of birth: YYYY-MM-DD, or DD/MM/YYYY (also read as "
+    "MM/DD/YYYY when that is a date too)."
+)
+Search = Annotated[s.Line | None, Query(max_length=200, description=SEARCH_HELP)]
+ExactMrn = Annotated[s.Line | None, Query(max_length=40, description="Exactly this MRN.")]
+
+
+@router.get(
+    "/patients",
+    response_model=s.Page[s.PatientOut],
+    summary="List or search the centre's patients, by family and given name",
+)
+async def list_patients(
+    act: Act, q: Search = None, mrn: ExactMrn = None, limit: Limit = 50, offset: Offset = 0
+) -> s.Page[s.PatientOut]:
+    items, total = await act(patients.list_patients, limit, offset, q, mrn)
     return s.Page(
         items=[s.PatientOut.model_validate(p) for p in items],
         total=total,

@@ -28,3 +28,64 @@ function rowCounter(element) {
   const id = element && element.dataset ? element.dataset.rowCounter : undefined;
   return id ? document.getElementById(id) : null;
 }
+
+// ---- Unsaved-input guard (the visit's measure step) ---------------------------------------------
+// A form marked data-guard-unsaved that has been typed in (or given a new row) asks before its
+// input is thrown away: following a link, submitting another form (confirm), or reloading or
+// closing the page (the browser's own "leave site?" question). Submitting the form itself saves
+// the input, so it does not ask. Measurements typed and not saved are never lost without a word.
+const UNSAVED_QUESTION = "The measurements you typed are not saved. Leave this page without saving them?";
+let unsavedForm = null;
+
+function markUnsaved(element) {
+  const form = element && element.closest ? element.closest("form[data-guard-unsaved]") : null;
+  if (form) {
+    unsavedForm = form;
+  }
+}
+
+// A form the server sent back refused keeps what was typed, still not saved (data-unsaved).
+markUnsaved(document.querySelector("form[data-guard-unsaved][data-unsaved]"));
+document.addEventListener("input", (event) => markUnsaved(event.target));
+document.addEventListener("htmx:afterSwap", (event) => markUnsaved(event.detail.target));
+
+document.addEventListener("submit", (event) => {
+  if (!unsavedForm) {
+    return;
+  }
+  if (event.target !== unsavedForm && !window.confirm(UNSAVED_QUESTION)) {
+    event.preventDefault();
+    return;
+  }
+  unsavedForm = null;
+});
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest ? event.target.closest("a[href]") : null;
+  if (!unsavedForm || !link || link.getAttribute("href").startsWith("#") || link.target) {
+    return;
+  }
+  if (window.confirm(UNSAVED_QUESTION)) {
+    unsavedForm = null;
+  } else {
+    event.preventDefault();
+  }
+});
+
+window.addEventListener("beforeunload", (event) => {
+  if (unsavedForm) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
+
+// A new-lesion row's "Remove" button takes the row off the form (the server then ignores it: its
+// fields are no longer sent).
+document.addEventListener("click", (event) => {
+  const button = event.target.closest ? event.target.closest("[data-remove-row]") : null;
+  const row = button ? button.closest("[data-new-lesion-row]") : null;
+  if (row) {
+    markUnsaved(row);
+    row.remove();
+  }
+});

@@ -1,0 +1,148 @@
+"""The clinic's name for every field a person can be told about: one table, used by every message.
+
+Requests, records and rules name a value by its field (`vial_lot`, `longest_cm`); a person reads
+the label the form shows ("Vial lot", "Longest diameter (cm)"). The domain's refusals
+(`InvalidInput`), the web forms and the API's `detail` all take their words from here, so a field
+is called the same everywhere. Programs keep the field name: the API's `field` key and the
+errors' structured fields are unchanged.
+
+A field missing from the table is still shown in words (`label_of` drops the underscores and
+writes a unit suffix as its unit), so no message ever shows a bare identifier.
+"""
+
+from __future__ import annotations
+
+import re
+
+FIELD_LABELS: dict[str, str] = {
+    # patient and identity
+    "mrn": "MRN",
+    "given_name": "Given name",
+    "family_name": "Family name",
+    "preferred_name": "Preferred name",
+    "birth_date": "Date of birth",
+    "sex": "Sex",
+    "allergies": "Allergies",
+    "q": "Search",
+    # diagnosis and screening
+    "stage": "Stage",
+    "recurrent_after_surgery": "Recurrent after surgery",
+    "unresectable": "Unresectable",
+    "diagnosed_on": "Date of diagnosis",
+    "distant_sites": "Distant sites",
+    "screened_on": "Screening date",
+    "answers": "Screening answers",
+    "answered_by": "Answered by",
+    "correction_reason": "Reason for the correction",
+    # lesions and measurements
+    "name": "Lesion id",
+    "id": "Lesion id",
+    "lesion_id": "Lesion",
+    "lesions": "Lesions",
+    "new_lesions": "New lesions",
+    "site": "Site",
+    "location": "Body location",
+    "first_seen": "First seen",
+    "injectable": "Injectable",
+    "cluster": "Cluster",
+    "longest_cm": "Longest diameter (cm)",
+    "perpendicular_cm": "Perpendicular diameter (cm)",
+    "measured_on": "Measurement date",
+    "method": "Measurement method",
+    "date": "Date",
+    "baseline": "Baseline",
+    "measurements": "Measurements",
+    # courses, plans and doses
+    "label_variant": "Label (US or EU)",
+    "start_date": "Start date",
+    "end_date": "End date",
+    "end_reason": "Reason for ending the course",
+    "off_label_reason": "Reason for treating off-label",
+    "reinitiation": "Re-initiation",
+    "stale_reason": "Reason for planning from older measurements",
+    "override_reason": "Reason for the early dose",
+    "administered_at": "Given at",
+    "items": "Lesions",
+    "target": "Lesion or cluster",
+    "volume_ml": "Volume (mL)",
+    "route": "Route",
+    "vial_lot": "Vial lot",
+    "lot": "Lot number",
+    "pfu_per_ml": "Strength (PFU/mL)",
+    "expiry_date": "Expiry date",
+    "thawed_at": "Thawed at",
+    "second_check": "Second check",
+    "require_second_check": "Second check of every dose",
+    "time_zone": "Time zone",
+    "visit": "Visit",
+    # adverse events
+    "term": "Adverse event",
+    "grade": "Grade",
+    "serious": "Serious",
+    "related": "Related to T-VEC",
+    "onset": "Onset date",
+    "resolved_on": "Resolved on",
+    "action_taken": "Action taken",
+    "course_id": "Course",
+    "hold_next_dose": "Hold the next dose",
+    "hold_until": "Hold until",
+    # course holds
+    "starts_on": "First day held",
+    "ends_on": "Last day held",
+    # records in general
+    "version": "Record version",
+    "reason": "Reason",
+    "status": "Status",
+    "patient_id": "Patient",
+    "visit_id": "Visit",
+    "user_id": "User",
+    # people and accounts
+    "username": "Username",
+    "full_name": "Full name",
+    "role": "Role",
+    "password": "Password",
+    "current_password": "Current password",
+    "new_password": "New password",
+    "new_password_again": "New password again",
+    # lists, reports and audit
+    "since": "From",
+    "until": "Until",
+    "entity": "Record type",
+    "limit": "Page size",
+    "offset": "Page start",
+}
+
+# What one entry of a list is called, for a position in it: "items.1" → "row 2".
+ITEM_NAMES: dict[str, str] = {
+    "items": "row",
+    "lesions": "row",
+    "new_lesions": "new lesion",
+    "measurements": "row",
+    "distant_sites": "distant site",
+}
+
+UNITS: dict[str, str] = {"cm": "cm", "ml": "mL", "pfu_per_ml": "PFU/mL"}
+
+_SUFFIX = re.compile(r"(.+)_(cm|ml)")
+
+
+def label_of(field: str) -> str:
+    """The clinic's label for `field`: from the table, else its name in words ("x_cm": "X (cm)")."""
+    if field in FIELD_LABELS:
+        return FIELD_LABELS[field]
+    if field.startswith("("):  # not a field but the whole: "(json)", "(fields)"
+        return field
+    if field.startswith("answers."):
+        return f"Screening answer {field.removeprefix('answers.')}"
+    found = _SUFFIX.fullmatch(field)
+    words = f"{found.group(1)} ({UNITS[found.group(2)]})" if found else field
+    words = words.replace("_", " ").replace(".", " ").strip()
+    return words[:1].upper() + words[1:] if words else "This field"
+
+
+def unit_of(field: str) -> str:
+    """The unit a field is measured in ("" when none): `volume_ml` → "mL"."""
+    if field in UNITS:
+        return UNITS[field]
+    found = _SUFFIX.fullmatch(field)
+    return UNITS[found.group(2)] if found else ""
