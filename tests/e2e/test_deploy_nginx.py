@@ -84,7 +84,7 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
 
 
 def site_config(backend_port: int, http_port: int, https_port: int, cert: Path, key: Path) -> str:
-    """deploy/nginx.conf with the test's ports and certificate, and nothing else changed."""
+    """deploy/nginx.conf with the test's ports, certificate and access log, nothing else changed."""
     text = CONFIG.read_text()
     replacements = {
         "listen 80;": f"listen 127.0.0.1:{http_port};",
@@ -92,6 +92,7 @@ def site_config(backend_port: int, http_port: int, https_port: int, cert: Path, 
         "/etc/ssl/tvec/fullchain.pem": str(cert),
         "/etc/ssl/tvec/privkey.pem": str(key),
         "http://127.0.0.1:8000": f"http://127.0.0.1:{backend_port}",
+        "/var/log/nginx/tvec-access.log": str(cert.with_name("tvec-access.log")),
     }
     for old, new in replacements.items():
         assert old in text, f"deploy/nginx.conf no longer has {old!r}"

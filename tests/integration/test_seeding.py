@@ -69,6 +69,10 @@ def test_the_demo_worklist_has_visits_due_today_and_overdue(database_url: str) -
     assert any(d.overdue_days > 0 for d in due), due
     assert all(d.due <= TODAY and d.visit_id is not None for d in due)  # planned, to start
     assert work.serious_events, "an open serious adverse event is on the worklist"
+    # one course is held by that event ("next dose held"): held, not "Start visit"
+    (held,) = [d for d in due if d.held]
+    assert held.held == "adverse event: cellulitis, grade 3 (until released)"
+    assert held.patient_id in {e.patient_id for e in work.serious_events}
 
 
 def test_every_demo_dose_is_given_on_the_day_the_schedule_makes_it_due(tmp_path: Any) -> None:

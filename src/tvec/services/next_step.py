@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tvec.domain.errors import DomainError
+from tvec.domain.holds import hold_in_force, until_text
 from tvec.domain.schedule import VisitStatus
 from tvec.services.chart import Chart
 from tvec.services.context import Actor, Context
@@ -27,6 +28,7 @@ class StepKind(StrEnum):
     CONTRAINDICATED = "contraindicated"
     COURSE = "course"
     REVIEW = "review"
+    HELD = "held"
     VISIT = "visit"
     NONE = "none"
 
@@ -93,8 +95,10 @@ def next_step(ctx: Context, actor: Actor, c: Chart) -> NextStep:
 def _open_course_step(ctx: Context, c: Chart) -> NextStep:
     course = c.course
     assert course is not None
+    held = None
     try:
         with ctx.uow(readonly=True) as uow:
+            held = hold_in_force(uow.course_holds.for_course(course.id), c.today)
             point = course_review_point(uow, course)
     except DomainError:  # dates beyond the calendar: the chart says so (calendar_problem)
         point = None
@@ -104,6 +108,15 @@ def _open_course_step(ctx: Context, c: Chart) -> NextStep:
             "review the course: continue or end it",
             f"The course reached {point.months} months on {point.on.isoformat()}.",
             Action.START_COURSE,
+            course.id,
+        )
+    if held is not None:  # no dose while held (tvec.domain.holds)
+        return NextStep(
+            StepKind.HELD,
+            "release the hold when the course can go on",
+            f"The course is on hold {until_text(held)}: {held.hold_reason}. "
+            "No dose can be planned or given.",
+            Action.HOLD_COURSE,
             course.id,
         )
     upcoming = next((v for v in c.calendar if v.status is VisitStatus.NEXT), None)

@@ -13,7 +13,8 @@ added when first seen, one set of measurements per synthetic assessment, in date
   fall on the days the domain schedule makes them due; each is planned from the measurements on
   file that day and given as planned (`tvec.services.visits`, so the domain's administration
   check applies). A few patients have their latest due visits held back, so the worklist has
-  visits due today and overdue; one patient is contraindicated, one awaits the first dose.
+  visits due today and overdue; one patient is contraindicated, one awaits the first dose; one
+  course is on hold, held by an open serious adverse event (grade 3 cellulitis, next dose held).
 
 Which patient is where in its course (`COURSE_POINTS`), and which doses are followed by an
 adverse event, is fixed by the patient's number: the only randomness is the synthetic cohort's,
@@ -237,7 +238,9 @@ def _demo_patient(
     if not ended:
         visits.plan_next_visit(ctx, staff.nurse, course.id, stale_reason=DEMO_STALE_REASON)
     if k % len(COURSE_POINTS) == SERIOUS_EVENT_POINT and doses > 0:
-        _serious_event(ctx, staff.nurse, patient_id, course.id, today)
+        # the first of them also holds the course's next dose: the demo's one held course
+        hold = k == SERIOUS_EVENT_POINT and not ended
+        _serious_event(ctx, staff.nurse, patient_id, course.id, today, hold=hold)
 
 
 def due_days(label: LabelRules, visits: int) -> list[int]:
@@ -331,9 +334,17 @@ def _reaction(
 
 
 def _serious_event(
-    ctx: Context, nurse: Actor, patient_id: int, course_id: int, today: date
+    ctx: Context,
+    nurse: Actor,
+    patient_id: int,
+    course_id: int,
+    today: date,
+    *,
+    hold: bool = False,
 ) -> None:
-    """An open serious event two days ago: the worklist lists it until it is resolved."""
+    """An open serious event two days ago: the worklist lists it until it is resolved. With
+    `hold`, recorded with "hold the next dose": the course is on hold until an oncologist
+    releases it (the worklist shows it held, not "Start visit")."""
     event = s.AdverseEventIn(
         term="cellulitis",
         grade=3,
@@ -342,5 +353,6 @@ def _serious_event(
         onset=today - timedelta(days=2),
         action_taken="antibiotics; next dose held",
         course_id=course_id,
+        hold_next_dose=hold,
     )
     adverse_events.record_adverse_event(ctx, nurse, patient_id, event)
