@@ -54,6 +54,8 @@ ISSUE_RULES: list[tuple[Role, Action, bool]] = [
     # only oncologists start courses and override
     *[(role, Action.START_COURSE, role is ONC) for role in Role],
     *[(role, Action.OVERRIDE, role is ONC) for role in Role],
+    # only oncologists put a course on hold (or release it)
+    *[(role, Action.HOLD_COURSE, role is ONC) for role in Role],
     # pharmacists manage vials
     (PHARM, Action.MANAGE_VIALS, True),
     # billing reads billing data
@@ -225,6 +227,20 @@ ENDPOINTS: dict[Action, Endpoint] = {
     Action.RECORD_ADMINISTRATION: Endpoint(frozenset({Action.RECORD_ADMINISTRATION}), _administer),
     Action.OVERRIDE: Endpoint(
         frozenset({Action.RECORD_ADMINISTRATION, Action.OVERRIDE}), _override
+    ),
+    Action.HOLD_COURSE: Endpoint(
+        frozenset({Action.HOLD_COURSE}),
+        lambda w, r: (
+            "post",
+            f"/courses/{w.course_id}/holds",
+            # a hold that starts later, so that it holds nothing the other calls need
+            {
+                "reason": f"planned absence ({r.value})",
+                "starts_on": days_ago(-30).isoformat(),
+                "ends_on": days_ago(-31).isoformat(),
+            },
+            {},
+        ),
     ),
     Action.RECORD_ADVERSE_EVENT: Endpoint(
         frozenset({Action.RECORD_ADVERSE_EVENT}),

@@ -103,7 +103,9 @@ COURSE_POINTS = (
     CoursePoint(8, held=1, late_days=5),  # overdue 5 days
 )
 CONTRAINDICATED, AWAITING_FIRST_DOSE = 3, 5  # screened (a contraindication / clear), no course
-SERIOUS_EVENT_POINT = 7  # these patients have an open serious adverse event
+# These patients (due today) have an open serious adverse event; the first of them's course is
+# held by it ("next dose held"), so the worklist shows one held course.
+SERIOUS_EVENT_POINT = 6
 # Reactions among the label's most common (USPI §6.1), with an invented grade, recorded after
 # one dose in `REACTION_EVERY` and resolved `REACTION_DAYS` later: demo records, not incidences.
 REACTIONS = (
