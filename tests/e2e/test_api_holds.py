@@ -34,6 +34,7 @@ from tests.support.clinic import (
     start_course,
 )
 
+from tvec.services.alerts import patient_alerts
 from tvec.services.permissions import Role
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
@@ -244,3 +245,60 @@ def test_another_centre_does_not_see_the_course_or_its_holds(clinic: Clinic) -> 
     listed = c.client.get(f"/courses/{course['id']}/holds", headers=onc)
     assert listed.status_code == 404
     assert c.holds(course["id"])[0]["in_force"] is True
+
+
+def test_a_patients_red_alerts_say_what_everyone_must_see_first(clinic: Clinic) -> None:
+    c = clinic
+    ctx = c.client.app.state.ctx  # type: ignore[attr-defined]
+    barred = make_patient_ready_for_course(
+        c.client, c.nurse, mrn="ALERT-1", measured_on=TODAY, contraindications=["pregnancy"]
+    )["patient"]
+    fix = {"version": barred["version"], "reason": "allergy reported", "allergies": "penicillin"}
+    ok(c.client.patch(f"/patients/{barred['id']}", json=fix, headers=c.nurse))
+    ready = make_patient_ready_for_course(c.client, c.nurse, mrn="ALERT-2", measured_on=TODAY)
+    pid = ready["patient"]["id"]
+    dx = {**ready["diagnosis"], "unresectable": False}
+    dx = {k: dx[k] for k in ("stage", "recurrent_after_surgery", "unresectable", "distant_sites")}
+    dx["diagnosed_on"] = ready["diagnosis"]["diagnosed_on"]
+    dx |= {"version": ready["diagnosis"]["version"], "reason": "surgery is possible after all"}
+    ok(c.client.put(f"/patients/{pid}/diagnosis", json=dx, headers=c.onc))
+    course = ok(
+        c.client.post(
+            f"/patients/{pid}/courses",
+            json={
+                "start_date": TODAY.isoformat(),
+                "off_label_reason": "tumour board: resectable but surgery declined",
+            },
+            headers=c.onc,
+        ),
+        201,
+    )
+    ok(c.hold(course["id"], c.onc, ends_on=(TODAY + timedelta(days=7)).isoformat()), 201)
+    for term, resolved in (("cellulitis", None), ("pyrexia", TODAY.isoformat())):
+        event = {
+            "term": term,
+            "grade": 3,
+            "serious": True,
+            "related": True,
+            "onset": TODAY.isoformat(),
+            "resolved_on": resolved,
+            "action_taken": "antibiotics",
+        }
+        ok(c.client.post(f"/patients/{pid}/adverse-events", json=event, headers=c.nurse), 201)
+
+    with ctx.uow(readonly=True) as uow:
+        first = patient_alerts(uow, barred["id"], TODAY)
+        second = patient_alerts(uow, pid, TODAY)
+    assert [(a.kind, a.text) for a in first] == [
+        ("contraindication", f"Contraindication: Pregnancy (screening of {days_ago(3)})"),
+        ("allergy", "Allergies: penicillin"),
+    ]
+    until = (TODAY + timedelta(days=7)).isoformat()
+    assert [(a.kind, a.text) for a in second] == [
+        ("hold", f"Treatment on hold: {REASON} (until {until})"),
+        ("off-label", "Off-label course: tumour board: resectable but surgery declined"),
+        (
+            "serious-adverse-event",
+            f"Open serious adverse event: cellulitis, grade 3 (since {TODAY})",
+        ),
+    ]

@@ -48,14 +48,15 @@ from tvec.bootstrap import build_context
 from tvec.config import Settings
 from tvec.persistence.migrate import upgrade
 from tvec.schemas import clinic as s
-from tvec.services import lesions, visits
+from tvec.schemas.holds import HoldIn
+from tvec.services import holds, lesions, visits
 from tvec.services.seeding import DEMO_USERS, load_demo
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 ROLES = list(DEMO_USERS)  # admin, oncologist, nurse, pharmacist, billing, researcher
-MOST_PER_ROUTE = 3  # combinations of ids kept per route
+MOST_PER_ROUTE = 4  # combinations of ids kept per route
 # Routes that serve files, not pages (their content type is checked too).
 FILES = re.compile(r"^/docs/assets/|\.(csv|pdf|js)$")
 
@@ -115,12 +116,20 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         )
         planned = visits.plan_next_visit(ctx, staff.nurse, due.course_id)
         unmeasured = make_due_patient(ctx, staff, "DEMO-3902")
+        held = make_due_patient(ctx, staff, "DEMO-3903")
+        hold = holds.place_hold(
+            ctx, staff.oncologist, held.course_id, HoldIn(reason="cellulitis at the site, grade 3")
+        )
         showcase = showcase_patient(ctx, staff)
         doses = visits.list_administrations(ctx, staff.nurse, due.first_visit_id)
         measured = lesions.list_measurements(ctx, staff.nurse, due.patient_id)
         ids = {
-            "patient_id": [str(due.patient_id), str(unmeasured.patient_id), str(showcase)],
-            "course_id": [str(due.course_id)],
+            "patient_id": [
+                *(str(p.patient_id) for p in (due, unmeasured, held)),
+                str(showcase),
+            ],
+            "course_id": [str(due.course_id), str(held.course_id)],
+            "hold_id": [str(hold.hold.id)],
             "visit_id": [str(planned.id), str(due.first_visit_id)],
             "dose_id": [str(d.id) for d in doses][:2],
             "measurement_id": [str(m.id) for m in sorted(measured, key=lambda m: -m.id)][:2],

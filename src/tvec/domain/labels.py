@@ -75,6 +75,9 @@ FIELD_LABELS: dict[str, str] = {
     "require_second_check": "Second check of every dose",
     "time_zone": "Time zone",
     "visit": "Visit",
+    # the oncologist's decisions
+    "decision": "Decision",
+    "note": "Note",
     # adverse events
     "term": "Adverse event",
     "grade": "Grade",
