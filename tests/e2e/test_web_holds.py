@@ -23,9 +23,11 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
+from tests.factories import screening_answers
 from tests.support.browser import (
     DEMO_PASSWORD,
     DuePatient,
+    Staff,
     chromium_path,
     demo_staff,
     make_due_patient,
@@ -36,6 +38,8 @@ from tests.support.browser import (
 from tvec.bootstrap import build_context
 from tvec.config import Settings
 from tvec.persistence.migrate import upgrade
+from tvec.schemas import clinic as s
+from tvec.services import patients
 from tvec.services.context import Context
 from tvec.services.seeding import load_demo
 
@@ -54,6 +58,7 @@ class Clinic:
     ctx: Context
     due: dict[str, DuePatient]  # by width
     ae_patient: DuePatient
+    contraindicated: int  # a patient whose latest screening answers pregnancy yes
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +73,31 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         staff = demo_staff(ctx)
         due = {w: make_due_patient(ctx, staff, f"HOLD-{w}") for w in IDS}
         ae_patient = make_due_patient(ctx, staff, "HOLD-AE")
+        contraindicated = _contraindicated(ctx, staff)
         with running_server(url, where / "server.log") as base:
-            yield Clinic(base, ctx, due, ae_patient)
+            yield Clinic(base, ctx, due, ae_patient, contraindicated)
     finally:
         ctx.engine.dispose()
+
+
+def _contraindicated(ctx: Context, staff: Staff) -> int:
+    new = s.PatientIn.model_validate(
+        {
+            "mrn": "HOLD-CI",
+            "given_name": "Odile",
+            "family_name": "Brackenbury",
+            "birth_date": "1984-05-02",
+            "sex": "female",
+        }
+    )
+    pid = patients.register_patient(ctx, staff.nurse, new).id
+    screening = s.ScreeningIn(
+        screened_on=ctx.today(),
+        answers=screening_answers("pregnancy"),
+        answered_by="patient, confirmed by the nurse",
+    )
+    patients.record_screening(ctx, staff.nurse, pid, screening)
+    return pid
 
 
 @pytest.fixture
@@ -139,6 +165,8 @@ def test_a_held_course_stops_the_visit_until_released(
     expect(row.get_by_test_id(f"held-{due.course_id}")).to_have_text("Held")
     expect(row).to_contain_text(REASON)
     expect(row.get_by_role("link", name="Start visit")).to_have_count(0)
+    expect(nurse.get_by_test_id("held-courses")).to_contain_text(f"{due.mrn}")
+    expect(nurse.get_by_test_id("held-courses")).to_contain_text(REASON)
     fits_the_window(nurse, viewport)
     screenshot(nurse, "worklist", viewport)
 
@@ -174,6 +202,8 @@ def test_a_held_course_stops_the_visit_until_released(
 
     row = worklist_row(nurse, due)
     expect(row.get_by_role("link", name="Start visit")).to_be_visible()
+    held_rows = nurse.get_by_test_id("held-courses").locator("li", has_text=due.mrn)
+    expect(held_rows).to_have_count(0)
     nurse.goto(f"/chart/{due.patient_id}/visit")
     expect(nurse.get_by_test_id("hold-stop")).to_have_count(0)
     expect(nurse.get_by_test_id("make-plan")).to_be_visible()
@@ -201,3 +231,19 @@ def test_an_adverse_event_holds_the_next_dose(open_page: Any, clinic: Clinic) ->
     expect(nurse.get_by_role("link", name="Release hold")).to_have_count(0)
     row = worklist_row(nurse, due)
     expect(row.get_by_test_id(f"held-{due.course_id}")).to_have_text("Held")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=IDS)
+def test_a_contraindication_is_a_red_alert_on_the_chart(
+    open_page: Any, clinic: Clinic, viewport: ViewportSize
+) -> None:
+    nurse = open_page("nurse", viewport)
+    nurse.goto(f"/chart/{clinic.contraindicated}")
+    alert = nurse.get_by_test_id("contraindication-alert")
+    expect(alert).to_have_attribute("role", "alert")
+    expect(alert).to_contain_text("Contraindication")
+    expect(alert).to_contain_text("Pregnancy")
+    red = alert.evaluate("e => getComputedStyle(e).borderLeftColor")
+    assert red not in ("rgba(0, 0, 0, 0)", "rgb(0, 0, 0)"), red
+    fits_the_window(nurse, viewport)
+    screenshot(nurse, "contraindication", viewport)

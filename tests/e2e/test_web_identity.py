@@ -213,3 +213,49 @@ def test_no_banner_for_another_centres_or_an_unknown_patient(open_page: Any) -> 
     assert response is not None
     assert response.status == 404
     expect(page.get_by_test_id("patient-banner")).to_have_count(0)
+
+
+def test_a_nurse_records_an_allergy_from_the_banner_and_a_blank_name_is_refused(
+    open_page: Any, clinic: Clinic
+) -> None:
+    pid = clinic.due.patient_id
+    page = open_page("nurse", PHONE)
+    page.goto(f"/chart/{pid}")
+    page.get_by_test_id("banner-details").click()
+    page.wait_for_url(f"**/chart/{pid}/details")
+    expect(page.get_by_label("Given name")).to_have_value("Wrenna")
+    page.get_by_label("Family name").fill("")
+    page.get_by_label("Reason for the correction").fill("checked against the referral letter")
+    page.get_by_role("button", name="Save the correction").click()
+    expect(page.locator("#err-family_name")).to_contain_text("Family name")
+    before = patients.get_patient(clinic.ctx, clinic.staff.nurse, pid)
+    assert before.family_name == "Quillfeather"  # nothing saved
+
+    page.get_by_label("Family name").fill("Quillfeather")
+    page.get_by_label("Allergies").fill("penicillin (rash); latex")
+    page.get_by_role("button", name="Save the correction").click()
+    page.wait_for_url(f"**/chart/{pid}")
+    allergy = page.get_by_test_id("patient-banner").locator('[data-kind="allergy"]')
+    expect(allergy).to_have_text("⚠ Allergies: penicillin (rash); latex")
+    assert page_width(page) <= PHONE["width"]
+    screenshot(page, "identity-banner-chart-after-correction-390.png")
+    after = patients.get_patient(clinic.ctx, clinic.staff.nurse, pid)
+    assert (after.allergies, after.version) == ("penicillin (rash); latex", before.version + 1)
+    fix = s.PatientCorrection(
+        version=after.version,
+        reason="test done: allergy list as before",
+        allergies="penicillin (rash)",
+    )
+    patients.correct_patient(clinic.ctx, clinic.staff.nurse, pid, fix)
+
+
+@pytest.mark.parametrize(("viewport", "size"), [(DESKTOP, "1280"), (PHONE, "390")])
+def test_the_worklist_names_each_patient_beside_the_mrn(
+    open_page: Any, viewport: dict[str, int], size: str
+) -> None:
+    page = open_page("nurse", viewport)
+    page.goto("/")
+    row = page.get_by_test_id("due-visits").locator("tr", has_text="ID-2201")
+    expect(row).to_contain_text("QUILLFEATHER, Wrenna “Wren”")
+    assert page_width(page) <= viewport["width"]
+    screenshot(page, f"identity-worklist-{size}.png")

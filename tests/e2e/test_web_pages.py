@@ -273,6 +273,7 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "chart-responder": ("/chart/{show}", CLINICAL),
     "response": ("/chart/{show}/response", CLINICAL),
     "adverse-event": ("/chart/{pid}/adverse-events/new", roles_that(Action.RECORD_ADVERSE_EVENT)),
+    "patient-details": ("/chart/{pid}/details", roles_that(Action.CORRECT_PATIENT)),
     "visit-measure": ("/chart/{pid}/visit", roles_that(Action.RECORD_LESIONS)),
     "visit-plan": ("/chart/{pid}/visit/{vid}", CLINICAL),
     "visit-record": ("/chart/{pid}/visit/{vid}/record", roles_that(Action.RECORD_ADMINISTRATION)),

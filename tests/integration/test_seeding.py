@@ -73,6 +73,7 @@ def test_the_demo_worklist_has_visits_due_today_and_overdue(database_url: str) -
     (held,) = [d for d in due if d.held]
     assert held.held == "adverse event: cellulitis, grade 3 (until released)"
     assert held.patient_id in {e.patient_id for e in work.serious_events}
+    assert [(h.patient_id, h.held) for h in work.held] == [(held.patient_id, held.held)]
 
 
 def test_every_demo_dose_is_given_on_the_day_the_schedule_makes_it_due(tmp_path: Any) -> None:

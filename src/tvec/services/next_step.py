@@ -113,7 +113,7 @@ def _open_course_step(ctx: Context, c: Chart) -> NextStep:
     if held is not None:  # no dose while held (tvec.domain.holds)
         return NextStep(
             StepKind.HELD,
-            "release the hold when the course can go on",
+            "release the hold",
             f"The course is on hold {until_text(held)}: {held.hold_reason}. "
             "No dose can be planned or given.",
             Action.HOLD_COURSE,

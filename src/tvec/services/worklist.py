@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from tvec.domain.errors import DomainError
 from tvec.domain.holds import hold_in_force, until_text
+from tvec.domain.identity import shown_name
 from tvec.domain.review import next_review_point
 from tvec.domain.schedule import VisitStatus, course_calendar
 from tvec.domain.status import RecordStatus, VisitRecordStatus
@@ -64,12 +66,24 @@ class Unshown:
 
 
 @dataclass(frozen=True)
+class HeldCourse:
+    """A course on hold today (its due visit, if any, shows "Held" instead of "Start visit")."""
+
+    patient_id: int
+    mrn: str
+    course_id: int
+    held: str  # "reason (until ...)"
+
+
+@dataclass(frozen=True)
 class Worklist:
     today: date
     due: tuple[DueVisit, ...]
     six_months: tuple[SixMonthCourse, ...]
     serious_events: tuple[OpenSeriousEvent, ...]
     unshown: tuple[Unshown, ...] = ()
+    names: Mapping[int, str] = field(default_factory=dict)  # shown names of the listed patients
+    held: tuple[HeldCourse, ...] = ()  # the courses on hold today, for the oncologist to review
 
 
 def worklist(ctx: Context, actor: Actor) -> Worklist:
@@ -120,13 +134,40 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         for e in events
     ]
     due = [DueVisit(**{**d.__dict__, "overdue_days": (today - d.due).days}) for d in due]
+    held = _held_courses(open_courses, holds, patients, today)
+    rows: list[DueVisit | SixMonthCourse | OpenSeriousEvent | Unshown | HeldCourse]
+    rows = [*due, *six, *serious, *unshown, *held]
+    listed = {row.patient_id for row in rows}
     return Worklist(
         today,
         tuple(sorted(due, key=lambda d: d.due)),
         tuple(six),
         tuple(serious),
         tuple(unshown),
+        names={i: _shown(patients[i]) for i in listed},
+        held=held,
     )
+
+
+def _held_courses(
+    open_courses: list[r.Course],
+    holds: list[r.CourseHold],
+    patients: Mapping[int, r.Patient],
+    today: date,
+) -> tuple[HeldCourse, ...]:
+    """The open courses with a hold in force today, in the order of the courses."""
+    found = []
+    for course in open_courses:
+        hold = hold_in_force([h for h in holds if h.course_id == course.id], today)
+        if hold is not None:
+            mrn = patients[course.patient_id].mrn
+            why = f"{hold.hold_reason} ({until_text(hold)})"
+            found.append(HeldCourse(course.patient_id, mrn, course.id, why))
+    return tuple(found)
+
+
+def _shown(patient: r.Patient) -> str:
+    return shown_name(patient.given_name, patient.family_name, patient.preferred_name)
 
 
 def _with_hold(visit: DueVisit, holds: list[r.CourseHold], today: date) -> DueVisit:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 NOTICES: dict[str, str] = {
     "adverse-event-recorded": "Adverse event recorded.",
-    "hold-placed": "The course is on hold: no dose can be planned or given until it ends.",
+    "hold-placed": "The course is on hold: no dose can be planned or given while it is held.",
     "hold-released": "The hold is released; the course can go on. The hold stays on record.",
     "dose-recorded": "The dose is recorded.",
     "dose-corrected": "The correction is saved; the earlier version is kept and marked replaced.",

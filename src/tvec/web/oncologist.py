@@ -53,6 +53,7 @@ STEP_PAGES = {
     StepKind.CONTRAINDICATED: "/chart/{p}/screening",
     StepKind.COURSE: "/chart/{p}/course/new",
     StepKind.REVIEW: "/chart/{p}/course/{c}/review",
+    StepKind.HELD: "/chart/{p}#holds-h",  # the chart's holds section: "Release hold"
     StepKind.VISIT: "/chart/{p}/visit",
 }
 

@@ -16,6 +16,7 @@ from tvec.web import (
     oncologist,
     oncologist_course,
     pages,
+    patient_details,
     patient_list,
     research,
     visit_correct,
@@ -33,6 +34,7 @@ def install(app: FastAPI) -> None:
     for module in (
         pages,
         patient_list,
+        patient_details,
         oncologist,
         oncologist_course,
         holds,
