@@ -220,9 +220,7 @@ ENDPOINTS: dict[Action, Endpoint] = {
     ),
     Action.PLAN_VISIT: Endpoint(
         frozenset({Action.PLAN_VISIT}),
-        lambda w, r: (
-            "post", f"/courses/{w.course_id}/visits", {"stale_reason": OLDER_SIZES}, {}
-        ),
+        lambda w, r: ("post", f"/courses/{w.course_id}/visits", {"stale_reason": OLDER_SIZES}, {}),
     ),
     Action.RECORD_ADMINISTRATION: Endpoint(frozenset({Action.RECORD_ADMINISTRATION}), _administer),
     Action.OVERRIDE: Endpoint(

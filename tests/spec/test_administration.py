@@ -85,7 +85,11 @@ VISIT_MAXIMUM_TABLE = [
         "3.6",
         "administration: the lesions' total 4.1 mL exceeds the visit maximum of 4 mL (got 4.1)",
     ),
-    ("0.5", "4", "administration: the lesions' total 4.5 mL exceeds the visit maximum of 4 mL (got 4.5)"),
+    (
+        "0.5",
+        "4",
+        "administration: the lesions' total 4.5 mL exceeds the visit maximum of 4 mL (got 4.5)",
+    ),
 ]
 
 

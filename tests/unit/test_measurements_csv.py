@@ -159,5 +159,7 @@ def test_clinical_errors_found_later_still_name_the_file_row() -> None:
         "2026-02-02,L1,1,2,cutaneous,true",
     )
     measurements = read_measurements(text)
-    with pytest.raises(InvalidInput, match=r"row 3 \(lesion L1, 2026-02-02\): Perpendicular diameter \(cm\)"):
+    with pytest.raises(
+        InvalidInput, match=r"row 3 \(lesion L1, 2026-02-02\): Perpendicular diameter \(cm\)"
+    ):
         assess_response(load_criteria("modified-who"), date(2026, 1, 5), measurements)
