@@ -21,7 +21,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 from tests.factories import screening_answers
-from tests.support.browser import DEMO_PASSWORD, chromium_path, demo_staff, running_server
+from tests.support.browser import (
+    DEMO_PASSWORD,
+    centre_today,
+    chromium_path,
+    demo_staff,
+    running_server,
+)
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
@@ -62,7 +68,7 @@ class Clinic:
 
 def make_patient(ctx: Any) -> tuple[int, int]:
     staff = demo_staff(ctx)
-    today = ctx.today()
+    today = centre_today(ctx)
     new = s.PatientIn(
         mrn="DEMO-8801",
         given_name="Tamsin",
@@ -112,7 +118,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         load_demo(ctx, patients_wanted=0)  # the demo centre, its users and vial lots
         pid, visit_id = make_patient(ctx)
         with running_server(url, where / "server.log") as base:
-            yield Clinic(base, pid, visit_id, ctx.today())
+            yield Clinic(base, pid, visit_id, centre_today(ctx))
     finally:
         ctx.engine.dispose()
 

@@ -21,6 +21,7 @@ from tests.support.browser import (
     OLDER_SIZES,
     DuePatient,
     Staff,
+    centre_today,
     chromium_path,
     demo_staff,
     make_due_patient,
@@ -134,7 +135,7 @@ def table_rows(page: Page, testid: str) -> list[list[str]]:
 
 
 def today(clinic: Clinic) -> str:
-    return clinic.ctx.today().isoformat()
+    return centre_today(clinic.ctx).isoformat()
 
 
 # ---- (a) a whole visit ---------------------------------------------------------------------------

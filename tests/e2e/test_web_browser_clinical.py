@@ -31,6 +31,7 @@ from tests.support.browser import (
     DEMO_PASSWORD,
     OLDER_SIZES,
     Staff,
+    centre_today,
     chromium_path,
     demo_staff,
     running_server,
@@ -141,7 +142,7 @@ def make_reinitiation_patient(ctx: Context, staff: Staff, mrn: str) -> tuple[Pat
     lesions". A new lesion N1 is first seen on day 120; on day 125 (today) L1 has regrown to
     3.0 × 2.0, N1 is 1.0 × 0.8, L2 is still gone; the oncologist starts a re-initiation course.
     """
-    today = ctx.today()
+    today = centre_today(ctx)
     start = today - timedelta(days=125)
     cr_on, ended = start + timedelta(days=35), start + timedelta(days=70)
     dx = s.DiagnosisIn(
@@ -195,7 +196,7 @@ def make_reinitiation_patient(ctx: Context, staff: Staff, mrn: str) -> tuple[Pat
 def make_off_label_patient(ctx: Context, staff: Staff, mrn: str) -> Patient:
     """Stage IVM1c with lung disease (outside the EU indication, SmPC §4.1), skin lesions only;
     the oncologist starts an EU-label course today with an off-label reason."""
-    today = ctx.today()
+    today = centre_today(ctx)
     dx = s.DiagnosisIn(
         stage=s.Stage.IVM1C,
         recurrent_after_surgery=True,
@@ -326,7 +327,7 @@ def test_the_chart_calendar_reads_re_initiation_at_10_8_every_14_days(
         f"re-initiation after the complete response of {clinic.cr_on.isoformat()}: every visit "
         "at 10^8 PFU/mL every 14 days, new lesions first."
     )
-    today = clinic.ctx.today()
+    today = centre_today(clinic.ctx)
     calendar = table_rows(page, "calendar")
     assert [r[:4] for r in calendar[:3]] == [
         [str(n + 1), "re-initiation", (today + timedelta(days=14 * n)).isoformat(), "10^8 PFU/mL"]

@@ -28,6 +28,7 @@ from tests.support.browser import (
     DEMO_PASSWORD,
     DuePatient,
     Staff,
+    centre_today,
     chromium_path,
     demo_staff,
     make_due_patient,
@@ -92,7 +93,7 @@ def _contraindicated(ctx: Context, staff: Staff) -> int:
     )
     pid = patients.register_patient(ctx, staff.nurse, new).id
     screening = s.ScreeningIn(
-        screened_on=ctx.today(),
+        screened_on=centre_today(ctx),
         answers=screening_answers("pregnancy"),
         answered_by="patient, confirmed by the nurse",
     )

@@ -23,6 +23,7 @@ from tests.support.browser import (
     DEMO_PASSWORD,
     DuePatient,
     Staff,
+    centre_today,
     chromium_path,
     demo_staff,
     make_due_patient,
@@ -57,7 +58,7 @@ class Clinic:
 
     @property
     def today(self) -> date:
-        return self.ctx.today()
+        return centre_today(self.ctx)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
-from tests.support.browser import DEMO_PASSWORD, chromium_path, running_server
+from tests.support.browser import DEMO_PASSWORD, centre_today, chromium_path, running_server
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
@@ -151,7 +151,7 @@ def test_the_billing_office_filters_totals_and_pages_newest_first(
     page = open_page("billing", viewport)
     page.goto("/billing")
     expect(page.get_by_role("heading", name="Billing lines", exact=True)).to_be_visible()
-    today = clinic.ctx.today()
+    today = centre_today(clinic.ctx)
     page.get_by_label("From", exact=True).fill((today - timedelta(days=365)).isoformat())
     page.get_by_label("To", exact=True).fill(today.isoformat())
     page.get_by_role("button", name="Show lines").click()
@@ -191,7 +191,7 @@ def test_a_patient_is_found_by_mrn_and_the_csv_holds_what_is_shown(
     clinic: Clinic, open_page: Any, viewport: ViewportSize
 ) -> None:
     page = open_page("billing", viewport)
-    page.goto(f"/billing?since={(clinic.ctx.today() - timedelta(days=365)).isoformat()}")
+    page.goto(f"/billing?since={(centre_today(clinic.ctx) - timedelta(days=365)).isoformat()}")
     mrns = [row[2] for row in table_rows(page, "billing-lines")]
     mrn = max(mrns, key=mrns.count)  # the patient with the most lines on the first page
     page.get_by_label("Patient: name, MRN or date of birth").fill(mrn)
@@ -277,7 +277,7 @@ def test_the_admin_reads_the_audit_log_filtered_and_paged(
     assert {row[4].split(" (")[0] for row in table_rows(page, "audit-table")} == {f"user {record}"}
 
     # by date: today only; a date range the wrong way round names the field
-    today = clinic.ctx.today().isoformat()
+    today = centre_today(clinic.ctx).isoformat()
     page.goto(f"/admin/audit?since={today}&until={today}")
     assert {row[1][:10] for row in table_rows(page, "audit-table")} <= {today}
     page.goto("/admin/audit?since=2026-05-02&until=2026-05-01")

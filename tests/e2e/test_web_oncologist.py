@@ -35,6 +35,7 @@ from tests.support.browser import (
     DEMO_PASSWORD,
     FIRST_LOT,
     Staff,
+    centre_today,
     chromium_path,
     demo_staff,
     row_counts,
@@ -123,7 +124,7 @@ def _give_first_visit(ctx: Context, staff: Staff, pid: int, course_id: int, day:
 
 def _long_course(ctx: Context, staff: Staff, mrn: str) -> tuple[int, int, str]:
     """A course started 190 days ago (its 6-month review due), visit 1 given that day."""
-    start = ctx.today() - timedelta(days=190)
+    start = centre_today(ctx) - timedelta(days=190)
     pid = _patient(ctx, staff, mrn, start - timedelta(days=60))
     course = courses.start_course(ctx, staff.oncologist, pid, s.CourseIn(start_date=start))
     _give_first_visit(ctx, staff, pid, course.id, start)
@@ -142,7 +143,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         staff = demo_staff(ctx)
         long_courses = {w: _long_course(ctx, staff, f"LONG-{w}") for w in IDS}
         unreviewed = _long_course(ctx, staff, "LONG-NURSE")
-        screened = _patient(ctx, staff, "READY-0001", ctx.today() - timedelta(days=40))
+        screened = _patient(ctx, staff, "READY-0001", centre_today(ctx) - timedelta(days=40))
         with running_server(url, where / "server.log") as base:
             yield Clinic(base, ctx, staff, long_courses, unreviewed, screened)
     finally:
@@ -278,7 +279,7 @@ def _start(page: Page, viewport: ViewportSize) -> None:
 
 def _pre_authorise(page: Page, clinic: Clinic, viewport: ViewportSize) -> None:
     page.get_by_test_id("early-dose").click()
-    earliest = clinic.ctx.today() + timedelta(days=21)
+    earliest = centre_today(clinic.ctx) + timedelta(days=21)
     expect(page.locator(".decisions").first).to_contain_text(
         f"Next visit: visit 2, by the schedule on or after {earliest.isoformat()}."
     )
@@ -303,7 +304,7 @@ def _end(page: Page, clinic: Clinic, viewport: ViewportSize) -> None:
     fits_the_window(page, viewport)
     page.get_by_role("button", name="End the course").click()
     expect(page.get_by_test_id("done")).to_have_text("Course ended.")
-    today = clinic.ctx.today().isoformat()
+    today = centre_today(clinic.ctx).isoformat()
     expect(next_step(page)).to_contain_text(
         f"The last course ended on {today} (other treatment required)."
     )
@@ -322,7 +323,7 @@ def test_the_oncologist_takes_a_new_patient_from_registration_to_the_end_of_a_co
     _screen(page, viewport)
     _start(page, viewport)
     course = courses.list_courses(clinic.ctx, clinic.staff.nurse, pid)[-1]
-    assert (course.label_variant, course.start_date) == ("us", clinic.ctx.today())
+    assert (course.label_variant, course.start_date) == ("us", centre_today(clinic.ctx))
     _give_first_visit(clinic.ctx, clinic.staff, pid, course.id, course.start_date)
     page.goto(f"/chart/{pid}")
     _pre_authorise(page, clinic, viewport)
@@ -337,7 +338,7 @@ def test_the_six_month_review_from_the_worklist_continues_the_course(
     clinic: Clinic, open_page: Any, viewport: ViewportSize
 ) -> None:
     pid, course_id, mrn = clinic.long_courses[f"{viewport['width']}px"]
-    start = clinic.ctx.today() - timedelta(days=190)
+    start = centre_today(clinic.ctx) - timedelta(days=190)
     page = open_page("oncologist", viewport)
     row = page.get_by_test_id("six-months").locator("tr", has_text=mrn)
     expect(row).to_contain_text("review: continue or end")
@@ -382,7 +383,7 @@ def test_wrong_inputs_are_shown_next_to_their_field_and_nothing_is_written(
     expect(page.get_by_label("Given name", exact=True)).to_have_value("Nora")  # kept
 
     page.get_by_label("MRN (medical record number)").fill("TIRED-1")
-    future = (clinic.ctx.today() + timedelta(days=365)).isoformat()
+    future = (centre_today(clinic.ctx) + timedelta(days=365)).isoformat()
     page.get_by_label("Date of birth").fill(future)
     page.get_by_role("button", name="Register the patient").click()
     expect(field_error(page, "birth_date")).to_have_text("Must not be in the future")

@@ -36,6 +36,7 @@ from tests.support.browser import (
     DEMO_PASSWORD,
     DUE_LESIONS,
     DuePatient,
+    centre_today,
     chromium_path,
     demo_staff,
     make_due_patient,
@@ -102,7 +103,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
             staff.nurse,
             due.patient_id,
             s.MeasurementsIn(
-                measured_on=ctx.today(),
+                measured_on=centre_today(ctx),
                 method=s.Method.CALIPER,
                 items=[
                     s.MeasurementItem(

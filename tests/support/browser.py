@@ -76,11 +76,18 @@ def demo_staff(ctx: Context) -> Staff:
     with ctx.uow(readonly=True) as uow:
         found = {name: uow.users.by_username(name) for name in ("nurse", "oncologist")}
         found |= {name: uow.users.by_username(name) for name in ("pharmacist", "admin")}
+        nurse = found["nurse"]
+        zone = uow.centres.get(nurse.centre_id).time_zone if nurse else None
     actors = {}
     for name, user in found.items():
         assert user is not None, f"demo user {name} missing: load the demo data first"
-        actors[name] = Actor(user.id, user.centre_id, Role(user.role), user.username)
+        actors[name] = Actor(user.id, user.centre_id, Role(user.role), user.username, zone)
     return Staff(**actors)
+
+
+def centre_today(ctx: Context) -> date:
+    """Today in the demo centre's time zone: the day its pages call today."""
+    return ctx.today(demo_staff(ctx).nurse)
 
 
 def make_due_patient(
@@ -91,7 +98,7 @@ def make_due_patient(
     Visit 2 (the first at 10^8 PFU/mL, 21 days after the first dose) is not planned yet; with the
     default it is due today, with fewer days it is early.
     """
-    start = ctx.today() - timedelta(days=days_since_first_dose)
+    start = ctx.today(staff.nurse) - timedelta(days=days_since_first_dose)
     patient = patients.register_patient(
         ctx,
         staff.nurse,

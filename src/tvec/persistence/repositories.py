@@ -55,14 +55,16 @@ class AuthSessionRepository(Repository[m.AuthSessionRow, r.AuthSession]):
             self._select().where(s.user_id == user_id, s.revoked_at.is_(None)).order_by(s.id)
         )
 
-    def with_user(self, token_hash: str) -> tuple[r.AuthSession, r.User] | None:
-        """The session with this token hash and its user, in one query."""
+    def with_user(self, token_hash: str) -> tuple[r.AuthSession, r.User, str] | None:
+        """The session with this token hash, its user and the user's centre's time zone, in one
+        query (every request needs all three: the centre's zone decides what "today" is)."""
         s, users = m.AuthSessionRow, shape_of(m.UserRow, r.User)
         statement = self._prepared(
             "with-user",
             lambda: (
-                select(*self._shape.columns, *users.columns)
+                select(*self._shape.columns, *users.columns, m.CentreRow.time_zone)
                 .join_from(s, m.UserRow, s.user_id == m.UserRow.id)
+                .join(m.CentreRow, m.CentreRow.id == m.UserRow.centre_id)
                 .where(s.token_hash == bindparam("token_hash"))
                 .limit(1)
             ),
@@ -70,8 +72,9 @@ class AuthSessionRepository(Repository[m.AuthSessionRow, r.AuthSession]):
         row = self.connection.execute(statement, {"token_hash": token_hash}).first()
         if row is None:
             return None
-        mine = len(self._shape.columns)
-        return self._shape.record_of(row[:mine]), users.record_of(row[mine:])
+        mine, theirs = len(self._shape.columns), len(users.columns)
+        session = self._shape.record_of(row[:mine])
+        return session, users.record_of(row[mine : mine + theirs]), row[mine + theirs]
 
 
 class DiagnosisRepository(Repository[m.DiagnosisRow, r.Diagnosis]):

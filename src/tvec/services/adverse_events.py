@@ -20,9 +20,9 @@ from tvec.services.plausible import near_today, not_in_future
 HOLD_FIELDS = {"hold_next_dose", "hold_until"}  # the hold it places, not the event's own
 
 
-def _check_dates(ctx: Context, onset: date, resolved: date | None) -> None:
-    not_in_future(ctx, "adverse event", "onset", onset)
-    not_in_future(ctx, "adverse event", "resolved_on", resolved)
+def _check_dates(ctx: Context, actor: Actor, onset: date, resolved: date | None) -> None:
+    not_in_future(ctx, actor, "adverse event", "onset", onset)
+    not_in_future(ctx, actor, "adverse event", "resolved_on", resolved)
     if resolved is not None and resolved < onset:
         raise InvalidInput("adverse event", "resolved_on", f"must not be before the onset {onset}")
 
@@ -36,8 +36,8 @@ def _hold_for(
     event: r.AdverseEvent,
 ) -> None:
     """Put the event's course (else the patient's open course) on hold, linked to the event."""
-    today = ctx.today()
-    near_today(ctx, "adverse event", "hold_until", ae.hold_until)
+    today = ctx.today(actor)
+    near_today(ctx, actor, "adverse event", "hold_until", ae.hold_until)
     if ae.hold_until is not None and ae.hold_until < today:
         raise InvalidInput("adverse event", "hold_until", "must not be before today")
     course_id = ae.course_id
@@ -57,7 +57,7 @@ def record_adverse_event(
     ctx: Context, actor: Actor, patient_id: int, ae: AdverseEventIn
 ) -> r.AdverseEvent:
     actor.require(Action.RECORD_ADVERSE_EVENT)
-    _check_dates(ctx, ae.onset, ae.resolved_on)
+    _check_dates(ctx, actor, ae.onset, ae.resolved_on)
     if ae.hold_until is not None and not ae.hold_next_dose:
         raise InvalidInput("adverse event", "hold_until", "is only given with hold the next dose")
     with ctx.uow() as uow:
@@ -89,7 +89,7 @@ def update_adverse_event(
     with ctx.uow() as uow:
         current = uow.adverse_events.get(event_id)
         patient_in_centre(uow, actor, current.patient_id)
-        _check_dates(ctx, current.onset, changes.get("resolved_on", current.resolved_on))
+        _check_dates(ctx, actor, current.onset, changes.get("resolved_on", current.resolved_on))
         event = uow.adverse_events.update(
             event_id,
             expected_version=fix.version,

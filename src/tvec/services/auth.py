@@ -130,7 +130,7 @@ def authenticate(ctx: Context, token: str, *, password_change: bool = False) -> 
         now = uow.now
     if found is None or found[0].revoked_at is not None or found[0].expires_at <= now:
         raise NotAuthenticated("the session has expired or is not valid; log in again")
-    user = found[1]
+    user, time_zone = found[1], found[2]
     if not user.active:
         raise NotAuthenticated("the account is disabled")
     if user.must_change_password and not password_change:
@@ -138,7 +138,7 @@ def authenticate(ctx: Context, token: str, *, password_change: bool = False) -> 
             "the password was reset by an admin: change it before going on "
             "(POST /auth/change-password)"
         )
-    return Actor(user.id, user.centre_id, Role(user.role), user.username)
+    return Actor(user.id, user.centre_id, Role(user.role), user.username, time_zone)
 
 
 def me(ctx: Context, actor: Actor) -> r.User:

@@ -97,7 +97,7 @@ def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified
         items = screening_items()
         answers = answers_of(items, screenings[-1]) if screenings else {}
         indication = (
-            patient_indication(uow, load_label(course.label_variant), patient, ctx.today())
+            patient_indication(uow, load_label(course.label_variant), patient, ctx.today(actor))
             if course is not None
             else None
         )
@@ -119,7 +119,7 @@ def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified
             adverse_events=tuple(uow.adverse_events.for_patient(patient_id)),
             response=response,
             response_problem=problem,
-            today=ctx.today(),
+            today=ctx.today(actor),
             screening_items=tuple(
                 ScreeningLine(i.description, answers.get(i.code), i.source) for i in items
             )

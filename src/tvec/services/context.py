@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 
 from tvec.config import Settings
+from tvec.domain.zones import local_day
 from tvec.persistence.uow import UnitOfWork
 from tvec.services.permissions import Action, Role, require
 
@@ -19,6 +20,8 @@ class Actor:
     centre_id: int
     role: Role
     username: str
+    # the actor's centre's IANA time zone: it decides which calendar day "today" is for them
+    time_zone: str | None = None
 
     def require(self, action: Action) -> None:
         require(self.role, action)
@@ -37,5 +40,6 @@ class Context:
     def uow(self, *, readonly: bool = False) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock, readonly=readonly)
 
-    def today(self) -> date:
-        return self.clock().date()
+    def today(self, actor: Actor | None = None) -> date:
+        """Today's date where the actor works (their centre's time zone); UTC's without one."""
+        return local_day(self.clock(), actor.time_zone if actor else None)

@@ -46,7 +46,7 @@ def check_eligible(uow: UnitOfWork, label: LabelRules, patient_id: int, start: d
 
 def start_course(ctx: Context, actor: Actor, patient_id: int, new: CourseIn) -> r.Course:
     actor.require(Action.START_COURSE)
-    near_today(ctx, "course", "start_date", new.start_date)
+    near_today(ctx, actor, "course", "start_date", new.start_date)
     label = load_label(new.label_variant)
     if new.off_label_reason is not None:
         actor.require(Action.OVERRIDE)  # treating outside the indication: an oncologist's call
@@ -106,7 +106,7 @@ def end_treatment(ctx: Context, actor: Actor, course_id: int, end: CourseEndIn) 
     with ctx.uow() as uow:
         course = course_in_centre(uow, actor, course_id)
         if end.end_date != course.start_date:  # ending on its start date closes any course,
-            near_today(ctx, "course", "end_date", end.end_date)  # even one dated wrongly
+            near_today(ctx, actor, "course", "end_date", end.end_date)  # even one dated wrongly
         label = load_label(course.label_variant)
         visits = uow.visits.for_course(course_id)
         end_course(label, domain_course(label, course, visits), end.end_date, end.end_reason)

@@ -88,7 +88,7 @@ def _decisions(ctx: Context, uow: UnitOfWork, actor: Actor, course_id: int) -> C
         early_dose=found if found is not None and found.used_visit_id is None else None,
         review=course_review_point(uow, course),
         reviews=tuple(uow.course_reviews.for_courses([course.id])),
-        today=ctx.today(),
+        today=ctx.today(actor),
     )
 
 

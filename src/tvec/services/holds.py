@@ -33,10 +33,10 @@ class HoldLine:
     in_force: bool
 
 
-def check_hold_dates(ctx: Context, starts_on: date, ends_on: date | None) -> None:
+def check_hold_dates(ctx: Context, actor: Actor, starts_on: date, ends_on: date | None) -> None:
     """Refuse implausible dates and a last day before the first."""
-    near_today(ctx, "hold", "starts_on", starts_on)
-    near_today(ctx, "hold", "ends_on", ends_on)
+    near_today(ctx, actor, "hold", "starts_on", starts_on)
+    near_today(ctx, actor, "hold", "ends_on", ends_on)
     if ends_on is not None and ends_on < starts_on:
         raise InvalidInput(
             "hold", "ends_on", f"must not be before the first day held ({starts_on.isoformat()})"
@@ -72,8 +72,8 @@ def place_hold_in(
 
 def place_hold(ctx: Context, actor: Actor, course_id: int, new: HoldIn) -> HoldLine:
     actor.require(Action.HOLD_COURSE)
-    today = ctx.today()
-    check_hold_dates(ctx, new.starts_on or today, new.ends_on)
+    today = ctx.today(actor)
+    check_hold_dates(ctx, actor, new.starts_on or today, new.ends_on)
     with ctx.uow() as uow:
         course = course_in_centre(uow, actor, course_id)
         hold = place_hold_in(uow, actor, course, new, today)
@@ -112,7 +112,7 @@ def release_hold(
 def list_holds(ctx: Context, actor: Actor, course_id: int) -> list[HoldLine]:
     """The course's holds, released ones too, oldest first, each with whether it is in force."""
     actor.require(Action.READ_CLINICAL)
-    today = ctx.today()
+    today = ctx.today(actor)
     with ctx.uow(readonly=True) as uow:
         course_in_centre(uow, actor, course_id)
         return [HoldLine(h, in_force(h, today)) for h in uow.course_holds.for_course(course_id)]
@@ -122,7 +122,7 @@ def held_today(ctx: Context, actor: Actor, patient_id: int) -> r.CourseHold | No
     """The hold in force today on the patient's open course, if any (what the visit steps show
     as their hard stop; planning and giving are refused by the domain rule all the same)."""
     actor.require(Action.READ_CLINICAL)
-    today = ctx.today()
+    today = ctx.today(actor)
     with ctx.uow(readonly=True) as uow:
         patient_in_centre(uow, actor, patient_id)
         courses = [c for c in uow.courses.for_patient(patient_id) if c.end_date is None]

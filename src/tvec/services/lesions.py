@@ -36,7 +36,7 @@ def lesion_in_centre(uow: UnitOfWork, actor: Actor, lesion_id: int) -> r.Lesion:
 
 def add_lesion(ctx: Context, actor: Actor, patient_id: int, new: LesionIn) -> r.Lesion:
     actor.require(Action.RECORD_LESIONS)
-    not_in_future(ctx, f"lesion {new.name}", "first_seen", new.first_seen)
+    not_in_future(ctx, actor, f"lesion {new.name}", "first_seen", new.first_seen)
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
         lesion = _add_in(ctx, uow, actor, patient_id, new)
@@ -105,7 +105,7 @@ def record_measurements(
 ) -> list[r.Measurement]:
     """A visit's measurements, all or nothing; 0 × 0 records a lesion that has disappeared."""
     actor.require(Action.RECORD_LESIONS)
-    _check_request(ctx, visit.measured_on, len(visit.items))
+    _check_request(ctx, actor, visit.measured_on, len(visit.items))
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
         saved = _measure_in(uow, actor, patient_id, visit)
@@ -124,7 +124,7 @@ def record_visit_measurements(
     actor.require(Action.RECORD_LESIONS)
     if not visit.items and not visit.new_lesions:
         raise InvalidInput("measurements", "items", "must hold at least one lesion's measurements")
-    _check_request(ctx, visit.measured_on, len(visit.items) + len(visit.new_lesions))
+    _check_request(ctx, actor, visit.measured_on, len(visit.items) + len(visit.new_lesions))
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
         added = []
@@ -162,11 +162,11 @@ def _row(kind: str, index: int) -> Iterator[None]:
         raise
 
 
-def _check_request(ctx: Context, measured_on: date, count: int) -> None:
+def _check_request(ctx: Context, actor: Actor, measured_on: date, count: int) -> None:
     most = ctx.settings.max_measurements_per_request  # TVEC_MAX_MEASUREMENTS_PER_REQUEST
     if count > most:
         raise InvalidInput("measurements", "items", f"must hold at most {most} measurements")
-    not_in_future(ctx, "measurements", "measured_on", measured_on)
+    not_in_future(ctx, actor, "measurements", "measured_on", measured_on)
 
 
 def _measure_in(

@@ -26,7 +26,7 @@ def patient_in_centre(uow: UnitOfWork, actor: Actor, patient_id: int) -> r.Patie
 
 def register_patient(ctx: Context, actor: Actor, new: PatientIn) -> r.Patient:
     actor.require(Action.REGISTER_PATIENT)
-    not_in_future(ctx, "patient", "birth_date", new.birth_date)
+    not_in_future(ctx, actor, "patient", "birth_date", new.birth_date)
     with ctx.uow() as uow:
         if uow.patients.by_mrn(actor.centre_id, new.mrn) is not None:
             raise Conflict("a patient with this MRN is already registered", field="mrn")
@@ -84,7 +84,7 @@ def correct_patient(
     for optional in ("preferred_name", "allergies"):  # an empty text removes it
         if optional in changes and not changes[optional]:
             changes[optional] = None
-    not_in_future(ctx, "patient", "birth_date", fix.birth_date)
+    not_in_future(ctx, actor, "patient", "birth_date", fix.birth_date)
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
         patient = uow.patients.update(
@@ -104,7 +104,7 @@ def record_diagnosis(ctx: Context, actor: Actor, patient_id: int, dx: DiagnosisI
     actor.require(Action.RECORD_DIAGNOSIS)
     values = dx.model_dump(exclude={"version", "reason"})
     values["stage"] = dx.stage.value
-    not_in_future(ctx, "diagnosis", "diagnosed_on", dx.diagnosed_on)
+    not_in_future(ctx, actor, "diagnosis", "diagnosed_on", dx.diagnosed_on)
     if dx.distant_sites is not None:
         values["distant_sites"] = sorted({site.value for site in dx.distant_sites})
     with ctx.uow() as uow:
@@ -142,7 +142,7 @@ def get_diagnosis(ctx: Context, actor: Actor, patient_id: int) -> r.Diagnosis:
 
 def record_screening(ctx: Context, actor: Actor, patient_id: int, s: ScreeningIn) -> r.Screening:
     actor.require(Action.RECORD_DIAGNOSIS)
-    not_in_future(ctx, "screening", "screened_on", s.screened_on)
+    not_in_future(ctx, actor, "screening", "screened_on", s.screened_on)
     with ctx.uow() as uow:
         patient = patient_in_centre(uow, actor, patient_id)
         check_new_screening(patient.sex, uow.screenings.for_patient(patient_id), s)

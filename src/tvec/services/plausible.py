@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from tvec.domain.errors import InvalidInput
-from tvec.services.context import Context
+from tvec.services.context import Actor, Context
 
 
 def _shifted(day: date, days: int) -> date:
@@ -20,23 +20,24 @@ def _shifted(day: date, days: int) -> date:
         return date.max if days > 0 else date.min
 
 
-def not_in_future(ctx: Context, where: str, field: str, day: date | None) -> None:
-    """A date that has happened: on or after the earliest plausible date, and not after today."""
+def not_in_future(ctx: Context, actor: Actor, where: str, field: str, day: date | None) -> None:
+    """A date that has happened: on or after the earliest plausible date, and not after today
+    (the actor's today, in their centre's time zone)."""
     if day is None:
         return
     earliest = ctx.settings.earliest_date
     if day < earliest:
         raise InvalidInput(where, field, f"must not be before {earliest.isoformat()}")
-    if day > ctx.today():
+    if day > ctx.today(actor):
         raise InvalidInput(where, field, "must not be in the future")
 
 
-def near_today(ctx: Context, where: str, field: str, day: date | None) -> None:
+def near_today(ctx: Context, actor: Actor, where: str, field: str, day: date | None) -> None:
     """A course date: within the course window of today, either side."""
     if day is None:
         return
     days = ctx.settings.course_window_days
-    today = ctx.today()
+    today = ctx.today(actor)
     low, high = _shifted(today, -days), _shifted(today, days)
     if not low <= day <= high:
         raise InvalidInput(
@@ -46,9 +47,9 @@ def near_today(ctx: Context, where: str, field: str, day: date | None) -> None:
         )
 
 
-def lot_expiry(ctx: Context, where: str, field: str, day: date) -> None:
+def lot_expiry(ctx: Context, actor: Actor, where: str, field: str, day: date) -> None:
     """A lot's expiry: not long past (TVEC_LOT_EXPIRED_DAYS) nor far ahead."""
-    today, settings = ctx.today(), ctx.settings
+    today, settings = ctx.today(actor), ctx.settings
     low = _shifted(today, -settings.lot_expired_days)
     high = _shifted(today, settings.lot_expiry_ahead_days)
     if not low <= day <= high:

@@ -76,7 +76,7 @@ def report_file(ctx: Context, actor: Actor, fmt: Format) -> ReportFile:
     content = (
         render_html(found.report).encode("utf-8") if fmt == "html" else pdf_bytes(found.report)
     )
-    filename = f"outcomes-report-{ctx.today().isoformat()}.{fmt}"
+    filename = f"outcomes-report-{ctx.today(actor).isoformat()}.{fmt}"
     return ReportFile(content, MEDIA_TYPES[fmt], filename)
 
 

@@ -139,6 +139,7 @@ def demo_centre(ctx: Context) -> Staff:
         second_check.set_centre_settings(
             ctx, admin_actor, time_zone=DEMO_TIME_ZONE, require_second_check=False
         )
+    zone = second_check.centre_settings(ctx, admin_actor).time_zone  # their "today"
     existing = {u.username: u for u in auth.list_users(ctx, admin_actor)}
     actors = {}
     for username, (role, name, password) in DEMO_USERS.items():
@@ -148,7 +149,7 @@ def demo_centre(ctx: Context) -> Staff:
             s.UserIn(username=username, full_name=name, role=role, password=password),
             published=True,
         )
-        actors[username] = Actor(user.id, user.centre_id, role, username)
+        actors[username] = Actor(user.id, user.centre_id, role, username, zone)
     return Staff(actors["nurse"], actors["oncologist"], actors["pharmacist"])
 
 
@@ -169,7 +170,7 @@ def load_registry(ctx: Context, staff: Staff, cohort: Cohort, seed: int) -> Iter
     """
     # a registry's courses are history: their start dates may be longer ago than the course
     # window (TVEC_COURSE_WINDOW_DAYS) lets a new course start
-    span = (ctx.today() - ctx.settings.earliest_date).days
+    span = (ctx.today(staff.nurse) - ctx.settings.earliest_date).days
     ctx = replace(ctx, settings=ctx.settings.model_copy(update={"course_window_days": span}))
     for patient in synthetic_patients(cohort):
         mrn = registry_mrn(seed, patient.number)
@@ -190,7 +191,7 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     """
     staff = demo_centre(ctx)
     label = load_label(DEMO_LABEL)
-    today = ctx.today()
+    today = ctx.today(staff.nurse)
     _add_lots(ctx, staff.pharmacist, label, today)
     if patients_wanted < 1 or patients.list_patients(ctx, staff.nurse, 1, 0)[1] > 0:
         return 0
@@ -328,7 +329,7 @@ def _reaction(
         serious=False,
         related=True,
         onset=day,
-        resolved_on=min(ctx.today(), day + timedelta(days=REACTION_DAYS)),
+        resolved_on=min(ctx.today(nurse), day + timedelta(days=REACTION_DAYS)),
         action_taken="none",
         course_id=course_id,
     )

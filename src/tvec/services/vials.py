@@ -22,7 +22,7 @@ def add_lot(ctx: Context, actor: Actor, new: VialLotIn) -> r.VialLot:
             f"must be one of the label's strengths: {allowed}",
             new.pfu_per_ml,
         )
-    lot_expiry(ctx, "vial lot", "expiry_date", new.expiry_date)
+    lot_expiry(ctx, actor, "vial lot", "expiry_date", new.expiry_date)
     with ctx.uow() as uow:
         if uow.vial_lots.by_lot(actor.centre_id, new.lot) is not None:
             raise Conflict(f"lot {new.lot} is already registered", field="lot")

@@ -59,7 +59,7 @@ def plan_next_visit(
     with ctx.uow() as uow:
         course = course_in_centre(uow, actor, course_id)
         _check_open(course)
-        check_not_held(uow.course_holds.for_course(course.id), ctx.today(), "planned")
+        check_not_held(uow.course_holds.for_course(course.id), ctx.today(actor), "planned")
         label = load_label(course.label_variant)
         visits = uow.visits.for_course(course_id)
         schedule = domain_course(label, course, visits)
@@ -76,7 +76,7 @@ def plan_next_visit(
             for lesion, m in latest
             if lesion.injectable
         ]
-        reason = check_measured_today(sizes, ctx.today(), stale_reason)
+        reason = check_measured_today(sizes, ctx.today(actor), stale_reason)
         lesions, notes = _plan_lesions(latest, previous)
         facts = patient_facts(uow, course.patient_id, uow.now.date())
         planned = plan_visit(label, kind, lesions, facts)

@@ -88,7 +88,7 @@ class Worklist:
 
 def worklist(ctx: Context, actor: Actor) -> Worklist:
     actor.require(Action.READ_CLINICAL)
-    today = ctx.today()
+    today = ctx.today(actor)
     due: list[DueVisit] = []
     six: list[SixMonthCourse] = []
     unshown: list[Unshown] = []

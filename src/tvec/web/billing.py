@@ -117,7 +117,7 @@ def billing_page(request: Request, ctx: Ctx, user: PageUser, offset: int = 0) ->
     user.require(Action.READ_BILLING)
     query = dict(request.query_params)
     try:
-        f = parse_filter(query, ctx.today())
+        f = parse_filter(query, ctx.today(user))
     except FormErrors as errors:
         return _page(request, ctx, user, None, query, errors)
     return _page(request, ctx, user, f, query, None, offset=max(0, min(offset, MAX_OFFSET)))
@@ -129,7 +129,7 @@ def billing_csv(request: Request, ctx: Ctx, user: PageUser) -> Response:
     user.require(Action.READ_BILLING)
     query = dict(request.query_params)
     try:
-        f = parse_filter(query, ctx.today())
+        f = parse_filter(query, ctx.today(user))
     except FormErrors as errors:
         return _page(request, ctx, user, None, query, errors)
     out = io.StringIO()
@@ -154,7 +154,7 @@ async def billing_find_patient(request: Request, ctx: Ctx, user: PageUser) -> An
     kept = {k: form.get(k, "") for k in ("since", "until", "status")}
     try:
         check_csrf(request, form)
-        f = parse_filter(kept, ctx.today())
+        f = parse_filter(kept, ctx.today(user))
         found = bo.find_patients(ctx, user, form.get("patient", ""))
         if not found:
             raise FormErrors(

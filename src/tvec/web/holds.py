@@ -106,7 +106,7 @@ def _page(
         hold=hold,
         values=values or {},
         errors=errors,
-        today=ctx.today(),
+        today=ctx.today(user),
     )
 
 

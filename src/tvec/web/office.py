@@ -52,9 +52,9 @@ def _vials(
             f"{lot.pfu_per_ml:,} PFU/mL",
             lot.expiry_date.isoformat(),
             "expired"
-            if lot_expired(lot.expiry_date, ctx.today())
+            if lot_expired(lot.expiry_date, ctx.today(user))
             else "expires soon"
-            if lot.expiry_date < ctx.today() + timedelta(days=30)
+            if lot.expiry_date < ctx.today(user) + timedelta(days=30)
             else "",
         )
         for lot in vials.list_lots(ctx, user)

@@ -311,14 +311,14 @@ def _screen_form(
         latest=earlier[-1] if earlier else None,
         values=values,
         errors=errors,
-        today=ctx.today().isoformat(),
+        today=ctx.today(user).isoformat(),
     )
 
 
 @router.get("/chart/{patient_id}/screening", response_class=HTMLResponse)
 def screening_form(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> HTMLResponse:
     user.require(Action.RECORD_DIAGNOSIS)
-    values = {"screened_on": ctx.today().isoformat()}
+    values = {"screened_on": ctx.today(user).isoformat()}
     return _screen_form(request, ctx, user, patient_id, values, None)
 
 

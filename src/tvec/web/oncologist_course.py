@@ -81,7 +81,7 @@ def _start_form(
 @router.get("/chart/{patient_id}/course/new", response_class=HTMLResponse)
 def start_form(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> HTMLResponse:
     user.require(Action.START_COURSE)
-    values = {"label_variant": "us", "start_date": ctx.today().isoformat()}
+    values = {"label_variant": "us", "start_date": ctx.today(user).isoformat()}
     return _start_form(request, ctx, user, patient_id, values, None)
 
 
@@ -141,7 +141,7 @@ def end_form(
     request: Request, ctx: Ctx, user: PageUser, patient_id: int, course_id: int
 ) -> HTMLResponse:
     user.require(Action.START_COURSE)
-    values = {"end_date": ctx.today().isoformat()}
+    values = {"end_date": ctx.today(user).isoformat()}
     return _end_form(request, ctx, user, patient_id, course_id, values, None)
 
 
@@ -235,7 +235,7 @@ def review_form(
     request: Request, ctx: Ctx, user: PageUser, patient_id: int, course_id: int
 ) -> HTMLResponse:
     user.require(Action.START_COURSE)
-    values = {"end_date": ctx.today().isoformat()}
+    values = {"end_date": ctx.today(user).isoformat()}
     return _course_page(
         request, ctx, user, "course_review.html", patient_id, course_id, values, None
     )
@@ -255,7 +255,7 @@ async def review_save(
     except (FormErrors, DomainError) as exc:
         errors = refusal(exc, ["note"], {"course": "note"})
         page = "course_review.html"
-        values = {"end_date": ctx.today().isoformat(), **form}
+        values = {"end_date": ctx.today(user).isoformat(), **form}
         return _course_page(
             request, ctx, user, page, patient_id, course_id, values, errors, errors.status
         )

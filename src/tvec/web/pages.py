@@ -159,7 +159,7 @@ def response_page(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
 def ae_form(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> HTMLResponse:
     user.require(Action.RECORD_ADVERSE_EVENT)  # no form for a role that may not save it
     patient = patients.get_patient(ctx, user, patient_id)
-    values = {"onset": ctx.today().isoformat()}
+    values = {"onset": ctx.today(user).isoformat()}
     return render(request, "adverse_event.html", user, patient=patient, values=values, errors=None)
 
 

@@ -137,7 +137,7 @@ def _measure_page(
 ) -> HTMLResponse:
     user.require(Action.RECORD_LESIONS)  # the measuring form is of no use to anyone else
     patient = patients.get_patient(ctx, user, patient_id)
-    day = values.get("measured_on") or ctx.today().isoformat()
+    day = values.get("measured_on") or ctx.today(user).isoformat()
     rows = lesion_rows(ctx, user, patient_id, day)
     new_rows = _rows(values)
     if errors is not None:
@@ -353,7 +353,7 @@ def _plan_or_page(
 def _stale_now(ctx: Ctx, user: Actor, patient_id: int) -> StaleMeasurements | None:
     """The lesions not measured today, by the rule's own test, to show again beside a refused
     reason (read only: nothing is planned)."""
-    today = ctx.today()
+    today = ctx.today(user)
     latest = [
         LatestSize(row.lesion.name, row.latest_on)
         for row in lesion_rows(ctx, user, patient_id, today.isoformat())

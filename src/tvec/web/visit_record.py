@@ -50,7 +50,7 @@ def plan_page(
         nav="patients",
         patient=patient,
         visit=visit,
-        today=ctx.today(),
+        today=ctx.today(user),
         locations=lesion_locations(ctx, user, patient_id),
         body=plan_diagram(ctx, user, patient_id, visit.plan),  # tvec.web.body_diagram
     )
