@@ -1,4 +1,4 @@
-""""Today" is the centre's calendar day, not the server's (UTC), on SQLite and PostgreSQL.
+"""Today is the centre's calendar day, not the server's (UTC), on SQLite and PostgreSQL.
 
 A centre east of UTC is already on the next day for an hour or more before UTC is; one west of
 UTC is still on the day before. What a nurse types as today's date must be today, the plan must
