@@ -53,6 +53,8 @@ class Strength:
     ndc_billing: str
     use: str
     source: str
+    gtin: str | None = None  # GS1 GTIN-14 on the carton (carries the NDC); None: not on file
+    gtin_source: str = ""
 
 
 @dataclass(frozen=True)

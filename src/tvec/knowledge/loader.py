@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from tvec.domain import product_codes as codes
 from tvec.domain import rules as r
 from tvec.knowledge.models import (
     BillingModel,
@@ -23,6 +24,7 @@ from tvec.knowledge.models import (
     IndicationModel,
     LabelModel,
     NoteModel,
+    StrengthModel,
 )
 
 DATA = resources.files("tvec.knowledge") / "data"
@@ -112,7 +114,7 @@ def _label_rules(m: LabelModel) -> r.LabelRules:
         variant=m.variant,
         title=m.title,
         revision=m.revision,
-        strengths=tuple(r.Strength(**s.model_dump()) for s in m.strengths),
+        strengths=tuple(_strength(s) for s in m.strengths),
         visits=tuple(r.VisitRule(**v.model_dump()) for v in m.visits),
         volume_bands=tuple(r.VolumeBand(**b.model_dump()) for b in m.volume_bands),
         dosing=r.DosingRules(**m.dosing.model_dump()),
@@ -132,6 +134,10 @@ def _label_rules(m: LabelModel) -> r.LabelRules:
         reinitiation=r.ReinitiationRule(**m.reinitiation.model_dump()),
         indication=_indication(m.indication),
     )
+
+
+def _strength(m: StrengthModel) -> r.Strength:
+    return r.Strength(**{**m.model_dump(), "gtin_source": m.gtin_source or ""})
 
 
 def _indication(m: IndicationModel) -> r.IndicationRule:
@@ -175,8 +181,31 @@ def _check_label(path: str, label: r.LabelRules) -> None:
     for i, limit in enumerate(label.stability):
         if limit.pfu_per_ml not in strengths:
             raise KnowledgeError(path, f"stability.{i}.pfu_per_ml", "names no strength")
+    for i, strength in enumerate(label.strengths):
+        _check_product_codes(path, f"strengths.{i}", strength)
     _check_lot_overrides(path, label, strengths)
     _check_bands(path, label.volume_bands)
+
+
+def _check_product_codes(path: str, where: str, strength: r.Strength) -> None:
+    """The NDC's billing form, and the carton's GTIN: its GS1 check digit and the NDC inside it."""
+    try:
+        billing = codes.ndc11(strength.ndc)
+    except ValueError as exc:
+        raise KnowledgeError(path, f"{where}.ndc", str(exc)) from None
+    if strength.ndc_billing != billing:
+        raise KnowledgeError(
+            path, f"{where}.ndc_billing", f"is not the 5-4-2 form of {strength.ndc} ({billing})"
+        )
+    if strength.gtin is None:
+        return
+    if not codes.gtin_check_digit_ok(strength.gtin):
+        raise KnowledgeError(path, f"{where}.gtin", "fails the GS1 check digit")
+    inside = codes.ndc_digits_in_gtin(strength.gtin)
+    if inside != strength.ndc.replace("-", ""):
+        raise KnowledgeError(
+            path, f"{where}.gtin", f"does not carry the strength's NDC {strength.ndc}"
+        )
 
 
 def _check_lot_overrides(path: str, label: r.LabelRules, strengths: set[int]) -> None:

@@ -37,6 +37,14 @@ class StrengthModel(Sourced):
     ndc: Text
     ndc_billing: Text
     use: Text
+    gtin: Annotated[str, StringConstraints(pattern=r"^[0-9]{14}$")] | None = None
+    gtin_source: Text | None = None
+
+    @model_validator(mode="after")
+    def _gtin_sourced(self) -> StrengthModel:
+        if self.gtin is not None and self.gtin_source is None:
+            raise ValueError("a gtin needs its gtin_source")
+        return self
 
 
 class VisitModel(Sourced):

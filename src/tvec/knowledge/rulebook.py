@@ -148,6 +148,13 @@ def label_sections(label: LabelRules) -> list[Section]:
             ),
         ),
     ]
+    cartons = tuple(
+        (_pfu(s.pfu_per_ml), s.gtin, s.ndc, s.gtin_source) for s in label.strengths if s.gtin
+    )
+    if cartons:  # right after the strengths
+        sections.insert(
+            1, Section("Carton barcode (GS1)", ("PFU/mL", "GTIN", "NDC", "source"), cartons)
+        )
     if label.indication is not None:
         sections.insert(0, _indication_section(label.indication))
     sections += _label_facts(label)
