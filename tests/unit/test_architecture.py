@@ -50,7 +50,10 @@ CONTRACTS = {
     "tvec.cli": Contract(forbidden=("tvec.api", "tvec.web")),
     "tvec.schemas": Contract(forbidden=("fastapi", "starlette", *BELOW_SERVICES)),
     "tvec.reports": Contract(forbidden=BELOW_SERVICES),
+    "tvec.interop": Contract(forbidden=BELOW_SERVICES),
 }
+# An outside library behind an adapter: imported by its one package of tvec and nowhere else.
+ADAPTED_LIBRARIES = {"biip": "tvec.interop.gs1"}
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,16 @@ def contract_breaches(root: Path, layer: str) -> list[str]:
         if within(imp.importer, layer)
         for target in imp.targets(root)
         if contract.breaks(target)
+    ]
+
+
+def library_breaches(root: Path, library: str) -> list[str]:
+    """Imports of `library` from outside the one package that adapts it."""
+    home = ADAPTED_LIBRARIES[library]
+    return [
+        f"{imp.where(root)} imports {imp.module}"
+        for imp in all_imports(root)
+        if within(imp.module, library) and not within(imp.importer, home)
     ]
 
 
@@ -237,6 +250,11 @@ def test_each_layer_imports_only_what_its_contract_allows(layer: str) -> None:
     assert contract_breaches(ROOT, layer) == []
 
 
+@pytest.mark.parametrize("library", sorted(ADAPTED_LIBRARIES))
+def test_an_adapted_library_is_imported_only_by_its_adapter(library: str) -> None:
+    assert library_breaches(ROOT, library) == []
+
+
 def test_no_module_imports_a_private_name_of_another() -> None:
     assert private_imports(ROOT) == []
 
@@ -263,6 +281,7 @@ WRONG_WAY = {  # layer: (an import it must not make, the module that import depe
     "tvec.cli": ("from tvec.api.deps import Act", "tvec.api.deps"),
     "tvec.schemas": ("from fastapi import Query", "fastapi"),
     "tvec.reports": ("import tvec.cli.report", "tvec.cli.report"),
+    "tvec.interop": ("from tvec.services import auth", "tvec.services.auth"),
 }
 # Modules every scratch tree has, so that `from tvec import web` finds a package to depend on.
 BASE = (
@@ -364,3 +383,14 @@ def test_the_cycle_check_catches_packages_that_import_each_other(tmp_path: Path)
     graph = package_graph(root)
     assert graph["tvec.web"] == {"tvec.services", "tvec.domain"}
     assert cycles(graph) == [["tvec.schemas", "tvec.services"]]
+
+
+def test_the_adapter_check_catches_a_library_imported_elsewhere(tmp_path: Path) -> None:
+    root = scratch_tree(
+        tmp_path,
+        {
+            "tvec.interop.gs1.carton": "from biip.gs1_messages import GS1Message\n",
+            "tvec.services.receipt": "def later():\n    import biip\n",
+        },
+    )
+    assert library_breaches(root, "biip") == ["tvec/services/receipt.py:2 imports biip"]
