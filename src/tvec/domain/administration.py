@@ -13,11 +13,11 @@ the order the items were given; the first refusal wins.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from tvec.domain.dose_plan import DosePlan
 from tvec.domain.errors import InvalidInput
@@ -40,6 +40,17 @@ class Lot:
 def lot_expired(expiry_date: date, day: date) -> bool:
     """A lot may be used up to and including its expiry date."""
     return expiry_date < day
+
+
+class OfferableLot(Protocol):
+    """What offering a lot needs to know of it (a stock record or a `Lot`)."""
+
+    @property
+    def lot(self) -> str: ...
+    @property
+    def pfu_per_ml(self) -> int: ...
+    @property
+    def expiry_date(self) -> date: ...
 
 
 class GivenItem(Protocol):
@@ -145,3 +156,13 @@ def _check_lot(where: str, name: str, lot: Lot | None, plan: DosePlan, day: date
         )
     if lot.expired_on(day):
         raise InvalidInput(where, "vial_lot", f"expired on {lot.expiry_date}", name)
+
+
+L = TypeVar("L", bound=OfferableLot)
+
+
+def lots_to_offer(lots: Iterable[L], pfu_per_ml: int, day: date) -> list[L]:
+    """The lots to offer for a visit on `day`: never an expired one; the visit's strength first,
+    then first expiry, first out (the lot expiring soonest first), then by lot number."""
+    usable = [lot for lot in lots if not lot_expired(lot.expiry_date, day)]
+    return sorted(usable, key=lambda lot: (lot.pfu_per_ml != pfu_per_ml, lot.expiry_date, lot.lot))

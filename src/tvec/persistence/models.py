@@ -240,14 +240,48 @@ class CourseReviewRow(Base):
 
 class VialLotRow(Base):
     __tablename__ = "vial_lots"
-    __table_args__ = (UniqueConstraint("centre_id", "lot"),)
+    # one lot per centre whatever its letter case (migration 0013): `lot` as printed, `lot_key`
+    # as compared (tvec.domain.receipt.lot_key)
+    __table_args__ = (UniqueConstraint("centre_id", "lot_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
     lot: Mapped[str] = mapped_column(String(40))
+    lot_key: Mapped[str] = mapped_column(String(40))
     pfu_per_ml: Mapped[int] = mapped_column(Integer)
     expiry_date: Mapped[date] = mapped_column(Date)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ShipmentRow(Base):
+    """A shipment received by the pharmacy (migration 0013): its container's sealing time and
+    the hours it keeps temperature (from the label data), and whether it arrived too late."""
+
+    __tablename__ = "shipments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sealed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    container_hours: Mapped[int] = mapped_column(Integer)
+    quarantined: Mapped[bool] = mapped_column(Boolean)
+    quarantine_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class VialRow(Base, Versioned):
+    """One vial, from its carton's barcode: the serial number is unique per GTIN."""
+
+    __tablename__ = "vials"
+    __table_args__ = (UniqueConstraint("gtin", "serial"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    vial_lot_id: Mapped[int] = mapped_column(ForeignKey("vial_lots.id"))
+    gtin: Mapped[str] = mapped_column(String(14))
+    serial: Mapped[str] = mapped_column(String(20))
+    pfu_per_ml: Mapped[int] = mapped_column(Integer)
+    expiry_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # in_stock, quarantined
 
 
 class AdministrationRow(Base):

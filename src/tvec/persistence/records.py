@@ -208,6 +208,32 @@ class VialLot:
 
 
 @dataclass(frozen=True)
+class Shipment:
+    id: int
+    centre_id: int
+    received_at: datetime
+    received_by: int
+    sealed_at: datetime
+    container_hours: int
+    quarantined: bool
+    quarantine_reason: str | None
+
+
+@dataclass(frozen=True)
+class Vial:
+    id: int
+    centre_id: int
+    shipment_id: int
+    vial_lot_id: int
+    gtin: str
+    serial: str
+    pfu_per_ml: int
+    expiry_date: date
+    status: str
+    version: int
+
+
+@dataclass(frozen=True)
 class Administration:
     id: int
     visit_id: int

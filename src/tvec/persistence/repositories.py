@@ -6,13 +6,14 @@ query is read in one statement (an empty list reads nothing).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.sql import ColumnElement
 
+from tvec.domain.receipt import lot_key
 from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.persistence import models as m
 from tvec.persistence import records as r
@@ -293,18 +294,30 @@ class CourseReviewRepository(Repository[m.CourseReviewRow, r.CourseReview]):
 class VialLotRepository(Repository[m.VialLotRow, r.VialLot]):
     row, record, entity = m.VialLotRow, r.VialLot, "vial-lot"
 
+    def add_many(
+        self,
+        rows: Sequence[dict[str, Any]],
+        *,
+        by: int | None,
+        reason: str | None = None,
+        audit: bool = True,
+    ) -> list[r.VialLot]:
+        """New lots, each with the key it is compared by (its number whatever the letter case)."""
+        keyed = [{**row, "lot_key": lot_key(row["lot"])} for row in rows]
+        return super().add_many(keyed, by=by, reason=reason, audit=audit)
+
     def by_lot(self, centre_id: int, lot: str) -> r.VialLot | None:
-        """The centre's vial lot of this number, if in its stock."""
+        """The centre's vial lot of this number, whatever its letter case, if in its stock."""
         v = m.VialLotRow
         statement = self._prepared(
             "by-lot",
             lambda: (
                 self._select()
-                .where(v.centre_id == bindparam("centre_id"), v.lot == bindparam("lot"))
+                .where(v.centre_id == bindparam("centre_id"), v.lot_key == bindparam("key"))
                 .limit(1)
             ),
         )
-        rows = self._all(statement, {"centre_id": centre_id, "lot": lot})
+        rows = self._all(statement, {"centre_id": centre_id, "key": lot_key(lot)})
         return rows[0] if rows else None
 
     def in_centre(self, centre_id: int) -> list[r.VialLot]:
@@ -445,3 +458,33 @@ class IdempotentReplyRepository(Repository[m.IdempotencyRow, r.IdempotentReply])
         )
         rows = self._all(statement, {"user_id": user_id, "key": key})
         return rows[0] if rows else None
+
+
+class ShipmentRepository(Repository[m.ShipmentRow, r.Shipment]):
+    row, record, entity = m.ShipmentRow, r.Shipment, "shipment"
+
+    def in_centre(self, centre_id: int) -> list[r.Shipment]:
+        """The centre's shipments, the latest received first."""
+        s = m.ShipmentRow
+        query = self._select().where(s.centre_id == centre_id)
+        return self._all(query.order_by(s.received_at.desc(), s.id.desc()))
+
+
+class VialRepository(Repository[m.VialRow, r.Vial]):
+    row, record, entity = m.VialRow, r.Vial, "vial"
+
+    def in_centre(self, centre_id: int) -> list[r.Vial]:
+        """The centre's vials: first expiry first, then by serial number."""
+        v = m.VialRow
+        query = self._select().where(v.centre_id == centre_id)
+        return self._all(query.order_by(v.expiry_date, v.pfu_per_ml, v.serial, v.id))
+
+    def received_serials(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (GTIN, serial) pairs were received before, at any centre."""
+        v = m.VialRow
+        serials = {serial for _, serial in pairs}
+        if not serials:
+            return set()
+        query = select(v.gtin, v.serial).where(v.serial.in_(serials))
+        found = {(row.gtin, row.serial) for row in self.connection.execute(query)}
+        return found & set(pairs)

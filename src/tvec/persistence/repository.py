@@ -280,7 +280,11 @@ RULES: dict[str, tuple[str, str]] = {
     "uq_patients_centre_id_mrn": ("a patient with this MRN is already registered", "mrn"),
     "uq_users_username": ("choose another username", "username"),
     "uq_lesions_patient_id_name": ("a lesion of this name already exists for the patient", "name"),
-    "uq_vial_lots_centre_id_lot": ("the lot is already registered", "lot"),
+    "uq_vial_lots_centre_id_lot_key": (
+        "the lot is already registered (lot numbers are the same whatever their letter case)",
+        "lot",
+    ),
+    "uq_vials_gtin_serial": ("a carton with this serial number was already received", "scans"),
     "uq_visits_course_id_number": (
         "the visit was planned meanwhile by someone else; reload it",
         "version",
@@ -301,7 +305,8 @@ _SQLITE_RULES = {
     "patients.centre_id, patients.mrn": "uq_patients_centre_id_mrn",
     "users.username": "uq_users_username",
     "lesions.patient_id, lesions.name": "uq_lesions_patient_id_name",
-    "vial_lots.centre_id, vial_lots.lot": "uq_vial_lots_centre_id_lot",
+    "vial_lots.centre_id, vial_lots.lot_key": "uq_vial_lots_centre_id_lot_key",
+    "vials.gtin, vials.serial": "uq_vials_gtin_serial",
     "visits.course_id, visits.number": "uq_visits_course_id_number",
     "diagnoses.patient_id": "uq_diagnoses_patient_id",
     "early_dose_authorisations.course_id, early_dose_authorisations.visit_number": (

@@ -65,6 +65,8 @@ class UnitOfWork:
     courses = _Repo(repos.CourseRepository)
     visits = _Repo(repos.VisitRepository)
     vial_lots = _Repo(repos.VialLotRepository)
+    shipments = _Repo(repos.ShipmentRepository)
+    vials = _Repo(repos.VialRepository)
     administrations = _Repo(repos.AdministrationRepository)
     adverse_events = _Repo(repos.AdverseEventRepository)
     audit = _Repo(repos.AuditRepository)

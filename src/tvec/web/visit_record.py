@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from tvec.domain.administration import lots_to_offer
 from tvec.domain.errors import DomainError
 from tvec.domain.status import VisitRecordStatus
 from tvec.domain.zones import from_wall_time, shown, wall_time_text
@@ -75,9 +76,8 @@ def _record_page(
     visit, patient = visit_of(ctx, user, patient_id, visit_id)
     if visit.status is not VisitRecordStatus.PLANNED:
         return RedirectResponse(f"/chart/{patient_id}/visit/{visit_id}/summary", status_code=303)  # type: ignore[return-value]
-    lots = sorted(
-        vials.list_lots(ctx, user),
-        key=lambda lot: (lot.pfu_per_ml != visit.plan.concentration_pfu_per_ml, lot.expiry_date),
+    lots = lots_to_offer(
+        vials.list_lots(ctx, user), visit.plan.concentration_pfu_per_ml, ctx.today(user)
     )
     if errors is not None:
         names = ["administered_at", "override_reason"]
