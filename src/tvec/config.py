@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # most this far ahead
     lot_expired_days: int = Field(default=365, ge=0, le=3650)
     lot_expiry_ahead_days: int = Field(default=3650, ge=1, le=36500)
+    # Receipt by barcode: a carton that expires within this many days of the day it is received
+    # is refused (tvec's ruling: enough time to use it; docs/clinical-choices.md)
+    receipt_min_days_to_expiry: int = Field(default=30, ge=0, le=3650)
     # Abuse limits (tvec's own, not clinical rules). Logins: after this many failed logins for an
     # account within the window, or from one client address (more: a clinic's computers may
     # share one address), further logins are refused (429 with Retry-After) for the lockout,

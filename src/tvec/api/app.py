@@ -22,6 +22,7 @@ from tvec.api.routes import (
     office,
     oncologist,
     patients,
+    pharmacy,
     research,
 )
 from tvec.config import api_threads_in_use
@@ -56,7 +57,8 @@ def create_api(ctx: Context) -> FastAPI:
     errors.install(app)
     app.include_router(office.public)
     app.include_router(auth.public)
-    for module in (auth, patients, courses, holds, administrations, oncologist, office, research):
+    routers = (auth, patients, courses, holds, administrations, oncologist, office, pharmacy)
+    for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)
     errors.document_body_limit(app)
     docs.install(app)

@@ -42,7 +42,9 @@ class ShipmentRefused(DomainError):
     code = "shipment-refused"
 
     def __init__(self, index: int, reason: str, problem: str) -> None:
-        super().__init__(f"scan {index + 1}: {problem}", index=index, reason=reason)
+        super().__init__(
+            f"scan {index + 1}: {problem}", index=index, reason=reason, field=f"scans.{index}"
+        )
         self.index, self.reason, self.problem = index, reason, problem
 
 
