@@ -84,7 +84,8 @@ COMMANDS: dict[str, Entry] = {
         "tvec.cli.audit",
         "audit_app",
         "Audit log: check that its entries are as they were written.",
-    ),    "gs1": Entry(
+    ),
+    "gs1": Entry(
         "tvec.cli.gs1",
         "gs1_app",
         "GS1 carton barcodes: read a scan into product, strength, lot, expiry and serial.",
