@@ -132,9 +132,9 @@ def test_the_pharmacist_scans_reviews_and_receives_a_shipment(
 def test_a_misread_carton_is_refused_by_its_line_and_nothing_is_received(
     open_page: Any, clinic: Clinic
 ) -> None:
-    before = row_counts(clinic.ctx)
     page = open_page("pharmacist", DESKTOP)
     page.goto("/vials/receive")
+    before = row_counts(clinic.ctx)
     good = make_scans("BAD").splitlines()[0]
     misread = good.replace("(01)00355513079013", "(01)00355513079014").replace("BAD1", "BAD9")
     page.get_by_label("Carton barcodes, one per line").fill(f"{good}\n\n{misread}")
