@@ -279,6 +279,7 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "visit-record": ("/chart/{pid}/visit/{vid}/record", roles_that(Action.RECORD_ADMINISTRATION)),
     "visit-summary": ("/chart/{pid}/visit/{v1}/summary", CLINICAL),
     "vials": ("/vials", roles_that(Action.READ_VIALS)),
+    "vials-receive": ("/vials/receive", roles_that(Action.MANAGE_VIALS)),
     "billing": ("/billing", roles_that(Action.READ_BILLING)),
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
     "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),

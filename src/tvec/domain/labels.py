@@ -70,6 +70,8 @@ FIELD_LABELS: dict[str, str] = {
     "lot": "Lot number",
     "pfu_per_ml": "Strength (PFU/mL)",
     "expiry_date": "Expiry date",
+    "scans": "Carton barcodes",
+    "sealed_at": "Container sealed at",
     "thawed_at": "Thawed at",
     "second_check": "Second check",
     "require_second_check": "Second check of every dose",
