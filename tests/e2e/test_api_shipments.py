@@ -85,6 +85,22 @@ def test_a_shipment_is_received_with_one_vial_per_carton(pharmacy: Pharmacy) -> 
     assert [s["id"] for s in listed] == [shipment["id"]]
 
 
+def test_the_receipt_is_in_the_audit_trail_with_who_and_when(pharmacy: Pharmacy) -> None:
+    before = audit_total(pharmacy.client, pharmacy.admin)
+    shipment = ok(pharmacy.receive([make_scan("1"), make_scan("2")]), 201)
+    # the shipment, its new lot and its two vials
+    assert audit_total(pharmacy.client, pharmacy.admin) == before + 4
+    history = items(
+        pharmacy.client.get(f"/audit/shipment/{shipment['id']}", headers=pharmacy.pharmacist)
+    )
+    assert [(e["action"], e["after"]["received_by"]) for e in history] == [
+        ("create", shipment["received_by"])
+    ]
+    vial = pharmacy.vials()[0]
+    vial_history = pharmacy.client.get(f"/audit/vial/{vial['id']}", headers=pharmacy.pharmacist)
+    assert items(vial_history)[0]["after"]["serial"] == "1"
+
+
 @pytest.mark.parametrize(
     ("bad", "detail"),
     [

@@ -109,3 +109,23 @@ def test_any_carton_written_as_element_strings_reads_back(
     assert carton.expiry == date(year, month, day or last)
     assert (carton.gtin, carton.lot, carton.serial) == (gtin, lot, serial)
     assert carton.strength_pfu_per_ml == (1_000_000 if gtin == LOW else 100_000_000)
+
+
+ELEMENTS = st.lists(
+    st.sampled_from(["01", "17", "10", "21", "(", ")", "<GS>", GS, "0", "00", "9", "A", "-"])
+    | st.text(max_size=6),
+    max_size=12,
+).map("".join)
+
+
+@given(ELEMENTS)
+def test_any_text_is_read_as_a_carton_or_refused_never_an_unexpected_error(text: str) -> None:
+    outcome: Carton | CartonRefused
+    try:
+        outcome = read_carton(text)
+    except CartonRefused as refused:
+        outcome = refused
+    if isinstance(outcome, Carton):
+        assert outcome.gtin in (LOW, HIGH)
+    else:
+        assert "\n" not in str(outcome)

@@ -254,6 +254,7 @@ HISTORY_READERS: dict[str, Action] = {
         Action.READ_CLINICAL,
     ),
     "vial-lot": Action.READ_VIALS,
+    **dict.fromkeys(("shipment", "vial"), Action.MANAGE_VIALS),
     **dict.fromkeys(("centre", "user", "auth-session"), Action.MANAGE_USERS),
 }
 
