@@ -36,7 +36,7 @@ UNREAD = {
     "missing": "its barcode is incomplete (it needs the product, expiry date, lot and serial "
     "number); scan the square code on the carton, not the line barcode",
     "check-digit": "its product code was misread; scan it again",
-    "unknown-product": "it is not an IMLYGIC carton of the US label (10^6 or 10^8 PFU/mL)",
+    "unknown-product": "it is not an IMLYGIC carton of the {label}",
 }
 
 
@@ -99,7 +99,9 @@ def _read_form(values: dict[str, str]) -> tuple[list[tuple[int, str]], datetime]
 def _refusal(exc: ShipmentRefused, values: dict[str, str]) -> FormErrors:
     lines = [n for n, t in enumerate(values["scans"].splitlines(), 1) if t.strip()]
     line = lines[exc.index] if exc.index < len(lines) else exc.index + 1
-    what = UNREAD.get(exc.reason, exc.problem)
+    title = load_label(shipments.LABEL_VARIANT).title
+    unread = UNREAD.get(exc.reason)
+    what = unread.format(label=title) if unread else exc.problem
     return FormErrors(
         {
             "scans": f"Carton on line {line}: {what}. Nothing was received: set that carton aside "

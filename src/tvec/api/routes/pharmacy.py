@@ -21,8 +21,8 @@ router = APIRouter(tags=["pharmacy"])
         "product code), a carton expired or expiring within TVEC_RECEIPT_MIN_DAYS_TO_EXPIRY days, "
         "a serial number received before, or a lot that is another strength's in another letter "
         "case refuses the whole shipment (422, `field` `scans.N`, N from 0) and nothing is "
-        "written. A shipment received after its container's hours (label data: 96 h after "
-        "sealing) is received quarantined, with the reason."
+        "written. A shipment received after the hours its container keeps temperature (label "
+        "data, `tvec rules`: storage) is received quarantined, with the reason."
     ),
 )
 async def receive(body: p.ShipmentIn, act: Act) -> p.ShipmentOut:
