@@ -9,6 +9,7 @@ are its vials.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -65,6 +66,8 @@ class Preview:
     """What receiving would do: the cartons as read, and whether the shipment is quarantined."""
 
     cartons: list[Carton]
+    sealed_at: datetime  # the instant (a wall time is read in the centre's zone)
+    container_hours: int
     container_until: datetime
     quarantine_reason: str | None
 
@@ -85,7 +88,7 @@ def receive_shipment(
     actor.require(Action.MANAGE_VIALS)
     with ctx.uow() as uow:
         preview = _checked(ctx, actor, uow, scans, sealed_at)
-        shipment = _add_shipment(uow, actor, preview, sealed_at)
+        shipment = _add_shipment(uow, actor, preview)
         lots = _lots_for(uow, actor, preview.cartons)
         status = QUARANTINED if shipment.quarantined else IN_STOCK
         uow.vials.add_many(
@@ -99,10 +102,7 @@ def receive_shipment(
 def list_shipments(ctx: Context, actor: Actor) -> list[ShipmentView]:
     actor.require(Action.MANAGE_VIALS)
     with ctx.uow(readonly=True) as uow:
-        vials = uow.vials.in_centre(actor.centre_id)
-        counts: dict[int, int] = {}
-        for vial in vials:
-            counts[vial.shipment_id] = counts.get(vial.shipment_id, 0) + 1
+        counts = Counter(vial.shipment_id for vial in uow.vials.in_centre(actor.centre_id))
         shipments = uow.shipments.in_centre(actor.centre_id)
     return [_view(s, counts.get(s.id, 0)) for s in shipments]
 
@@ -156,8 +156,8 @@ def _checked(
         known_lots=known,
         known_serials=uow.vials.received_serials({(c.gtin, c.serial) for c in cartons}),
     )
-    until = container_deadline(sealed, storage.shipping_container_hours)
-    return Preview(cartons, until, reason)
+    hours = storage.shipping_container_hours
+    return Preview(cartons, sealed, hours, container_deadline(sealed, hours), reason)
 
 
 def _read(index: int, scan: str, label: LabelRules) -> Carton:
@@ -167,17 +167,14 @@ def _read(index: int, scan: str, label: LabelRules) -> Carton:
         raise ShipmentRefused(index, exc.reason, exc.message) from None
 
 
-def _add_shipment(
-    uow: UnitOfWork, actor: Actor, preview: Preview, sealed_at: datetime
-) -> r.Shipment:
-    storage = _storage(load_label(LABEL_VARIANT))
+def _add_shipment(uow: UnitOfWork, actor: Actor, preview: Preview) -> r.Shipment:
     return uow.shipments.add(
         by=actor.user_id,
         centre_id=actor.centre_id,
         received_at=uow.now,
         received_by=actor.user_id,
-        sealed_at=from_wall_time(sealed_at, uow.centres.get(actor.centre_id).time_zone),
-        container_hours=storage.shipping_container_hours,
+        sealed_at=preview.sealed_at,
+        container_hours=preview.container_hours,
         quarantined=preview.quarantine_reason is not None,
         quarantine_reason=preview.quarantine_reason,
     )
