@@ -37,6 +37,9 @@ _MICROSECONDS_PER_HOUR = 3_600_000_000
 _MICROSECONDS_PER_MINUTE = 60_000_000
 
 
+Limit = StabilityLimit | LotStabilityOverride
+
+
 class ThawEventKind(StrEnum):
     THAWED = "thawed"
     TO_FRIDGE = "to_fridge"
@@ -174,7 +177,9 @@ def _stretches(events: Sequence[ThawEvent]) -> list[_Stretch]:
 
 def _fraction_expiry(
     label: LabelRules, pfu_per_ml: int, stretches: list[_Stretch]
-) -> tuple[Fraction, StabilityLimit | LotStabilityOverride, list[StabilityLimit | LotStabilityOverride]]:
+) -> tuple[
+    Fraction, StabilityLimit | LotStabilityOverride, list[StabilityLimit | LotStabilityOverride]
+]:
     """Walk the stretches adding fractions until the vial's or the syringe's reach 1.
 
     Returns the exact expiry (microseconds after the thaw), the limit that reached 1 (the vial's
@@ -182,10 +187,10 @@ def _fraction_expiry(
     """
     thawed_at = stretches[0].start
     used_by = {Container.VIAL: Fraction(0), Container.SYRINGE: Fraction(0)}
-    limits: list[StabilityLimit | LotStabilityOverride] = []
+    limits: list[Limit] = []
     for stretch in stretches:
         containers = [Container.VIAL] + ([Container.SYRINGE] if stretch.in_syringe else [])
-        reached: list[tuple[Fraction, StabilityLimit | LotStabilityOverride]] = []
+        reached: list[tuple[Fraction, Limit]] = []
         for container in containers:
             limit = stability_limit(label, pfu_per_ml, container, stretch.band)
             limits.append(limit)
