@@ -196,8 +196,11 @@ def first_expired_minute(
             return minute
 
 
+History = tuple[int, list[ThawEvent], int, Decimal | None, tuple[list[tuple[int, str]], int | None]]
+
+
 @st.composite
-def histories(draw: st.DrawFn) -> tuple[int, list[ThawEvent], int, Decimal | None, tuple]:
+def histories(draw: st.DrawFn) -> History:
     pfu = draw(st.sampled_from([10**6, 10**8]))
     gaps = draw(st.lists(st.integers(0, 900), max_size=5))
     moves, minute, place = [], 0, "room"
@@ -218,7 +221,7 @@ def histories(draw: st.DrawFn) -> tuple[int, list[ThawEvent], int, Decimal | Non
 @settings(max_examples=200, deadline=None)
 @given(histories())
 def test_the_clock_agrees_with_a_minute_by_minute_count(
-    history: tuple[int, list[ThawEvent], int, Decimal | None, tuple],
+    history: History,
 ) -> None:
     pfu, steps, now, lot, (moves, drawn_at) = history
     clock = thaw_clock(US, pfu, steps, at(now), lot_limit_hours=lot)
