@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tvec.domain.errors import InvalidInput
+from tvec.domain.errors import BeyondCalendar, InvalidInput
 from tvec.domain.stability import Binding, ThawEvent, ThawEventRefused, thaw_clock
 from tvec.knowledge import load_label
 
@@ -154,6 +154,12 @@ def test_a_strength_off_the_label_and_a_lot_limit_of_no_time_are_refused(
 ) -> None:
     error = refused(events((0, "thawed")), at(1), **kw)
     assert (error.index, error.field) == (None, field)
+
+
+def test_a_clock_ending_past_the_calendar_is_refused() -> None:
+    late = datetime(9999, 12, 31, 12, 0, tzinfo=UTC)
+    with pytest.raises(BeyondCalendar, match="after the calendar's last day"):
+        thaw_clock(US, 10**8, [ThawEvent(late, "thawed")], late)
 
 
 def test_no_events_is_refused() -> None:

@@ -46,6 +46,11 @@ COMMANDS: dict[str, Entry] = {
         "dose_plan",
         "Plan one visit: strength, per-lesion volume in injection order, vials, waste, billing.",
     ),
+    "thaw-clock": Entry(
+        "tvec.cli.thaw_clock",
+        "thaw_clock",
+        "Thaw clock of one vial: expiry, minutes left and the limits used, from its thaw events.",
+    ),
     "schedule": Entry(
         "tvec.cli.schedule",
         "schedule",

@@ -28,7 +28,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-from tvec.domain.errors import InvalidInput
+from tvec.domain.errors import BeyondCalendar, InvalidInput
 from tvec.domain.rules import Container, LabelRules, LotStabilityOverride, StabilityLimit
 
 ROOM = "room"
@@ -149,7 +149,14 @@ def thaw_clock(
         if ceiling < offset:
             offset, binding, binding_source = ceiling, Binding.LOT, lot_source
         sources.append(lot_source)
-    expires_at = (thawed_at + timedelta(microseconds=math.floor(offset))).astimezone(now.tzinfo)
+    try:
+        expires_at = thawed_at + timedelta(microseconds=math.floor(offset))
+    except OverflowError:
+        raise BeyondCalendar(
+            "the thaw clock would end after the calendar's last day (9999-12-31): "
+            "check the thaw event's date"
+        ) from None
+    expires_at = expires_at.astimezone(now.tzinfo)
     left = _microseconds(expires_at - now)
     return ThawClock(
         expired=left <= 0,
