@@ -49,9 +49,8 @@ def thaw_list(
     if plan.vials == 0 or storage is None:
         return ()
     if appointment_at is not None and appointment_at.utcoffset() is None:
-        raise InvalidInput(
-            "thaw list", "appointment_at", "must carry a time zone", appointment_at.isoformat()
-        )
+        rule, shown = "must carry a time zone", appointment_at.isoformat()
+        raise InvalidInput("thaw list", "appointment_at", rule, shown, label="appointment time")
     lead = storage.thaw_minutes
     start = (appointment_at or _ANY_INSTANT) - timedelta(minutes=lead)
     thawed = [ThawEvent(start, ThawEventKind.THAWED.value)]
