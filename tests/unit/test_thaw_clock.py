@@ -128,6 +128,7 @@ def test_refused_events_name_their_place_and_field(
 ) -> None:
     error = refused(events(*steps), at(now_minutes))
     assert (error.index, error.field) == (index, field)
+    assert (error.fields["index"], error.fields["field"]) == (index, field)
     assert words in error.message
     assert error.message.startswith(f"events[{index}]: {field} ")
 
@@ -147,6 +148,8 @@ def test_naive_times_are_refused() -> None:
         ({"pfu": 10**7}, "pfu_per_ml"),
         ({"lot_limit_hours": Decimal(0)}, "lot_limit_hours"),
         ({"lot_limit_hours": Decimal(-1)}, "lot_limit_hours"),
+        ({"lot_limit_hours": Decimal("NaN")}, "lot_limit_hours"),
+        ({"lot_limit_hours": Decimal("Infinity")}, "lot_limit_hours"),
     ],
 )
 def test_a_strength_off_the_label_and_a_lot_limit_of_no_time_are_refused(

@@ -85,12 +85,11 @@ class ThawEventRefused(InvalidInput):
     """A thaw-clock input the rules refuse; `index` is the event's place in the list (or None
     when the refusal is about `now`, the strength or the lot limit) and `field` its field."""
 
-    code = "thaw-event-refused"
-
     def __init__(self, index: int | None, field: str, rule: str, value: object = None) -> None:
         where = "thaw clock" if index is None else f"events[{index}]"
         super().__init__(where, field, rule, value, label=field)
         self.index = index
+        self.fields["index"] = index
 
 
 @dataclass(frozen=True)
@@ -136,27 +135,19 @@ def thaw_clock(
 ) -> ThawClock:
     """The thaw clock of one vial at `now` (see the module docstring for the rules)."""
     _check_input(label, pfu_per_ml, events, now, lot_limit_hours)
-    thawed_at = events[0].at
     offset, limit, used = _fraction_expiry(label, pfu_per_ml, _stretches(events))
-    sources = [_describe(each) for each in used]
     binding, binding_source = Binding(limit.container.value), _describe(limit)
+    sources = [_describe(each) for each in used]
     if lot_limit_hours is not None:
         lot_source = (
             f"lot-specific limit: {lot_limit_hours} h after thawing, whatever the temperature "
             "(tvec ruling: a lot's limit is a ceiling that may only shorten the label's)"
         )
+        sources.append(lot_source)
         ceiling = Fraction(lot_limit_hours) * _MICROSECONDS_PER_HOUR
         if ceiling < offset:
             offset, binding, binding_source = ceiling, Binding.LOT, lot_source
-        sources.append(lot_source)
-    try:
-        expires_at = thawed_at + timedelta(microseconds=math.floor(offset))
-    except OverflowError:
-        raise BeyondCalendar(
-            "the thaw clock would end after the calendar's last day (9999-12-31): "
-            "check the thaw event's date"
-        ) from None
-    expires_at = expires_at.astimezone(now.tzinfo)
+    expires_at = _after(events[0].at, offset).astimezone(now.tzinfo)
     left = _microseconds(expires_at - now)
     return ThawClock(
         expired=left <= 0,
@@ -166,6 +157,17 @@ def thaw_clock(
         binding=binding,
         binding_source=binding_source,
     )
+
+
+def _after(thawed_at: datetime, offset: Fraction) -> datetime:
+    """The instant `offset` microseconds after the thaw, rounded down to the microsecond."""
+    try:
+        return thawed_at + timedelta(microseconds=math.floor(offset))
+    except OverflowError:
+        raise BeyondCalendar(
+            "the thaw clock would end after the calendar's last day (9999-12-31): "
+            "check the thaw event's date"
+        ) from None
 
 
 def _stretches(events: Sequence[ThawEvent]) -> list[_Stretch]:
@@ -223,8 +225,9 @@ def _check_input(
     if pfu_per_ml not in {s.pfu_per_ml for s in label.strengths}:
         known = ", ".join(str(s.pfu_per_ml) for s in label.strengths)
         raise ThawEventRefused(None, "pfu_per_ml", f"is not a strength on the label ({known})")
-    if lot_limit_hours is not None and not lot_limit_hours > 0:
-        raise ThawEventRefused(None, "lot_limit_hours", "must be above 0 hours", lot_limit_hours)
+    if lot_limit_hours is not None and not (lot_limit_hours.is_finite() and lot_limit_hours > 0):
+        rule = "must be a number of hours above 0"
+        raise ThawEventRefused(None, "lot_limit_hours", rule, lot_limit_hours)
     if now.tzinfo is None or now.utcoffset() is None:
         raise ThawEventRefused(None, "now", "must carry a time zone", now.isoformat())
     if not events:
