@@ -7,9 +7,11 @@ estimated from the history of earlier visits and simulated:
 (a) continuation: after a visit, the patient's next scheduled visit happens with probability
     ``c`` (the course may end at a review, for lack of injectable lesions, or the patient stops);
     the h-th scheduled visit of a patient in the window happens with probability ``c**h``, and a
-    course that stops stops for good (later visits of that patient do not happen either);
+    course that stops stops for good (later visits of that patient do not happen either). A
+    first (initial) dose follows no visit: it is booked and counted as certain (h = 0);
 (b) given versus planned: the vials given at a visit planned for ``p`` vials follow the empirical
-    distribution of vials given at earlier visits planned for ``p`` (no history for ``p``: ``p``).
+    distribution of vials given at earlier visits of the same strength planned for ``p`` (none:
+    of either strength; no history for ``p`` at all: ``p``).
 
 The expected vials are computed exactly, ``sum_i c**h_i * E[given | planned_i]``; the intervals are
 the quantiles of a Monte Carlo simulation of (a) and (b) with a seeded NumPy generator, so the same
@@ -68,12 +70,17 @@ class DemandModel:
 
     continuation: float
     continuation_visits: int  # visits whose follow-up was observed (0: no history, c = 1)
-    given_by_planned: dict[int, tuple[tuple[int, float], ...]]  # planned -> ((given, share), ...)
+    # (strength, planned vials) -> ((vials given, share), ...); strength 0: both strengths pooled
+    given_by_planned: dict[tuple[int, int], tuple[tuple[int, float], ...]]
     history_visits: int
     gap_days: int
 
-    def given_pmf(self, planned: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
-        pairs = self.given_by_planned.get(planned, ((planned, 1.0),))
+    def given_pmf(
+        self, strength: int, planned: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The strength's own history for `planned`, else both strengths', else `planned`."""
+        pooled = self.given_by_planned.get((0, planned), ((planned, 1.0),))
+        pairs = self.given_by_planned.get((strength, planned), pooled)
         values = np.array([g for g, _ in pairs], dtype=np.int64)
         return values, np.array([p for _, p in pairs], dtype=np.float64)
 
@@ -85,7 +92,7 @@ class PlannedVisit:
     week: str  # ISO week, e.g. "2026-W03"
     pfu_per_ml: int
     planned_vials: int
-    position: int  # the patient's h-th visit in the window
+    position: int  # h: the patient's visits in the window up to this one (a first dose: 0)
     probability: float  # that the visit happens, c**h
     expected_vials: float
 
@@ -129,11 +136,11 @@ class Forecast:
 
 
 METHOD = (
-    "visits planned with the label's dose planner; each patient's h-th visit in the window "
-    "happens with probability c^h (c: share of past visits followed by the patient's next "
-    "visit within {gap} days; a stopped course stays stopped); vials given drawn from past "
-    "vials given at visits planned for as many vials; expected value exact, intervals from "
-    "{n} seeded Monte Carlo paths (central quantiles)"
+    "visits planned with the label's dose planner; a patient's h-th visit in the window happens "
+    "with probability c^h (a first dose: 1; c: share of past visits followed by the patient's "
+    "next visit within {gap} days; a stopped course stays stopped); vials given drawn from past "
+    "vials given at visits planned for as many vials; expected value exact, intervals from {n} "
+    "seeded Monte Carlo paths (central quantiles)"
 )
 
 
@@ -151,9 +158,10 @@ def estimate_model(
         later = past[n + 1] if n + 1 < len(past) else None
         if later is not None and later.patient == visit.patient:
             continued += (later.day - visit.day).days <= gap
-    counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    counts: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for visit in past:
-        counts[visit.planned_vials][visit.given_vials] += 1
+        for strength in (visit.pfu_per_ml, 0):
+            counts[(strength, visit.planned_vials)][visit.given_vials] += 1
     pmf = {
         planned: tuple((g, k / sum(given.values())) for g, k in sorted(given.items()))
         for planned, given in sorted(counts.items())
@@ -180,10 +188,11 @@ def plan_calendar(
     planned: list[PlannedVisit] = []
     for visit in sorted(calendar, key=lambda v: (v.patient, v.day)):
         plan = plan_visit(label, visit.kind, visit.lesions)
-        position[visit.patient] += 1
+        if visit.kind is not VisitKind.INITIAL:  # a first dose follows no visit: it is booked
+            position[visit.patient] += 1
         h = position[visit.patient]
         probability = model.continuation**h
-        values, shares = model.given_pmf(plan.vials)
+        values, shares = model.given_pmf(plan.concentration_pfu_per_ml, plan.vials)
         mean_given = float(values @ shares)
         planned.append(
             PlannedVisit(
@@ -275,12 +284,12 @@ def _simulate(
     happens = (stopped - before) == 0
     given = np.zeros((n, v), dtype=np.int64)
     planned = np.array([visit.planned_vials for visit in visits], dtype=np.int64)
-    for p in np.unique(planned):
-        columns = np.nonzero(planned == p)[0]
-        values, shares = model.given_pmf(int(p))
+    strengths = np.array([visit.pfu_per_ml for visit in visits], dtype=np.int64)
+    for s, p in sorted({(int(s), int(p)) for s, p in zip(strengths, planned, strict=True)}):
+        columns = np.nonzero((planned == p) & (strengths == s))[0]
+        values, shares = model.given_pmf(s, p)
         given[:, columns] = rng.choice(values, size=(n, len(columns)), p=shares)
     given *= happens
-    strengths = np.array([visit.pfu_per_ml for visit in visits], dtype=np.int64)
     return {int(s): given[:, strengths == s] for s in np.unique(strengths)}
 
 
