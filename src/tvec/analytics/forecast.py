@@ -144,9 +144,7 @@ METHOD = (
 )
 
 
-def estimate_model(
-    label: LabelRules, history: Sequence[HistoryVisit], as_of: date
-) -> DemandModel:
+def estimate_model(label: LabelRules, history: Sequence[HistoryVisit], as_of: date) -> DemandModel:
     """Estimate continuation and given-versus-planned from visits before `as_of`."""
     gap = GAP_INTERVALS * (label.visit_rule(VisitKind.SUBSEQUENT).interval_days or 0)
     past = sorted((v for v in history if v.day < as_of), key=lambda v: (v.patient, v.day))
@@ -261,7 +259,9 @@ def forecast_demand(
 def _warnings(model: DemandModel, outside: int) -> tuple[str, ...]:
     notes = []
     if model.continuation_visits == 0:
-        notes.append("no history with an observed follow-up: every scheduled visit assumed to happen")
+        notes.append(
+            "no history with an observed follow-up: every scheduled visit assumed to happen"
+        )
     if model.history_visits == 0:
         notes.append("no history of vials given: the planned vials assumed to be given")
     if outside:
@@ -275,6 +275,7 @@ def _simulate(
     """Vials given per path and visit, as one (n, visits) array per strength (visits in order)."""
     v = len(visits)
     stops = rng.random((n, v)) >= model.continuation
+    stops &= np.array([visit.position > 0 for visit in visits], dtype=bool)  # a first dose: booked
     stopped = np.cumsum(stops, axis=1)
     first = np.zeros(v, dtype=np.int64)  # column of each visit's patient's first visit
     for i in range(1, v):
