@@ -282,7 +282,7 @@ def _simulate(
         same = visits[i].patient == visits[i - 1].patient
         first[i] = first[i - 1] if same else i
     before = np.where(first > 0, stopped[:, np.maximum(first - 1, 0)], 0)
-    happens = (stopped - before) == 0
+    happens: npt.NDArray[np.bool_] = (stopped - before) == 0
     given = np.zeros((n, v), dtype=np.int64)
     planned = np.array([visit.planned_vials for visit in visits], dtype=np.int64)
     strengths = np.array([visit.pfu_per_ml for visit in visits], dtype=np.int64)
