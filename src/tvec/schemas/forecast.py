@@ -18,7 +18,7 @@ from tvec.analytics.forecast_order import StockLot
 from tvec.domain.errors import InvalidInput
 from tvec.domain.rules import LabelRules, VisitKind
 from tvec.schemas.clinic import LesionName
-from tvec.schemas.dose_plan import LesionIn, _load, _refuse_repeated_keys
+from tvec.schemas.dose_plan import LesionIn, read_json
 from tvec.schemas.refusals import rule_of
 
 Count = Annotated[StrictInt, Field(ge=0, le=100_000)]
@@ -69,8 +69,7 @@ class ForecastRequest(BaseModel):
 
 def parse_forecast_request(text: str) -> ForecastRequest:
     """Parse JSON text; an error names the field broken (`visits[0].date`)."""
-    raw = _load(text.removeprefix("\ufeff"))
-    _refuse_repeated_keys(raw, ())
+    raw = read_json(text)
     try:
         return ForecastRequest.model_validate(raw)
     except ValidationError as exc:
