@@ -24,7 +24,8 @@ def test_derived_visits_follow_the_schedule_and_the_planner() -> None:
             assert row.pfu_per_ml == LABEL.visit_rule(dose.kind).pfu_per_ml
             assert 1 <= row.given_vials <= 4  # whole 1 mL vials, at most the 4 mL maximum
         if rows:
-            assert rows[0].day == patient.start and rows[0].planned_vials == rows[0].given_vials
+            assert rows[0].day == patient.start
+            assert rows[0].planned_vials == rows[0].given_vials
 
 
 def test_backtest_reports_error_and_coverage_per_strength() -> None:

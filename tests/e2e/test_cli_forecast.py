@@ -36,7 +36,8 @@ def test_the_example_forecast_as_json() -> None:
     done = make_run(str(EXAMPLE), "--weeks", "4", "--json")
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
-    assert out["as_of"] == "2026-01-05" and out["weeks"] == 4
+    assert out["as_of"] == "2026-01-05"
+    assert out["weeks"] == 4
     assert {d["pfu_per_ml"] for d in out["totals"]} == {1_000_000, 100_000_000}
     for d in out["demand"] + out["totals"]:
         low80, high80 = d["interval_80"]
@@ -50,7 +51,8 @@ def test_the_example_forecast_as_json() -> None:
 def test_the_example_forecast_as_a_table() -> None:
     done = make_run(str(EXAMPLE))
     assert done.returncode == 0, done.stderr
-    assert "2026-W02" in done.stdout and "order 10^8 PFU/mL" in done.stdout
+    assert "2026-W02" in done.stdout
+    assert "order 10^8 PFU/mL" in done.stdout
     assert "does not replace, clinical judgement" in done.stdout
 
 
@@ -86,12 +88,15 @@ def test_bad_input_is_one_line_naming_the_field(name: str, change: dict, field: 
             request[key] = value
     done = make_run("-", stdin=json.dumps(request))
     assert (done.returncode, done.stdout) == (2, "")
-    assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
+    assert done.stderr.startswith("error: ")
+    assert done.stderr.count("\n") == 1
     assert field in done.stderr
 
 
 def test_not_json_and_zero_weeks_are_refused() -> None:
     done = make_run("-", stdin="{")
-    assert (done.returncode, done.stdout) == (2, "") and "not valid JSON" in done.stderr
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "not valid JSON" in done.stderr
     done = make_run(str(EXAMPLE), "--weeks", "0")
-    assert (done.returncode, done.stdout) == (2, "") and "--weeks" in done.stderr
+    assert (done.returncode, done.stdout) == (2, "")
+    assert "--weeks" in done.stderr
