@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.factories import make_lesion
 from tvec.analytics.forecast import (
@@ -181,3 +183,18 @@ def test_the_other_strengths_lots_do_not_count() -> None:
     forecast = make_forecast()
     (_, high) = suggest_orders(forecast, [StockLot("green", LOW, 20, date(2027, 1, 1))], 0)
     assert (high.usable, high.order_vials) == (0, 6)
+
+
+SIZES = st.lists(st.decimals(min_value="0.1", max_value="9", places=1), min_size=1, max_size=6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=SIZES, kind=st.sampled_from(list(VisitKind)))
+def test_without_history_the_forecast_is_the_planners_vials(sizes: list, kind: VisitKind) -> None:
+    lesions = tuple(make_lesion(f"L{n}", size) for n, size in enumerate(sizes))
+    calendar = [ForecastVisit("A", MONDAY, kind, lesions)]
+    forecast = forecast_demand(LABEL, calendar, [], MONDAY, 1, simulations=50)
+    plan = plan_visit(LABEL, kind, lesions)
+    totals = {d.pfu_per_ml: d.expected for d in forecast.totals}
+    assert totals[plan.concentration_pfu_per_ml] == plan.vials
+    assert sum(totals.values()) == plan.vials

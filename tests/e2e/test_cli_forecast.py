@@ -100,3 +100,13 @@ def test_not_json_and_zero_weeks_are_refused() -> None:
     done = make_run(str(EXAMPLE), "--weeks", "0")
     assert (done.returncode, done.stdout) == (2, "")
     assert "--weeks" in done.stderr
+
+
+def test_a_lesion_the_planner_refuses_names_the_patients_place_not_the_pseudonym() -> None:
+    lesion = {"id": "H1", "longest_cm": 3, "site": "visceral", "route": "intravenous"}
+    request = json.loads(make_request())
+    request["patients"][1]["lesions"] = [lesion]
+    done = make_run("-", stdin=json.dumps(request))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith("error: patients[1]: lesion H1: route")
+    assert "P-102" not in done.stderr

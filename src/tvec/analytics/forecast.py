@@ -138,9 +138,9 @@ class Forecast:
 METHOD = (
     "visits planned with the label's dose planner; a patient's h-th visit in the window happens "
     "with probability c^h (a first dose: 1; c: share of past visits followed by the patient's "
-    "next visit within {gap} days; a stopped course stays stopped); vials given drawn from past "
-    "vials given at visits planned for as many vials; expected value exact, intervals from {n} "
-    "seeded Monte Carlo paths (central quantiles)"
+    "next visit within {gap} days; a stopped course stays stopped); vials given drawn from the "
+    "vials given at past visits of the same strength planned for as many vials; expected value "
+    "exact, intervals from {n} seeded Monte Carlo paths (central quantiles)"
 )
 
 
@@ -318,7 +318,7 @@ def _demand(
     return Demand(
         week=week,
         pfu_per_ml=strength,
-        expected=sum(v.expected_vials for v in visits),
+        expected=sum((v.expected_vials for v in visits), 0.0),
         planned=sum(v.planned_vials for v in visits),
         intervals=tuple(band(summed, level) for level in LEVELS),
     )

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 
@@ -108,15 +109,10 @@ def sizes_on(dosing: PatientDosing, day: date) -> Sizes | None:
     return latest
 
 
-_PLANS: dict[tuple[int, VisitKind, Sizes], int] = {}
-
-
+@lru_cache(maxsize=100_000)
 def vials(label: LabelRules, kind: VisitKind, sizes: Sizes) -> int:
     """The planner's vials (cached: the backtest plans the same sizes many times)."""
-    key = (id(label), kind, sizes)
-    if key not in _PLANS:
-        _PLANS[key] = plan_visit(label, kind, sizes).vials
-    return _PLANS[key]
+    return plan_visit(label, kind, sizes).vials
 
 
 def _doses(label: LabelRules, dosing: PatientDosing) -> tuple[Course, list[HistoryVisit]]:

@@ -11,6 +11,7 @@ from tvec.cli.output import (
     DISCLAIMER,
     choose_label,
     console,
+    fail,
     print_json,
     read_text,
     refuse_bad_input,
@@ -36,6 +37,7 @@ def forecast(
 
     rules = choose_label(label)
     request = parse_forecast_request(read_text(file))
+    _check_lesions(rules, request)
     calendar = to_calendar(request)
     stock, history = to_stock(request, rules), to_history(request, rules)
     result = forecast_demand(rules, calendar, history, request.as_of, weeks)
@@ -45,6 +47,21 @@ def forecast(
         print_json(record)
     else:
         _show(record)
+
+
+def _check_lesions(rules: Any, request: Any) -> None:
+    """A patient's lesions the planner refuses (a route, a cluster) are named by the patient's
+    place in the file, not by the pseudonym."""
+    from tvec.domain.dose_plan import plan_visit
+    from tvec.domain.errors import DomainError
+    from tvec.domain.rules import VisitKind
+
+    for n, patient in enumerate(request.patients):
+        lesions = [lesion.to_domain() for lesion in patient.lesions]
+        try:
+            plan_visit(rules, VisitKind.SUBSEQUENT, lesions)
+        except DomainError as exc:
+            fail(f"patients[{n}]: {exc}")
 
 
 def _strength(pfu_per_ml: int) -> str:
@@ -69,7 +86,14 @@ def _record(result: Any, orders: Any, variant: str) -> dict[str, Any]:
         "demand": [_demand(d) for d in result.demand],
         "totals": [_demand(d) for d in result.totals],
         "orders": [{**vars(o), "expected": round(o.expected, 2)} for o in orders],
-        "visits": len(result.visits),
+        "visits": [
+            {
+                **vars(v),
+                "probability": round(v.probability, 4),
+                "expected_vials": round(v.expected_vials, 3),
+            }
+            for v in result.visits
+        ],
         "warnings": list(result.warnings),
     }
 
