@@ -46,6 +46,7 @@ def test_the_example_forecast_as_json() -> None:
     for order in out["orders"]:
         assert order["order_vials"] == max(0, order["need"] - order["usable"])
     assert "Monte Carlo" in out["method"]
+    assert any("USPI §2.2 Table 2" in source for source in out["sources"])
 
 
 def test_the_example_forecast_as_a_table() -> None:

@@ -43,6 +43,7 @@ def forecast(
     result = forecast_demand(rules, calendar, history, request.as_of, weeks)
     orders = suggest_orders(result, stock, request.lead_time_days)
     record = _record(result, orders, rules.variant)
+    record["sources"] = _sources(rules)
     if json_out:
         print_json(record)
     else:
@@ -62,6 +63,18 @@ def _check_lesions(rules: Any, request: Any) -> None:
             plan_visit(rules, VisitKind.SUBSEQUENT, lesions)
         except DomainError as exc:
             fail(f"patients[{n}]: {exc}")
+
+
+def _sources(rules: Any) -> list[str]:
+    """Where the planner's numbers come from; the forecast's own rules are tvec's choices."""
+    from tvec.domain.rules import VisitKind
+
+    cited = [rules.visit_rule(kind).source for kind in VisitKind]
+    cited += [
+        rules.volume_bands[0].source,
+        rules.strength(rules.visit_rule(VisitKind.SUBSEQUENT).pfu_per_ml).source,
+    ]
+    return list(dict.fromkeys(cited))
 
 
 def _strength(pfu_per_ml: int) -> str:
@@ -154,6 +167,11 @@ def _show(record: dict[str, Any]) -> None:
         highlight=False,
     )
     console.print(f"method: {record['method']}", highlight=False)
+    console.print(f"dose plans: {'; '.join(record['sources'])}", highlight=False)
+    console.print(
+        "the continuation, interval and order rules are tvec's own choices, not the label's",
+        highlight=False,
+    )
     for warning in record["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {warning}")
     console.print(f"[italic]{DISCLAIMER}[/italic]")
