@@ -2,14 +2,14 @@
 
 `{"pfu_per_ml": 100000000, "events": [{"at": "2026-03-02T08:00:00+01:00", "event": "thawed"}],
 "now": "...", "lot_limit_hours": 18}`. Instants are ISO-8601 text; a number is refused, not read
-as a timestamp. `lot_limit_hours` is a JSON number, read exactly. Pydantic checks the shape; the
+as a timestamp. `lot_limit_hours` is a JSON number, read exactly; a key given twice is refused
+(the JSON is read by `read_json`, as the dose-plan request is). Pydantic checks the shape; the
 rules (the first event is the thaw, order, time zones, event kinds, the future) are checked once,
 in the domain. Every error names the event's place (`events[2]`) or the top-level field.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -18,6 +18,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Strict, StrictInt, 
 
 from tvec.domain.errors import InvalidInput
 from tvec.domain.stability import ThawEvent
+from tvec.schemas.dose_plan import read_json
 from tvec.schemas.refusals import rule_of
 
 
@@ -59,7 +60,7 @@ class ThawClockRequest(BaseModel):
 
 def parse_thaw_clock_request(text: str) -> ThawClockRequest:
     """Parse JSON text; an error names the event's place or the field."""
-    raw = _load(text.removeprefix("\ufeff"))
+    raw = read_json(text)
     try:
         return ThawClockRequest.model_validate(raw)
     except ValidationError as exc:
@@ -78,22 +79,3 @@ def _rule(error: Any) -> str:
     if error["type"] == "decimal_type" or error["type"] == "is_instance_of":
         return "must be a JSON number"
     return rule_of(error)
-
-
-def _load(text: str) -> Any:
-    try:
-        return json.loads(text, parse_float=Decimal, object_pairs_hook=_once)
-    except json.JSONDecodeError as exc:
-        rule = f"is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        raise InvalidInput("input", "(json)", rule) from None
-
-
-def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A key given twice in one object is refused rather than letting the last one win."""
-    keys = [key for key, _ in pairs]
-    for n, key in enumerate(keys):
-        if key in keys[:n]:
-            raise InvalidInput(
-                "input", key, "is given more than once; give each field once", label=key
-            )
-    return dict(pairs)
