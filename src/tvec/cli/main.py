@@ -56,6 +56,11 @@ COMMANDS: dict[str, Entry] = {
         "assess",
         "Assess tumour response (bidimensional, WHO family) from serial lesion measurements.",
     ),
+    "excursions": Entry(
+        "tvec.cli.excursions",
+        "excursions",
+        "Find temperature excursions and gaps without data in a data logger's CSV export.",
+    ),
     "serve": Entry("tvec.cli.server", "serve", "Serve the REST API (interactive docs at /docs)."),
     "synth": Entry(
         "tvec.cli.synth",
