@@ -98,8 +98,12 @@ def _when(instant: datetime) -> str:
     return shown.strftime("%Y-%m-%d %H:%M" if shown.second == 0 else "%Y-%m-%d %H:%M:%S")
 
 
+def _num(value: float) -> str:
+    return f"{value:g}".replace("-", "−")
+
+
 def _c(value: float) -> str:
-    return f"{value:g} °C".replace("-", "−")
+    return f"{_num(value)} °C"
 
 
 def _show(file: Path, report: ColdChainReport) -> None:
@@ -118,7 +122,7 @@ def _show(file: Path, report: ColdChainReport) -> None:
     table = Table(title="Excursions")
     for name in ("start (UTC)", "end (UTC)"):
         table.add_column(name, no_wrap=True)
-    for name in ("minutes", "lowest", "highest", "readings"):
+    for name in ("minutes", "min °C", "max °C", "readings"):
         table.add_column(name, justify="right")
     for e in report.excursions:
         end = "open" if e.end is None else _when(e.end)
@@ -126,8 +130,8 @@ def _show(file: Path, report: ColdChainReport) -> None:
             _when(e.start),
             end,
             f"{_minutes(e.duration):g}",
-            _c(e.min_c),
-            _c(e.max_c),
+            _num(e.min_c),
+            _num(e.max_c),
             str(e.readings),
         )
     console.print(table if report.excursions else "no excursions", highlight=False)
