@@ -170,8 +170,7 @@ def pandas_side(paths: list[Path], rule_of: list[ExcursionRule]) -> tuple[Result
     df["out"] = (df["t"] < low) | (df["t"] > high)
     previous = by["out"].shift(fill_value=False)
     df["run"] = (df["out"] & ~previous).cumsum()
-    df["next_ms"] = by["ms"].shift(-1)
-    df["next_out"] = by["out"].shift(-1)
+    df["next_ms"] = by["ms"].shift(-1, fill_value=-1)  # -1: no reading after it
     df["last_ms"] = by["ms"].transform("max")
     runs = (
         df[df["out"]]
@@ -186,7 +185,7 @@ def pandas_side(paths: list[Path], rule_of: list[ExcursionRule]) -> tuple[Result
             last_ms=("last_ms", "first"),
         )
     )
-    is_open = runs["after"].isna()
+    is_open = runs["after"] == -1
     until = runs["after"].where(~is_open, runs["last_ms"]).astype("int64")
     runs["end"] = until.where(~is_open, -1)
     runs["duration"] = until - runs["start"]

@@ -85,7 +85,7 @@ def test_a_byte_order_mark_and_extra_columns_are_accepted(tmp_path: Path) -> Non
             id="an unparsable timestamp",
         ),
         pytest.param(
-            HEADER + GOOD + "2026-01-05T08:02:00+01:00,\"-80,1\"\n",
+            HEADER + GOOD + '2026-01-05T08:02:00+01:00,"-80,1"\n',
             4,
             "Temperature (°C)",
             "not a number of °C (got '-80,1')",
