@@ -140,7 +140,10 @@ def _storage_band(m: LabelModel, i: int, path: str) -> r.StorageBand:
     """Location `i`'s band; the frozen band is read from [storage], never written twice."""
     loc = m.storage_locations[i]
     if loc.band != "frozen":
-        assert loc.min_c is not None and loc.max_c is not None and loc.source is not None
+        # the model's validator requires all three for a band other than "frozen"
+        assert loc.min_c is not None
+        assert loc.max_c is not None
+        assert loc.source is not None
         return r.StorageBand(loc.location, loc.band, loc.min_c, loc.max_c, loc.source)
     if m.storage is None:
         raise KnowledgeError(
