@@ -14,8 +14,14 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from tvec.domain.cold_chain import ColdChainReport, Excursion, ExcursionRule, NoDataGap
-from tvec.domain.errors import DuplicateReading, InvalidInput, ReadingsOutOfOrder
+from tvec.domain.cold_chain import (
+    ColdChainReport,
+    Excursion,
+    ExcursionRule,
+    NoDataGap,
+    not_a_temperature,
+)
+from tvec.domain.errors import DuplicateReading, ReadingsOutOfOrder
 
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
@@ -83,8 +89,7 @@ def _check(times_ms: Ints, temperatures_c: Floats, first_row: int) -> None:
     first_bad_temperature = int(bad_temperature[0]) if len(bad_temperature) else n
     first_bad_time = int(bad_time[0]) + 1 if len(bad_time) else n
     if first_bad_temperature < n and first_bad_temperature <= first_bad_time:
-        row = first_row + first_bad_temperature
-        raise InvalidInput(f"row {row}", "temperature_c", "must be a number of °C")
+        raise not_a_temperature(first_row + first_bad_temperature)
     if first_bad_time < n:
         i = first_bad_time
         at, before = _iso(times_ms[i]), _iso(times_ms[i - 1])

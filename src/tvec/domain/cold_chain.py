@@ -90,7 +90,11 @@ def excursion_rule(label: LabelRules, location: StorageLocation) -> ExcursionRul
     band = next((b for b in label.storage_bands if b.location is location), None)
     if band is None or label.excursions is None:
         raise InvalidInput(
-            "storage location", "location", "has no temperature band on file", location.value
+            "storage location",
+            "location",
+            "has no temperature band on file",
+            location.value,
+            label="The location",
         )
     return ExcursionRule(
         location=location,
@@ -148,10 +152,17 @@ def _check_order(readings: Sequence[Reading], first_row: int) -> None:
     for i, reading in enumerate(readings):
         row = first_row + i
         if reading.at.tzinfo is None or reading.at.utcoffset() is None:
-            raise InvalidInput(f"row {row}", "at", "must carry a time zone", reading.at.isoformat())
+            raise InvalidInput(
+                f"row {row}", "at", "must carry a time zone", reading.at.isoformat(), label="Time"
+            )
         if not math.isfinite(reading.temperature_c):
-            raise InvalidInput(f"row {row}", "temperature_c", "must be a number of °C")
+            raise not_a_temperature(row)
         if i and reading.at == readings[i - 1].at:
             raise DuplicateReading(row, reading.at.isoformat())
         if i and reading.at < readings[i - 1].at:
             raise ReadingsOutOfOrder(row, reading.at.isoformat(), readings[i - 1].at.isoformat())
+
+
+def not_a_temperature(row: int) -> InvalidInput:
+    """The refusal of a reading whose temperature is not a number (NaN or infinite)."""
+    return InvalidInput(f"row {row}", "temperature_c", "must be a number", label="Temperature (°C)")
