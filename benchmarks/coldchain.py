@@ -75,7 +75,7 @@ def _readings(
     base, swing, excursion = (-80.0, 0.8, 12.0) if kind is StorageLocation.FREEZER else (5, 0.5, 5)
     temps = base + swing * rng.standard_normal(minutes)
     for _ in range(max(1, minutes // 100_000)):  # planted excursions: 2 to 180 minutes
-        start, length = rng.integers(0, minutes - 200), int(rng.integers(2, 180))
+        start, length = int(rng.integers(0, minutes - 200)), int(rng.integers(2, 180))
         sign = 1 if kind is StorageLocation.FREEZER or rng.random() < 0.5 else -1
         temps[start : start + length] += sign * (excursion + rng.random() * 3)
     if still_open:

@@ -62,8 +62,11 @@ TEMPERATURES = {
 }
 
 
+Case = tuple[list[int], list[float], ExcursionRule, timedelta, int]
+
+
 @st.composite
-def make_case(draw: st.DrawFn, ordered: bool = True) -> tuple[object, ...]:
+def make_case(draw: st.DrawFn, ordered: bool = True) -> Case:
     location = draw(st.sampled_from(list(StorageLocation)))
     n = draw(st.integers(0, 40))
     steps = draw(st.lists(st.integers(1, 90 * 60_000), min_size=n, max_size=n))
@@ -81,18 +84,18 @@ def make_case(draw: st.DrawFn, ordered: bool = True) -> tuple[object, ...]:
 
 @settings(max_examples=300, deadline=None)
 @given(make_case())
-def test_the_arrays_give_the_domains_excursions_and_gaps(case: tuple[object, ...]) -> None:
-    domain = domain_report(*case)  # type: ignore[arg-type]
+def test_the_arrays_give_the_domains_excursions_and_gaps(case: Case) -> None:
+    domain = domain_report(*case)
     assert not isinstance(domain, str)
-    assert array_report(*case) == domain  # type: ignore[arg-type]
+    assert array_report(*case) == domain
 
 
 @settings(max_examples=200, deadline=None)
 @given(make_case(ordered=False))
 def test_the_arrays_refuse_what_the_domain_refuses_naming_the_same_row(
-    case: tuple[object, ...],
+    case: Case,
 ) -> None:
-    assert array_report(*case) == domain_report(*case)  # type: ignore[arg-type]
+    assert array_report(*case) == domain_report(*case)
 
 
 def test_an_excursion_open_at_the_last_reading_and_one_closed() -> None:
