@@ -66,6 +66,12 @@ def test_the_gap_follows_the_setting() -> None:
     assert data["gap_limit_minutes"] == 180
 
 
+def test_a_gap_setting_that_is_not_a_positive_number_is_one_line() -> None:
+    done = make_run(str(EXAMPLE), "--location", "freezer", TVEC_LOGGER_GAP_MINUTES="0")
+    assert done.returncode == 2
+    assert done.stderr == "error: TVEC_LOGGER_GAP_MINUTES: Input should be greater than 0\n"
+
+
 def test_in_a_fridge_every_freezer_reading_is_one_open_excursion() -> None:
     (excursion,) = make_json("--location", "fridge")["excursions"]
     assert excursion["open"] is True

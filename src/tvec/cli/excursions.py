@@ -15,7 +15,14 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tvec.cli.output import DISCLAIMER, choose_label, console, print_json, refuse_bad_input
+from tvec.cli.output import (
+    DISCLAIMER,
+    choose_label,
+    console,
+    fail,
+    print_json,
+    refuse_bad_input,
+)
 from tvec.domain.cold_chain import ColdChainReport, ExcursionRule, excursion_rule
 from tvec.domain.rules import StorageLocation
 
@@ -37,10 +44,9 @@ def excursions(
     """Find temperature excursions and gaps without data in a data logger's CSV export."""
     from tvec.analytics.excursions import detect_excursions, to_report
     from tvec.analytics.logger_csv import read_logger_csv
-    from tvec.config import Settings
 
     rule = excursion_rule(choose_label(label), location)
-    gap = timedelta(minutes=Settings().logger_gap_minutes)
+    gap = _gap_setting()
     readings = read_logger_csv(file)
     found = detect_excursions(
         readings.times_ms, readings.temperatures_c, rule, gap, readings.first_row
@@ -50,6 +56,19 @@ def excursions(
         print_json(_as_json(file, report))
     else:
         _show(file, report)
+
+
+def _gap_setting() -> timedelta:
+    """TVEC_LOGGER_GAP_MINUTES as a duration; a value the setting refuses is one error line."""
+    from pydantic import ValidationError
+
+    from tvec.config import Settings
+
+    try:
+        return timedelta(minutes=Settings().logger_gap_minutes)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"TVEC_{'_'.join(map(str, first['loc'])).upper()}: {first['msg']}")
 
 
 def _minutes(duration: timedelta) -> float:
