@@ -61,6 +61,11 @@ COMMANDS: dict[str, Entry] = {
         "excursions",
         "Find temperature excursions and gaps without data in a data logger's CSV export.",
     ),
+    "forecast": Entry(
+        "tvec.cli.forecast",
+        "forecast",
+        "Forecast vials per week and strength, with 80% and 95% intervals, and suggest an order.",
+    ),
     "serve": Entry("tvec.cli.server", "serve", "Serve the REST API (interactive docs at /docs)."),
     "synth": Entry(
         "tvec.cli.synth",
