@@ -61,6 +61,11 @@ COMMANDS: dict[str, Entry] = {
         "assess",
         "Assess tumour response (bidimensional, WHO family) from serial lesion measurements.",
     ),
+    "excursions": Entry(
+        "tvec.cli.excursions",
+        "excursions",
+        "Find temperature excursions and gaps without data in a data logger's CSV export.",
+    ),
     "forecast": Entry(
         "tvec.cli.forecast",
         "forecast",
