@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     max_lesions_per_patient: int = Field(default=200, ge=1)
     # at most 100: MeasurementsIn's own bound on items
     max_measurements_per_request: int = Field(default=100, ge=1, le=100)
+    # Cold chain (tvec's ruling): a storage location whose logger has no reading for longer than
+    # this has a "no data" gap (tvec.domain.cold_chain), shown with its excursions.
+    logger_gap_minutes: float = Field(default=60.0, gt=0)
 
 
 class InsecureSettings(Exception):

@@ -100,6 +100,11 @@ def test_sizes_measured_today_plan_without_a_reason_and_say_their_date(clinic: A
     visit = plan_visit(client, h[Role.NURSE], course_id, stale_reason=None)
     assert (visit["measured_on"], visit["stale_reason"]) == (TODAY.isoformat(), None)
     assert Decimal(str(visit["plan"]["injections"][0]["longest_cm"])) == Decimal("2.8")
+    # what to thaw: the plan's vials, 30 min before the appointment; the first dose's 10^6 keeps
+    # 12 h at room temperature from the start of thawing: 11 h 30 min after the appointment
+    [thaw] = visit["plan"]["thaw_list"]
+    assert (thaw["pfu_per_ml"], thaw["vials"]) == (1_000_000, visit["plan"]["vials"])
+    assert (thaw["start_minutes_before"], thaw["latest_use_minutes_after"]) == (30, 690)
 
 
 def test_a_lesion_marked_not_injectable_need_not_be_measured_today(clinic: Any) -> None:

@@ -191,6 +191,9 @@ def test_continue_saves_the_typed_sizes_then_plans_from_them_and_says_their_date
     expect(first).to_contain_text("2.8")
     expect(first).to_contain_text(day_text(clinic.today))  # the date of L1's size
     assert counts(api, patient.patient_id) == (before[0], before[1] + 4)
+    expect(page.get_by_test_id("thaw-list")).to_contain_text(
+        "start thawing 30 min before the appointment"
+    )
     fits(page, viewport)
     screenshot(page, f"measure-plan-{px(viewport)}.png")
 

@@ -486,6 +486,15 @@ def test_the_nurse_is_offered_the_clinical_actions(clinic: Clinic) -> None:
     assert clinic.url("/chart/{pid}/visit") in worklist.links()
 
 
+def test_the_plan_page_tells_the_pharmacist_what_to_thaw_and_when(clinic: Clinic) -> None:
+    doc = page(logged_in(clinic, Role.PHARMACIST), clinic.url("/chart/{pid}/visit/{vid}"))
+    vials = doc.testid("vials").text.strip()
+    text = " ".join(doc.testid("thaw-list").text.split())
+    assert f"Thaw list: {vials} × " in text
+    assert "start thawing 30 min before the appointment" in text
+    assert "tvec ruling: start thawing 30 min before the appointment" in text
+
+
 def test_the_pharmacist_is_offered_no_clinical_write_action(clinic: Clinic) -> None:
     client = logged_in(clinic, Role.PHARMACIST)
     for url in ("/", "/chart/{pid}", "/chart/{show}", "/chart/{pid}/visit/{vid}"):

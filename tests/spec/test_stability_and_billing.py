@@ -1,6 +1,5 @@
 """Thawed-product limits (EU label data / Swiss label) and J9325 units, as the fact sheet tables."""
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import pytest
 from tvec.domain.billing import units
 from tvec.domain.errors import InvalidInput
 from tvec.domain.rules import Container
-from tvec.domain.stability import discard_at, stability_limit
+from tvec.domain.stability import stability_limit
 from tvec.knowledge import load_label, load_label_file
 
 US = load_label("us")
@@ -50,20 +49,11 @@ def test_a_lot_override_shortens_the_limit_for_that_lot_only(tmp_path: Path) -> 
     assert (
         stability_limit(label, 10**6, Container.VIAL, "refrigerated", lot="OTHER").max_hours == 24
     )
-    thawed = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-    limit = stability_limit(label, 10**6, Container.VIAL, "refrigerated", lot="LOT-TEST-1")
-    assert discard_at(thawed, limit) == datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
 
 def test_an_unknown_temperature_band_is_refused() -> None:
     with pytest.raises(InvalidInput, match="Temperature band has no stability limit on file"):
         stability_limit(US, 10**8, Container.VIAL, "freezer")
-
-
-def test_a_naive_thaw_time_is_refused() -> None:
-    limit = stability_limit(US, 10**8, Container.VIAL, "room")
-    with pytest.raises(InvalidInput, match="Thawed at must carry a timezone"):
-        discard_at(datetime(2026, 3, 1, 8, 0), limit)
 
 
 # mL, PFU/mL -> J9325 units (1 unit = 10^6 PFU)

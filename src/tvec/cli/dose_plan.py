@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tvec.cli.output import (
@@ -10,12 +13,14 @@ from tvec.cli.output import (
     choose_label,
     console,
     fmt,
+    parse_iso_instant,
     print_json,
     read_text,
     refuse_bad_input,
 )
 from tvec.domain.dose_plan import DosePlan, plan_visit
 from tvec.domain.indication import Indication, PatientFacts
+from tvec.domain.thaw_list import ThawItem, thaw_list
 from tvec.schemas.dose_plan import parse_dose_plan_request
 
 
@@ -24,6 +29,11 @@ def dose_plan(
     file: str = typer.Argument(..., help="JSON visit request, or '-' for standard input."),
     label: str = typer.Option("us", "--label", help="Label variant: us or eu."),
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+    appointment: str | None = typer.Option(
+        None,
+        "--appointment",
+        help="Appointment time (ISO-8601 with its time zone): the thaw list gives clock times.",
+    ),
 ) -> None:
     """Plan one visit: strength, per-lesion volume in injection order, vials, waste, billing."""
     rules = choose_label(label)
@@ -31,6 +41,9 @@ def dose_plan(
     facts = request.patient.to_domain() if request.patient else PatientFacts()
     lesions = [lesion.to_domain() for lesion in request.lesions]
     plan = plan_visit(rules, request.visit, lesions, facts)
+    if appointment is not None:
+        at = parse_iso_instant("--appointment", appointment)
+        plan = replace(plan, thaw_list=thaw_list(rules, plan, at))
     if json_out:
         print_json(plan)
     else:
@@ -69,6 +82,8 @@ def _show(plan: DosePlan) -> None:
         f"total {fmt(plan.total_volume_ml)} mL = {plan.total_pfu:,} PFU; thaw {plan.vials} × 1 mL "
         f"vial(s); waste {fmt(plan.waste_ml)} mL"
     )
+    for item in plan.thaw_list:
+        console.print(escape(_thaw_line(item)), highlight=False)
     if plan.billing is not None:
         lines = "; ".join(
             f"{line.hcpcs} × {fmt(line.units)}{_modifier(line.modifier)} ({line.what})"
@@ -93,6 +108,20 @@ def _show_indication(indication: Indication | None) -> None:
         f"[bold red]{head}: {'; '.join(indication.reasons)} [{indication.source}][/bold red]",
         highlight=False,
     )
+
+
+def _thaw_line(item: ThawItem) -> str:
+    """When to start thawing and the latest use, as clock times with an appointment time."""
+    vials = f"thaw list: {item.vials} × {item.pfu_per_ml:,} PFU/mL ({item.cap_colour} cap)"
+    if item.start_at is not None and item.latest_use_at is not None:
+        start = f"start thawing at {item.start_at.isoformat(timespec='minutes')}"
+        latest = f"use by {item.latest_use_at.isoformat(timespec='minutes')}"
+    else:
+        start = f"start thawing {item.start_minutes_before} min before the appointment"
+        hours, minutes = divmod(item.latest_use_minutes_after, 60)
+        latest = f"use within {hours} h {minutes} min after it"
+    sources = "".join(f"\n  [{source}]" for source in item.sources)
+    return f"{vials}: {start}; {latest} at room temperature{sources}"
 
 
 def _modifier(modifier: str | None) -> str:

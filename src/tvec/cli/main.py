@@ -46,6 +46,11 @@ COMMANDS: dict[str, Entry] = {
         "dose_plan",
         "Plan one visit: strength, per-lesion volume in injection order, vials, waste, billing.",
     ),
+    "thaw-clock": Entry(
+        "tvec.cli.thaw_clock",
+        "thaw_clock",
+        "Thaw clock of one vial: expiry, minutes left and the limits used, from its thaw events.",
+    ),
     "schedule": Entry(
         "tvec.cli.schedule",
         "schedule",
@@ -55,6 +60,16 @@ COMMANDS: dict[str, Entry] = {
         "tvec.cli.assess",
         "assess",
         "Assess tumour response (bidimensional, WHO family) from serial lesion measurements.",
+    ),
+    "excursions": Entry(
+        "tvec.cli.excursions",
+        "excursions",
+        "Find temperature excursions and gaps without data in a data logger's CSV export.",
+    ),
+    "forecast": Entry(
+        "tvec.cli.forecast",
+        "forecast",
+        "Forecast vials per week and strength, with 80% and 95% intervals, and suggest an order.",
     ),
     "serve": Entry("tvec.cli.server", "serve", "Serve the REST API (interactive docs at /docs)."),
     "synth": Entry(

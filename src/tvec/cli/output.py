@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NoReturn
 
@@ -71,6 +71,17 @@ def parse_iso_date(option: str, text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         fail(f"{option}: {text!r} is not an ISO date (YYYY-MM-DD)")
+
+
+def parse_iso_instant(option: str, text: str) -> datetime:
+    """An instant with its time zone (ISO-8601), or a one-line error naming the option."""
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        fail(f"{option}: {text!r} is not an ISO-8601 date and time")
+    if instant.utcoffset() is None:
+        fail(f"{option}: {text!r} must carry a time zone, such as +01:00 or Z")
+    return instant
 
 
 def choose_label(variant: str) -> Any:

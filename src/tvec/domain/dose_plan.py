@@ -17,6 +17,7 @@ from tvec.domain.errors import InvalidInput, RouteNotPermitted
 from tvec.domain.indication import Indication, PatientFacts, evaluate_indication
 from tvec.domain.lesions import check_cluster_ids, check_diameters, check_unique_ids
 from tvec.domain.rules import LabelRules, Priority, Site, VisitKind, VisitRule
+from tvec.domain.thaw_list import ThawItem, thaw_list
 
 INTRALESIONAL = "intralesional"
 
@@ -70,6 +71,7 @@ class DosePlan:
     sources: tuple[str, ...]
     warnings: tuple[str, ...] = field(default=())
     indication: Indication | None = None  # the patient against the label's indication
+    thaw_list: tuple[ThawItem, ...] = field(default=())  # the vials to thaw, relative times
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ def plan_visit(
     vials, waste = vials_for(total, label.strength(rule.pfu_per_ml).vial_volume_ml)
     billing = bill_dose(label.billing, rule.pfu_per_ml, total, waste) if label.billing else None
     skipped = tuple(why for why in excluded if why is not None) + out_of_volume
-    return DosePlan(
+    plan = DosePlan(
         visit=visit,
         concentration_pfu_per_ml=rule.pfu_per_ml,
         cap_colour=label.strength(rule.pfu_per_ml).cap_colour,
@@ -120,6 +122,7 @@ def plan_visit(
         warnings=_warnings(injections, lesions),
         indication=_indication(label, lesions, facts),
     )
+    return replace(plan, thaw_list=thaw_list(label, plan))
 
 
 def _indication(

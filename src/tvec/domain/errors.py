@@ -156,3 +156,36 @@ class TooManyAttempts(DomainError):
             retry_after=retry_after,
         )
         self.retry_after = retry_after
+
+
+class ReadingsOutOfOrder(DomainError):
+    """A temperature reading earlier than the one before it: readings must be in time order.
+
+    `row` is the reading's row (as counted by the caller: a file's row, or 1 for the first reading).
+    """
+
+    code = "readings-out-of-order"
+
+    def __init__(self, row: int, at: str, previous: str) -> None:
+        super().__init__(
+            f"row {row}: reading at {at} is earlier than the reading before it ({previous}); "
+            "readings must be in time order",
+            row=row,
+            at=at,
+            previous=previous,
+        )
+        self.row = row
+
+
+class DuplicateReading(DomainError):
+    """Two temperature readings with the same time: which one holds cannot be known."""
+
+    code = "duplicate-reading"
+
+    def __init__(self, row: int, at: str) -> None:
+        super().__init__(
+            f"row {row}: a reading at {at} is already on the row before; each time may appear once",
+            row=row,
+            at=at,
+        )
+        self.row = row

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -19,6 +20,7 @@ from tvec.domain.billing import BillingLine, DoseBilling
 from tvec.domain.dose_plan import DosePlan, Injection, NotInjected
 from tvec.domain.indication import Indication
 from tvec.domain.rules import VisitKind
+from tvec.domain.thaw_list import ThawItem
 
 
 def plan_to_json(plan: DosePlan) -> dict[str, Any]:
@@ -26,6 +28,8 @@ def plan_to_json(plan: DosePlan) -> dict[str, Any]:
     plain: dict[str, Any] = _plain(plan)
     if plan.indication is None:  # plans made without the patient's facts: as always stored
         del plain["indication"]
+    if not plan.thaw_list:  # no vials to thaw (and plans stored before thaw lists): as stored
+        del plain["thaw_list"]
     return plain
 
 
@@ -48,7 +52,27 @@ def plan_from_json(data: Mapping[str, Any]) -> DosePlan:
         sources=tuple(data["sources"]),
         warnings=tuple(data["warnings"]),
         indication=_indication(data.get("indication")),
+        thaw_list=tuple(_thaw_item(item) for item in data.get("thaw_list", ())),
     )
+
+
+def _thaw_item(data: Mapping[str, Any]) -> ThawItem:
+    return ThawItem(
+        pfu_per_ml=int(data["pfu_per_ml"]),
+        cap_colour=data["cap_colour"],
+        vials=int(data["vials"]),
+        thaw_minutes=int(data["thaw_minutes"]),
+        start_minutes_before=int(data["start_minutes_before"]),
+        use_within_minutes=int(data["use_within_minutes"]),
+        latest_use_minutes_after=int(data["latest_use_minutes_after"]),
+        sources=tuple(data["sources"]),
+        start_at=_instant(data["start_at"]),
+        latest_use_at=_instant(data["latest_use_at"]),
+    )
+
+
+def _instant(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def _indication(data: Mapping[str, Any] | None) -> Indication | None:
@@ -107,6 +131,8 @@ def _plain(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, Enum):
         return value.value
+    if isinstance(value, datetime):
+        return value.isoformat()
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple):

@@ -38,6 +38,13 @@ class Container(StrEnum):
     SYRINGE = "syringe"
 
 
+class StorageLocation(StrEnum):
+    """A kind of place where product is kept cold: the band it must hold depends on it."""
+
+    FREEZER = "freezer"
+    FRIDGE = "fridge"
+
+
 class CourseEndReason(StrEnum):
     NO_INJECTABLE_LESIONS = "no-injectable-lesions"
     OTHER_TREATMENT_REQUIRED = "other-treatment-required"
@@ -233,6 +240,25 @@ class StorageRules:
 
 
 @dataclass(frozen=True)
+class StorageBand:
+    """The temperature band (°C, both ends allowed) a kind of storage location must hold."""
+
+    location: StorageLocation
+    band: str  # "frozen" ([storage]'s range) or a stability temperature band, e.g. "refrigerated"
+    min_c: Decimal
+    max_c: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class ExcursionPolicy:
+    """How long readings must stay out of band before they count as an excursion."""
+
+    min_duration_minutes: int  # 0: any reading out of band counts
+    source: str
+
+
+@dataclass(frozen=True)
 class LabelRules:
     """One product label (US prescribing information, EU SmPC, ...) as rule objects."""
 
@@ -256,6 +282,8 @@ class LabelRules:
     handling: tuple[LabelNote, ...] = ()  # duties at each administration (traceability, ...)
     storage: StorageRules | None = None
     indication: IndicationRule | None = None  # who the label is indicated for
+    storage_bands: tuple[StorageBand, ...] = ()  # cold chain: the band per storage location
+    excursions: ExcursionPolicy | None = None  # cold chain: when out of band is an excursion
 
     def visit_rule(self, kind: VisitKind) -> VisitRule:
         return next(rule for rule in self.visits if rule.kind is kind)

@@ -61,7 +61,7 @@ def load_criteria(name: str = "modified-who") -> r.ResponseCriteria:
 
 def load_label_file(path: Path | str) -> r.LabelRules:
     model = parse_file(Path(path), LabelModel)
-    label = _label_rules(model)
+    label = _label_rules(model, str(path))
     _check_label(str(path), label)
     return label
 
@@ -109,7 +109,7 @@ def parse_file(path: Path, model: type[M]) -> M:
         raise KnowledgeError(str(path), field, first["msg"]) from None
 
 
-def _label_rules(m: LabelModel) -> r.LabelRules:
+def _label_rules(m: LabelModel, path: str) -> r.LabelRules:
     return r.LabelRules(
         variant=m.variant,
         title=m.title,
@@ -131,6 +131,8 @@ def _label_rules(m: LabelModel) -> r.LabelRules:
         warnings=tuple(_note(n) for n in m.warnings),
         handling=tuple(_note(n) for n in m.handling),
         storage=r.StorageRules(**m.storage.model_dump()) if m.storage else None,
+        storage_bands=tuple(_storage_band(m, i, path) for i in range(len(m.storage_locations))),
+        excursions=r.ExcursionPolicy(**m.excursions.model_dump()) if m.excursions else None,
         reinitiation=r.ReinitiationRule(**m.reinitiation.model_dump()),
         indication=_indication(m.indication),
     )
@@ -138,6 +140,25 @@ def _label_rules(m: LabelModel) -> r.LabelRules:
 
 def _strength(m: StrengthModel) -> r.Strength:
     return r.Strength(**{**m.model_dump(), "gtin_source": m.gtin_source or ""})
+
+
+def _storage_band(m: LabelModel, i: int, path: str) -> r.StorageBand:
+    """Location `i`'s band; the frozen band is read from [storage], never written twice."""
+    loc = m.storage_locations[i]
+    if loc.band != "frozen":
+        # the model's validator requires all three for a band other than "frozen"
+        assert loc.min_c is not None
+        assert loc.max_c is not None
+        assert loc.source is not None
+        return r.StorageBand(loc.location, loc.band, loc.min_c, loc.max_c, loc.source)
+    if m.storage is None:
+        raise KnowledgeError(
+            path, f"storage_locations.{i}.band", "'frozen' needs a [storage] table"
+        )
+    st = m.storage
+    return r.StorageBand(
+        loc.location, "frozen", Decimal(st.frozen_min_c), Decimal(st.frozen_max_c), st.source
+    )
 
 
 def _indication(m: IndicationModel) -> r.IndicationRule:
@@ -185,6 +206,23 @@ def _check_label(path: str, label: r.LabelRules) -> None:
         _check_product_codes(path, f"strengths.{i}", strength)
     _check_lot_overrides(path, label, strengths)
     _check_bands(path, label.volume_bands)
+    _check_storage_bands(path, label)
+
+
+def _check_storage_bands(path: str, label: r.LabelRules) -> None:
+    """One band per location; a non-frozen band names a stability band; bands need a policy."""
+    bands = {s.temperature_band for s in label.stability} | {"frozen"}
+    seen: set[r.StorageLocation] = set()
+    for i, band in enumerate(label.storage_bands):
+        if band.location in seen:
+            raise KnowledgeError(path, f"storage_locations.{i}.location", "is given twice")
+        seen.add(band.location)
+        if band.band not in bands:
+            raise KnowledgeError(
+                path, f"storage_locations.{i}.band", f"names no band (known: {sorted(bands)})"
+            )
+    if label.storage_bands and label.excursions is None:
+        raise KnowledgeError(path, "excursions", "is required with storage_locations")
 
 
 def _check_product_codes(path: str, where: str, strength: r.Strength) -> None:

@@ -17,6 +17,7 @@ from tvec.domain.rules import (
     DistantSite,
     Priority,
     Site,
+    StorageLocation,
     VisitKind,
 )
 
@@ -180,6 +181,35 @@ class StorageModel(Sourced):
         return self
 
 
+class StorageLocationModel(BaseModel):
+    """A storage location's band: "frozen" is [storage]'s range (no numbers or source here);
+    any other band names a stability temperature band and gives its °C and source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    location: StorageLocation
+    band: Text
+    min_c: Decimal | None = None
+    max_c: Decimal | None = None
+    source: Text | None = None
+
+    @model_validator(mode="after")
+    def _band(self) -> StorageLocationModel:
+        given = (self.min_c, self.max_c, self.source)
+        if self.band == "frozen":
+            if any(value is not None for value in given):
+                raise ValueError("the frozen band's °C and source are [storage]'s; give none here")
+            return self
+        if self.min_c is None or self.max_c is None or self.source is None:
+            raise ValueError(f"band {self.band!r} needs min_c, max_c and source")
+        if self.max_c <= self.min_c:
+            raise ValueError("max_c must be above min_c")
+        return self
+
+
+class ExcursionModel(Sourced):
+    min_duration_minutes: Annotated[int, Field(ge=0)]
+
+
 class LabelModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     variant: Text
@@ -200,6 +230,8 @@ class LabelModel(BaseModel):
     warnings: tuple[NoteModel, ...] = ()
     handling: tuple[NoteModel, ...] = ()
     storage: StorageModel | None = None
+    storage_locations: tuple[StorageLocationModel, ...] = ()
+    excursions: ExcursionModel | None = None
     reinitiation: ReinitiationModel
     indication: IndicationModel
 

@@ -225,10 +225,38 @@ def _label_facts(label: LabelRules) -> list[Section]:
                     ),
                     ("thaw", f"{st.thaw_text}; about {st.thaw_minutes} min", st.thaw_source),
                     ("refreeze", "allowed" if st.refreeze else "never", st.thaw_source),
+                    *_cold_chain_rows(label),
                 ),
             )
         )
     return sections
+
+
+def _cold_chain_rows(label: LabelRules) -> list[tuple[str, str, str]]:
+    """The band each storage location must hold, and when leaving it is an excursion."""
+    rows = [
+        (
+            f"{b.location.value} band",
+            f"{_n(b.min_c)} °C to {_n(b.max_c)} °C".replace("-", "−"),
+            b.source,
+        )
+        for b in label.storage_bands
+    ]
+    if label.excursions is not None:
+        minimum = label.excursions.min_duration_minutes
+        rule = (
+            "any reading out of band starts one, however short"
+            if minimum == 0
+            else f"out of band for at least {minimum} min"
+        )
+        rows.append(
+            (
+                "temperature excursion",
+                f"{rule}; it ends at the first reading back in band",
+                label.excursions.source,
+            )
+        )
+    return rows
 
 
 def _billing_section(b: BillingRules) -> Section:

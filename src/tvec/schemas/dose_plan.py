@@ -101,10 +101,16 @@ class _Object(dict[str, Any]):
     repeated: str | None = None
 
 
-def parse_dose_plan_request(text: str) -> DosePlanRequest:
-    """Parse JSON text; errors name the lesion (by id where it has one) and the field."""
+def read_json(text: str) -> Any:
+    """JSON text read as written: numbers exact (Decimal), no key given twice in one object."""
     raw = _load(text.removeprefix("\ufeff"))
     _refuse_repeated_keys(raw, ())
+    return raw
+
+
+def parse_dose_plan_request(text: str) -> DosePlanRequest:
+    """Parse JSON text; errors name the lesion (by id where it has one) and the field."""
+    raw = read_json(text)
     try:
         return DosePlanRequest.model_validate(raw)
     except ValidationError as exc:
