@@ -281,7 +281,28 @@ class VialRow(Base, Versioned):
     serial: Mapped[str] = mapped_column(String(20))
     pfu_per_ml: Mapped[int] = mapped_column(Integer)
     expiry_date: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(20))  # in_stock, quarantined
+    # in_stock, quarantined, thawed, emptied, discarded: the summary of its vial_events
+    status: Mapped[str] = mapped_column(String(20))
+
+
+class VialEventRow(Base):
+    """One thing done to a vial after receipt (migration 0014); rows are only ever added."""
+
+    __tablename__ = "vial_events"
+    __table_args__ = (
+        CheckConstraint("volume_ml IS NULL OR volume_ml >= 0", name="volume_not_negative"),
+        Index("ix_vial_events_centre_id_at", "centre_id", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    vial_id: Mapped[int] = mapped_column(ForeignKey("vials.id"), index=True)
+    # quarantined, released, thawed, to_fridge, to_room, drawn_into_syringe, given, discarded
+    kind: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str | None] = mapped_column(Text)
+    volume_ml: Mapped[Decimal | None] = mapped_column(ML)
 
 
 class AdministrationRow(Base):
