@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # Receipt by barcode: a carton that expires within this many days of the day it is received
     # is refused (tvec's ruling: enough time to use it; docs/clinical-choices.md)
     receipt_min_days_to_expiry: int = Field(default=30, ge=0, le=3650)
+    # The pharmacy board shows a thawed vial's countdown in red when fewer than this many minutes
+    # of its thaw clock are left (tvec's ruling, the pharmacy issue's threshold;
+    # docs/clinical-choices.md)
+    thaw_warn_minutes: int = Field(default=30, ge=1, le=1440)
     # Abuse limits (tvec's own, not clinical rules). Logins: after this many failed logins for an
     # account within the window, or from one client address (more: a clinic's computers may
     # share one address), further logins are refused (429 with Retry-After) for the lockout,

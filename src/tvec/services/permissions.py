@@ -22,6 +22,7 @@ class Action(StrEnum):
     RECORD_ADVERSE_EVENT = "record adverse events"
     READ_VIALS = "see vial lots"
     MANAGE_VIALS = "manage vial lots"
+    HANDLE_VIALS = "thaw, move, draw and discard vials"
     READ_BILLING = "read billing lines"
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
@@ -51,6 +52,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_ADVERSE_EVENT: frozenset({ONC, NUR}),
     Action.READ_VIALS: frozenset({ONC, NUR, PHA}),
     Action.MANAGE_VIALS: frozenset({PHA}),
+    Action.HANDLE_VIALS: frozenset({NUR, PHA}),
     Action.READ_BILLING: frozenset({BIL}),
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from tvec.api.deps import Act, Limit, Offset, Page, paged
+from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
 from tvec.schemas import pharmacy as p
-from tvec.services import shipments
+from tvec.services import shipments, vial_events
 
 router = APIRouter(tags=["pharmacy"])
 
@@ -42,3 +42,52 @@ async def shipment_list(act: Act, limit: Limit = 50, offset: Offset = 0) -> Page
 )
 async def vials(act: Act, limit: Limit = 50, offset: Offset = 0) -> Page[p.VialOut]:
     return paged(await act(shipments.list_vials), limit, offset, p.VialOut.model_validate)
+
+
+@router.get(
+    "/vials/{vial_id}",
+    response_model=p.VialDetailOut,
+    summary="One vial: lot, events, status, volume left and thaw clock",
+    description=(
+        "The thaw clock (`clock`, while the vial is thawed) follows the label's limits per "
+        "strength, container and temperature, combined as fractions (tvec's rule; `tvec rules`)."
+    ),
+)
+async def vial(vial_id: Id, act: Act) -> p.VialDetailOut:
+    return p.VialDetailOut.model_validate(await act(vial_events.vial_detail, vial_id))
+
+
+@router.post(
+    "/vials/{vial_id}/events",
+    response_model=p.VialDetailOut,
+    status_code=201,
+    summary="Record a vial's thaw, move, draw, dose given, discard, quarantine or release",
+    description=(
+        "Refused with 422 naming the field, nothing written: an event the vial's state forbids "
+        "(`kind`: a thaw of a vial not in stock, any use of a vial not thawed, emptied or "
+        "discarded, a move to where it already is, returning a thawed vial to the freezer, a use "
+        "after its thaw clock ran out), a time in the future, before the receipt or before the "
+        "vial's last event (`at`), more mL than is left (`volume_ml`), a discard without one of "
+        "the reasons (`reason`). A stale `version` (someone recorded the vial meanwhile) is 409."
+    ),
+)
+async def vial_event(vial_id: Id, body: p.VialEventIn, act: Act) -> p.VialDetailOut:
+    done = await act(
+        vial_events.record_event,
+        vial_id,
+        kind=body.kind,
+        at=body.at,
+        version=body.version,
+        reason=body.reason,
+        volume_ml=body.volume_ml,
+    )
+    return p.VialDetailOut.model_validate(done)
+
+
+@router.get(
+    "/pharmacy/board",
+    response_model=p.BoardOut,
+    summary="Every thawed vial of the centre with its thaw clock, first to expire first",
+)
+async def board(act: Act) -> p.BoardOut:
+    return p.BoardOut.model_validate(await act(vial_events.pharmacy_board))

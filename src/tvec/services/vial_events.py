@@ -1,0 +1,257 @@
+"""What nurses and pharmacists do to a vial after receipt: thaw, move, draw, give, discard.
+
+Each act is one `vial_events` row and a new version of the vial (its `status`), written in one
+transaction and audited; the vial's version as the person read it must still be current, so two
+people recording the same vial at once cannot both succeed (the second gets a Conflict). The
+rules are the domain's (`tvec.domain.vial_life`); the thaw clock is `tvec.domain.stability`'s.
+
+Nurses and pharmacists thaw, move, draw, give and discard thawed vials; only pharmacists
+quarantine, release, or discard a vial that was never thawed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from tvec.domain import vial_life as life
+from tvec.domain.errors import Conflict, NotFound
+from tvec.domain.receipt import lot_key
+from tvec.domain.rules import LabelRules
+from tvec.domain.stability import ThawClock, thaw_clock
+from tvec.domain.zones import from_wall_time, local_day
+from tvec.knowledge import load_label
+from tvec.persistence import records as r
+from tvec.persistence.uow import UnitOfWork
+from tvec.services.context import Actor, Context
+from tvec.services.permissions import Action
+
+LABEL_VARIANT = "us"  # the label the vials were received under (tvec.services.shipments)
+_PHARMACIST_ONLY = {life.VialEventKind.QUARANTINED, life.VialEventKind.RELEASED}
+
+
+@dataclass(frozen=True)
+class VialDetail:
+    id: int
+    lot: str
+    serial: str
+    pfu_per_ml: int
+    expiry_date: date
+    status: str
+    version: int
+    volume_ml: Decimal  # the vial's nominal volume (label data)
+    volume_left_ml: Decimal
+    in_syringe_ml: Decimal
+    discarded_ml: Decimal
+    where: str
+    place: str  # freezer, room or fridge
+    in_syringe: bool
+    thawed_at: datetime | None
+    last_at: datetime
+    events: list[r.VialEvent]
+    clock: ThawClock | None  # while thawed
+
+
+@dataclass(frozen=True)
+class Board:
+    """The pharmacy board: every thawed vial with its clock, and the stock to thaw from (first
+    expiry first: the first of a strength is the one to thaw)."""
+
+    thawed: list[VialDetail]
+    in_stock: list[VialDetail]
+    warn_minutes: int
+    now: datetime
+
+
+def vial_detail(ctx: Context, actor: Actor, vial_id: int) -> VialDetail:
+    actor.require(Action.READ_VIALS)
+    with ctx.uow(readonly=True) as uow:
+        vial = _vial(uow, actor, vial_id)
+        return _details(uow, [vial], load_label(LABEL_VARIANT), uow.now)[0]
+
+
+def pharmacy_board(ctx: Context, actor: Actor) -> Board:
+    actor.require(Action.READ_VIALS)
+    label = load_label(LABEL_VARIANT)
+    with ctx.uow(readonly=True) as uow:
+        thawed = uow.vials.with_status(actor.centre_id, life.VialStatus.THAWED)
+        stock = uow.vials.with_status(actor.centre_id, life.VialStatus.IN_STOCK)
+        shown = _details(uow, thawed, label, uow.now)
+        shown.sort(key=lambda d: (d.clock.expires_at if d.clock else d.last_at, d.id))
+        return Board(
+            shown, _details(uow, stock, label, uow.now), ctx.settings.thaw_warn_minutes, uow.now
+        )
+
+
+def record_event(
+    ctx: Context,
+    actor: Actor,
+    vial_id: int,
+    *,
+    kind: str,
+    at: datetime,
+    version: int,
+    reason: str | None = None,
+    volume_ml: Decimal | None = None,
+) -> VialDetail:
+    """Record one event of a vial (`VialEventRefused` naming the field; nothing written)."""
+    actor.require(Action.HANDLE_VIALS)
+    label = load_label(LABEL_VARIANT)
+    with ctx.uow() as uow:
+        vial = _vial(uow, actor, vial_id)
+        _check_version(vial, version)
+        zone = uow.centres.get(actor.centre_id).time_zone
+        event = life.VialEvent(kind, from_wall_time(at, zone), volume_ml, (reason or None))
+        state = _state(uow, vial, label, uow.vial_events.for_vials([vial.id]))
+        _require_for(actor, event, state)
+        life.apply(
+            state,
+            event,
+            label,
+            now=uow.now,
+            clock_ends_at=_ends_at(label, vial, uow, state),
+            expiry_date=vial.expiry_date,
+            day=local_day(event.at, zone),
+        )
+        _write(uow, actor, vial, event, version, _next_status(state, event, label, uow.now))
+        uow.commit()
+        return _details(uow, [uow.vials.get(vial.id)], label, uow.now)[0]
+
+
+def _check_version(vial: r.Vial, version: int) -> None:
+    """Someone who recorded the vial since it was read wins; the rules are not even asked."""
+    if vial.version != version:
+        raise Conflict(
+            f"the vial was recorded by someone else meanwhile (version {version}, now "
+            f"{vial.version}); reload it and check before recording again",
+            entity="vial",
+            entity_id=vial.id,
+            field="version",
+        )
+
+
+def _next_status(
+    state: life.VialState, event: life.VialEvent, label: LabelRules, now: datetime
+) -> str:
+    return life.apply(state, event, label, now=now).status.value
+
+
+def _require_for(actor: Actor, event: life.VialEvent, state: life.VialState) -> None:
+    """Quarantine, release and discarding a vial never thawed are the pharmacist's."""
+    never_thawed = state.status in (life.VialStatus.IN_STOCK, life.VialStatus.QUARANTINED)
+    if event.kind in _PHARMACIST_ONLY or (
+        event.kind == life.VialEventKind.DISCARDED and never_thawed
+    ):
+        actor.require(Action.MANAGE_VIALS)
+
+
+def _write(
+    uow: UnitOfWork, actor: Actor, vial: r.Vial, event: life.VialEvent, version: int, status: str
+) -> None:
+    uow.vials.update(
+        vial.id,
+        expected_version=version,
+        by=actor.user_id,
+        reason=event.reason,
+        action=f"vial {event.kind}",
+        read=vial,
+        status=status,
+    )
+    row = {
+        "centre_id": actor.centre_id,
+        "vial_id": vial.id,
+        "kind": event.kind,
+        "at": event.at,
+        "recorded_by": actor.user_id,
+        "recorded_at": uow.now,
+        "reason": event.reason,
+        "volume_ml": event.volume_ml,
+    }
+    # add_many: `add`'s own `reason` keyword is the audit entry's, not the column
+    uow.vial_events.add_many([row], by=actor.user_id, reason=event.reason)
+
+
+def _vial(uow: UnitOfWork, actor: Actor, vial_id: int) -> r.Vial:
+    vial = uow.vials.find(vial_id)
+    if vial is None or not actor.sees(vial.centre_id):
+        raise NotFound("vial", vial_id)
+    return vial
+
+
+def _state(
+    uow: UnitOfWork, vial: r.Vial, label: LabelRules, events: list[r.VialEvent]
+) -> life.VialState:
+    shipment = uow.shipments.get(vial.shipment_id)
+    received_as = life.VialStatus.QUARANTINED if shipment.quarantined else life.VialStatus.IN_STOCK
+    nominal = life.nominal_volume_ml(label, vial.pfu_per_ml)
+    start = life.received(received_as, shipment.received_at, nominal)
+    return life.summarise(
+        start, [life.VialEvent(e.kind, e.at, e.volume_ml, e.reason) for e in events], label
+    )
+
+
+def lot_limit_hours(label: LabelRules, lot: str, pfu_per_ml: int) -> Decimal | None:
+    """The shortest regulator-set limit on file for this lot and strength (tvec ruling: a lot's
+    overrides are one ceiling on the time since thawing, the shortest of them)."""
+    hours = [
+        o.max_hours
+        for o in label.lot_overrides
+        if lot_key(o.lot) == lot_key(lot) and o.pfu_per_ml == pfu_per_ml
+    ]
+    return min(hours) if hours else None
+
+
+def _clock(
+    label: LabelRules, vial: r.Vial, lot: str, state: life.VialState, now: datetime
+) -> ThawClock | None:
+    if state.status is not life.VialStatus.THAWED or not state.thaw_events:
+        return None
+    hours = lot_limit_hours(label, lot, vial.pfu_per_ml)
+    return thaw_clock(label, vial.pfu_per_ml, state.thaw_events, max(now, state.last_at), hours)
+
+
+def _ends_at(
+    label: LabelRules, vial: r.Vial, uow: UnitOfWork, state: life.VialState
+) -> datetime | None:
+    lot = uow.vial_lots.get(vial.vial_lot_id).lot
+    clock = _clock(label, vial, lot, state, state.last_at)
+    return None if clock is None else clock.expires_at
+
+
+def _details(
+    uow: UnitOfWork, vials: list[r.Vial], label: LabelRules, now: datetime
+) -> list[VialDetail]:
+    if not vials:
+        return []
+    events: dict[int, list[r.VialEvent]] = {v.id: [] for v in vials}
+    for event in uow.vial_events.for_vials(list(events)):
+        events[event.vial_id].append(event)
+    lots = {lot.id: lot.lot for lot in uow.vial_lots.in_centre(vials[0].centre_id)}
+    shown = []
+    for vial in vials:
+        state = _state(uow, vial, label, events[vial.id])
+        lot = lots[vial.vial_lot_id]
+        shown.append(
+            VialDetail(
+                id=vial.id,
+                lot=lot,
+                serial=vial.serial,
+                pfu_per_ml=vial.pfu_per_ml,
+                expiry_date=vial.expiry_date,
+                status=vial.status,
+                version=vial.version,
+                volume_ml=life.nominal_volume_ml(label, vial.pfu_per_ml),
+                volume_left_ml=state.volume_left_ml,
+                in_syringe_ml=state.in_syringe_ml,
+                discarded_ml=state.discarded_ml,
+                where=life.where(state),
+                place=state.place,
+                in_syringe=state.drawn,
+                thawed_at=state.thawed_at,
+                last_at=state.last_at,
+                events=events[vial.id],
+                clock=_clock(label, vial, lot, state, now),
+            )
+        )
+    return shown
