@@ -148,7 +148,7 @@ REFUSALS = [
     ([], ("thawed", -7 * 60, {}), "at", "before the vial was received"),
     ([("thawed", -60, {})], ("to_room", -90, {}), "at", "earlier than the vial's last event"),
     ([("thawed", -60, {})], ("thawed", -30, {}), "kind", "thawed"),
-    ([("thawed", -60, {})], ("to_freezer", -30, {}), "kind", "never returned to the freezer"),
+    ([("thawed", -60, {})], ("to_freezer", -30, {}), "kind", "never refrozen"),
     ([("thawed", -60, {})], ("to_room", -30, {}), "kind", "already is"),
     (
         [("thawed", -60, {})],
