@@ -175,7 +175,7 @@ def where(state: VialState) -> str:
 def _kind(state: VialState, event: VialEvent, label: LabelRules) -> VialEventKind:
     if event.kind == TO_FREEZER:
         source = label.storage.thaw_source if label.storage else label.title
-        rule = f"is refused: once thawed, a vial is never refrozen (never back in a freezer) [{source}]"
+        rule = f"is refused: once thawed, a vial is never refrozen [{source}]"
         raise VialEventRefused("kind", rule, TO_FREEZER)
     try:
         kind = VialEventKind(event.kind)
