@@ -89,3 +89,52 @@ document.addEventListener("click", (event) => {
     row.remove();
   }
 });
+
+// ---- Pharmacy board countdowns ------------------------------------------------------------------
+// Each [data-expires-at] inside a [data-server-now] section counts down every second from the
+// server's latest-use time. The server's "now" when it sent the section sets the offset to the
+// browser's clock, so a browser clock that is wrong does not move a vial's expiry. The section
+// itself is fetched again every 30 s (HTMX), which brings the server's clocks back. Red when fewer
+// than data-warn-minutes are left (tvec's rule) and once expired, as the server draws it.
+function pad2(n) {
+  return String(n).padStart(2, "0");
+}
+
+function leftText(ms) {
+  if (ms <= 0) {
+    return "Expired: discard";
+  }
+  const minutes = Math.floor(ms / 60000);
+  const hours = Math.floor(minutes / 60);
+  if (hours) {
+    return `${hours} h ${pad2(minutes % 60)} min left`;
+  }
+  if (minutes < 30) {
+    return `${minutes} min ${pad2(Math.floor(ms / 1000) % 60)} s left`;
+  }
+  return `${minutes} min left`;
+}
+
+function tickBoard() {
+  document.querySelectorAll("[data-server-now]").forEach((section) => {
+    if (!section.dataset.offset) {
+      section.dataset.offset = String(Date.parse(section.dataset.serverNow) - Date.now());
+    }
+    const now = Date.now() + Number(section.dataset.offset);
+    const warn = Number(section.dataset.warnMinutes) * 60000;
+    section.querySelectorAll("[data-expires-at]").forEach((countdown) => {
+      const left = Date.parse(countdown.dataset.expiresAt) - now;
+      countdown.textContent = leftText(left);
+      const card = countdown.closest(".clock");
+      if (card) {
+        card.classList.toggle("clock-red", left < warn);
+      }
+    });
+  });
+}
+
+if (document.querySelector("[data-server-now]")) {
+  tickBoard();
+  setInterval(tickBoard, 1000);
+}
+document.addEventListener("htmx:afterSwap", tickBoard);
