@@ -45,7 +45,7 @@ async def vials(act: Act, limit: Limit = 50, offset: Offset = 0) -> Page[p.VialO
 
 
 @router.get(
-    "/vials/{vial_id}",
+    "/vials/{vial_id:int}",
     response_model=p.VialDetailOut,
     summary="One vial: lot, events, status, volume left and thaw clock",
     description=(
@@ -58,7 +58,7 @@ async def vial(vial_id: Id, act: Act) -> p.VialDetailOut:
 
 
 @router.post(
-    "/vials/{vial_id}/events",
+    "/vials/{vial_id:int}/events",
     response_model=p.VialDetailOut,
     status_code=201,
     summary="Record a vial's thaw, move, draw, dose given, discard, quarantine or release",
