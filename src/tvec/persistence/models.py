@@ -326,6 +326,8 @@ class AdministrationRow(Base):
     correction_reason: Mapped[str | None] = mapped_column(Text)
     corrected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     corrected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the vial the dose was drawn from, when recorded (migration 0015)
+    vial_id: Mapped[int | None] = mapped_column(ForeignKey("vials.id"))
 
 
 class AdverseEventRow(Versioned, Base):

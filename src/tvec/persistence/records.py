@@ -265,6 +265,7 @@ class Administration:
     correction_reason: str | None = None
     corrected_by: int | None = None
     corrected_at: datetime | None = None
+    vial_id: int | None = None  # the vial it was drawn from, when recorded
 
 
 @dataclass(frozen=True)

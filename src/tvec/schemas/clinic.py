@@ -312,6 +312,11 @@ class AdministrationItem(Strict):
     ]
     volume_ml: Ml
     vial_lot: Line40
+    vial_id: RecordId | None = Field(
+        default=None,
+        description="The thawed vial the dose was drawn from (scanned or picked), when known: "
+        "its draw, the dose given and the leftover discarded are recorded against it.",
+    )
 
 
 class SecondCheckIn(Strict):
@@ -338,6 +343,13 @@ class AdministrationIn(Strict):
         default=None, description="An oncologist's reason for a dose earlier than its interval."
     )
     second_check: SecondCheck = None
+    leftover_reason: Annotated[
+        str,
+        Field(
+            pattern="^(unused|expired|excursion|breakage|contamination)$",
+            description="Why what is left of each vial named in `items` is discarded.",
+        ),
+    ] = "unused"
 
 
 class AdministrationCorrectionIn(Strict):
@@ -552,6 +564,7 @@ class AdministrationOut(Out):
     correction_reason: str | None = None
     corrected_by: int | None = None
     corrected_at: datetime | None = None
+    vial_id: int | None = None
 
 
 class CentreSettingsIn(Strict):

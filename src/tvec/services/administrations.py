@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from tvec.domain.administration import Given, Lot, check_administration
 from tvec.domain.billing import DoseBilling, bill_dose
-from tvec.domain.dose_plan import vials_for
 from tvec.domain.errors import Conflict, InvalidInput, NotFound
 from tvec.domain.status import VisitRecordStatus
 from tvec.domain.zones import from_wall_time, local_day
@@ -27,6 +26,7 @@ from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import AdministrationCorrectionIn
+from tvec.services import vial_events
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
 from tvec.services.permissions import Action
@@ -210,9 +210,9 @@ def dose_use(ctx: Context, actor: Actor, visit_id: int) -> DoseUse:
     with ctx.uow(readonly=True) as uow:
         visit, course = visit_in_centre(uow, actor, visit_id)
         given = uow.administrations.for_visit(visit_id)
-    label = load_label(course.label_variant)
-    strength = label.strength(visit.plan.concentration_pfu_per_ml)
-    total = sum((a.volume_ml for a in given), Decimal(0))
-    vials, waste = vials_for(total, strength.vial_volume_ml) if total else (0, Decimal(0))
+        label = load_label(course.label_variant)
+        strength = label.strength(visit.plan.concentration_pfu_per_ml)
+        total = sum((a.volume_ml for a in given), Decimal(0))
+        vials, waste = vial_events.vials_used(uow, given, strength.vial_volume_ml)
     billing = bill_dose(label.billing, strength.pfu_per_ml, total, waste) if label.billing else None
     return DoseUse(total, vials, waste, strength.vial_volume_ml, billing)

@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 
 from tvec.domain.billing import bill_dose
-from tvec.domain.dose_plan import vials_for
 from tvec.domain.errors import CourseRuleBroken, DomainError, InvalidInput
 from tvec.domain.response import Measurement, ResponseAssessment, assess_response
 from tvec.domain.rules import Site
@@ -18,6 +17,7 @@ from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.knowledge import load_criteria, load_label
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
+from tvec.services import vial_events
 from tvec.services.context import Actor, Context
 from tvec.services.patients import patient_in_centre
 from tvec.services.permissions import Action
@@ -147,7 +147,7 @@ def _visit_lines(
     given = uow.administrations.for_visit(visit.id)
     strength = label.strength(visit.plan.concentration_pfu_per_ml)
     total = sum((a.volume_ml for a in given), Decimal(0))
-    _vials, waste = vials_for(total, strength.vial_volume_ml)
+    _vials, waste = vial_events.vials_used(uow, given, strength.vial_volume_ml)
     billing = bill_dose(label.billing, strength.pfu_per_ml, total, waste)
     return [
         BillingLine(

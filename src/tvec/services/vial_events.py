@@ -11,12 +11,13 @@ quarantine, release, or discard a vial that was never thawed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from tvec.domain import vial_life as life
-from tvec.domain.errors import Conflict, NotFound
+from tvec.domain.dose_plan import vials_for
+from tvec.domain.errors import Conflict, InvalidInput, NotFound
 from tvec.domain.receipt import lot_key
 from tvec.domain.rules import LabelRules
 from tvec.domain.stability import ThawClock, thaw_clock
@@ -114,7 +115,8 @@ def record_event(
             expiry_date=vial.expiry_date,
             day=local_day(event.at, zone),
         )
-        _write(uow, actor, vial, event, version, _next_status(state, event, label, uow.now))
+        after = life.apply(state, event, label, now=uow.now)
+        _write(uow, actor, vial, [_stored(event, state)], version, after.status.value)
         uow.commit()
         return _details(uow, [uow.vials.get(vial.id)], label, uow.now)[0]
 
@@ -131,10 +133,11 @@ def _check_version(vial: r.Vial, version: int) -> None:
         )
 
 
-def _next_status(
-    state: life.VialState, event: life.VialEvent, label: LabelRules, now: datetime
-) -> str:
-    return life.apply(state, event, label, now=now).status.value
+def _stored(event: life.VialEvent, before: life.VialState) -> life.VialEvent:
+    """The event as kept: a discard keeps the mL it took (all that was left)."""
+    if event.kind == life.VialEventKind.DISCARDED:
+        return replace(event, volume_ml=before.volume_left_ml)
+    return event
 
 
 def _require_for(actor: Actor, event: life.VialEvent, state: life.VialState) -> None:
@@ -147,29 +150,111 @@ def _require_for(actor: Actor, event: life.VialEvent, state: life.VialState) -> 
 
 
 def _write(
-    uow: UnitOfWork, actor: Actor, vial: r.Vial, event: life.VialEvent, version: int, status: str
+    uow: UnitOfWork,
+    actor: Actor,
+    vial: r.Vial,
+    events: list[life.VialEvent],
+    version: int,
+    status: str,
 ) -> None:
     uow.vials.update(
         vial.id,
         expected_version=version,
         by=actor.user_id,
-        reason=event.reason,
-        action=f"vial {event.kind}",
+        reason=events[-1].reason,
+        action=events[-1].kind if len(events) == 1 else "given at the bedside",
         read=vial,
         status=status,
     )
-    row = {
-        "centre_id": actor.centre_id,
-        "vial_id": vial.id,
-        "kind": event.kind,
-        "at": event.at,
-        "recorded_by": actor.user_id,
-        "recorded_at": uow.now,
-        "reason": event.reason,
-        "volume_ml": event.volume_ml,
-    }
+    rows = [
+        {
+            "centre_id": actor.centre_id,
+            "vial_id": vial.id,
+            "kind": event.kind,
+            "at": event.at,
+            "recorded_by": actor.user_id,
+            "recorded_at": uow.now,
+            "reason": event.reason,
+            "volume_ml": event.volume_ml,
+        }
+        for event in events
+    ]
     # add_many: `add`'s own `reason` keyword is the audit entry's, not the column
-    uow.vial_events.add_many([row], by=actor.user_id, reason=event.reason)
+    uow.vial_events.add_many(rows, by=actor.user_id, reason=events[-1].reason)
+
+
+@dataclass(frozen=True)
+class BedsideUse:
+    """A dose given from a vial at the bedside: which vial, the mL, the form's field for it."""
+
+    vial_id: int
+    volume_ml: Decimal
+    field: str
+    vial_lot_id: int  # the lot the dose was recorded with
+
+
+def give_from_vials(
+    uow: UnitOfWork,
+    actor: Actor,
+    uses: list[BedsideUse],
+    *,
+    pfu_per_ml: int,
+    at: datetime,
+    day: date,
+    leftover_reason: str,
+) -> None:
+    """Record the doses of an administration against their vials, in the administration's
+    transaction: the draw (when none is on file, the mL given, at the dose's time: tvec's
+    ruling), the dose given, and what is left discarded with `leftover_reason`. Refused, naming
+    the field, for a vial of another centre, another lot or strength, past its expiry date, not
+    thawed (in stock, quarantined, emptied, discarded) or past its thaw clock."""
+    label = load_label(LABEL_VARIANT)
+    per_vial: dict[int, list[BedsideUse]] = {}
+    for use in uses:
+        per_vial.setdefault(use.vial_id, []).append(use)
+    for vial_id, its in per_vial.items():
+        field = its[0].field
+        vial = uow.vials.find(vial_id)
+        if vial is None or not actor.sees(vial.centre_id):
+            raise InvalidInput("administration", field, "is not a vial of this centre", vial_id)
+        _check_bedside(vial, field, its[0].vial_lot_id, pfu_per_ml, day)
+        state = _state(uow, vial, label, uow.vial_events.for_vials([vial.id]))
+        events = _bedside_events(state, sum((u.volume_ml for u in its), Decimal(0)), at)
+        events.append(life.VialEvent(life.VialEventKind.DISCARDED, at, None, leftover_reason))
+        ends = _ends_at(label, vial, uow, state)
+        kept: list[life.VialEvent] = []
+        for event in events:
+            try:
+                after = life.apply(state, event, label, now=uow.now, clock_ends_at=ends)
+            except life.VialEventRefused as exc:
+                rule = f"(vial {vial.serial}): {exc.rule}"
+                raise InvalidInput("administration", field, rule) from None
+            kept.append(_stored(event, state))
+            state = after
+            if state.status is life.VialStatus.EMPTIED:
+                break
+        _write(uow, actor, vial, kept, vial.version, state.status.value)
+
+
+def _bedside_events(state: life.VialState, given: Decimal, at: datetime) -> list[life.VialEvent]:
+    draw = life.VialEvent(life.VialEventKind.DRAWN_INTO_SYRINGE, at, given)
+    gift = life.VialEvent(life.VialEventKind.GIVEN, at, given)
+    return [gift] if state.drawn else [draw, gift]
+
+
+def _check_bedside(vial: r.Vial, field: str, lot_id: int, pfu_per_ml: int, day: date) -> None:
+    if vial.pfu_per_ml != pfu_per_ml:
+        rule = f"is a vial of {vial.pfu_per_ml:,} PFU/mL, not the dose's {pfu_per_ml:,} PFU/mL"
+        raise InvalidInput("administration", field, rule, vial.serial)
+    if vial.vial_lot_id != lot_id:
+        raise InvalidInput("administration", field, "is a vial of another lot", vial.serial)
+    if vial.expiry_date < day:
+        rule = f"expired on {vial.expiry_date.isoformat()}: discard it as expired"
+        raise InvalidInput("administration", field, rule, vial.serial)
+    if vial.status != life.VialStatus.THAWED:
+        status = vial.status.replace("_", " ")
+        rule = f"is {status}: only a thawed vial is given (thaw it on the pharmacy board)"
+        raise InvalidInput("administration", field, rule, vial.serial)
 
 
 def _vial(uow: UnitOfWork, actor: Actor, vial_id: int) -> r.Vial:
@@ -255,3 +340,25 @@ def _details(
             )
         )
     return shown
+
+
+def vials_used(
+    uow: UnitOfWork, given: list[r.Administration], vial_volume_ml: Decimal
+) -> tuple[int, Decimal]:
+    """The vials a visit's doses used and the mL discarded, for its billing (JW).
+
+    When every dose names the vial it was drawn from, what those vials' discards actually took
+    (tvec ruling); otherwise the whole vials the total needs and what is left of them, as planned.
+    """
+    total = sum((a.volume_ml for a in given), Decimal(0))
+    if not total:
+        return 0, Decimal(0)
+    named = {a.vial_id for a in given if a.vial_id is not None}
+    if len(named) == 0 or any(a.vial_id is None for a in given):
+        return vials_for(total, vial_volume_ml)
+    discarded = [
+        e.volume_ml or Decimal(0)
+        for e in uow.vial_events.for_vials(named)
+        if e.kind == life.VialEventKind.DISCARDED
+    ]
+    return len(named), sum(discarded, Decimal(0))

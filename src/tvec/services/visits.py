@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from tvec.domain.administration import Lot, check_administration
@@ -27,6 +27,7 @@ from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import AdministrationIn, AdministrationItem
+from tvec.services import vial_events
 from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre, domain_course
 from tvec.services.decisions import early_dose_for, use_early_dose
@@ -268,6 +269,7 @@ def _record(
         today=local_day(uow.now, zone_name),
         override_reason=override_reason,
     )
+    _give_from_vials(uow, actor, given, lots, at, day)  # a refused vial: nothing written
     names = {les.name: les.id for les in uow.lesions.for_patient(course.patient_id)}
     saved = uow.administrations.add_many(
         [
@@ -282,11 +284,13 @@ def _record(
                 "administered_at": at,
                 "recorded_at": uow.now,
                 "checked_by": checker,
+                "vial_id": item.vial_id,
             }
             for item in given.items
         ],
         by=actor.user_id,
     )
+
     early = day < visit.earliest_date
     updated = uow.visits.update(
         visit.id,
@@ -303,6 +307,35 @@ def _record(
     if early and authorised is not None:  # that visit only, once
         use_early_dose(uow, authorised, visit.id, actor.user_id)
     return {"visit": jsonable(updated), "administrations": jsonable(saved)}
+
+
+def _give_from_vials(
+    uow: UnitOfWork,
+    actor: Actor,
+    given: AdministrationIn,
+    lots: dict[str, r.VialLot],
+    at: datetime,
+    day: date,
+) -> None:
+    """The doses that name their vial are drawn, given and the leftover discarded on it."""
+    uses = [
+        vial_events.BedsideUse(
+            item.vial_id, item.volume_ml, f"items.{n}.vial_id", lots[item.vial_lot].id
+        )
+        for n, item in enumerate(given.items)
+        if item.vial_id is not None
+    ]
+    if not uses:
+        return
+    vial_events.give_from_vials(
+        uow,
+        actor,
+        uses,
+        pfu_per_ml=lots[given.items[0].vial_lot].pfu_per_ml,
+        at=at,
+        day=day,
+        leftover_reason=given.leftover_reason,
+    )
 
 
 def _lots_named(
