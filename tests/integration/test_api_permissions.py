@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from tests.factories import screening_answers
 from tests.support.clinic import (
+    NOW,
     OLDER_SIZES,
     TESTCLIENT_WARNING,
     TestClient,
@@ -58,6 +59,8 @@ ISSUE_RULES: list[tuple[Role, Action, bool]] = [
     *[(role, Action.HOLD_COURSE, role is ONC) for role in Role],
     # pharmacists manage vials
     (PHARM, Action.MANAGE_VIALS, True),
+    # nurses and pharmacists thaw, draw and discard (and nobody else)
+    *[(role, Action.HANDLE_VIALS, role in (NURSE, PHARM)) for role in Role],
     # billing reads billing data
     (BILL, Action.READ_BILLING, True),
     # researchers read de-identified data only
@@ -78,6 +81,7 @@ class World:
     visit_id: int
     fresh_patient_id: int  # screened, no course yet
     serial: Iterator[int]
+    vial_id: int  # a vial received in stock
 
     def get(self, path: str) -> Any:
         return ok(self.client.get(path, headers=self.h[ONC]))
@@ -91,6 +95,13 @@ def build_world(client: TestClient, h: dict[Role, dict[str, str]]) -> World:
     course = start_course(client, onc, first["patient"]["id"], START)
     visit = plan_visit(client, nurse, course["id"])
     fresh = make_patient_ready_for_course(client, nurse, mrn="MRN-2", measured_on=START)
+    sealed = (NOW - timedelta(hours=1)).isoformat()
+    scan = "01003555130790131727060010OTHER-8\x1d21P1"
+    ok(
+        client.post("/shipments", json={"scans": [scan], "sealed_at": sealed}, headers=h[PHARM]),
+        201,
+    )
+    vial_id = ok(client.get("/pharmacy/vials", headers=h[PHARM]))["items"][0]["id"]
     return World(
         client,
         h,
@@ -99,6 +110,7 @@ def build_world(client: TestClient, h: dict[Role, dict[str, str]]) -> World:
         visit["id"],
         fresh["patient"]["id"],
         count(1),
+        vial_id,
     )
 
 
@@ -269,6 +281,16 @@ ENDPOINTS: dict[Action, Endpoint] = {
                 "pfu_per_ml": 10**8,
                 "expiry_date": days_ago(-300).isoformat(),
             },
+            {},
+        ),
+    ),
+    Action.HANDLE_VIALS: Endpoint(
+        frozenset({Action.HANDLE_VIALS}),
+        # a stale version: 409 for those who may, 403 (checked first) for the others
+        lambda w, r: (
+            "post",
+            f"/vials/{w.vial_id}/events",
+            {"kind": "to_room", "at": "2020-01-01T00:00:00+00:00", "version": 99},
             {},
         ),
     ),
