@@ -29,6 +29,7 @@ from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action
 
 LABEL_VARIANT = "us"  # the label the vials were received under (tvec.services.shipments)
+_VIAL = "the vial"  # how a dose's vial is named in a refusal
 _PHARMACIST_ONLY = {life.VialEventKind.QUARANTINED, life.VialEventKind.RELEASED}
 
 
@@ -216,7 +217,9 @@ def give_from_vials(
         field = its[0].field
         vial = uow.vials.find(vial_id)
         if vial is None or not actor.sees(vial.centre_id):
-            raise InvalidInput("administration", field, "is not a vial of this centre", vial_id)
+            raise InvalidInput(
+                "administration", field, "is not a vial of this centre", vial_id, label=_VIAL
+            )
         _check_bedside(vial, field, its[0].vial_lot_id, pfu_per_ml, day)
         state = _state(uow, vial, label, uow.vial_events.for_vials([vial.id]))
         events = _bedside_events(state, sum((u.volume_ml for u in its), Decimal(0)), at)
@@ -228,7 +231,7 @@ def give_from_vials(
                 after = life.apply(state, event, label, now=uow.now, clock_ends_at=ends)
             except life.VialEventRefused as exc:
                 rule = f"(vial {vial.serial}): {exc.rule}"
-                raise InvalidInput("administration", field, rule) from None
+                raise InvalidInput("administration", field, rule, label=_VIAL) from None
             kept.append(_stored(event, state))
             state = after
             if state.status is life.VialStatus.EMPTIED:
@@ -245,16 +248,18 @@ def _bedside_events(state: life.VialState, given: Decimal, at: datetime) -> list
 def _check_bedside(vial: r.Vial, field: str, lot_id: int, pfu_per_ml: int, day: date) -> None:
     if vial.pfu_per_ml != pfu_per_ml:
         rule = f"is a vial of {vial.pfu_per_ml:,} PFU/mL, not the dose's {pfu_per_ml:,} PFU/mL"
-        raise InvalidInput("administration", field, rule, vial.serial)
+        raise InvalidInput("administration", field, rule, vial.serial, label=_VIAL)
     if vial.vial_lot_id != lot_id:
-        raise InvalidInput("administration", field, "is a vial of another lot", vial.serial)
+        raise InvalidInput(
+            "administration", field, "is a vial of another lot", vial.serial, label=_VIAL
+        )
     if vial.expiry_date < day:
         rule = f"expired on {vial.expiry_date.isoformat()}: discard it as expired"
-        raise InvalidInput("administration", field, rule, vial.serial)
+        raise InvalidInput("administration", field, rule, vial.serial, label=_VIAL)
     if vial.status != life.VialStatus.THAWED:
         status = vial.status.replace("_", " ")
         rule = f"is {status}: only a thawed vial is given (thaw it on the pharmacy board)"
-        raise InvalidInput("administration", field, rule, vial.serial)
+        raise InvalidInput("administration", field, rule, vial.serial, label=_VIAL)
 
 
 def _vial(uow: UnitOfWork, actor: Actor, vial_id: int) -> r.Vial:

@@ -26,13 +26,14 @@ from tvec.domain.zones import from_wall_time, shown, wall_time_text
 from tvec.http.error_pages import answer_with_pages
 from tvec.http.session import Ctx
 from tvec.schemas import clinic as s
-from tvec.services import second_check, vials, visits
+from tvec.services import second_check, vial_events, vials, visits
 from tvec.services.context import Actor
 from tvec.services.permissions import Action
 from tvec.web.body_diagram import plan_diagram
 from tvec.web.deps import PageUser, check_csrf, form_data
 from tvec.web.forms import FormErrors, validate
 from tvec.web.notices import with_notice
+from tvec.web.pharmacy_board import REASONS
 from tvec.web.templating import render
 from tvec.web.visit_common import ITEM, in_row, lesion_locations, visit_of
 
@@ -57,7 +58,8 @@ def plan_page(
     )
 
 
-KINDS = ("volume", "lot")
+KINDS = ("volume", "lot", "vial")
+VIAL_FIELD = re.compile(r"items\.(\d+)\.vial_id")
 EDIT, REVIEW, CONFIRM = "edit", "review", "confirm"  # the form's `step` button
 CHECKER = ("checker_username", "checker_password")  # never typed back into a page
 
@@ -80,7 +82,7 @@ def _record_page(
         vials.list_lots(ctx, user), visit.plan.concentration_pfu_per_ml, ctx.today(user)
     )
     if errors is not None:
-        names = ["administered_at", "override_reason"]
+        names = ["administered_at", "override_reason", "leftover_reason"]
         names += [f"{kind}-{i.lesion_id}" for i in visit.plan.injections for kind in KINDS]
         errors = errors.placed(names)
     zone = second_check.centre_settings(ctx, user).time_zone
@@ -98,6 +100,12 @@ def _record_page(
         idempotency_key=values.get("idempotency_key") or secrets.token_urlsafe(16),
         locations=target_locations(ctx, user, patient_id, visit.plan),
         zone=zone,
+        thawed=[
+            v
+            for v in vial_events.pharmacy_board(ctx, user).thawed
+            if v.pfu_per_ml == visit.plan.concentration_pfu_per_ml
+        ],
+        reasons=REASONS,
     )
 
 
@@ -170,9 +178,15 @@ def _request(form: dict[str, str], targets: list[str], zone: str, confirm: bool)
         "override_reason": form.get("override_reason") or None,
         "administered_at": _local(form.get("administered_at", ""), zone),
         "items": [
-            {"target": t, "volume_ml": form.get(f"volume-{t}"), "vial_lot": form.get(f"lot-{t}")}
+            {
+                "target": t,
+                "volume_ml": form.get(f"volume-{t}"),
+                "vial_lot": form.get(f"lot-{t}"),
+                "vial_id": form.get(f"vial-{t}") or None,
+            }
             for t in targets
         ],
+        "leftover_reason": form.get("leftover_reason") or "unused",
     }
     username = (form.get("checker_username") or "").strip()
     if confirm and username:
@@ -256,9 +270,9 @@ def _local(text: str, zone: str) -> str:
 def _rename(errors: FormErrors, targets: list[str]) -> FormErrors:
     fields = {}
     for name, message in errors.fields.items():
-        match = re.fullmatch(r"items\.(\d+)\.(volume_ml|vial_lot|target)", name)
+        match = re.fullmatch(r"items\.(\d+)\.(volume_ml|vial_lot|vial_id|target)", name)
         if match and int(match.group(1)) < len(targets):
-            kind = "volume" if match.group(2) != "vial_lot" else "lot"
+            kind = {"vial_lot": "lot", "vial_id": "vial"}.get(match.group(2), "volume")
             fields[f"{kind}-{targets[int(match.group(1))]}"] = message
         else:
             fields[name] = message
@@ -269,6 +283,9 @@ def _rename(errors: FormErrors, targets: list[str]) -> FormErrors:
 
 def _record_error(exc: DomainError, targets: list[str]) -> FormErrors:
     field = str(exc.fields.get("field") or "")
+    vial = VIAL_FIELD.fullmatch(field)
+    if vial and int(vial.group(1)) < len(targets):
+        return FormErrors({f"vial-{targets[int(vial.group(1))]}": str(exc)})
     match = ITEM.search(str(exc))
     if match and int(match.group(1)) < len(targets):
         kind = "lot" if field == "vial_lot" else "volume"
