@@ -94,6 +94,11 @@ FIELD_LABELS: dict[str, str] = {
     # course holds
     "starts_on": "First day held",
     "ends_on": "Last day held",
+    # vials after receipt (tvec.domain.vial_life)
+    "kind": "What happened to the vial",
+    "at": "When it happened",
+    "vial_id": "Vial",
+    "leftover_reason": "Reason the vial's leftover is discarded",
     # records in general
     "version": "Record version",
     "reason": "Reason",
