@@ -234,6 +234,19 @@ class Vial:
 
 
 @dataclass(frozen=True)
+class VialEvent:
+    id: int
+    centre_id: int
+    vial_id: int
+    kind: str
+    at: datetime
+    recorded_by: int
+    recorded_at: datetime
+    reason: str | None
+    volume_ml: Decimal | None
+
+
+@dataclass(frozen=True)
 class Administration:
     id: int
     visit_id: int

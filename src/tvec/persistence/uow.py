@@ -67,6 +67,7 @@ class UnitOfWork:
     vial_lots = _Repo(repos.VialLotRepository)
     shipments = _Repo(repos.ShipmentRepository)
     vials = _Repo(repos.VialRepository)
+    vial_events = _Repo(repos.VialEventRepository)
     administrations = _Repo(repos.AdministrationRepository)
     adverse_events = _Repo(repos.AdverseEventRepository)
     audit = _Repo(repos.AuditRepository)
