@@ -280,13 +280,15 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "visit-summary": ("/chart/{pid}/visit/{v1}/summary", CLINICAL),
     "vials": ("/vials", roles_that(Action.READ_VIALS)),
     "vials-receive": ("/vials/receive", roles_that(Action.MANAGE_VIALS)),
+    "stock": ("/vials/stock", roles_that(Action.MANAGE_VIALS)),
+    "reconciliation": ("/vials/reconciliation", roles_that(Action.MANAGE_VIALS)),
     "billing": ("/billing", roles_that(Action.READ_BILLING)),
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
     "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
-NAVIGATION = {"patients", "vials", "billing", "research", "outcomes-report", "admin"}  # in the menu
+NAVIGATION = {"patients", "vials", "stock", "billing", "research", "outcomes-report", "admin"}  # in the menu
 
 
 def _case(name: str, role: Role) -> Any:
