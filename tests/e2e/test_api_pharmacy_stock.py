@@ -172,7 +172,8 @@ def test_the_reconciliation_balances_and_names_a_vial_that_does_not(pharmacy: Ph
 def test_the_reconciliation_as_csv(pharmacy: Pharmacy) -> None:
     pharmacy.receive([make_scan("1"), make_scan("2")])
     got = pharmacy.get(f"/pharmacy/reconciliation?from=2026-05-31&to={TODAY}&format=csv")
-    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    assert got.status_code == 200
+    assert got.headers["content-type"].startswith("text/csv")
     assert "reconciliation-2026-05-31-to-2026-06-01.csv" in got.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(got.text)))
     assert rows[0][:5] == [
@@ -183,7 +184,8 @@ def test_the_reconciliation_as_csv(pharmacy: Pharmacy) -> None:
         "Received",
     ]
     assert [row[0] for row in rows[1:]] == ["2026-05-31", "2026-06-01", "2026-05-31 to 2026-06-01"]
-    assert rows[2][4] == "2" and rows[2][12] == "2"  # received, and in stock at the close
+    assert rows[2][4] == "2"
+    assert rows[2][12] == "2"
 
 
 @pytest.mark.parametrize(

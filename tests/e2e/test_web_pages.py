@@ -288,7 +288,15 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
-NAVIGATION = {"patients", "vials", "stock", "billing", "research", "outcomes-report", "admin"}  # in the menu
+NAVIGATION = {
+    "patients",
+    "vials",
+    "stock",
+    "billing",
+    "research",
+    "outcomes-report",
+    "admin",
+}  # in the menu
 
 
 def _case(name: str, role: Role) -> Any:

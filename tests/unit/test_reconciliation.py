@@ -82,7 +82,8 @@ def test_a_vial_thawed_and_given_in_two_doses_balances_each_day() -> None:
     assert (day0.opening.held, day0.received, day0.closing.in_stock) == (0, 2, 2)
     assert (day1.thawed, day1.given, day1.emptied, day1.closing.thawed) == (1, 1, 0, 1)
     assert (day2.opening.thawed, day2.given, day2.emptied, day2.closing.held) == (1, 1, 1, 1)
-    assert all(day.balanced for day in rec.days) and rec.period.balanced
+    assert all(day.balanced for day in rec.days)
+    assert rec.period.balanced
     assert (rec.period.received, rec.period.thawed, rec.period.emptied) == (2, 1, 1)
 
 
@@ -98,7 +99,8 @@ def test_a_discard_after_a_thaw_and_one_from_quarantine_are_both_accounted_for()
     period = rec.period
     assert (period.discarded, period.discarded_after_thaw, period.quarantined) == (2, 1, 1)
     assert (period.released, period.closing.in_stock, period.closing.held) == (1, 1, 1)
-    assert rec.days[1].closing.quarantined == 1 and rec.days[0].closing.quarantined == 1
+    assert rec.days[1].closing.quarantined == 1
+    assert rec.days[0].closing.quarantined == 1
     assert period.balanced
 
 
@@ -122,7 +124,9 @@ def test_a_dose_before_the_thaw_is_flagged_with_the_vial_and_the_day() -> None:
     vial = make_vial(7, Event("given", at(1), ONE), status="emptied")
     rec = reconcile([vial], DAY, DAY + timedelta(days=1), None)
     day1 = rec.days[1]
-    assert day1.stock_difference == -1 and day1.thaw_difference == -1 and not day1.balanced
+    assert day1.stock_difference == -1
+    assert day1.thaw_difference == -1
+    assert not day1.balanced
     [problem] = day1.problems
     assert (problem.vial_id, problem.serial, problem.day) == (7, "S007", DAY + timedelta(1))
     assert problem.problem == "a dose while the vial was in stock"
@@ -158,12 +162,14 @@ def test_records_that_cannot_be_placed_are_named() -> None:
         "more given than the vial's 1 mL",
     ]
     assert rec.days[0].thaw_difference == 1  # the thaw before receipt moved nothing
-    assert rec.days[0].problems and not rec.days[1].balanced
+    assert rec.days[0].problems
+    assert not rec.days[1].balanced
 
 
 def test_a_vial_received_after_the_period_is_not_in_it() -> None:
     rec = reconcile([make_vial(1, received=5, status="thawed")], DAY, DAY, None)
-    assert rec.period.opening.held == 0 and rec.period.received == 0
+    assert rec.period.opening.held == 0
+    assert rec.period.received == 0
     assert rec.period.problems == ()
 
 
@@ -214,7 +220,8 @@ def test_valid_histories_balance_every_day_and_the_period(
 ) -> None:
     vials, start, end = centre
     rec = reconcile(vials, start, end, None)
-    assert rec.period.balanced and all(day.balanced for day in rec.days)
+    assert rec.period.balanced
+    assert all(day.balanced for day in rec.days)
 
 
 @settings(max_examples=150, deadline=None)

@@ -43,7 +43,8 @@ def test_lots_are_picked_first_expiry_first_and_vials_by_serial() -> None:
         days(20),
         2,
     )
-    assert [line.lot for line in low.lines] == ["LOW-A"] and not low.lines[0].expiring_soon
+    assert [line.lot for line in low.lines] == ["LOW-A"]
+    assert not low.lines[0].expiring_soon
 
 
 def test_expired_and_quarantined_lots_are_shown_but_never_picked() -> None:
@@ -68,4 +69,5 @@ def test_expired_and_quarantined_lots_are_shown_but_never_picked() -> None:
 def test_a_strength_with_nothing_is_shown_empty_and_an_unlisted_one_after() -> None:
     low, high = stock([V("1", "X", HIGH, days(5))], [LOW], TODAY, 0)
     assert (low.pfu_per_ml, low.lines, low.earliest_expiry) == (LOW, (), None)
-    assert high.pfu_per_ml == HIGH and not high.lines[0].expiring_soon
+    assert high.pfu_per_ml == HIGH
+    assert not high.lines[0].expiring_soon
