@@ -191,10 +191,13 @@ def test_the_reconciliation_as_csv(pharmacy: Pharmacy) -> None:
 @pytest.mark.parametrize(
     ("query", "field", "detail"),
     [
-        ("from=2026-06-02&to=2026-06-01", "to", "must not be before the From date (2026-06-02)"),
+        ("from=2026-06-01&to=2026-05-31", "to", "must not be before the From date (2026-06-01)"),
         ("from=2026-13-01&to=2026-06-01", "query.from", "From"),
         ("from=2026-06-01&to=yesterday", "query.to", "To"),
         ("from=2025-01-01&to=2026-06-01", "to", "must be within 366 days"),
+        ("from=2026-06-01&to=2026-06-02", "to", "must not be in the future"),
+        ("from=0001-01-01&to=2026-06-01", "from", "must not be before 1900-01-01"),
+        ("from=2026-06-01&to=9999-12-31", "to", "must not be in the future"),
     ],
 )
 def test_a_period_that_cannot_be_reconciled_is_refused_naming_the_field(

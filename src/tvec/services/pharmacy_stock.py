@@ -23,6 +23,7 @@ from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action
+from tvec.services.plausible import not_in_future
 from tvec.services.shipments import LABEL_VARIANT
 
 WHERE = "reconciliation"
@@ -60,8 +61,11 @@ def stock_report(ctx: Context, actor: Actor) -> StockReport:
     return StockReport(today, window, stock(shown, strengths, today, window))
 
 
-def check_period(start: date, end: date) -> None:
-    """Refuse a period that cannot be reconciled, naming its field (InvalidInput, 422)."""
+def check_period(ctx: Context, actor: Actor, start: date, end: date) -> None:
+    """Refuse a period that cannot be reconciled, naming its field (InvalidInput, 422): days
+    that have happened (not before TVEC_EARLIEST_DATE), To not before From, at most a year."""
+    not_in_future(ctx, actor, WHERE, "from", start)
+    not_in_future(ctx, actor, WHERE, "to", end)
     if end < start:
         raise InvalidInput(
             WHERE, "to", f"must not be before the From date ({start.isoformat()})", label="To"
@@ -75,7 +79,7 @@ def check_period(start: date, end: date) -> None:
 def reconcile(ctx: Context, actor: Actor, start: date, end: date) -> rec.Reconciliation:
     """The centre's reconciliation of `start`..`end` (its calendar days, both included)."""
     actor.require(Action.MANAGE_VIALS)
-    check_period(start, end)
+    check_period(ctx, actor, start, end)
     with ctx.uow(readonly=True) as uow:
         zone = uow.centres.get(actor.centre_id).time_zone
         records = _records(uow, actor, from_wall_time(_midnight(end), zone))

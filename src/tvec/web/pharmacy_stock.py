@@ -9,13 +9,14 @@ before the From, is named on the form and nothing else is shown.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tvec.domain.errors import DomainError
+from tvec.domain.reconciliation import Reconciliation
+from tvec.domain.stock import StockLine
 from tvec.http.error_pages import answer_with_pages
 from tvec.http.session import Ctx
 from tvec.reports.pharmacy_ledger import (
@@ -28,7 +29,7 @@ from tvec.reports.pharmacy_ledger import (
 )
 from tvec.reports.spreadsheet import csv_text
 from tvec.services import pharmacy_stock as ps
-from tvec.services.context import Actor
+from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action
 from tvec.web.deps import PageUser
 from tvec.web.forms import FormErrors, from_domain
@@ -51,9 +52,10 @@ STOCK_COLUMNS = [
 ]
 
 
-def parse_period(query: dict[str, str], today: date) -> tuple[date, date]:
+def parse_period(ctx: Context, user: Actor, query: dict[str, str]) -> tuple[date, date]:
     """The period from the URL's values; a refusal names the field (FormErrors)."""
     errors: dict[str, str] = {}
+    today = ctx.today(user)
 
     def day(name: str, default: date) -> date:
         text = (query.get(name) or "").strip()
@@ -70,13 +72,14 @@ def parse_period(query: dict[str, str], today: date) -> tuple[date, date]:
     if errors:
         raise FormErrors(errors)
     try:
-        ps.check_period(start, end)
+        ps.check_period(ctx, user, start, end)
     except DomainError as exc:
-        raise from_domain(exc, {"to": "to"}) from None
+        raise from_domain(exc, {"from": "from", "to": "to"}) from None
     return start, end
 
 
-def line_note(line: Any, window_days: int) -> str:
+def line_note(line: StockLine, window_days: int) -> str:
+    """The stock page's note on a lot (empty: nothing to say)."""
     if line.expired:
         return "Expired: do not use"
     if not line.in_stock:
@@ -132,7 +135,7 @@ def reconciliation_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLRespo
     user.require(Action.MANAGE_VIALS)
     query = dict(request.query_params)
     try:
-        start, end = parse_period(query, ctx.today(user))
+        start, end = parse_period(ctx, user, query)
     except FormErrors as errors:
         return _reconciliation(request, user, query, errors, None)
     done = ps.reconcile(ctx, user, start, end)
@@ -145,7 +148,7 @@ def reconciliation_download(request: Request, ctx: Ctx, user: PageUser) -> Respo
     user.require(Action.MANAGE_VIALS)
     query = dict(request.query_params)
     try:
-        start, end = parse_period(query, ctx.today(user))
+        start, end = parse_period(ctx, user, query)
     except FormErrors as errors:
         return _reconciliation(request, user, query, errors, None)
     done = ps.reconcile(ctx, user, start, end)
@@ -165,7 +168,7 @@ def _reconciliation(
     user: Actor,
     values: dict[str, str],
     errors: FormErrors | None,
-    done: Any,
+    done: Reconciliation | None,
 ) -> HTMLResponse:
     shown = {k: values.get(k, "") for k in ("from", "to")}
     return render(
