@@ -202,9 +202,12 @@ def test_the_demo_pharmacy_has_stock_of_both_strengths_one_lot_expiring_and_one_
     from tvec.services import pharmacy_stock
 
     ctx = migrated(database_url)
-    load_demo(ctx, patients_wanted=0)
-    load_demo(ctx, patients_wanted=0)  # a second run receives nothing twice
-    report = pharmacy_stock.stock_report(ctx, demo_centre(ctx).pharmacist)
+    try:
+        load_demo(ctx, patients_wanted=0)
+        load_demo(ctx, patients_wanted=0)  # a second run receives nothing twice
+        report = pharmacy_stock.stock_report(ctx, demo_centre(ctx).pharmacist)
+    finally:
+        ctx.engine.dispose()
     low, high = report.strengths
     assert (low.pfu_per_ml, low.usable, high.pfu_per_ml, high.usable) == (
         1_000_000,
