@@ -280,6 +280,8 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "visit-summary": ("/chart/{pid}/visit/{v1}/summary", CLINICAL),
     "vials": ("/vials", roles_that(Action.READ_VIALS)),
     "vials-receive": ("/vials/receive", roles_that(Action.MANAGE_VIALS)),
+    "stock": ("/vials/stock", roles_that(Action.MANAGE_VIALS)),
+    "reconciliation": ("/vials/reconciliation", roles_that(Action.MANAGE_VIALS)),
     "pharmacy-board": ("/pharmacy", roles_that(Action.READ_VIALS)),
     "billing": ("/billing", roles_that(Action.READ_BILLING)),
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
@@ -287,7 +289,16 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
-NAVIGATION = {"patients", "vials", "pharmacy-board", "billing", "research", "outcomes-report", "admin"}  # in the menu
+NAVIGATION = {
+    "patients",
+    "vials",
+    "stock",
+    "pharmacy-board",
+    "billing",
+    "research",
+    "outcomes-report",
+    "admin",
+}  # in the menu
 
 
 def _case(name: str, role: Role) -> Any:

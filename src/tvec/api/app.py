@@ -23,6 +23,7 @@ from tvec.api.routes import (
     oncologist,
     patients,
     pharmacy,
+    pharmacy_stock,
     research,
 )
 from tvec.config import api_threads_in_use
@@ -57,7 +58,17 @@ def create_api(ctx: Context) -> FastAPI:
     errors.install(app)
     app.include_router(office.public)
     app.include_router(auth.public)
-    routers = (auth, patients, courses, holds, administrations, oncologist, office, pharmacy)
+    routers = (
+        auth,
+        patients,
+        courses,
+        holds,
+        administrations,
+        oncologist,
+        office,
+        pharmacy,
+        pharmacy_stock,
+    )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)
     errors.document_body_limit(app)
