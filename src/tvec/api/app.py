@@ -17,6 +17,7 @@ from tvec.api import docs, errors
 from tvec.api.routes import (
     administrations,
     auth,
+    cold_chain,
     courses,
     holds,
     office,
@@ -57,7 +58,17 @@ def create_api(ctx: Context) -> FastAPI:
     errors.install(app)
     app.include_router(office.public)
     app.include_router(auth.public)
-    routers = (auth, patients, courses, holds, administrations, oncologist, office, pharmacy)
+    routers = (
+        auth,
+        patients,
+        courses,
+        holds,
+        administrations,
+        oncologist,
+        office,
+        pharmacy,
+        cold_chain,
+    )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)
     errors.document_body_limit(app)

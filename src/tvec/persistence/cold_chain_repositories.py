@@ -97,9 +97,7 @@ class ExcursionRepository(Repository[m.ExcursionRow, r.Excursion]):
     def ongoing_at(self, location_id: int) -> r.Excursion | None:
         """The location's excursion with no reading back in band yet, if any."""
         e = m.ExcursionRow
-        return self._first(
-            self._select().where(e.location_id == location_id, e.ended_at.is_(None))
-        )
+        return self._first(self._select().where(e.location_id == location_id, e.ended_at.is_(None)))
 
 
 class AcknowledgementRepository(

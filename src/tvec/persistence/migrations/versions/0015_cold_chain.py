@@ -7,7 +7,8 @@
 and time.
 
 `excursions`: a stretch of a location's readings out of band, from the first reading out to the
-first reading back in (`ended_at`; NULL while it lasts), its lowest and highest °C, and the rule
+first reading back in (`ended_at`; NULL while it lasts; `last_out_at`: its last reading while it
+lasts, its end after), its lowest and highest °C, and the rule
 in force when it was found (band, minimum duration, their sources), so a later change of the label
 data does not rewrite it. `excursion_acknowledgements`: pharmacists who acknowledged it, each once,
 with an optional note. `excursion_vials`: the vials it quarantined.
@@ -49,9 +50,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_storage_locations"),
         sa.UniqueConstraint("centre_id", "name", name="uq_storage_locations_centre_id_name"),
-        sa.CheckConstraint(
-            "kind IN ('freezer', 'fridge')", name="ck_storage_locations_kind_known"
-        ),
+        sa.CheckConstraint("kind IN ('freezer', 'fridge')", name="ck_storage_locations_kind_known"),
     )
     op.create_table(
         "temperature_readings",
