@@ -329,7 +329,7 @@ def import_readings(
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     times = np.array([(at - epoch) // timedelta(milliseconds=1) for at, _ in readings], np.int64)
     temperatures = np.array([c for _, c in readings], np.float64)
-    return _import(ctx, actor, location_id, times, temperatures, 1, _json_field)
+    return _import(ctx, actor, location_id, times, temperatures, 1, _json_field, "")
 
 
 def import_logger_file(
@@ -349,7 +349,14 @@ def import_logger_file(
     if not len(found.times_ms):
         raise ReadingsRefused(f"{name}: the file has no readings", "file", None)
     return _import(
-        ctx, actor, location_id, found.times_ms, found.temperatures_c, found.first_row, _csv_field
+        ctx,
+        actor,
+        location_id,
+        found.times_ms,
+        found.temperatures_c,
+        found.first_row,
+        _csv_field,
+        f"{name}, ",
     )
 
 
@@ -372,19 +379,23 @@ def _import(
     temperatures: np.ndarray,
     first_row: int,
     name: FieldOf,
+    source: str,
 ) -> ImportResult:
+    """`source` starts every refusal: the file's name, or nothing for readings sent as JSON."""
     gap = timedelta(minutes=ctx.settings.logger_gap_minutes)
     with ctx.uow() as uow:
         location = _location(uow, actor, location_id)
         rule = _rule(location.kind)
-        _check_against_stored(uow, location, times, first_row, name)
         try:
+            _check_against_stored(uow, location, times, first_row, name)
             detect_excursions(times, temperatures, rule, gap, first_row)
+        except ReadingsRefused as exc:
+            raise ReadingsRefused(source + str(exc), exc.fields["field"], exc.row) from None
         except (DuplicateReading, ReadingsOutOfOrder) as exc:
-            raise ReadingsRefused(str(exc), name(exc.row, "at"), exc.row) from None
+            raise ReadingsRefused(source + str(exc), name(exc.row, "at"), exc.row) from None
         except InvalidInput as exc:
             row = int(exc.where.split()[-1])
-            raise ReadingsRefused(str(exc), name(row, exc.field), row) from None
+            raise ReadingsRefused(source + str(exc), name(row, exc.field), row) from None
         stamps = [_instant(t) for t in times]
         uow.readings.add_series(location.id, list(zip(stamps, temperatures.tolist(), strict=True)))
         touched = _excursions_from(uow, actor, location, rule, gap, times, temperatures, first_row)

@@ -24,12 +24,18 @@ def rule_out(rule: ExcursionRule) -> c.RuleOut:
     )
 
 
+PLAIN = ("id", "name", "kind", "last_reading_at", "last_temperature_c", "no_data", "gap_minutes")
+
+
 def location_out(view: cc.LocationView) -> c.LocationOut:
     return c.LocationOut(
-        **{k: getattr(view, k) for k in c.LocationOut.model_fields if hasattr(view, k)},
+        **{k: getattr(view, k) for k in c.LocationOut.model_fields if k in PLAIN},
         rule=rule_out(view.rule),
         excursions_needing_attention=view.attention,
     )
+
+
+NESTED = ("rule", "acknowledgements")
 
 
 def excursion_out(x: cc.ExcursionView) -> c.ExcursionOut:
