@@ -152,14 +152,17 @@ def test_a_freezer_holds_the_label_band_with_its_source(pharmacy: Pharmacy) -> N
     rule = freezer["rule"]
     assert (rule["band_min_c"], rule["band_max_c"]) == (-90, -70)
     assert "HCP" in rule["band_source"] or "frozen" in rule["band_source"].lower()
-    assert rule["min_duration_minutes"] == 0 and "tvec's ruling" in rule["duration_source"]
-    assert freezer["no_data"] is True and freezer["last_reading_at"] is None
+    assert rule["min_duration_minutes"] == 0
+    assert "tvec's ruling" in rule["duration_source"]
+    assert freezer["no_data"] is True
+    assert freezer["last_reading_at"] is None
     again = pharmacy.client.post(
         "/storage-locations",
         json={"name": "Freezer A", "kind": "freezer"},
         headers=pharmacy.pharmacist,
     )
-    assert again.status_code == 409 and again.json()["field"] == "name"
+    assert again.status_code == 409
+    assert again.json()["field"] == "name"
     nurse = pharmacy.client.post(
         "/storage-locations", json={"name": "B", "kind": "fridge"}, headers=pharmacy.h[Role.NURSE]
     )
@@ -171,7 +174,8 @@ def test_json_readings_in_band_are_stored_and_clear_the_no_data_alert(pharmacy: 
     done = ok(pharmacy.post_json(freezer["id"], readings((30, -80.5), (20, -80.1))), 201)
     assert (done["readings"], done["excursions"], done["quarantined_vials"]) == (2, [], [])
     shown = pharmacy.location(freezer["id"])
-    assert shown["last_temperature_c"] == -80.1 and shown["no_data"] is False
+    assert shown["last_temperature_c"] == -80.1
+    assert shown["no_data"] is False
     assert datetime.fromisoformat(shown["last_reading_at"]) == minutes_ago(20)
     assert shown["excursions"] == []
 
@@ -192,7 +196,8 @@ def test_a_logger_file_with_an_excursion_quarantines_the_freezers_vials(
     pharmacy.receive_into(freezer["id"], "1001", "1002")
     content = csv_of((50, -80.0), (40, -65.5), (30, -60.25), (20, -79.0), (10, -80.0))
     done = ok(pharmacy.post_csv(freezer["id"], content), 201)
-    assert done["readings"] == 5 and len(done["excursions"]) == 1
+    assert done["readings"] == 5
+    assert len(done["excursions"]) == 1
     vials = pharmacy.vials()
     assert {s: v["status"] for s, v in vials.items()} == {
         "1001": "quarantined",
@@ -202,10 +207,14 @@ def test_a_logger_file_with_an_excursion_quarantines_the_freezers_vials(
     assert datetime.fromisoformat(excursion["started_at"]) == minutes_ago(40)
     assert datetime.fromisoformat(excursion["ended_at"]) == minutes_ago(20)
     assert (excursion["min_c"], excursion["max_c"], excursion["readings"]) == (-65.5, -60.25, 2)
-    assert excursion["duration_minutes"] == 20 and excursion["ongoing"] is False
-    assert excursion["rule"]["band_min_c"] == -90 and excursion["rule"]["band_max_c"] == -70
-    assert excursion["rule"]["band_source"] and excursion["rule"]["duration_source"]
-    assert excursion["vials"] == 2 and excursion["needs_attention"] is True
+    assert excursion["duration_minutes"] == 20
+    assert excursion["ongoing"] is False
+    assert excursion["rule"]["band_min_c"] == -90
+    assert excursion["rule"]["band_max_c"] == -70
+    assert excursion["rule"]["band_source"]
+    assert excursion["rule"]["duration_source"]
+    assert excursion["vials"] == 2
+    assert excursion["needs_attention"] is True
 
 
 def test_an_excursion_under_way_continues_in_the_next_import_and_ends_back_in_band(
@@ -215,11 +224,13 @@ def test_an_excursion_under_way_continues_in_the_next_import_and_ends_back_in_ba
     first = ok(pharmacy.post_json(freezer["id"], readings((50, -80), (40, -68))), 201)
     (started,) = first["excursions"]
     ongoing = pharmacy.location(freezer["id"])["excursions"][0]
-    assert ongoing["ongoing"] is True and ongoing["ended_at"] is None
+    assert ongoing["ongoing"] is True
+    assert ongoing["ended_at"] is None
     second = ok(pharmacy.post_json(freezer["id"], readings((30, -50), (20, -75))), 201)
     assert second["excursions"] == [started]
     (excursion,) = pharmacy.location(freezer["id"])["excursions"]
-    assert excursion["readings"] == 2 and excursion["max_c"] == -50
+    assert excursion["readings"] == 2
+    assert excursion["max_c"] == -50
     assert datetime.fromisoformat(excursion["ended_at"]) == minutes_ago(20)
     assert excursion["duration_minutes"] == 20
 
@@ -256,7 +267,8 @@ def test_each_refused_import_names_the_row_and_field_and_writes_nothing(
     # an out-of-band reading first, so a partial write would also leave an excursion behind
     refused = pharmacy.post_json(freezer["id"], readings(*rows))
     assert refused.status_code == 422, refused.text
-    assert refused.json()["field"] == field and words in refused.json()["detail"]
+    assert refused.json()["field"] == field
+    assert words in refused.json()["detail"]
     after = (pharmacy.location(freezer["id"]), audit_total(pharmacy.client, pharmacy.admin))
     assert after == before
 
@@ -266,7 +278,8 @@ def test_a_time_without_offset_is_refused_naming_the_reading(pharmacy: Pharmacy)
     body = readings((20, -60), (10, -80))
     body[1]["at"] = "2026-06-01T08:50:00"
     refused = pharmacy.post_json(freezer["id"], body)
-    assert refused.status_code == 422 and refused.json()["field"] == "readings.1.at"
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "readings.1.at"
     assert pharmacy.location(freezer["id"])["last_reading_at"] is None
 
 
@@ -310,7 +323,8 @@ def test_a_logger_file_tvec_cannot_use_is_refused_naming_row_and_column(
     refused = pharmacy.post_csv(freezer["id"], content, "freezer-a.csv")
     assert refused.status_code == 422, refused.text
     assert refused.json()["field"] == field
-    assert words in refused.json()["detail"] and "freezer-a.csv" in refused.json()["detail"]
+    assert words in refused.json()["detail"]
+    assert "freezer-a.csv" in refused.json()["detail"]
     assert pharmacy.location(freezer["id"])["last_reading_at"] is None
     assert pharmacy.vials()["3001"]["status"] == "in_stock"
     assert audit_total(pharmacy.client, pharmacy.admin) == before
@@ -361,7 +375,8 @@ def test_an_excursion_stays_open_until_acknowledged_and_its_vials_are_dealt_with
         json={"reason": "oops"},
         headers=pharmacy.pharmacist,
     )
-    assert again.status_code == 409 and "not quarantined" in again.json()["detail"]
+    assert again.status_code == 409
+    assert "not quarantined" in again.json()["detail"]
 
 
 def test_release_needs_a_reason_and_a_pharmacist(pharmacy: Pharmacy) -> None:
@@ -372,7 +387,8 @@ def test_release_needs_a_reason_and_a_pharmacist(pharmacy: Pharmacy) -> None:
     blank = pharmacy.client.post(
         f"/vials/{vial['id']}/release", json={"reason": "  "}, headers=pharmacy.pharmacist
     )
-    assert blank.status_code == 422 and blank.json()["field"] == "reason"
+    assert blank.status_code == 422
+    assert blank.json()["field"] == "reason"
     nurse = pharmacy.client.post(
         f"/vials/{vial['id']}/release", json={"reason": "fine"}, headers=pharmacy.h[Role.NURSE]
     )
@@ -404,7 +420,8 @@ def test_another_centre_sees_none_of_it(pharmacy: Pharmacy) -> None:
         json={"scans": [scan("6002")], "sealed_at": SEALED, "location_id": freezer["id"]},
         headers=theirs,
     )
-    assert refused.status_code == 422 and refused.json()["field"] == "location_id"
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "location_id"
 
 
 def test_vials_received_after_an_excursion_ended_stay_in_stock(pharmacy: Pharmacy) -> None:
