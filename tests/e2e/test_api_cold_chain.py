@@ -95,7 +95,7 @@ class Pharmacy:
         self.second = login(self.client, "pharmacist2", password_of("pharmacist2"))
 
     def freezer(self, name: str = "Freezer A", who: Any = None) -> dict[str, Any]:
-        body = {"name": name, "kind": "freezer"}
+        body = {"location_name": name, "kind": "freezer"}
         return ok(  # type: ignore[no-any-return]
             self.client.post("/storage-locations", json=body, headers=who or self.pharmacist),
             201,
@@ -158,13 +158,15 @@ def test_a_freezer_holds_the_label_band_with_its_source(pharmacy: Pharmacy) -> N
     assert freezer["last_reading_at"] is None
     again = pharmacy.client.post(
         "/storage-locations",
-        json={"name": "Freezer A", "kind": "freezer"},
+        json={"location_name": "Freezer A", "kind": "freezer"},
         headers=pharmacy.pharmacist,
     )
     assert again.status_code == 409
-    assert again.json()["field"] == "name"
+    assert again.json()["field"] == "location_name"
     nurse = pharmacy.client.post(
-        "/storage-locations", json={"name": "B", "kind": "fridge"}, headers=pharmacy.h[Role.NURSE]
+        "/storage-locations",
+        json={"location_name": "B", "kind": "fridge"},
+        headers=pharmacy.h[Role.NURSE],
     )
     assert nurse.status_code == 403
 

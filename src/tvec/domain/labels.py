@@ -72,6 +72,13 @@ FIELD_LABELS: dict[str, str] = {
     "expiry_date": "Expiry date",
     "scans": "Carton barcodes",
     "sealed_at": "Container sealed at",
+    "location_id": "Freezer",
+    # storage and temperature
+    "location_name": "Location name",
+    "kind": "Kind of location",
+    "readings": "Readings",
+    "at": "Time",
+    "temperature_c": "Temperature (°C)",
     "thawed_at": "Thawed at",
     "second_check": "Second check",
     "require_second_check": "Second check of every dose",

@@ -287,7 +287,7 @@ RULES: dict[str, tuple[str, str]] = {
     "uq_vials_gtin_serial": ("a carton with this serial number was already received", "scans"),
     "uq_storage_locations_centre_id_name": (
         "the centre already has a storage location of this name",
-        "name",
+        "location_name",
     ),
     "uq_excursion_acknowledgements_excursion_id_user_id": (
         "you have already acknowledged this excursion",

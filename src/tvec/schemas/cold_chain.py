@@ -20,7 +20,7 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
 class LocationIn(Strict):
-    name: Name = Field(description="What the pharmacy calls it, e.g. 'Freezer A'.")
+    location_name: Name = Field(description="What the pharmacy calls it, e.g. 'Freezer A'.")
     kind: Literal["freezer", "fridge"] = Field(
         description="Its kind: the band it must hold is the label data's for that kind."
     )

@@ -137,7 +137,7 @@ def add_location(ctx: Context, actor: Actor, name: str, kind: str) -> LocationVi
     rule = _rule(kind)
     name = name.strip()
     if not name:
-        raise InvalidInput("storage location", "name", "is required", label="Name")
+        raise InvalidInput("storage location", "location_name", "is required")
     with ctx.uow() as uow:
         location = uow.storage_locations.add(
             by=actor.user_id,

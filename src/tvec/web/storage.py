@@ -51,7 +51,7 @@ async def add_location(request: Request, ctx: Ctx, user: PageUser) -> Response:
             raise FormErrors({"name": "Give the location a name, such as Freezer A."})
         added = cc.add_location(ctx, user, values["name"], values["kind"])
     except (FormErrors, DomainError) as exc:
-        errors = exc if isinstance(exc, FormErrors) else from_domain(exc, {"name": "name"})
+        errors = exc if isinstance(exc, FormErrors) else from_domain(exc, {"location_name": "name"})
         return _list(request, ctx, user, values, errors.placed(("name", "kind")), errors.status)
     return RedirectResponse(with_notice(f"/storage/{added.id}", "location-added"), 303)
 

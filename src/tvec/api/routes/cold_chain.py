@@ -62,10 +62,10 @@ def excursion_out(x: cc.ExcursionView) -> c.ExcursionOut:
     status_code=201,
     summary="Add a freezer or fridge (pharmacists)",
     description="Its band and excursion rule are the label data's for its kind (`tvec rules`). "
-    "A name already used at the centre is refused (409, `field` `name`).",
+    "A name already used at the centre is refused (409, `field` `location_name`).",
 )
 async def add_location(body: c.LocationIn, act: Act) -> c.LocationOut:
-    return location_out(await act(cc.add_location, body.name, body.kind))
+    return location_out(await act(cc.add_location, body.location_name, body.kind))
 
 
 @router.get(
