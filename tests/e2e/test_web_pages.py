@@ -38,7 +38,7 @@ from tests.support.clinic import (
 )
 from tests.support.wording import assert_plain
 
-from tvec.services import cold_chain, visits
+from tvec.services import cold_chain, readings_import, visits
 from tvec.services.context import Context
 from tvec.services.permissions import Action, Role, allowed
 from tvec.services.seeding import load_demo
@@ -239,7 +239,7 @@ def a_freezer(ctx: Context, staff: Staff) -> int:
     freezer = cold_chain.add_location(ctx, staff.pharmacist, "Freezer A", "freezer")
     now = ctx.clock().replace(microsecond=0)
     readings = [(now - timedelta(minutes=10 * i), -62.0 if i == 5 else -80.0) for i in range(30)]
-    cold_chain.import_readings(ctx, staff.pharmacist, freezer.id, sorted(readings))
+    readings_import.import_readings(ctx, staff.pharmacist, freezer.id, sorted(readings))
     return freezer.id
 
 

@@ -33,7 +33,7 @@ from tests.support.browser import (
 from tvec.bootstrap import build_context
 from tvec.config import Settings
 from tvec.persistence.migrate import upgrade
-from tvec.services import cold_chain, shipments
+from tvec.services import cold_chain, readings_import, shipments
 from tvec.services.context import Context
 from tvec.services.seeding import load_demo
 
@@ -132,7 +132,7 @@ def test_the_storage_page_shows_bands_last_readings_no_data_and_open_excursions(
     open_page: Any, clinic: Clinic
 ) -> None:
     pharmacist = demo_staff(clinic.ctx).pharmacist
-    cold_chain.import_readings(clinic.ctx, pharmacist, clinic.freezer, day_of_readings(60))
+    readings_import.import_readings(clinic.ctx, pharmacist, clinic.freezer, day_of_readings(60))
     for viewport in (DESKTOP, PHONE):
         page = open_page("pharmacist", viewport)
         page.goto("/")
@@ -159,7 +159,7 @@ def test_the_pharmacist_acknowledges_releases_and_discards(
     ctx, pharmacist = clinic.ctx, demo_staff(clinic.ctx).pharmacist
     location = cold_chain.add_location(ctx, pharmacist, f"Freezer {viewport['width']}", "freezer")
     receive_early(ctx, f"P{viewport['width']}", location.id)
-    cold_chain.import_readings(ctx, pharmacist, location.id, day_of_readings(100))
+    readings_import.import_readings(ctx, pharmacist, location.id, day_of_readings(100))
     page = open_page("pharmacist", viewport)
     page.goto(f"/storage/{location.id}")
     expect(page.get_by_test_id("band")).to_contain_text("-90.0 to -70.0 °C")

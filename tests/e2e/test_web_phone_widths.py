@@ -149,14 +149,14 @@ def a_freezer_with_an_excursion(ctx: Any, staff: Any) -> int:
     """The pharmacy's freezer: a day of readings, one stretch out of band (the storage pages)."""
     from datetime import timedelta
 
-    from tvec.services import cold_chain
+    from tvec.services import cold_chain, readings_import
 
     freezer = cold_chain.add_location(ctx, staff.pharmacist, "Freezer A", "freezer")
     now = ctx.clock().replace(microsecond=0)
     readings = [
         (now - timedelta(minutes=10 * i), -61.5 if i in (40, 41) else -80.0) for i in range(144)
     ]
-    cold_chain.import_readings(ctx, staff.pharmacist, freezer.id, sorted(readings))
+    readings_import.import_readings(ctx, staff.pharmacist, freezer.id, sorted(readings))
     return freezer.id
 
 

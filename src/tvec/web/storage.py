@@ -21,7 +21,7 @@ from tvec.http.session import Ctx
 from tvec.reports.figures.export import figure_svg
 from tvec.reports.figures.temperature import temperature_figure
 from tvec.services import cold_chain as cc
-from tvec.services import second_check
+from tvec.services import readings_import, second_check
 from tvec.services.context import Actor
 from tvec.services.permissions import Action
 from tvec.web.deps import PageUser, check_csrf
@@ -74,7 +74,7 @@ async def import_file(request: Request, ctx: Ctx, user: PageUser, location_id: i
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise FormErrors({"file": "Choose the data logger's CSV file."})
         content = await upload.read()
-        cc.import_logger_file(ctx, user, location_id, content, upload.filename)
+        readings_import.import_logger_file(ctx, user, location_id, content, upload.filename)
     except (FormErrors, DomainError) as exc:
         errors = exc if isinstance(exc, FormErrors) else FormErrors({"file": str(exc)})
         return _location(request, ctx, user, location_id, errors.placed(("file",)), errors.status)

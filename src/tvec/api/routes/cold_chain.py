@@ -10,6 +10,7 @@ from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
 from tvec.domain.cold_chain import ExcursionRule
 from tvec.schemas import cold_chain as c
 from tvec.services import cold_chain as cc
+from tvec.services import readings_import
 
 router = APIRouter(tags=["storage"])
 
@@ -108,7 +109,9 @@ READINGS_REFUSED = (
 )
 async def import_json(location_id: Id, body: c.ReadingsIn, act: Act) -> c.ImportOut:
     pairs = [(reading.at, reading.temperature_c) for reading in body.readings]
-    return c.ImportOut.model_validate(await act(cc.import_readings, location_id, pairs))
+    return c.ImportOut.model_validate(
+        await act(readings_import.import_readings, location_id, pairs)
+    )
 
 
 @router.post(
@@ -124,7 +127,9 @@ async def import_csv(
     location_id: Id, act: Act, file: Annotated[UploadFile, File(description="Logger CSV")]
 ) -> c.ImportOut:
     content = await file.read()
-    result = await act(cc.import_logger_file, location_id, content, file.filename or "")
+    result = await act(
+        readings_import.import_logger_file, location_id, content, file.filename or ""
+    )
     return c.ImportOut.model_validate(result)
 
 
