@@ -435,3 +435,31 @@ def test_vials_received_after_an_excursion_ended_stay_in_stock(pharmacy: Pharmac
         "7001": "quarantined",
         "7002": "in_stock",
     }
+
+
+def test_the_audit_trail_shows_the_import_the_quarantine_and_the_release(
+    pharmacy: Pharmacy,
+) -> None:
+    freezer = pharmacy.freezer()
+    pharmacy.receive_into(freezer["id"], "8001")
+    ok(pharmacy.post_json(freezer["id"], readings((30, -60), (20, -80))), 201)
+    vial = pharmacy.vials()["8001"]
+    reason = "Stability confirmed by the manufacturer"
+    ok(
+        pharmacy.client.post(
+            f"/vials/{vial['id']}/release", json={"reason": reason}, headers=pharmacy.pharmacist
+        )
+    )
+    location = items(
+        pharmacy.client.get(f"/audit/storage-location/{freezer['id']}", headers=pharmacy.pharmacist)
+    )
+    assert [e["action"] for e in location] == ["create", "import-readings"]
+    assert location[1]["after"]["readings"] == 2
+    history = items(pharmacy.client.get(f"/audit/vial/{vial['id']}", headers=pharmacy.pharmacist))
+    assert [(e["action"], e["after"]["status"]) for e in history] == [
+        ("create", "in_stock"),
+        ("quarantine", "quarantined"),
+        ("released", "in_stock"),
+    ]
+    assert history[1]["reason"].startswith("temperature excursion")
+    assert history[2]["reason"] == reason
