@@ -32,8 +32,9 @@ from tests.support.browser import (
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
+from tvec.domain.zones import wall_time_text
 from tvec.persistence.migrate import upgrade
-from tvec.services import cold_chain, readings_import, shipments
+from tvec.services import cold_chain, readings_import, second_check, shipments
 from tvec.services.context import Context
 from tvec.services.seeding import load_demo
 
@@ -218,3 +219,26 @@ def test_a_nurse_cannot_open_the_storage_pages(open_page: Any, clinic: Clinic) -
         response = page.goto(path)
         assert response is not None
         assert response.status == 403
+
+
+def test_vials_received_on_the_receive_page_go_into_the_chosen_freezer(
+    open_page: Any, clinic: Clinic
+) -> None:
+    page = open_page("pharmacist", DESKTOP)
+    page.goto("/vials/receive")
+    page.get_by_label("Carton barcodes, one per line").fill(
+        "\n".join(s.replace("\x1d", "<GS>") for s in scans("RX", 2))
+    )
+    zone = second_check.centre_settings(clinic.ctx, demo_staff(clinic.ctx).pharmacist).time_zone
+    sealed = wall_time_text(datetime.now(UTC) - timedelta(hours=5), zone)
+    page.get_by_label("Container sealed at").fill(sealed)
+    page.get_by_label("Put the vials in").select_option(label="Freezer A")
+    page.get_by_role("button", name="Review cartons").click()
+    page.get_by_role("button", name="Receive 2 vials").click()
+    expect(page.get_by_test_id("received")).to_contain_text("Shipment received: 2 vials")
+    received = [
+        v
+        for v in shipments.list_vials(clinic.ctx, demo_staff(clinic.ctx).pharmacist)
+        if v.serial.startswith("RX")
+    ]
+    assert [v.location_id for v in received] == [clinic.freezer, clinic.freezer]
