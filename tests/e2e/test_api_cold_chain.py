@@ -339,6 +339,8 @@ def test_an_excursion_stays_open_until_acknowledged_and_its_vials_are_dealt_with
     pharmacy.receive_into(freezer["id"], "4001", "4002")
     ok(pharmacy.post_json(freezer["id"], readings((30, -60), (20, -80))), 201)
     (excursion,) = pharmacy.open_excursions()
+    listed = items(pharmacy.client.get("/storage-locations", headers=pharmacy.pharmacist))
+    assert [x["excursions_needing_attention"] for x in listed] == [1]
     path = f"/excursions/{excursion['id']}/acknowledge"
     first = ok(
         pharmacy.client.post(path, json={"note": "Logger checked"}, headers=pharmacy.pharmacist)
@@ -368,6 +370,9 @@ def test_an_excursion_stays_open_until_acknowledged_and_its_vials_are_dealt_with
     )
     assert (discarded["status"], discarded["reason"]) == ("discarded", "excursion")
     assert pharmacy.open_excursions() == []
+    listed = items(pharmacy.client.get("/storage-locations", headers=pharmacy.pharmacist))
+    assert [x["excursions_needing_attention"] for x in listed] == [0]
+    assert pharmacy.location(freezer["id"])["excursions"][0]["needs_attention"] is False
     assert {s: v["status"] for s, v in pharmacy.vials().items()} == {
         "4001": "in_stock",
         "4002": "discarded",

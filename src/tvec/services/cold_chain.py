@@ -116,7 +116,10 @@ def list_locations(ctx: Context, actor: Actor) -> list[LocationView]:
         locations = uow.storage_locations.in_centre(actor.centre_id)
         last = uow.readings.last([loc.id for loc in locations])
         shown = _excursion_views(uow, locations, uow.excursions.in_centre(actor.centre_id))
-    counts = {loc.id: sum(1 for x in shown if x.location_id == loc.id) for loc in locations}
+    counts = {
+        loc.id: sum(1 for x in shown if x.location_id == loc.id and x.needs_attention)
+        for loc in locations
+    }
     return [
         _location_view(ctx, loc, rule_for(loc.kind), last.get(loc.id), counts[loc.id])
         for loc in locations
