@@ -468,3 +468,18 @@ def test_the_audit_trail_shows_the_import_the_quarantine_and_the_release(
     ]
     assert history[1]["reason"].startswith("temperature excursion")
     assert history[2]["reason"] == reason
+
+
+def test_a_logger_file_larger_than_a_form_is_imported(pharmacy: Pharmacy) -> None:
+    minutes = 40_000  # four weeks of one-minute readings, over 1 MiB
+    content = csv_of(*((minutes - i, -80.0 + (i % 7) * 0.1) for i in range(minutes)))
+    assert len(content) > 1024 * 1024
+    freezer = pharmacy.freezer()
+    done = ok(pharmacy.post_csv(freezer["id"], content), 201)
+    assert (done["readings"], done["excursions"]) == (minutes, [])
+    too_big = pharmacy.client.post(
+        "/storage-locations",
+        content=b"x" * (1024 * 1024 + 1),
+        headers={**pharmacy.pharmacist, "Content-Type": "application/json"},
+    )
+    assert too_big.status_code == 413  # other requests keep the form limit
