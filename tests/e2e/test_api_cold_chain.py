@@ -275,10 +275,13 @@ def test_each_refused_import_names_the_row_and_field_and_writes_nothing(
     assert after == before
 
 
-def test_a_time_without_offset_is_refused_naming_the_reading(pharmacy: Pharmacy) -> None:
+@pytest.mark.parametrize("at", ["2026-06-01T08:50:00", "0001-01-01T00:00:00+14:00"])
+def test_a_time_without_offset_or_outside_the_calendar_is_refused_naming_the_reading(
+    pharmacy: Pharmacy, at: str
+) -> None:
     freezer = pharmacy.freezer()
     body = readings((20, -60), (10, -80))
-    body[1]["at"] = "2026-06-01T08:50:00"
+    body[1]["at"] = at
     refused = pharmacy.post_json(freezer["id"], body)
     assert refused.status_code == 422
     assert refused.json()["field"] == "readings.1.at"

@@ -74,6 +74,12 @@ def import_readings(
                 f"readings.{i}.at",
                 i + 1,
             )
+        if at.year < 2 or at.year > 9998:  # a UTC time that a calendar year may not hold
+            raise ReadingsRefused(
+                f"row {i + 1}: the time {at.isoformat()} is not a plausible reading time",
+                f"readings.{i}.at",
+                i + 1,
+            )
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     times = np.array([(at - epoch) // timedelta(milliseconds=1) for at, _ in readings], np.int64)
     temperatures = np.array([c for _, c in readings], np.float64)
