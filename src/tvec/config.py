@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     # Cold chain (tvec's ruling): a storage location whose logger has no reading for longer than
     # this has a "no data" gap (tvec.domain.cold_chain), shown with its excursions.
     logger_gap_minutes: float = Field(default=60.0, gt=0)
+    # Pharmacy stock (tvec's ruling, docs/clinical-choices.md): a lot still usable that expires
+    # within this many days is shown as expiring soon on the stock page and in its API.
+    stock_expiry_window_days: int = Field(default=60, ge=0, le=3650)
 
 
 class InsecureSettings(Exception):

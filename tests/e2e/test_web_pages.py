@@ -292,6 +292,8 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "visit-summary": ("/chart/{pid}/visit/{v1}/summary", CLINICAL),
     "vials": ("/vials", roles_that(Action.READ_VIALS)),
     "vials-receive": ("/vials/receive", roles_that(Action.MANAGE_VIALS)),
+    "stock": ("/vials/stock", roles_that(Action.MANAGE_VIALS)),
+    "reconciliation": ("/vials/reconciliation", roles_that(Action.MANAGE_VIALS)),
     "storage": ("/storage", roles_that(Action.MANAGE_VIALS)),
     "storage-location": ("/storage/{loc}", roles_that(Action.MANAGE_VIALS)),
     "billing": ("/billing", roles_that(Action.READ_BILLING)),
@@ -300,8 +302,16 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
-# in the menu
-NAVIGATION = {"patients", "vials", "storage", "billing", "research", "outcomes-report", "admin"}
+NAVIGATION = {
+    "patients",
+    "vials",
+    "stock",
+    "storage",
+    "billing",
+    "research",
+    "outcomes-report",
+    "admin",
+}  # in the menu
 
 
 def _case(name: str, role: Role) -> Any:

@@ -194,3 +194,29 @@ def test_a_registry_loads_on_the_cohorts_own_dates_without_visits(tmp_path: Any)
         assert max(starts.values()) < TODAY - timedelta(days=365)
     finally:
         ctx.engine.dispose()
+
+
+def test_the_demo_pharmacy_has_stock_of_both_strengths_one_lot_expiring_and_one_quarantined(
+    database_url: str,
+) -> None:
+    from tvec.services import pharmacy_stock
+
+    ctx = migrated(database_url)
+    try:
+        load_demo(ctx, patients_wanted=0)
+        load_demo(ctx, patients_wanted=0)  # a second run receives nothing twice
+        report = pharmacy_stock.stock_report(ctx, demo_centre(ctx).pharmacist)
+    finally:
+        ctx.engine.dispose()
+    low, high = report.strengths
+    assert (low.pfu_per_ml, low.usable, high.pfu_per_ml, high.usable) == (
+        1_000_000,
+        7,
+        100_000_000,
+        4,
+    )
+    assert [line.lot for line in low.lines if line.expiring_soon] == ["DEMO6-S01"]
+    assert low.lines[0].lot == "DEMO6-S01"  # first expiry, first out
+    assert [(line.lot, line.quarantined) for line in high.lines if line.quarantined] == [
+        ("DEMO8-Q01", 2)
+    ]

@@ -24,6 +24,7 @@ from tvec.api.routes import (
     oncologist,
     patients,
     pharmacy,
+    pharmacy_stock,
     research,
 )
 from tvec.config import api_threads_in_use
@@ -68,6 +69,7 @@ def create_api(ctx: Context) -> FastAPI:
         office,
         pharmacy,
         cold_chain,
+        pharmacy_stock,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

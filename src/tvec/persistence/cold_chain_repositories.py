@@ -1,5 +1,5 @@
-"""The cold chain's tables: storage locations, their readings, excursions, acknowledgements, the
-vials an excursion quarantined, and vial events.
+"""The cold chain's tables: storage locations, their readings, excursions, acknowledgements, and the
+vials an excursion quarantined.
 
 Readings are many (a year of one-minute readings is half a million rows per location): they are
 written in one statement per import without an audit entry each; the import itself is audited
@@ -129,15 +129,6 @@ class ExcursionVialRepository(Repository[m.ExcursionVialRow, r.ExcursionVial]):
     def of_vial(self, vial_id: int) -> list[r.ExcursionVial]:
         x = m.ExcursionVialRow
         return self._all(self._select().where(x.vial_id == vial_id).order_by(x.id))
-
-
-class VialEventRepository(Repository[m.VialEventRow, r.VialEvent]):
-    row, record, entity = m.VialEventRow, r.VialEvent, "vial-event"
-
-    def of_vial(self, vial_id: int) -> list[r.VialEvent]:
-        """A vial's events in the order they were recorded."""
-        v = m.VialEventRow
-        return self._all(self._select().where(v.vial_id == vial_id).order_by(v.at, v.id))
 
 
 def stored_vials(

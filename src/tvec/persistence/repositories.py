@@ -479,6 +479,12 @@ class VialRepository(Repository[m.VialRow, r.Vial]):
         query = self._select().where(v.centre_id == centre_id)
         return self._all(query.order_by(v.expiry_date, v.pfu_per_ml, v.serial, v.id))
 
+    def with_status(self, centre_id: int, status: str) -> list[r.Vial]:
+        """The centre's vials of one status, first expiry first."""
+        v = m.VialRow
+        query = self._select().where(v.centre_id == centre_id, v.status == status)
+        return self._all(query.order_by(v.expiry_date, v.pfu_per_ml, v.serial, v.id))
+
     def received_serials(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (GTIN, serial) pairs were received before, at any centre."""
         v = m.VialRow
@@ -488,3 +494,15 @@ class VialRepository(Repository[m.VialRow, r.Vial]):
         query = select(v.gtin, v.serial).where(v.serial.in_(serials))
         found = {(row.gtin, row.serial) for row in self.connection.execute(query)}
         return found & set(pairs)
+
+
+class VialEventRepository(Repository[m.VialEventRow, r.VialEvent]):
+    row, record, entity = m.VialEventRow, r.VialEvent, "vial event"
+
+    def for_vials(self, vial_ids: Collection[int]) -> list[r.VialEvent]:
+        """The events of these vials, in the order they happened (then recorded)."""
+        e = m.VialEventRow
+        if not vial_ids:
+            return []
+        query = self._select().where(e.vial_id.in_(set(vial_ids)))
+        return self._all(query.order_by(e.vial_id, e.at, e.id))

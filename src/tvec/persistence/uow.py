@@ -68,6 +68,7 @@ class UnitOfWork:
     vial_lots = _Repo(repos.VialLotRepository)
     shipments = _Repo(repos.ShipmentRepository)
     vials = _Repo(repos.VialRepository)
+    vial_events = _Repo(repos.VialEventRepository)
     administrations = _Repo(repos.AdministrationRepository)
     adverse_events = _Repo(repos.AdverseEventRepository)
     audit = _Repo(repos.AuditRepository)
@@ -80,7 +81,6 @@ class UnitOfWork:
     excursions = _Repo(cold.ExcursionRepository)
     acknowledgements = _Repo(cold.AcknowledgementRepository)
     excursion_vials = _Repo(cold.ExcursionVialRepository)
-    vial_events = _Repo(cold.VialEventRepository)
 
     connection: Connection
     now: datetime

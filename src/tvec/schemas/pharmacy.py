@@ -73,3 +73,80 @@ class VialOut(Out):
     expiry_date: date
     status: str = Field(description="in_stock, quarantined, thawed, emptied or discarded.")
     location_id: int | None = Field(default=None, description="The storage location, if known.")
+
+
+class StockLineOut(Out):
+    lot: str
+    expiry_date: date
+    in_stock: int
+    quarantined: int
+    serials: list[str] = Field(description="The vials in stock, in picking order.")
+    days_left: int = Field(description="Days from today to the expiry date (negative: expired).")
+    expired: bool
+    expiring_soon: bool = Field(
+        description="Still usable and expires within TVEC_STOCK_EXPIRY_WINDOW_DAYS days."
+    )
+    pick: int | None = Field(
+        description="Picking order, first expiry first out (1: pick first); null: not to be "
+        "picked (expired, or every vial quarantined)."
+    )
+
+
+class StrengthStockOut(Out):
+    pfu_per_ml: int
+    in_stock: int
+    quarantined: int
+    usable: int = Field(description="Vials in stock that may be picked today.")
+    earliest_expiry: date | None = Field(description="Expiry of the lot to pick first.")
+    expiring_soon: int
+    lots: list[StockLineOut] = Field(validation_alias="lines")
+
+
+class StockOut(Out):
+    today: date
+    expiry_window_days: int = Field(validation_alias="window_days")
+    strengths: list[StrengthStockOut]
+
+
+class PositionOut(Out):
+    in_stock: int
+    quarantined: int
+    thawed: int
+    held: int = Field(description="In stock + quarantined + thawed.")
+
+
+class ProblemOut(Out):
+    vial_id: int
+    serial: str
+    lot: str
+    day: date | None = Field(description="null: the vial's record as it stands now.")
+    problem: str
+
+
+class LedgerOut(Out):
+    start: date
+    end: date
+    opening: PositionOut
+    received: int
+    quarantined: int
+    released: int
+    thawed: int
+    given: int
+    emptied: int = Field(description="Doses that left their vial empty.")
+    discarded: int
+    discarded_after_thaw: int
+    closing: PositionOut
+    stock_difference: int = Field(
+        description="opening held + received − (closing held + discarded + emptied); 0 balances."
+    )
+    thaw_difference: int = Field(
+        description="opening thawed + thawed − (closing thawed + emptied + discarded after "
+        "thaw); 0 balances."
+    )
+    balanced: bool
+    problems: list[ProblemOut]
+
+
+class ReconciliationOut(Out):
+    period: LedgerOut
+    days: list[LedgerOut]

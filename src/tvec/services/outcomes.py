@@ -258,7 +258,7 @@ HISTORY_READERS: dict[str, Action] = {
         (
             "shipment",
             "vial",
-            "vial-event",
+            "vial event",
             "storage-location",
             "excursion",
             "excursion-acknowledgement",

@@ -23,7 +23,7 @@ so the same seed (and the same today) gives the same records.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -35,7 +35,16 @@ from tvec.domain.schedule import Course, earliest_date, next_kind, record_dose
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.schemas import clinic as s
-from tvec.services import adverse_events, auth, courses, patients, second_check, vials, visits
+from tvec.services import (
+    adverse_events,
+    auth,
+    courses,
+    patients,
+    second_check,
+    shipments,
+    vials,
+    visits,
+)
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
 from tvec.services.synthetic_patients import (
@@ -65,6 +74,25 @@ DEMO_LOTS = (
     ("DEMO8-B02", VisitKind.SUBSEQUENT),
 )
 LOT_SHELF_DAYS = 365  # demo stock expires a year from the day it is loaded
+
+# The demo pharmacy: shipments received by barcode, as (days before today it was received, hours
+# its container had been sealed, and its cartons: lot, strength, days from today to expiry,
+# serial numbers). The first 10^6 lot expires within the stock page's window (so it is picked, and
+# offered at the bedside, first); the last shipment came after its container's 96 hours (label
+# data) and is quarantined. The 10^8 lots expire after the hand-registered ones above, so the
+# bedside still offers those first for 10^8 visits.
+DEMO_SHIPMENTS: tuple[tuple[int, int, tuple[tuple[str, int, int, tuple[str, ...]], ...]], ...] = (
+    (
+        5,
+        30,
+        (
+            ("DEMO8-S01", 100_000_000, 400, ("D8S0101", "D8S0102", "D8S0103", "D8S0104")),
+            ("DEMO6-S01", 1_000_000, 40, ("D6S0101", "D6S0102", "D6S0103")),
+        ),
+    ),
+    (2, 20, (("DEMO6-S02", 1_000_000, 420, ("D6S0201", "D6S0202", "D6S0203", "D6S0204")),)),
+    (0, 110, (("DEMO8-Q01", 100_000_000, 430, ("D8Q0101", "D8Q0102")),)),
+)
 
 REGISTRY_SCREENER = "synthetic registry (tvec synth)"  # who answered the screening
 DEMO_SCREENER = "patient, confirmed by the nurse"
@@ -193,6 +221,7 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     label = load_label(DEMO_LABEL)
     today = ctx.today(staff.nurse)
     _add_lots(ctx, staff.pharmacist, label, today)
+    _add_pharmacy(ctx, staff.pharmacist, label)
     if patients_wanted < 1 or patients.list_patients(ctx, staff.nurse, 1, 0)[1] > 0:
         return 0
     cohort = synthesize(patients_wanted, seed, arms=(1.0, 0.0), assumptions=DEMO_ASSUMPTIONS)
@@ -211,6 +240,31 @@ def _add_lots(ctx: Context, pharmacist: Actor, label: LabelRules, today: date) -
                 expiry_date=today + timedelta(days=LOT_SHELF_DAYS),
             )
             vials.add_lot(ctx, pharmacist, new)
+
+
+def _add_pharmacy(ctx: Context, pharmacist: Actor, label: LabelRules) -> None:
+    """Receive the demo's shipments by their cartons' barcodes, on their days (once)."""
+    if shipments.list_shipments(ctx, pharmacist):
+        return
+    now = ctx.clock()
+    gtins = {strength.pfu_per_ml: strength.gtin for strength in label.strengths}
+    for days_ago, sealed_hours, cartons in DEMO_SHIPMENTS:
+        received = now - timedelta(days=days_ago)
+        then = replace(ctx, clock=_stopped(received))
+        today = then.today(pharmacist)
+        scans = [
+            f"01{gtins[strength]}17{(today + timedelta(days=expires)):%y%m%d}10{lot}\x1d21{serial}"
+            for lot, strength, expires, serials in cartons
+            for serial in serials
+        ]
+        shipments.receive_shipment(
+            then, pharmacist, scans, received - timedelta(hours=sealed_hours)
+        )
+
+
+def _stopped(instant: datetime) -> Callable[[], datetime]:
+    """A clock that always reads `instant` (the demo's earlier receipts)."""
+    return lambda: instant
 
 
 # The demo's history is written today, from synthetic assessments on earlier days: its plans say

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from tvec.domain.errors import DomainError
 from tvec.http.error_pages import answer_with_pages
 from tvec.http.session import Ctx
+from tvec.reports.spreadsheet import csv_safe
 from tvec.services import billing_office as bo
 from tvec.services.permissions import Action
 from tvec.web.deps import PageUser, check_csrf, form_data
@@ -35,8 +36,6 @@ MAX_OFFSET = 1_000_000
 FILTER_FIELDS = ("since", "until", "patient_id", "status")
 COLUMNS = ["Date", "Patient", "MRN", "HCPCS", "Units", "Modifier", "Line", "NDC"]
 LABELS = {"since": "From", "until": "To", "patient_id": "Patient", "status": "Line"}
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def default_since(today: date) -> date:
@@ -105,11 +104,6 @@ def cells(office_line: bo.OfficeLine) -> list[str]:
         line.what,
         line.ndc,
     ]
-
-
-def csv_safe(cell: str) -> str:
-    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading '."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
 @router.get("/billing", response_class=HTMLResponse)

@@ -1,0 +1,63 @@
+"""The pharmacy's stock and reconciliation (pharmacists): JSON, and the reconciliation as CSV."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from tvec.api.deps import Act
+from tvec.reports.pharmacy_ledger import csv_filename, reconciliation_csv
+from tvec.schemas import pharmacy as p
+from tvec.services import pharmacy_stock
+
+router = APIRouter(tags=["pharmacy"])
+
+CSV = {"text/csv": {"schema": {"type": "string"}, "description": "With ?format=csv"}}
+
+
+@router.get(
+    "/pharmacy/stock",
+    response_model=p.StockOut,
+    summary="Stock by strength, lot and expiry, in picking order (pharmacists)",
+    description=(
+        "The vials in stock or quarantined, per strength and lot. `pick` is the picking order, "
+        "first expiry first out (never an expired lot, nor a lot whose vials are all "
+        "quarantined). A lot still usable that expires within TVEC_STOCK_EXPIRY_WINDOW_DAYS "
+        "days is `expiring_soon` (tvec's rule)."
+    ),
+)
+async def stock(act: Act) -> p.StockOut:
+    return p.StockOut.model_validate(await act(pharmacy_stock.stock_report))
+
+
+@router.get(
+    "/pharmacy/reconciliation",
+    response_model=p.ReconciliationOut,
+    responses={200: {"content": CSV}},
+    summary="Reconciliation of the vials, per day and for the period (pharmacists)",
+    description=(
+        "For each of the centre's calendar days from `from` to `to` (both included, at most 366 "
+        "days) and for the whole period: opening held + received = closing held + discarded + "
+        "emptied, and opening thawed + thawed = closing thawed + emptied + discarded after thaw "
+        "(held: in stock, quarantined or thawed). Each vial that does not reconcile is listed "
+        "with its serial number, lot and what is wrong. `to` before `from` is refused (422). "
+        "`format=csv` gives the same as a CSV download (a row per day, then the period)."
+    ),
+)
+async def reconciliation(
+    act: Act,
+    start: Annotated[date, Query(alias="from", description="First day (YYYY-MM-DD)")],
+    end: Annotated[date, Query(alias="to", description="Last day (YYYY-MM-DD)")],
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+) -> p.ReconciliationOut | Response:
+    done = await act(pharmacy_stock.reconcile, start, end)
+    if format == "csv":
+        return Response(
+            reconciliation_csv(done),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{csv_filename(done)}"'},
+        )
+    return p.ReconciliationOut.model_validate(done)
