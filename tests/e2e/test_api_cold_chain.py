@@ -255,6 +255,9 @@ REFUSALS = {
     "in-the-future": ([(10, -60), (-5, -80)], "readings.1.at", "in the future"),
     "out-of-order": ([(10, -60), (15, -80)], "readings.1.at", "row 2"),
     "twice-in-the-import": ([(10, -60), (10, -81)], "readings.1.at", "row 2"),
+    # several problems: the first row with one is named
+    "future-then-disorder": ([(10, -60), (-5, -80), (20, -80)], "readings.1.at", "in the future"),
+    "disorder-then-future": ([(10, -60), (15, -80), (-5, -80)], "readings.1.at", "earlier than"),
 }
 
 

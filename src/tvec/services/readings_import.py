@@ -140,16 +140,13 @@ def _import(
     with ctx.uow() as uow:
         location = location_of(uow, actor, location_id)
         rule = rule_for(location.kind)
-        try:
-            _check_against_stored(uow, location, times, first_row, name)
-            detect_excursions(times, temperatures, rule, gap, first_row)
-        except ReadingsRefused as exc:
-            raise ReadingsRefused(source + str(exc), exc.fields["field"], exc.row) from None
-        except (DuplicateReading, ReadingsOutOfOrder) as exc:
-            raise ReadingsRefused(source + str(exc), name(exc.row, "at"), exc.row) from None
-        except InvalidInput as exc:
-            row = int(exc.where.split()[-1])
-            raise ReadingsRefused(source + str(exc), name(row, exc.field), row) from None
+        refusals = [_against_stored(uow, location, times, first_row, name)]
+        refusals.append(_in_itself(times, temperatures, rule, gap, first_row, name))
+        refusals.append(_in_the_future(uow, times, first_row, name))
+        found = [refusal for refusal in refusals if refusal is not None]
+        if found:  # the first row with a problem, whatever the problem
+            first = min(found, key=lambda refusal: refusal.row or 0)
+            raise ReadingsRefused(source + str(first), first.fields["field"], first.row)
         stamps = [_instant(t) for t in times]
         uow.readings.add_series(location.id, list(zip(stamps, temperatures.tolist(), strict=True)))
         touched = _excursions_from(uow, actor, location, rule, gap, times, temperatures, first_row)
@@ -161,35 +158,62 @@ def _import(
     )
 
 
-def _check_against_stored(
+def _against_stored(
     uow: UnitOfWork,
     location: r.StorageLocation,
     times: np.ndarray,
     first_row: int,
     field: FieldOf,
-) -> None:
-    """Refuse a reading at or before the location's last stored one, or in the future."""
+) -> ReadingsRefused | None:
+    """The refusal of a first reading at or before the location's last stored one, if so."""
     last = uow.readings.last([location.id]).get(location.id)
-    if last is not None and _instant(times[0]) <= last[0]:
-        at = _instant(times[0])
-        if uow.readings.stored_at(location.id, at):
-            problem = f"a reading at {at.isoformat()} is already stored for {location.name}"
-        else:
-            problem = (
-                f"the reading at {at.isoformat()} is earlier than the last reading stored for "
-                f"{location.name} ({last[0].isoformat()}); import only readings after it"
-            )
-        raise ReadingsRefused(f"row {first_row}: {problem}", field(first_row, "at"), first_row)
+    if last is None or _instant(times[0]) > last[0]:
+        return None
+    at = _instant(times[0])
+    if uow.readings.stored_at(location.id, at):
+        problem = f"a reading at {at.isoformat()} is already stored for {location.name}"
+    else:
+        problem = (
+            f"the reading at {at.isoformat()} is earlier than the last reading stored for "
+            f"{location.name} ({last[0].isoformat()}); import only readings after it"
+        )
+    return ReadingsRefused(f"row {first_row}: {problem}", field(first_row, "at"), first_row)
+
+
+def _in_itself(
+    times: np.ndarray,
+    temperatures: np.ndarray,
+    rule: ExcursionRule,
+    gap: timedelta,
+    first_row: int,
+    field: FieldOf,
+) -> ReadingsRefused | None:
+    """The domain's refusal of the readings themselves (out of order, twice, not a number)."""
+    try:
+        detect_excursions(times, temperatures, rule, gap, first_row)
+    except (DuplicateReading, ReadingsOutOfOrder) as exc:
+        return ReadingsRefused(str(exc), field(exc.row, "at"), exc.row)
+    except InvalidInput as exc:
+        row = int(exc.where.split()[-1])
+        return ReadingsRefused(str(exc), field(row, exc.field), row)
+    return None
+
+
+def _in_the_future(
+    uow: UnitOfWork, times: np.ndarray, first_row: int, field: FieldOf
+) -> ReadingsRefused | None:
+    """The refusal of the first reading later than now, if any."""
     now_ms = (uow.now - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
     future = np.flatnonzero(times > now_ms)
-    if len(future):
-        row = first_row + int(future[0])
-        when = _instant(times[future[0]]).isoformat()
-        raise ReadingsRefused(
-            f"row {row}: the reading at {when} is in the future (now {uow.now.isoformat()})",
-            field(row, "at"),
-            row,
-        )
+    if not len(future):
+        return None
+    row = first_row + int(future[0])
+    when = _instant(times[future[0]]).isoformat()
+    return ReadingsRefused(
+        f"row {row}: the reading at {when} is in the future (now {uow.now.isoformat()})",
+        field(row, "at"),
+        row,
+    )
 
 
 def _excursions_from(
