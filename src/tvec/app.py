@@ -30,6 +30,10 @@ def create_app(
     app = create_api(build_context(settings, clock))
     site.install(app)
     # bodies over the limit are refused (413) before they are read
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        file_bytes=settings.max_logger_file_bytes,
+    )
     app.add_middleware(SecurityHeaders)  # added last: outermost, so every answer has them
     return app

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     login_lockout_max_minutes: float = Field(default=24 * 60.0, gt=0)
     # Request bodies larger than this are refused (413) before they are read (tvec.http.limits)
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # ... except a data logger's file, imported whole (a year of one-minute readings is ~17 MB)
+    max_logger_file_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     # `tvec doctor --backup-dir DIR`: the newest backup there may be at most this old (a daily
     # backup, with two hours' slack).
     backup_max_age_hours: float = Field(default=26.0, gt=0)

@@ -38,7 +38,7 @@ from tests.support.clinic import (
 )
 from tests.support.wording import assert_plain
 
-from tvec.services import visits
+from tvec.services import cold_chain, readings_import, visits
 from tvec.services.context import Context
 from tvec.services.permissions import Action, Role, allowed
 from tvec.services.seeding import load_demo
@@ -197,9 +197,11 @@ class Clinic:
     due: DuePatient  # visit 2 (10^8) planned, due today, not given
     visit_id: int  # that planned visit
     showcase: int  # a demo responder with a response page worth reading
+    location: int  # the pharmacy's freezer, with a day of readings
 
     def url(self, template: str) -> str:
         return template.format(
+            loc=self.location,
             pid=self.due.patient_id,
             vid=self.visit_id,
             v1=self.due.first_visit_id,
@@ -226,9 +228,19 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
     due = make_due_patient(ctx, staff, "WEB-DUE")
     planned = visits.plan_next_visit(ctx, staff.nurse, due.course_id, stale_reason=OLDER_SIZES)
     try:
-        yield Clinic(app, ctx, staff, due, planned.id, showcase_patient(ctx, staff))
+        showcase = showcase_patient(ctx, staff)
+        yield Clinic(app, ctx, staff, due, planned.id, showcase, a_freezer(ctx, staff))
     finally:
         close_app(app)
+
+
+def a_freezer(ctx: Context, staff: Staff) -> int:
+    """A freezer with a few hours of readings, one of them out of band."""
+    freezer = cold_chain.add_location(ctx, staff.pharmacist, "Freezer A", "freezer")
+    now = ctx.clock().replace(microsecond=0)
+    readings = [(now - timedelta(minutes=10 * i), -62.0 if i == 5 else -80.0) for i in range(30)]
+    readings_import.import_readings(ctx, staff.pharmacist, freezer.id, sorted(readings))
+    return freezer.id
 
 
 def logged_in(clinic: Clinic, role: Role) -> Any:
@@ -283,6 +295,8 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "stock": ("/vials/stock", roles_that(Action.MANAGE_VIALS)),
     "reconciliation": ("/vials/reconciliation", roles_that(Action.MANAGE_VIALS)),
     "pharmacy-board": ("/pharmacy", roles_that(Action.READ_VIALS)),
+    "storage": ("/storage", roles_that(Action.MANAGE_VIALS)),
+    "storage-location": ("/storage/{loc}", roles_that(Action.MANAGE_VIALS)),
     "billing": ("/billing", roles_that(Action.READ_BILLING)),
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
     "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),
@@ -294,6 +308,7 @@ NAVIGATION = {
     "vials",
     "stock",
     "pharmacy-board",
+    "storage",
     "billing",
     "research",
     "outcomes-report",
@@ -379,6 +394,8 @@ LINK_CASES = [
     for name, role in [
         *((n, Role.NURSE) for n, (_u, roles) in PAGES.items() if Role.NURSE in roles),
         ("vials", Role.PHARMACIST),
+        ("storage", Role.PHARMACIST),
+        ("storage-location", Role.PHARMACIST),
         ("billing", Role.BILLING),
         ("research", Role.RESEARCHER),
         ("admin", Role.ADMIN),

@@ -136,12 +136,28 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
             "measurement_id": [str(m.id) for m in sorted(measured, key=lambda m: -m.id)][:2],
             "user_id": [str(staff.nurse.user_id)],
             "action": ["disable", "reset-password", "revoke-sessions", "enable"],
+            "location_id": [str(a_freezer_with_an_excursion(ctx, staff))],
         }
         ids["course_id"] += course_ids_of(ctx, staff.nurse, showcase)
         with running_server(url, where / "server.log") as base:
             yield Clinic(base, ids, due, planned.id, unmeasured)
     finally:
         ctx.engine.dispose()
+
+
+def a_freezer_with_an_excursion(ctx: Any, staff: Any) -> int:
+    """The pharmacy's freezer: a day of readings, one stretch out of band (the storage pages)."""
+    from datetime import timedelta
+
+    from tvec.services import cold_chain, readings_import
+
+    freezer = cold_chain.add_location(ctx, staff.pharmacist, "Freezer A", "freezer")
+    now = ctx.clock().replace(microsecond=0)
+    readings = [
+        (now - timedelta(minutes=10 * i), -61.5 if i in (40, 41) else -80.0) for i in range(144)
+    ]
+    readings_import.import_readings(ctx, staff.pharmacist, freezer.id, sorted(readings))
+    return freezer.id
 
 
 def course_ids_of(ctx: Any, actor: Any, patient_id: int) -> list[str]:

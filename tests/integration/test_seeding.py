@@ -217,6 +217,33 @@ def test_the_demo_pharmacy_has_stock_of_both_strengths_one_lot_expiring_and_one_
     )
     assert [line.lot for line in low.lines if line.expiring_soon] == ["DEMO6-S01"]
     assert low.lines[0].lot == "DEMO6-S01"  # first expiry, first out
+    # one shipment came after its container's 96 hours; another sits in the freezer whose
+    # excursion is still open
     assert [(line.lot, line.quarantined) for line in high.lines if line.quarantined] == [
-        ("DEMO8-Q01", 2)
+        ("DEMO8-X01", 2),
+        ("DEMO8-Q01", 2),
     ]
+
+
+def test_the_demo_has_one_freezer_in_band_and_one_with_an_open_excursion(
+    database_url: str,
+) -> None:
+    from tvec.services import cold_chain
+
+    ctx = migrated(database_url)
+    try:
+        load_demo(ctx, patients_wanted=0)
+        load_demo(ctx, patients_wanted=0)  # a second run adds no freezer and no reading twice
+        pharmacist = demo_centre(ctx).pharmacist
+        locations = cold_chain.list_locations(ctx, pharmacist)
+        open_excursions = cold_chain.list_excursions(ctx, pharmacist, attention_only=True)
+        held = cold_chain.quarantined_vials(ctx, pharmacist, locations[1].id)
+    finally:
+        ctx.engine.dispose()
+    assert [location.name for location in locations] == [
+        "Freezer A (pharmacy)",
+        "Freezer B (clinic)",
+    ]
+    assert len(open_excursions) == 1
+    assert open_excursions[0].ended_at is None
+    assert sorted(vial.serial for vial in held) == ["D8X0101", "D8X0102"]

@@ -17,6 +17,7 @@ from tvec.api import docs, errors
 from tvec.api.routes import (
     administrations,
     auth,
+    cold_chain,
     courses,
     holds,
     office,
@@ -67,6 +68,7 @@ def create_api(ctx: Context) -> FastAPI:
         oncologist,
         office,
         pharmacy,
+        cold_chain,
         pharmacy_stock,
     )
     for module in (*routers, research):

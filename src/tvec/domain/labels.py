@@ -72,6 +72,13 @@ FIELD_LABELS: dict[str, str] = {
     "expiry_date": "Expiry date",
     "scans": "Carton barcodes",
     "sealed_at": "Container sealed at",
+    "location_id": "Freezer",
+    # storage and temperature
+    "location_name": "Location name",
+    "kind": "Kind",  # of a storage location, or of what happened to a vial
+    "readings": "Readings",
+    "at": "Time",
+    "temperature_c": "Temperature (°C)",
     "thawed_at": "Thawed at",
     "second_check": "Second check",
     "require_second_check": "Second check of every dose",
@@ -95,8 +102,6 @@ FIELD_LABELS: dict[str, str] = {
     "starts_on": "First day held",
     "ends_on": "Last day held",
     # vials after receipt (tvec.domain.vial_life)
-    "kind": "What happened to the vial",
-    "at": "When it happened",
     "vial_id": "Vial",
     "leftover_reason": "Reason the vial's leftover is discarded",
     # records in general

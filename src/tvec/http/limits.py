@@ -5,11 +5,15 @@ answered 413 before any of its body is read, and a body streamed without a lengt
 counted as it arrives and answered 413 as soon as it passes the limit; the rest is never read, and
 the server closes the connection. Starlette has no such limit of its own (it reads whatever a
 route asks for), and a body is read whole before a route's login check runs.
+
+A data logger's export is larger than any form (a year of one-minute readings is about 17 MB): the
+paths that take one (`LOGGER_UPLOADS`) have a limit of their own, `TVEC_MAX_LOGGER_FILE_BYTES`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,17 +51,24 @@ def _too_large(limit: int) -> tuple[Message, Message]:
     return start, {"type": "http.response.body", "body": body}
 
 
-class BodyLimit:
-    """413 for a request body over `max_bytes`, before (or as soon as) it is read."""
+# The API's and the web app's imports of a storage location's logger file.
+LOGGER_UPLOADS = re.compile(r"/storage(-locations)?/[0-9]+/readings(\.csv)?")
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+
+class BodyLimit:
+    """413 for a request body over `max_bytes` (`file_bytes` on the logger-file paths), before
+    (or as soon as) it is read."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, file_bytes: int | None = None) -> None:
         self.app, self.max_bytes = app, max_bytes
+        self.file_bytes = max_bytes if file_bytes is None else file_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes
+        file = LOGGER_UPLOADS.fullmatch(scope.get("path", ""))
+        limit = self.file_bytes if file else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.strip().isdigit() and int(declared) > limit:
             for message in _too_large(limit):

@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -283,6 +284,79 @@ class VialRow(Base, Versioned):
     expiry_date: Mapped[date] = mapped_column(Date)
     # in_stock, quarantined, thawed, emptied, discarded: the summary of its vial_events
     status: Mapped[str] = mapped_column(String(20))
+    # where the vial is stored (migration 0015): a freezer or fridge of its centre, if known
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("storage_locations.id"))
+
+
+class StorageLocationRow(Base):
+    """A freezer or fridge of a centre (migration 0015); its band comes from the label data."""
+
+    __tablename__ = "storage_locations"
+    __table_args__ = (
+        UniqueConstraint("centre_id", "name"),
+        CheckConstraint("kind IN ('freezer', 'fridge')", name="kind_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))  # freezer or fridge
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TemperatureReadingRow(Base):
+    """One data-logger reading of a location (°C at a UTC instant): one per location and time."""
+
+    __tablename__ = "temperature_readings"
+    __table_args__ = (UniqueConstraint("location_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("storage_locations.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    temperature_c: Mapped[float] = mapped_column(Float)
+
+
+class ExcursionRow(Base, Versioned):
+    """A temperature excursion of a location, with the rule in force when it was found; open
+    (`ended_at` NULL) until a reading back in band."""
+
+    __tablename__ = "excursions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("storage_locations.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_out_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    min_c: Mapped[float] = mapped_column(Float)
+    max_c: Mapped[float] = mapped_column(Float)
+    readings: Mapped[int] = mapped_column(Integer)
+    band_min_c: Mapped[float] = mapped_column(Float)
+    band_max_c: Mapped[float] = mapped_column(Float)
+    band_source: Mapped[str] = mapped_column(Text)
+    min_duration_minutes: Mapped[int] = mapped_column(Integer)
+    duration_source: Mapped[str] = mapped_column(Text)
+    found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ExcursionAcknowledgementRow(Base):
+    """A pharmacist's acknowledgement of an excursion: several may acknowledge, each once."""
+
+    __tablename__ = "excursion_acknowledgements"
+    __table_args__ = (UniqueConstraint("excursion_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    excursion_id: Mapped[int] = mapped_column(ForeignKey("excursions.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ExcursionVialRow(Base):
+    """A vial quarantined because of an excursion (it was stored there during it)."""
+
+    __tablename__ = "excursion_vials"
+    __table_args__ = (UniqueConstraint("excursion_id", "vial_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    excursion_id: Mapped[int] = mapped_column(ForeignKey("excursions.id"))
+    vial_id: Mapped[int] = mapped_column(ForeignKey("vials.id"), index=True)
 
 
 class VialEventRow(Base):
@@ -326,7 +400,7 @@ class AdministrationRow(Base):
     correction_reason: Mapped[str | None] = mapped_column(Text)
     corrected_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     corrected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    # the vial the dose was drawn from, when recorded (migration 0015)
+    # the vial the dose was drawn from, when recorded (migration 0016)
     vial_id: Mapped[int | None] = mapped_column(ForeignKey("vials.id"))
 
 

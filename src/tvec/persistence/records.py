@@ -231,6 +231,61 @@ class Vial:
     expiry_date: date
     status: str
     version: int
+    location_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StorageLocation:
+    id: int
+    centre_id: int
+    name: str
+    kind: str
+    created_by: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TemperatureReading:
+    id: int
+    location_id: int
+    at: datetime
+    temperature_c: float
+
+
+@dataclass(frozen=True)
+class ExcursionVial:
+    id: int
+    excursion_id: int
+    vial_id: int
+
+
+@dataclass(frozen=True)
+class Excursion:
+    id: int
+    centre_id: int
+    location_id: int
+    started_at: datetime
+    ended_at: datetime | None
+    last_out_at: datetime
+    min_c: float
+    max_c: float
+    readings: int
+    band_min_c: float
+    band_max_c: float
+    band_source: str
+    min_duration_minutes: int
+    duration_source: str
+    found_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class ExcursionAcknowledgement:
+    id: int
+    excursion_id: int
+    user_id: int
+    at: datetime
+    note: str | None
 
 
 @dataclass(frozen=True)

@@ -285,6 +285,18 @@ RULES: dict[str, tuple[str, str]] = {
         "lot",
     ),
     "uq_vials_gtin_serial": ("a carton with this serial number was already received", "scans"),
+    "uq_storage_locations_centre_id_name": (
+        "the centre already has a storage location of this name",
+        "location_name",
+    ),
+    "uq_excursion_acknowledgements_excursion_id_user_id": (
+        "you have already acknowledged this excursion",
+        "excursion",
+    ),
+    "uq_temperature_readings_location_id_at": (
+        "a reading at this time is already stored for this location",
+        "readings",
+    ),
     "uq_visits_course_id_number": (
         "the visit was planned meanwhile by someone else; reload it",
         "version",
@@ -308,6 +320,13 @@ _SQLITE_RULES = {
     "vial_lots.centre_id, vial_lots.lot_key": "uq_vial_lots_centre_id_lot_key",
     "vials.gtin, vials.serial": "uq_vials_gtin_serial",
     "visits.course_id, visits.number": "uq_visits_course_id_number",
+    "storage_locations.centre_id, storage_locations.name": "uq_storage_locations_centre_id_name",
+    "excursion_acknowledgements.excursion_id, excursion_acknowledgements.user_id": (
+        "uq_excursion_acknowledgements_excursion_id_user_id"
+    ),
+    "temperature_readings.location_id, temperature_readings.at": (
+        "uq_temperature_readings_location_id_at"
+    ),
     "diagnoses.patient_id": "uq_diagnoses_patient_id",
     "early_dose_authorisations.course_id, early_dose_authorisations.visit_number": (
         "uq_early_dose_authorisations_course_id_visit_number"

@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar, overload
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from tvec.persistence import cold_chain_repositories as cold
 from tvec.persistence import repositories as repos
 from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import read_options, writer_gate
@@ -75,6 +76,11 @@ class UnitOfWork:
     early_doses = _Repo(repos.EarlyDoseAuthorisationRepository)
     course_reviews = _Repo(repos.CourseReviewRepository)
     course_holds = _Repo(repos.CourseHoldRepository)
+    storage_locations = _Repo(cold.StorageLocationRepository)
+    readings = _Repo(cold.TemperatureReadingRepository)
+    excursions = _Repo(cold.ExcursionRepository)
+    acknowledgements = _Repo(cold.AcknowledgementRepository)
+    excursion_vials = _Repo(cold.ExcursionVialRepository)
 
     connection: Connection
     now: datetime

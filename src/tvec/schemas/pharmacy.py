@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from tvec.schemas.clinic import Instant, Line40, Ml, Out, Strict, Text, Version
+from tvec.schemas.clinic import MAX_ID, Instant, Line40, Ml, Out, Strict, Text, Version
 
 MAX_CARTONS = 200  # cartons in one shipment received at once
 
@@ -30,6 +30,13 @@ class ShipmentIn(Strict):
     sealed_at: Instant = Field(
         description="When the shipping container was sealed (printed on it); without an offset, "
         "the centre's local time."
+    )
+    location_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The centre's freezer the vials are put in (GET /storage-locations), if "
+        "known; its temperature excursions quarantine them.",
     )
 
 
@@ -65,7 +72,8 @@ class VialOut(Out):
     serial: str
     pfu_per_ml: int
     expiry_date: date
-    status: str = Field(description="in_stock or quarantined.")
+    status: str = Field(description="in_stock, quarantined, thawed, emptied or discarded.")
+    location_id: int | None = Field(default=None, description="The storage location, if known.")
 
 
 class VialEventIn(Strict):

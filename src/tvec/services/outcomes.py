@@ -254,7 +254,18 @@ HISTORY_READERS: dict[str, Action] = {
         Action.READ_CLINICAL,
     ),
     "vial-lot": Action.READ_VIALS,
-    **dict.fromkeys(("shipment", "vial"), Action.MANAGE_VIALS),
+    **dict.fromkeys(
+        (
+            "shipment",
+            "vial",
+            "vial event",
+            "storage-location",
+            "excursion",
+            "excursion-acknowledgement",
+            "excursion-vial",
+        ),
+        Action.MANAGE_VIALS,
+    ),
     **dict.fromkeys(("centre", "user", "auth-session"), Action.MANAGE_USERS),
 }
 

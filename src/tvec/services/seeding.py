@@ -38,8 +38,10 @@ from tvec.schemas import clinic as s
 from tvec.services import (
     adverse_events,
     auth,
+    cold_chain,
     courses,
     patients,
+    readings_import,
     second_check,
     shipments,
     vials,
@@ -93,6 +95,17 @@ DEMO_SHIPMENTS: tuple[tuple[int, int, tuple[tuple[str, int, int, tuple[str, ...]
     (2, 20, (("DEMO6-S02", 1_000_000, 420, ("D6S0201", "D6S0202", "D6S0203", "D6S0204")),)),
     (0, 110, (("DEMO8-Q01", 100_000_000, 430, ("D8Q0101", "D8Q0102")),)),
 )
+
+# The demo's storage: a freezer that holds its band, and a second freezer whose logger shows an
+# excursion that is still going on (its readings climbed out of band two hours ago), holding a
+# shipment of its own whose vials the excursion quarantined. Readings every 10 minutes for a day;
+# the temperatures are illustrative, compared with the band from the label data.
+DEMO_FREEZERS = ("Freezer A (pharmacy)", "Freezer B (clinic)")
+DEMO_READING_MINUTES = 10
+DEMO_EXCURSION_MINUTES = 120
+DEMO_IN_BAND_C = -80.0
+DEMO_WARM_C = -62.5
+DEMO_FREEZER_B_SHIPMENT = (1, 24, (("DEMO8-X01", 100_000_000, 400, ("D8X0101", "D8X0102")),))
 
 REGISTRY_SCREENER = "synthetic registry (tvec synth)"  # who answered the screening
 DEMO_SCREENER = "patient, confirmed by the nurse"
@@ -222,6 +235,7 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     today = ctx.today(staff.nurse)
     _add_lots(ctx, staff.pharmacist, label, today)
     _add_pharmacy(ctx, staff.pharmacist, label)
+    _add_storage(ctx, staff.pharmacist, label)
     if patients_wanted < 1 or patients.list_patients(ctx, staff.nurse, 1, 0)[1] > 0:
         return 0
     cohort = synthesize(patients_wanted, seed, arms=(1.0, 0.0), assumptions=DEMO_ASSUMPTIONS)
@@ -247,19 +261,52 @@ def _add_pharmacy(ctx: Context, pharmacist: Actor, label: LabelRules) -> None:
     if shipments.list_shipments(ctx, pharmacist):
         return
     now = ctx.clock()
+    for shipment in DEMO_SHIPMENTS:
+        _receive(ctx, pharmacist, label, now, shipment)
+
+
+def _add_storage(ctx: Context, pharmacist: Actor, label: LabelRules) -> None:
+    """Two freezers with a day of logger readings (once): A in band; B out of band for the last two
+    hours, so its excursion is open and the shipment stored in it is quarantined."""
+    if cold_chain.list_locations(ctx, pharmacist):
+        return
+    a, b = (cold_chain.add_location(ctx, pharmacist, name, "freezer") for name in DEMO_FREEZERS)
+    now = ctx.clock()
+    _receive(ctx, pharmacist, label, now, DEMO_FREEZER_B_SHIPMENT, b.id)
+    steps = 24 * 60 // DEMO_READING_MINUTES
+    times = [now - timedelta(minutes=DEMO_READING_MINUTES * k) for k in range(steps, 0, -1)]
+    warm_from = now - timedelta(minutes=DEMO_EXCURSION_MINUTES)
+    readings_import.import_readings(ctx, pharmacist, a.id, [(t, DEMO_IN_BAND_C) for t in times])
+    readings_import.import_readings(
+        ctx,
+        pharmacist,
+        b.id,
+        [(t, DEMO_WARM_C if t >= warm_from else DEMO_IN_BAND_C) for t in times],
+    )
+
+
+def _receive(
+    ctx: Context,
+    pharmacist: Actor,
+    label: LabelRules,
+    now: datetime,
+    shipment: tuple[int, int, tuple[tuple[str, int, int, tuple[str, ...]], ...]],
+    location_id: int | None = None,
+) -> None:
+    """Receive one demo shipment by its cartons' barcodes, `days_ago` before `now`."""
+    days_ago, sealed_hours, cartons = shipment
     gtins = {strength.pfu_per_ml: strength.gtin for strength in label.strengths}
-    for days_ago, sealed_hours, cartons in DEMO_SHIPMENTS:
-        received = now - timedelta(days=days_ago)
-        then = replace(ctx, clock=_stopped(received))
-        today = then.today(pharmacist)
-        scans = [
-            f"01{gtins[strength]}17{(today + timedelta(days=expires)):%y%m%d}10{lot}\x1d21{serial}"
-            for lot, strength, expires, serials in cartons
-            for serial in serials
-        ]
-        shipments.receive_shipment(
-            then, pharmacist, scans, received - timedelta(hours=sealed_hours)
-        )
+    received = now - timedelta(days=days_ago)
+    then = replace(ctx, clock=_stopped(received))
+    today = then.today(pharmacist)
+    scans = [
+        f"01{gtins[strength]}17{(today + timedelta(days=expires)):%y%m%d}10{lot}\x1d21{serial}"
+        for lot, strength, expires, serials in cartons
+        for serial in serials
+    ]
+    shipments.receive_shipment(
+        then, pharmacist, scans, received - timedelta(hours=sealed_hours), location_id
+    )
 
 
 def _stopped(instant: datetime) -> Callable[[], datetime]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from tvec.domain.cartons import Carton, CartonRefused
+from tvec.domain.errors import InvalidInput
 from tvec.domain.receipt import (
     KnownLot,
     ShipmentRefused,
@@ -34,6 +35,7 @@ from tvec.services.permissions import Action
 
 LABEL_VARIANT = "us"  # the cartons' barcodes carry the US product identifier (DSCSA)
 IN_STOCK, QUARANTINED = "in_stock", "quarantined"
+FREEZER = "freezer"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class VialView:
     pfu_per_ml: int
     expiry_date: date
     status: str
+    location_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,17 +85,29 @@ def preview_shipment(
 
 
 def receive_shipment(
-    ctx: Context, actor: Actor, scans: Sequence[str], sealed_at: datetime
+    ctx: Context,
+    actor: Actor,
+    scans: Sequence[str],
+    sealed_at: datetime,
+    location_id: int | None = None,
 ) -> ShipmentView:
-    """Receive the shipment whole (`ShipmentRefused` at its first bad scan: nothing written)."""
+    """Receive the shipment whole (`ShipmentRefused` at its first bad scan: nothing written),
+    its vials put in the centre's freezer `location_id` when one is chosen."""
     actor.require(Action.MANAGE_VIALS)
     with ctx.uow() as uow:
+        _check_freezer(uow, actor, location_id)
         preview = _checked(ctx, actor, uow, scans, sealed_at)
         shipment = _add_shipment(uow, actor, preview)
         lots = _lots_for(uow, actor, preview.cartons)
         status = QUARANTINED if shipment.quarantined else IN_STOCK
         uow.vials.add_many(
-            [_vial_row(actor, shipment, lots[lot_key(c.lot)], c, status) for c in preview.cartons],
+            [
+                {
+                    **_vial_row(actor, shipment, lots[lot_key(c.lot)], c, status),
+                    "location_id": location_id,
+                }
+                for c in preview.cartons
+            ],
             by=actor.user_id,
         )
         uow.commit()
@@ -123,9 +138,32 @@ def list_vials(ctx: Context, actor: Actor) -> list[VialView]:
             v.pfu_per_ml,
             v.expiry_date,
             v.status,
+            v.location_id,
         )
         for v in vials
     ]
+
+
+def _check_freezer(uow: UnitOfWork, actor: Actor, location_id: int | None) -> None:
+    """A chosen location must be one of the centre's freezers (frozen vials go nowhere else)."""
+    if location_id is None:
+        return
+    location = uow.storage_locations.find(location_id)
+    if location is None or not actor.sees(location.centre_id):
+        raise InvalidInput(
+            "receipt",
+            "location_id",
+            "is not a storage location of this centre",
+            location_id,
+            label="Freezer",
+        )
+    if location.kind != FREEZER:
+        raise InvalidInput(
+            "receipt",
+            "location_id",
+            f"{location.name} is not a freezer: frozen vials are received into a freezer",
+            label="Freezer",
+        )
 
 
 def _storage(label: LabelRules) -> StorageRules:

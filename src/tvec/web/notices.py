@@ -13,6 +13,11 @@ NOTICES: dict[str, str] = {
     "hold-released": "The hold is released; the course can go on. The hold stays on record.",
     "dose-recorded": "The dose is recorded.",
     "dose-corrected": "The correction is saved; the earlier version is kept and marked replaced.",
+    "location-added": "The storage location is added. Import its data logger's readings next.",
+    "readings-imported": "The readings are imported and checked against the band.",
+    "excursion-acknowledged": "Your acknowledgement is recorded.",
+    "vial-released": "The vial is released back into stock; the reason is on record.",
+    "vial-discarded": "The vial is recorded as discarded (temperature excursion).",
 }
 
 

@@ -19,7 +19,7 @@ from tvec.domain.zones import shown, wall_time_text
 from tvec.http.error_pages import answer_with_pages
 from tvec.http.session import Ctx
 from tvec.knowledge import load_label
-from tvec.services import second_check, shipments
+from tvec.services import cold_chain, second_check, shipments
 from tvec.services.context import Actor
 from tvec.services.permissions import Action
 from tvec.web.deps import PageUser, check_csrf, form_data
@@ -50,20 +50,27 @@ def receive_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
 async def receive_post(request: Request, ctx: Ctx, user: PageUser) -> Any:
     form = await form_data(request)
     user.require(Action.MANAGE_VIALS)
-    values = {"scans": str(form.get("scans", "")), "sealed_at": str(form.get("sealed_at", ""))}
+    values = {
+        "scans": str(form.get("scans", "")),
+        "sealed_at": str(form.get("sealed_at", "")),
+        "location_id": str(form.get("location_id", "")),
+    }
     try:
         check_csrf(request, form)
         lines, sealed_at = _read_form(values)
         scans = [text for _, text in lines]
         if form.get("step") == RECEIVE:
-            done = shipments.receive_shipment(ctx, user, scans, sealed_at)
+            freezer = int(values["location_id"]) if values["location_id"].isdigit() else None
+            done = shipments.receive_shipment(ctx, user, scans, sealed_at, freezer)
             return _page(request, ctx, user, {}, None, received=done)
         preview = shipments.preview_shipment(ctx, user, scans, sealed_at)
     except ShipmentRefused as exc:
         return _page(request, ctx, user, values, _refusal(exc, values), 422)
     except (FormErrors, DomainError) as exc:
         errors = (
-            exc if isinstance(exc, FormErrors) else from_domain(exc, {"sealed_at": "sealed_at"})
+            exc
+            if isinstance(exc, FormErrors)
+            else from_domain(exc, {"sealed_at": "sealed_at", "location_id": "location_id"})
         )
         return _page(request, ctx, user, values, errors, errors.status)
     zone = second_check.centre_settings(ctx, user).time_zone
@@ -130,9 +137,10 @@ def _page(
         nav="vials",
         title="Receive vials",
         values=values,
-        errors=errors.placed(("scans", "sealed_at")) if errors else None,
+        errors=errors.placed(("scans", "sealed_at", "location_id")) if errors else None,
         zone=zone,
         now_text=wall_time_text(ctx.clock(), zone),
         storage=load_label(shipments.LABEL_VARIANT).storage,
+        freezers=[loc for loc in cold_chain.list_locations(ctx, user) if loc.kind == "freezer"],
         **shown,
     )

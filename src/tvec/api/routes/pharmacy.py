@@ -26,7 +26,7 @@ router = APIRouter(tags=["pharmacy"])
     ),
 )
 async def receive(body: p.ShipmentIn, act: Act) -> p.ShipmentOut:
-    received = await act(shipments.receive_shipment, body.scans, body.sealed_at)
+    received = await act(shipments.receive_shipment, body.scans, body.sealed_at, body.location_id)
     return p.ShipmentOut.model_validate(received)
 
 

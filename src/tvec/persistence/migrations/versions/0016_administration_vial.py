@@ -3,8 +3,8 @@
 `administrations.vial_id`: the vial (scanned or picked from the thawed vials) a dose was given
 from, when the nurse recorded it; NULL for doses recorded by lot only (all before this revision).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-06 19:40:00
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
