@@ -233,3 +233,17 @@ def test_two_people_at_the_same_moment_one_wins(ward: Ward) -> None:
         )
     assert sorted(a.status_code for a in answers) == [201, 409]
     assert [e["kind"] for e in ok(ward.vial())["events"]] == ["thawed"]
+
+
+def test_a_pharmacist_quarantines_and_releases_a_vial_before_it_is_thawed(ward: Ward) -> None:
+    assert ward.post("quarantined", NOW - timedelta(hours=2)).status_code == 403  # a nurse
+    ok(ward.post("quarantined", NOW - timedelta(hours=2), who=ward.pharmacist), 201)
+    refused = ward.post("thawed", NOW - timedelta(hours=1))
+    assert (refused.status_code, refused.json()["field"]) == (422, "kind")
+    unsaid = ward.post("released", NOW - timedelta(minutes=50), who=ward.pharmacist)
+    assert (unsaid.status_code, unsaid.json()["field"]) == (422, "reason")
+    back = ward.post(
+        "released", NOW - timedelta(minutes=50), who=ward.pharmacist, reason="logger checked"
+    )
+    assert ok(back, 201)["status"] == "in_stock"
+    assert ok(ward.post("thawed", NOW - timedelta(minutes=40)), 201)["status"] == "thawed"

@@ -225,3 +225,12 @@ def test_what_is_left_given_and_discarded_always_add_up_to_the_vial(tenths: list
     assert state.volume_left_ml == 0
     assert given_ml + state.discarded_ml == Decimal(1)
     assert state.status in (VialStatus.EMPTIED, VialStatus.DISCARDED)
+
+
+def test_recorded_history_is_read_as_written() -> None:
+    """A release or discard on file without a reason (or with another volume) still reads."""
+    held = after(ev("quarantined", 10))
+    back = life.summarise(held, [ev("released", 20)], US)
+    assert back.status is VialStatus.IN_STOCK
+    gone = life.summarise(fresh(), [ev("discarded", 30, "0.4")], US)
+    assert (gone.status, gone.discarded_ml) == (VialStatus.DISCARDED, Decimal(1))

@@ -126,10 +126,11 @@ def nominal_volume_ml(label: LabelRules, pfu_per_ml: int) -> Decimal:
 
 
 def summarise(start: VialState, events: Sequence[VialEvent], label: LabelRules) -> VialState:
-    """The vial's state after its recorded events, each checked as it was when recorded."""
+    """The vial's state after its recorded events, each checked as it was when recorded (a
+    recorded reason is taken as written: the rules of reasons apply when recording)."""
     state = start
     for event in events:
-        state = apply(state, event, label, now=event.at)
+        state = apply(state, event, label, now=event.at, recorded=True)
     return state
 
 
@@ -142,6 +143,7 @@ def apply(
     clock_ends_at: datetime | None = None,
     expiry_date: date | None = None,
     day: date | None = None,
+    recorded: bool = False,
 ) -> VialState:
     """The vial's state after `event`, or `VialEventRefused` naming the field.
 
@@ -154,7 +156,7 @@ def apply(
         _check_expired_use(kind, event, clock_ends_at)
     if kind is VialEventKind.THAWED:
         _check_thaw(state, expiry_date, day)
-    return _step(state, kind, event)
+    return _step(state, kind, event, recorded)
 
 
 def thaw_events(state: VialState, event: VialEvent) -> tuple[ThawEvent, ...]:
@@ -248,12 +250,12 @@ def _volume(event: VialEvent, most: Decimal, what: str) -> Decimal:
     return volume
 
 
-def _step(state: VialState, kind: VialEventKind, event: VialEvent) -> VialState:
+def _step(state: VialState, kind: VialEventKind, event: VialEvent, recorded: bool) -> VialState:
     moved = replace(state, last_at=event.at, thaw_events=thaw_events(state, event))
     if kind is VialEventKind.QUARANTINED:
         return replace(moved, status=VialStatus.QUARANTINED)
     if kind is VialEventKind.RELEASED:
-        if not (event.reason or "").strip():
+        if not recorded and not (event.reason or "").strip():
             raise VialEventRefused("reason", "is required to release a quarantined vial")
         return replace(moved, status=VialStatus.IN_STOCK)
     if kind is VialEventKind.THAWED:
@@ -270,15 +272,15 @@ def _step(state: VialState, kind: VialEventKind, event: VialEvent) -> VialState:
         return replace(
             moved, status=status, volume_left_ml=left, in_syringe_ml=state.in_syringe_ml - volume
         )
-    return _discard(moved, event)
+    return _discard(moved, event, recorded)
 
 
-def _discard(state: VialState, event: VialEvent) -> VialState:
-    if event.reason not in DISCARD_REASONS:
+def _discard(state: VialState, event: VialEvent, recorded: bool) -> VialState:
+    if not recorded and event.reason not in DISCARD_REASONS:
         known = ", ".join(DISCARD_REASONS)
         raise VialEventRefused("reason", f"must be one of: {known}", event.reason)
     left = state.volume_left_ml
-    if event.volume_ml is not None and event.volume_ml != left:
+    if not recorded and event.volume_ml is not None and event.volume_ml != left:
         rule = f"must be what is left ({left} mL): a discard takes all of it"
         raise VialEventRefused("volume_ml", rule, event.volume_ml)
     return replace(

@@ -254,17 +254,18 @@ def _settle(
 
 
 def record_event(uow: UnitOfWork, by: int, vial: r.Vial, kind: str, reason: str) -> None:
-    uow.vial_events.add(
-        by=by,
-        centre_id=vial.centre_id,
-        vial_id=vial.id,
-        kind=kind,
-        at=uow.now,
-        recorded_by=by,
-        recorded_at=uow.now,
-        reason=reason,
-        volume_ml=None,
-    )
+    row = {
+        "centre_id": vial.centre_id,
+        "vial_id": vial.id,
+        "kind": kind,
+        "at": uow.now,
+        "recorded_by": by,
+        "recorded_at": uow.now,
+        "reason": reason,
+        "volume_ml": None,
+    }
+    # add_many: `add`'s own `reason` keyword is the audit entry's and would not reach the column
+    uow.vial_events.add_many([row], by=by, reason=reason)
 
 
 # ---- helpers ----------------------------------------------------------------------------------
