@@ -247,3 +247,26 @@ def test_the_demo_has_one_freezer_in_band_and_one_with_an_open_excursion(
     assert len(open_excursions) == 1
     assert open_excursions[0].ended_at is None
     assert sorted(vial.serial for vial in held) == ["D8X0101", "D8X0102"]
+
+
+def test_the_demo_pharmacy_board_has_two_thawed_vials_one_under_the_warning(
+    database_url: str,
+) -> None:
+    from tvec.services import vial_events
+
+    ctx = migrated(database_url)
+    try:
+        load_demo(ctx, patients_wanted=0)
+        load_demo(ctx, patients_wanted=0)  # a second run thaws nothing twice
+        board = vial_events.pharmacy_board(ctx, demo_centre(ctx).pharmacist)
+    finally:
+        ctx.engine.dispose()
+    thawed = sorted(board.thawed, key=lambda v: v.pfu_per_ml)
+    assert [(v.lot, v.place) for v in thawed] == [("DEMO6-T01", "room"), ("DEMO8-T01", "fridge")]
+    clocks = [v.clock for v in thawed]
+    assert all(clock is not None and not clock.expired for clock in clocks)
+    warn = board.warn_minutes
+    assert clocks[0] is not None
+    assert clocks[0].remaining_minutes < warn
+    assert clocks[1] is not None
+    assert clocks[1].remaining_minutes > warn

@@ -30,8 +30,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from tvec.analytics.cohort import Cohort
 from tvec.analytics.synth import ASSUMPTIONS, synthesize
 from tvec.domain.dose_plan import DosePlan
-from tvec.domain.rules import CourseEndReason, LabelRules, VisitKind
+from tvec.domain.rules import Container, CourseEndReason, LabelRules, VisitKind
 from tvec.domain.schedule import Course, earliest_date, next_kind, record_dose
+from tvec.domain.stability import stability_limit
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.schemas import clinic as s
@@ -44,6 +45,7 @@ from tvec.services import (
     readings_import,
     second_check,
     shipments,
+    vial_events,
     vials,
     visits,
 )
@@ -106,6 +108,22 @@ DEMO_EXCURSION_MINUTES = 120
 DEMO_IN_BAND_C = -80.0
 DEMO_WARM_C = -62.5
 DEMO_FREEZER_B_SHIPMENT = (1, 24, (("DEMO8-X01", 100_000_000, 400, ("D8X0101", "D8X0102")),))
+
+# Two vials thawed at the start of the demo, stored in freezer A until then: a 10^6 vial at room
+# temperature thawed so that DEMO_RED_MINUTES of its room-temperature limit (label data) are left
+# when the demo is loaded (the board shows it red), and a 10^8 vial thawed an hour before and
+# moved to the fridge ten minutes later.
+DEMO_THAW_SHIPMENT = (
+    1,
+    20,
+    (
+        ("DEMO6-T01", 1_000_000, 400, ("D6T0101",)),
+        ("DEMO8-T01", 100_000_000, 400, ("D8T0101",)),
+    ),
+)
+DEMO_RED_MINUTES = 25
+DEMO_FRIDGE_THAWED_MINUTES = 60
+DEMO_TO_FRIDGE_AFTER_MINUTES = 10
 
 REGISTRY_SCREENER = "synthetic registry (tvec synth)"  # who answered the screening
 DEMO_SCREENER = "patient, confirmed by the nurse"
@@ -277,12 +295,34 @@ def _add_storage(ctx: Context, pharmacist: Actor, label: LabelRules) -> None:
     times = [now - timedelta(minutes=DEMO_READING_MINUTES * k) for k in range(steps, 0, -1)]
     warm_from = now - timedelta(minutes=DEMO_EXCURSION_MINUTES)
     readings_import.import_readings(ctx, pharmacist, a.id, [(t, DEMO_IN_BAND_C) for t in times])
+    _receive(ctx, pharmacist, label, now, DEMO_THAW_SHIPMENT, a.id)
+    _thaw_two(ctx, pharmacist, label, now)
     readings_import.import_readings(
         ctx,
         pharmacist,
         b.id,
         [(t, DEMO_WARM_C if t >= warm_from else DEMO_IN_BAND_C) for t in times],
     )
+
+
+def _thaw_two(ctx: Context, pharmacist: Actor, label: LabelRules, now: datetime) -> None:
+    """Thaw the demo's two vials (see DEMO_THAW_SHIPMENT) through the vial events service."""
+    lots = {lot for lot, _strength, _days, _serials in DEMO_THAW_SHIPMENT[2]}
+    by_strength = {
+        v.pfu_per_ml: v.id for v in shipments.list_vials(ctx, pharmacist) if v.lot in lots
+    }
+    room = stability_limit(label, 1_000_000, Container.VIAL, "room").max_hours
+    low_at = now - timedelta(hours=float(room)) + timedelta(minutes=DEMO_RED_MINUTES)
+    _vial_event(ctx, pharmacist, by_strength[1_000_000], "thawed", low_at)
+    high_at = now - timedelta(minutes=DEMO_FRIDGE_THAWED_MINUTES)
+    _vial_event(ctx, pharmacist, by_strength[100_000_000], "thawed", high_at)
+    fridge_at = high_at + timedelta(minutes=DEMO_TO_FRIDGE_AFTER_MINUTES)
+    _vial_event(ctx, pharmacist, by_strength[100_000_000], "to_fridge", fridge_at)
+
+
+def _vial_event(ctx: Context, actor: Actor, vial_id: int, kind: str, at: datetime) -> None:
+    version = vial_events.vial_detail(ctx, actor, vial_id).version
+    vial_events.record_event(ctx, actor, vial_id, kind=kind, at=at, version=version)
 
 
 def _receive(
