@@ -5,12 +5,14 @@ Conventions (tvec's rulings; docs/clinical-choices.md, docs/pharmacy.md):
 - Days are the centre's calendar days (its time zone); a period is `start` to `end`, both
   included. A vial is *held* while it is in stock, quarantined or thawed; it leaves the holding
   when it is emptied (given until nothing is left) or discarded.
-- Each vial's record is replayed in the order of its events' times through the steps the pharmacy
-  allows (`STEPS`): received in stock or quarantined (the shipment's container hours); quarantined
-  ↔ released; thawed from stock only; moves, the draw and doses only while thawed; a dose that
-  brings what was given to the vial's volume empties it; discarded from any held state. The
-  replay gives the vial's *position* (in stock, quarantined, thawed, emptied, discarded) at the
-  end of each day.
+- Each vial's record is replayed in the order of its events' times through the steps a vial may
+  take (`STEPS`: the vial's own rule, `tvec.domain.vial_life.STEPS`, the same table that refuses
+  an event when it is recorded): received in stock or quarantined (the shipment's container
+  hours); quarantined ↔ released; thawed from stock only; moves, the draw and doses only while
+  thawed; a dose that brings what was given to the vial's volume empties it; discarded from any
+  held state. The replay checks only these steps, not the finer rules of recording (places, the
+  syringe), so a record kept before those rules still reconciles. The replay gives the vial's
+  *position* (in stock, quarantined, thawed, emptied, discarded) at the end of each day.
 - The *counts* of a day are the recorded events of that day: receipts, quarantines, releases,
   thaws, doses (and those that empty their vial by the recorded volumes), discards (and those
   after the vial's thaw).
@@ -37,34 +39,30 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from tvec.domain import vial_life
+from tvec.domain.vial_life import VialEventKind, VialStatus
 from tvec.domain.zones import local_day
 
+# The positions are the vial's statuses, and the steps between them are the vial's own rule (one
+# table, `tvec.domain.vial_life.STEPS`): each event kind, the positions it may happen in and the
+# position it leaves (None: unchanged; a dose that brings what was given to the vial's volume
+# empties it).
 IN_STOCK, QUARANTINED, THAWED, EMPTIED, DISCARDED = (
-    "in_stock",
-    "quarantined",
-    "thawed",
-    "emptied",
-    "discarded",
+    VialStatus.IN_STOCK,
+    VialStatus.QUARANTINED,
+    VialStatus.THAWED,
+    VialStatus.EMPTIED,
+    VialStatus.DISCARDED,
 )
-HELD = frozenset({IN_STOCK, QUARANTINED, THAWED})
-SHOWN = {
+HELD = vial_life.HELD
+STEPS = vial_life.STEPS
+SHOWN: dict[str | None, str] = {
     IN_STOCK: "in stock",
     QUARANTINED: "quarantined",
     THAWED: "thawed",
     EMPTIED: "emptied",
     DISCARDED: "discarded",
     None: "not yet received",
-}
-# Each event kind: the positions it may happen in, and the position it leaves (None: unchanged).
-STEPS: dict[str, tuple[frozenset[str], str | None]] = {
-    "quarantined": (frozenset({IN_STOCK}), QUARANTINED),
-    "released": (frozenset({QUARANTINED}), IN_STOCK),
-    "thawed": (frozenset({IN_STOCK}), THAWED),
-    "to_fridge": (frozenset({THAWED}), None),
-    "to_room": (frozenset({THAWED}), None),
-    "drawn_into_syringe": (frozenset({THAWED}), None),
-    "given": (frozenset({THAWED}), None),  # emptied when nothing is left
-    "discarded": (HELD, DISCARDED),
 }
 COUNTED = frozenset({"received", "quarantined", "released", "thawed", "given", "discarded"})
 WORDS = {
@@ -244,7 +242,7 @@ def _refused(vial: VialRecord, event: Event, position: str, given: Decimal) -> s
         return f"an event tvec does not know ({event.kind[:24]})"
     if event.at < vial.received_at:
         return f"a {what} recorded before the vial was received"
-    allowed, _ = STEPS[event.kind]
+    allowed, _ = STEPS[VialEventKind(event.kind)]
     if position not in allowed:
         return f"a {what} while the vial was {SHOWN[position]}"
     if event.kind == "given":
@@ -256,7 +254,7 @@ def _refused(vial: VialRecord, event: Event, position: str, given: Decimal) -> s
 
 
 def _step(vial: VialRecord, event: Event, position: str, given: Decimal) -> tuple[str, Decimal]:
-    _, after = STEPS[event.kind]
+    _, after = STEPS[VialEventKind(event.kind)]
     if event.kind == "given":
         given += event.volume_ml or Decimal(0)
         return (EMPTIED if given >= vial.volume_ml else THAWED), given

@@ -50,6 +50,21 @@ class VialStatus(StrEnum):
     DISCARDED = "discarded"
 
 
+HELD = frozenset({VialStatus.IN_STOCK, VialStatus.QUARANTINED, VialStatus.THAWED})
+# The one table of a vial's steps (the reconciliation replays records through it too): each event
+# kind, the statuses it may happen in and the status it leaves (None: unchanged; a dose that takes
+# what is left empties the vial). The finer rules of recording (places, the syringe, volumes,
+# times) are `apply`'s.
+STEPS: dict[VialEventKind, tuple[frozenset[VialStatus], VialStatus | None]] = {
+    VialEventKind.QUARANTINED: (frozenset({VialStatus.IN_STOCK}), VialStatus.QUARANTINED),
+    VialEventKind.RELEASED: (frozenset({VialStatus.QUARANTINED}), VialStatus.IN_STOCK),
+    VialEventKind.THAWED: (frozenset({VialStatus.IN_STOCK}), VialStatus.THAWED),
+    VialEventKind.TO_FRIDGE: (frozenset({VialStatus.THAWED}), None),
+    VialEventKind.TO_ROOM: (frozenset({VialStatus.THAWED}), None),
+    VialEventKind.DRAWN_INTO_SYRINGE: (frozenset({VialStatus.THAWED}), None),
+    VialEventKind.GIVEN: (frozenset({VialStatus.THAWED}), None),
+    VialEventKind.DISCARDED: (HELD, VialStatus.DISCARDED),
+}
 TO_FREEZER = "to_freezer"  # asked for only to be refused: a thawed vial is never refrozen
 DISCARD_REASONS = ("unused", "expired", "excursion", "breakage", "contamination")
 _CLOCK_KINDS = {
@@ -192,11 +207,7 @@ def _check_state(state: VialState, kind: VialEventKind) -> None:
     status = state.status
     if status in (VialStatus.EMPTIED, VialStatus.DISCARDED):
         raise VialEventRefused("kind", f"is refused: the vial is already {status.value}", kind)
-    needs = {
-        VialEventKind.QUARANTINED: {VialStatus.IN_STOCK},
-        VialEventKind.RELEASED: {VialStatus.QUARANTINED},
-        VialEventKind.THAWED: {VialStatus.IN_STOCK},
-    }.get(kind, {VialStatus.THAWED} if kind in _AFTER_THAW else set(VialStatus))
+    needs, _ = STEPS[kind]
     if status not in needs:
         rule = f"is refused: the vial is {status.value.replace('_', ' ')}" + (
             ", not thawed" if kind in _AFTER_THAW else ""
@@ -251,15 +262,18 @@ def _volume(event: VialEvent, most: Decimal, what: str) -> Decimal:
 
 
 def _step(state: VialState, kind: VialEventKind, event: VialEvent, recorded: bool) -> VialState:
-    moved = replace(state, last_at=event.at, thaw_events=thaw_events(state, event))
-    if kind is VialEventKind.QUARANTINED:
-        return replace(moved, status=VialStatus.QUARANTINED)
-    if kind is VialEventKind.RELEASED:
-        if not recorded and not (event.reason or "").strip():
-            raise VialEventRefused("reason", "is required to release a quarantined vial")
-        return replace(moved, status=VialStatus.IN_STOCK)
+    moved = replace(
+        state,
+        status=STEPS[kind][1] or state.status,
+        last_at=event.at,
+        thaw_events=thaw_events(state, event),
+    )
+    if kind is VialEventKind.RELEASED and not recorded and not (event.reason or "").strip():
+        raise VialEventRefused("reason", "is required to release a quarantined vial")
+    if kind in (VialEventKind.QUARANTINED, VialEventKind.RELEASED):
+        return moved
     if kind is VialEventKind.THAWED:
-        return replace(moved, status=VialStatus.THAWED, place="room", thawed_at=event.at)
+        return replace(moved, place="room", thawed_at=event.at)
     if kind in _PLACE:
         return replace(moved, place=_PLACE[kind])
     if kind is VialEventKind.DRAWN_INTO_SYRINGE:
@@ -285,7 +299,6 @@ def _discard(state: VialState, event: VialEvent, recorded: bool) -> VialState:
         raise VialEventRefused("volume_ml", rule, event.volume_ml)
     return replace(
         state,
-        status=VialStatus.DISCARDED,
         volume_left_ml=Decimal(0),
         in_syringe_ml=Decimal(0),
         discarded_ml=left,

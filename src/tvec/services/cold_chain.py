@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tvec.domain import vial_life as life
 from tvec.domain.cold_chain import ExcursionRule, excursion_rule
 from tvec.domain.errors import Conflict, InvalidInput, NotFound
 from tvec.domain.rules import StorageLocation
@@ -24,6 +25,7 @@ from tvec.persistence.cold_chain_repositories import stored_vials
 from tvec.persistence.uow import UnitOfWork
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action
+from tvec.services.vial_events import vial_state
 
 LABEL_VARIANT = "us"  # the product in the centre's freezers is the US product (see shipments)
 IN_STOCK, QUARANTINED, DISCARDED = "in_stock", "quarantined", "discarded"
@@ -210,13 +212,13 @@ def release_vial(ctx: Context, actor: Actor, vial_id: int, reason: str) -> VialO
         raise InvalidInput(
             "release", "reason", "is required: say why the vial may be used", label="Reason"
         )
-    return _settle(ctx, actor, vial_id, "released", IN_STOCK, reason)
+    return _settle(ctx, actor, vial_id, "released", reason)
 
 
 def discard_vial(ctx: Context, actor: Actor, vial_id: int, note: str | None = None) -> VialOutcome:
     """A pharmacist discards a quarantined vial (reason `excursion`)."""
     actor.require(Action.MANAGE_VIALS)
-    return _settle(ctx, actor, vial_id, "discarded", DISCARDED, "excursion", note)
+    return _settle(ctx, actor, vial_id, "discarded", "excursion", note)
 
 
 def _settle(
@@ -224,7 +226,6 @@ def _settle(
     actor: Actor,
     vial_id: int,
     kind: str,
-    status: str,
     reason: str,
     note: str | None = None,
 ) -> VialOutcome:
@@ -239,6 +240,7 @@ def _settle(
                 field="vial",
             )
         audit_reason = reason if not note else f"{reason}: {note.strip()}"
+        status = vial_step(uow, vial, kind, reason)
         uow.vials.update(
             vial.id,
             expected_version=vial.version,
@@ -251,6 +253,14 @@ def _settle(
         record_event(uow, actor.user_id, vial, kind, reason)
         uow.commit()
     return VialOutcome(vial.id, status, reason)
+
+
+def vial_step(uow: UnitOfWork, vial: r.Vial, kind: str, reason: str) -> str:
+    """The vial's status once `kind` is recorded now, by the vial's own rule
+    (`tvec.domain.vial_life`); refused, naming the field, when the rule refuses it."""
+    label = load_label(LABEL_VARIANT)
+    event = life.VialEvent(kind, uow.now, None, reason)
+    return life.apply(vial_state(uow, vial, label), event, label, now=uow.now).status.value
 
 
 def record_event(uow: UnitOfWork, by: int, vial: r.Vial, kind: str, reason: str) -> None:

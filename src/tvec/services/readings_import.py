@@ -30,7 +30,13 @@ from tvec.domain.errors import DomainError, DuplicateReading, InvalidInput, Read
 from tvec.persistence import records as r
 from tvec.persistence.cold_chain_repositories import stored_vials
 from tvec.persistence.uow import UnitOfWork
-from tvec.services.cold_chain import IN_STOCK, QUARANTINED, location_of, record_event, rule_for
+from tvec.services.cold_chain import (
+    IN_STOCK,
+    location_of,
+    record_event,
+    rule_for,
+    vial_step,
+)
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action
 
@@ -307,6 +313,7 @@ def _quarantine(
         for vial_id in stored_vials(uow.connection, location.id, [IN_STOCK], excursion.ended_at):
             vial = uow.vials.get(vial_id)
             reason = _quarantine_reason(location, excursion)
+            status = vial_step(uow, vial, "quarantined", reason)
             uow.vials.update(
                 vial.id,
                 expected_version=vial.version,
@@ -314,7 +321,7 @@ def _quarantine(
                 reason=reason,
                 action="quarantine",
                 read=vial,
-                status=QUARANTINED,
+                status=status,
             )
             record_event(uow, actor.user_id, vial, "quarantined", reason)
             uow.excursion_vials.add(by=actor.user_id, excursion_id=excursion.id, vial_id=vial.id)

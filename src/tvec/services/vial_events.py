@@ -269,6 +269,11 @@ def _vial(uow: UnitOfWork, actor: Actor, vial_id: int) -> r.Vial:
     return vial
 
 
+def vial_state(uow: UnitOfWork, vial: r.Vial, label: LabelRules) -> life.VialState:
+    """What the vial's recorded events say of it now."""
+    return _state(uow, vial, label, uow.vial_events.for_vials([vial.id]))
+
+
 def _state(
     uow: UnitOfWork, vial: r.Vial, label: LabelRules, events: list[r.VialEvent]
 ) -> life.VialState:
