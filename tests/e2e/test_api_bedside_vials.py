@@ -24,8 +24,10 @@ from tests.support.clinic import (
     login,
     make_app,
     ok,
+    seed_staff,
 )
 
+from tvec.domain.roles import Role
 from tvec.services import shipments, vial_events, visits
 from tvec.services.context import Context
 from tvec.services.seeding import load_demo
@@ -161,3 +163,87 @@ def test_a_used_up_vial_and_another_centres_vial_are_refused(bed: Bedside) -> No
 def test_without_a_vial_the_plan_based_billing_stays(bed: Bedside) -> None:
     ok(record(bed, body(bed, None)), 201)
     assert vial(bed, "S0")["status"] == "thawed"
+
+
+# ---- the vial named by its serial: typed, or scanned from its carton ----------------------------
+
+SCANNED_S0 = f"]d201{HIGH}1727060010BED-013\x1d21S0"  # the carton's DataMatrix as scanned
+
+
+def by_serial(bed: Bedside, text: str, lot: str = "BED-013", **more: Any) -> dict[str, Any]:
+    sent = body(bed, None, lot)
+    sent["items"][0] = {**sent["items"][0], "vial_serial": text, **more}
+    return sent
+
+
+@pytest.mark.parametrize(
+    "text", ["S0", SCANNED_S0, f"(01){HIGH}(17)270600(10)BED-013(21)S0", " S0 "]
+)
+def test_a_typed_serial_or_a_scanned_carton_names_the_thawed_vial(bed: Bedside, text: str) -> None:
+    saved = ok(record(bed, by_serial(bed, text)), 201)
+    assert saved["administrations"][0]["vial_id"] == bed.vials["S0"]
+    used = vial(bed, "S0")
+    assert used["status"] == "discarded"
+    assert [e["kind"] for e in used["events"]] == [
+        "thawed",
+        "drawn_into_syringe",
+        "given",
+        "discarded",
+    ]
+
+
+def _refused(bed: Bedside, sent: dict[str, Any], words: str) -> None:
+    before = {serial: vial(bed, serial) for serial in ("S0", "S2", "S9")}
+    refused = record(bed, sent)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "items.0.vial_serial"
+    assert words in refused.json()["detail"]
+    assert {serial: vial(bed, serial) for serial in before} == before
+    again = ok(bed.client.get(f"/visits/{bed.visit['id']}", headers=bed.nurse))
+    assert again["status"] == "planned"
+
+
+def test_an_unknown_serial_is_refused_naming_the_row(bed: Bedside) -> None:
+    lesion = bed.visit["plan"]["injections"][0]["lesion_id"]
+    _refused(bed, by_serial(bed, "S77"), f"the vial scanned for {lesion} (serial S77) is no vial")
+
+
+def test_another_centres_thawed_vial_is_refused_as_unknown(bed: Bedside) -> None:
+    other = seed_staff(bed.ctx, "Other centre", "o-")
+    earlier = dataclasses.replace(bed.ctx, clock=lambda: NOW - timedelta(hours=30))
+    scan = f"01{HIGH}1727060010BED-013\x1d21X1"
+    shipments.receive_shipment(
+        earlier, other[Role.PHARMACIST].actor, [scan], NOW - timedelta(hours=40)
+    )
+    theirs = shipments.list_vials(bed.ctx, other[Role.PHARMACIST].actor)[0]
+    vial_events.record_event(
+        bed.ctx,
+        other[Role.NURSE].actor,
+        theirs.id,
+        kind="thawed",
+        at=NOW - timedelta(hours=1),
+        version=1,
+    )
+    _refused(bed, by_serial(bed, "X1"), "(serial X1) is no vial received at this centre")
+    _refused(bed, by_serial(bed, scan), "(serial X1) is no vial received at this centre")
+
+
+@pytest.mark.parametrize(
+    ("serial", "words"),
+    [
+        ("S2", "is in stock: only a thawed vial is given"),
+        ("S9", "is a vial of 1,000,000 PFU/mL, not the dose's 100,000,000 PFU/mL"),
+    ],
+)
+def test_a_serial_of_a_vial_not_thawed_or_of_another_strength_is_refused(
+    bed: Bedside, serial: str, words: str
+) -> None:
+    _refused(bed, by_serial(bed, serial), words)
+
+
+def test_an_unreadable_scan_is_refused_in_plain_words(bed: Bedside) -> None:
+    _refused(bed, by_serial(bed, f"01{HIGH}17271399"), "cannot be read from the scan")
+
+
+def test_a_vial_picked_and_a_serial_both_given_is_refused_naming_the_serial(bed: Bedside) -> None:
+    _refused(bed, by_serial(bed, "S0", vial_id=bed.vials["S0"]), "not both")

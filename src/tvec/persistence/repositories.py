@@ -485,6 +485,12 @@ class VialRepository(Repository[m.VialRow, r.Vial]):
         query = self._select().where(v.centre_id == centre_id, v.status == status)
         return self._all(query.order_by(v.expiry_date, v.pfu_per_ml, v.serial, v.id))
 
+    def with_serial(self, centre_id: int, serial: str) -> list[r.Vial]:
+        """The centre's vials of this serial number (one per product, as a rule), by id."""
+        v = m.VialRow
+        query = self._select().where(v.centre_id == centre_id, v.serial == serial)
+        return self._all(query.order_by(v.id))
+
     def received_serials(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (GTIN, serial) pairs were received before, at any centre."""
         v = m.VialRow

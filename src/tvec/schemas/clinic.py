@@ -40,6 +40,16 @@ def one_line(value: str) -> str:
     return value
 
 
+_CONTROL_BUT_GS = re.compile(r"[\x00-\x1c\x1e\x1f\x7f]")  # GS (\x1d) kept: a GS1 scan's
+
+
+def scanned_text(value: str) -> str:
+    """A scanner's text: the GS1 group separator allowed, other control characters not."""
+    if _CONTROL_BUT_GS.search(value.strip()):
+        raise ValueError("must not contain control characters (such as NUL)")
+    return value
+
+
 def free_text(value: str) -> str:
     """Free text: tabs and line breaks allowed, other control characters (NUL, ...) not."""
     if _CONTROL_BUT_LAYOUT.search(value):
@@ -306,6 +316,11 @@ class PlanIn(Strict):
     )
 
 
+ScannedText = Annotated[
+    str, StringConstraints(min_length=1, max_length=200), AfterValidator(scanned_text)
+]
+
+
 class AdministrationItem(Strict):
     target: Annotated[
         Line, Field(min_length=1, max_length=40, description="Lesion or cluster id in the plan.")
@@ -316,6 +331,12 @@ class AdministrationItem(Strict):
         default=None,
         description="The thawed vial the dose was drawn from (scanned or picked), when known: "
         "its draw, the dose given and the leftover discarded are recorded against it.",
+    )
+    vial_serial: ScannedText | None = Field(
+        default=None,
+        description="Instead of `vial_id`: the vial's serial number as typed, or the carton's "
+        "GS1 DataMatrix text as the scanner gives it; it names the centre's thawed vial of that "
+        "serial. Give `vial_id` or `vial_serial`, not both.",
     )
 
 

@@ -11,17 +11,20 @@ quarantine, release, or discard a vial that was never thawed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 
 from tvec.domain import vial_life as life
+from tvec.domain.cartons import CartonRefused
 from tvec.domain.dose_plan import vials_for
 from tvec.domain.errors import Conflict, InvalidInput, NotFound
 from tvec.domain.receipt import lot_key
 from tvec.domain.rules import LabelRules
 from tvec.domain.stability import ThawClock, thaw_clock
 from tvec.domain.zones import from_wall_time, local_day
+from tvec.interop.gs1 import normalise_scan, read_carton
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
@@ -30,6 +33,7 @@ from tvec.services.permissions import Action
 
 LABEL_VARIANT = "us"  # the label the vials were received under (tvec.services.shipments)
 _VIAL = "the vial"  # how a dose's vial is named in a refusal
+_GTIN_FIRST = re.compile(r"01\d{14}.")  # a scan without parentheses starts with the GTIN
 _PHARMACIST_ONLY = {life.VialEventKind.QUARANTINED, life.VialEventKind.RELEASED}
 
 
@@ -237,6 +241,40 @@ def give_from_vials(
             if state.status is life.VialStatus.EMPTIED:
                 break
         _write(uow, actor, vial, kept, vial.version, state.status.value)
+
+
+def vial_of_serial(
+    uow: UnitOfWork, actor: Actor, text: str, field: str, pfu_per_ml: int, row: str = _VIAL
+) -> int:
+    """The centre's vial that a scanned carton (the scanner's GS1 text, read by
+    `tvec.interop.gs1`) or a typed serial number names: its thawed vial of the dose's strength
+    when there is one. Refused, naming the field, when the scan cannot be read or the centre has
+    no vial of that serial; a vial that is not thawed or of another strength is refused by the
+    bedside checks (`give_from_vials`)."""
+    serial, gtin = _serial_of(text, field, row)
+    found = [
+        v for v in uow.vials.with_serial(actor.centre_id, serial) if gtin is None or v.gtin == gtin
+    ]
+    if not found:
+        rule = f"(serial {serial[:40]}) is no vial received at this centre"
+        raise InvalidInput("administration", field, rule, label=row)
+    found.sort(key=lambda v: (v.status != life.VialStatus.THAWED, v.pfu_per_ml != pfu_per_ml))
+    return found[0].id
+
+
+def _serial_of(text: str, field: str, row: str) -> tuple[str, str | None]:
+    """(serial, GTIN) of a carton scan; (serial, None) of a typed serial number. A scan is told
+    from a typed serial by the form of its element strings: an AI in parentheses, a group
+    separator, or a GTIN (AI 01 and 14 digits) followed by more."""
+    scan = normalise_scan(text)
+    if not (scan.startswith("(") or "\x1d" in scan or _GTIN_FIRST.match(scan)):
+        return scan, None
+    try:
+        carton = read_carton(scan, load_label(LABEL_VARIANT))
+    except CartonRefused as exc:
+        rule = f"cannot be read from the scan: {exc.message}"
+        raise InvalidInput("administration", field, rule, label=row) from None
+    return carton.serial, carton.gtin
 
 
 def _bedside_events(state: life.VialState, given: Decimal, at: datetime) -> list[life.VialEvent]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from tvec.domain.administration import Lot, check_administration
 from tvec.domain.dose_plan import PlanLesion, plan_visit
-from tvec.domain.errors import Conflict, CourseRuleBroken, NotFound
+from tvec.domain.errors import Conflict, CourseRuleBroken, InvalidInput, NotFound
 from tvec.domain.freshness import LatestSize, check_measured_today, measurement_dates
 from tvec.domain.holds import check_not_held
 from tvec.domain.plan_json import plan_to_json
@@ -269,7 +269,8 @@ def _record(
         today=local_day(uow.now, zone_name),
         override_reason=override_reason,
     )
-    _give_from_vials(uow, actor, given, lots, at, day)  # a refused vial: nothing written
+    vial_ids = _vials_named(uow, actor, given, lots)
+    _give_from_vials(uow, actor, given, vial_ids, lots, at, day)  # a refused vial: nothing written
     names = {les.name: les.id for les in uow.lesions.for_patient(course.patient_id)}
     saved = uow.administrations.add_many(
         [
@@ -284,9 +285,9 @@ def _record(
                 "administered_at": at,
                 "recorded_at": uow.now,
                 "checked_by": checker,
-                "vial_id": item.vial_id,
+                "vial_id": vial_id,
             }
-            for item in given.items
+            for item, (vial_id, _field) in zip(given.items, vial_ids, strict=True)
         ],
         by=actor.user_id,
     )
@@ -309,21 +310,45 @@ def _record(
     return {"visit": jsonable(updated), "administrations": jsonable(saved)}
 
 
+def _vials_named(
+    uow: UnitOfWork, actor: Actor, given: AdministrationIn, lots: dict[str, r.VialLot]
+) -> list[tuple[int | None, str]]:
+    """Each dose's vial (None: the lot only) and the field that named it: its id, or the
+    serial number typed or scanned from its carton (`vial_events.vial_of_serial`)."""
+    named: list[tuple[int | None, str]] = []
+    for n, item in enumerate(given.items):
+        if item.vial_id is not None and item.vial_serial is not None:
+            raise InvalidInput(
+                "administration",
+                f"items.{n}.vial_serial",
+                "is given as well as the vial picked: pick the vial or scan its carton, not both",
+                label=f"the vial scanned for {item.target}",
+            )
+        if item.vial_serial is not None:
+            field = f"items.{n}.vial_serial"
+            pfu = lots[item.vial_lot].pfu_per_ml
+            row = f"the vial scanned for {item.target}"
+            vial_id = vial_events.vial_of_serial(uow, actor, item.vial_serial, field, pfu, row)
+            named.append((vial_id, field))
+        else:
+            named.append((item.vial_id, f"items.{n}.vial_id"))
+    return named
+
+
 def _give_from_vials(
     uow: UnitOfWork,
     actor: Actor,
     given: AdministrationIn,
+    vial_ids: list[tuple[int | None, str]],
     lots: dict[str, r.VialLot],
     at: datetime,
     day: date,
 ) -> None:
     """The doses that name their vial are drawn, given and the leftover discarded on it."""
     uses = [
-        vial_events.BedsideUse(
-            item.vial_id, item.volume_ml, f"items.{n}.vial_id", lots[item.vial_lot].id
-        )
-        for n, item in enumerate(given.items)
-        if item.vial_id is not None
+        vial_events.BedsideUse(vial_id, item.volume_ml, field, lots[item.vial_lot].id)
+        for item, (vial_id, field) in zip(given.items, vial_ids, strict=True)
+        if vial_id is not None
     ]
     if not uses:
         return
