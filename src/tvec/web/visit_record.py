@@ -58,8 +58,8 @@ def plan_page(
     )
 
 
-KINDS = ("volume", "lot", "vial")
-VIAL_FIELD = re.compile(r"items\.(\d+)\.vial_id")
+KINDS = ("volume", "lot", "vial", "serial")
+VIAL_FIELD = re.compile(r"items\.(\d+)\.(vial_id|vial_serial)")
 EDIT, REVIEW, CONFIRM = "edit", "review", "confirm"  # the form's `step` button
 CHECKER = ("checker_username", "checker_password")  # never typed back into a page
 
@@ -183,6 +183,8 @@ def _request(form: dict[str, str], targets: list[str], zone: str, confirm: bool)
                 "volume_ml": form.get(f"volume-{t}"),
                 "vial_lot": form.get(f"lot-{t}"),
                 "vial_id": form.get(f"vial-{t}") or None,
+                # the carton's scan or the typed serial, read by the service (tvec.interop.gs1)
+                "vial_serial": (form.get(f"serial-{t}") or "").strip() or None,
             }
             for t in targets
         ],
@@ -220,6 +222,7 @@ def _review_page(
             "lot": lots.get(a.vial_lot_id, "?"),
             "pfu_per_ml": a.pfu_per_ml,
             "given_at": shown(a.administered_at, zone),
+            "vial": _serial(ctx, user, a.vial_id),
         }
         for a in saved
     ]
@@ -240,6 +243,10 @@ def _review_page(
         checker_username=form.get("checker_username", ""),
         error=error,
     )
+
+
+def _serial(ctx: Ctx, user: Actor, vial_id: int | None) -> str | None:
+    return None if vial_id is None else vial_events.vial_detail(ctx, user, vial_id).serial
 
 
 def _review_again(
@@ -270,9 +277,10 @@ def _local(text: str, zone: str) -> str:
 def _rename(errors: FormErrors, targets: list[str]) -> FormErrors:
     fields = {}
     for name, message in errors.fields.items():
-        match = re.fullmatch(r"items\.(\d+)\.(volume_ml|vial_lot|vial_id|target)", name)
+        match = re.fullmatch(r"items\.(\d+)\.(volume_ml|vial_lot|vial_id|vial_serial|target)", name)
         if match and int(match.group(1)) < len(targets):
-            kind = {"vial_lot": "lot", "vial_id": "vial"}.get(match.group(2), "volume")
+            kinds = {"vial_lot": "lot", "vial_id": "vial", "vial_serial": "serial"}
+            kind = kinds.get(match.group(2), "volume")
             fields[f"{kind}-{targets[int(match.group(1))]}"] = message
         else:
             fields[name] = message
@@ -285,7 +293,8 @@ def _record_error(exc: DomainError, targets: list[str]) -> FormErrors:
     field = str(exc.fields.get("field") or "")
     vial = VIAL_FIELD.fullmatch(field)
     if vial and int(vial.group(1)) < len(targets):
-        return FormErrors({f"vial-{targets[int(vial.group(1))]}": str(exc)})
+        kind = "serial" if vial.group(2) == "vial_serial" else "vial"
+        return FormErrors({f"{kind}-{targets[int(vial.group(1))]}": str(exc)})
     match = ITEM.search(str(exc))
     if match and int(match.group(1)) < len(targets):
         kind = "lot" if field == "vial_lot" else "volume"
