@@ -238,7 +238,8 @@ def test_another_centres_thawed_vial_is_refused_as_unknown(bed: Bedside) -> None
 def test_a_serial_of_a_vial_not_thawed_or_of_another_strength_is_refused(
     bed: Bedside, serial: str, words: str
 ) -> None:
-    _refused(bed, by_serial(bed, serial), words)
+    lesion = bed.visit["plan"]["injections"][0]["lesion_id"]
+    _refused(bed, by_serial(bed, serial), f"the vial scanned for {lesion} {words}")
 
 
 def test_an_unreadable_scan_is_refused_in_plain_words(bed: Bedside) -> None:

@@ -196,6 +196,7 @@ class BedsideUse:
     volume_ml: Decimal
     field: str
     vial_lot_id: int  # the lot the dose was recorded with
+    label: str = _VIAL  # how a refusal names it: "the vial", or the row's scanned vial
 
 
 def give_from_vials(
@@ -218,13 +219,13 @@ def give_from_vials(
     for use in uses:
         per_vial.setdefault(use.vial_id, []).append(use)
     for vial_id, its in per_vial.items():
-        field = its[0].field
+        field, named = its[0].field, its[0].label
         vial = uow.vials.find(vial_id)
         if vial is None or not actor.sees(vial.centre_id):
             raise InvalidInput(
-                "administration", field, "is not a vial of this centre", vial_id, label=_VIAL
+                "administration", field, "is not a vial of this centre", vial_id, label=named
             )
-        _check_bedside(vial, field, its[0].vial_lot_id, pfu_per_ml, day)
+        _check_bedside(vial, field, its[0].vial_lot_id, pfu_per_ml, day, named)
         state = _state(uow, vial, label, uow.vial_events.for_vials([vial.id]))
         events = _bedside_events(state, sum((u.volume_ml for u in its), Decimal(0)), at)
         events.append(life.VialEvent(life.VialEventKind.DISCARDED, at, None, leftover_reason))
@@ -235,7 +236,7 @@ def give_from_vials(
                 after = life.apply(state, event, label, now=uow.now, clock_ends_at=ends)
             except life.VialEventRefused as exc:
                 rule = f"(vial {vial.serial}): {exc.rule}"
-                raise InvalidInput("administration", field, rule, label=_VIAL) from None
+                raise InvalidInput("administration", field, rule, label=named) from None
             kept.append(_stored(event, state))
             state = after
             if state.status is life.VialStatus.EMPTIED:
@@ -283,21 +284,23 @@ def _bedside_events(state: life.VialState, given: Decimal, at: datetime) -> list
     return [gift] if state.drawn else [draw, gift]
 
 
-def _check_bedside(vial: r.Vial, field: str, lot_id: int, pfu_per_ml: int, day: date) -> None:
+def _check_bedside(
+    vial: r.Vial, field: str, lot_id: int, pfu_per_ml: int, day: date, label: str
+) -> None:
     if vial.pfu_per_ml != pfu_per_ml:
         rule = f"is a vial of {vial.pfu_per_ml:,} PFU/mL, not the dose's {pfu_per_ml:,} PFU/mL"
-        raise InvalidInput("administration", field, rule, vial.serial, label=_VIAL)
+        raise InvalidInput("administration", field, rule, vial.serial, label=label)
     if vial.vial_lot_id != lot_id:
         raise InvalidInput(
-            "administration", field, "is a vial of another lot", vial.serial, label=_VIAL
+            "administration", field, "is a vial of another lot", vial.serial, label=label
         )
     if vial.expiry_date < day:
         rule = f"expired on {vial.expiry_date.isoformat()}: discard it as expired"
-        raise InvalidInput("administration", field, rule, vial.serial, label=_VIAL)
+        raise InvalidInput("administration", field, rule, vial.serial, label=label)
     if vial.status != life.VialStatus.THAWED:
         status = vial.status.replace("_", " ")
         rule = f"is {status}: only a thawed vial is given (thaw it on the pharmacy board)"
-        raise InvalidInput("administration", field, rule, vial.serial, label=_VIAL)
+        raise InvalidInput("administration", field, rule, vial.serial, label=label)
 
 
 def _vial(uow: UnitOfWork, actor: Actor, vial_id: int) -> r.Vial:

@@ -315,7 +315,7 @@ def _vials_named(
 ) -> list[tuple[int | None, str]]:
     """Each dose's vial (None: the lot only) and the field that named it: its id, or the
     serial number typed or scanned from its carton (`vial_events.vial_of_serial`)."""
-    named: list[tuple[int | None, str]] = []
+    named: list[tuple[int | None, str]] = []  # (vial, field)
     for n, item in enumerate(given.items):
         if item.vial_id is not None and item.vial_serial is not None:
             raise InvalidInput(
@@ -346,7 +346,13 @@ def _give_from_vials(
 ) -> None:
     """The doses that name their vial are drawn, given and the leftover discarded on it."""
     uses = [
-        vial_events.BedsideUse(vial_id, item.volume_ml, field, lots[item.vial_lot].id)
+        vial_events.BedsideUse(
+            vial_id,
+            item.volume_ml,
+            field,
+            lots[item.vial_lot].id,
+            f"the vial scanned for {item.target}" if field.endswith("serial") else "the vial",
+        )
         for item, (vial_id, field) in zip(given.items, vial_ids, strict=True)
         if vial_id is not None
     ]
