@@ -17,10 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from tests.support.browser import DEMO_PASSWORD
 from tests.support.clinic import (
     TESTCLIENT_WARNING,
-    TestClient,
     client_for,
     login,
     login_all,

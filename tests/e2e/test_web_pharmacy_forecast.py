@@ -134,4 +134,4 @@ def test_weeks_or_a_lead_time_that_cannot_be_used_is_named(open_page: Any) -> No
 
 def test_a_nurse_cannot_open_the_forecast(open_page: Any) -> None:
     page = open_page(DESKTOP, "nurse")
-    assert page.goto("/vials/forecast").status == 403  # type: ignore[union-attr]
+    assert page.goto("/vials/forecast").status == 403
