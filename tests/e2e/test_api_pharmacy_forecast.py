@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.support.browser import DEMO_PASSWORD
+from tests.support.browser import DEMO_PASSWORD, demo_staff
 from tests.support.clinic import (
     TESTCLIENT_WARNING,
     client_for,
@@ -35,6 +35,8 @@ from tvec.domain.dose_plan import PlanLesion, vials_for
 from tvec.domain.rules import Site, VisitKind
 from tvec.domain.schedule import Dose, VisitStatus, course_calendar
 from tvec.knowledge import load_label
+from tvec.schemas.holds import HoldIn
+from tvec.services import holds
 from tvec.services.context import Context
 from tvec.services.courses import domain_course
 from tvec.services.permissions import Role
@@ -214,3 +216,18 @@ def test_bad_weeks_or_lead_time_is_refused_naming_the_field(
 
 def test_only_pharmacists_see_the_forecast(demo: Demo) -> None:
     assert demo.get("/pharmacy/forecast", who=demo.nurse).status_code == 403
+
+
+def test_a_course_on_hold_is_left_out(demo: Demo) -> None:
+    before = ok(demo.get("/pharmacy/forecast?weeks=4"))
+    today = date.fromisoformat(before["as_of"])
+    calendar, _history = gather(demo.ctx, today, today + timedelta(days=28))
+    patient = calendar[0].patient
+    with demo.ctx.uow(readonly=True) as uow:
+        courses = uow.courses.for_patients([int(patient)])
+    course = next(c for c in courses if c.end_date is None)
+    reason = HoldIn(reason="Wound infection at the injection site")
+    holds.place_hold(demo.ctx, demo_staff(demo.ctx).oncologist, course.id, reason)
+    after = ok(demo.get("/pharmacy/forecast?weeks=4"))
+    assert after["visits"] == before["visits"] - sum(v.patient == patient for v in calendar)
+    assert after["visits"] == len(gather(demo.ctx, today, today + timedelta(days=28))[0])
