@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # Pharmacy stock (tvec's ruling, docs/clinical-choices.md): a lot still usable that expires
     # within this many days is shown as expiring soon on the stock page and in its API.
     stock_expiry_window_days: int = Field(default=60, ge=0, le=3650)
+    # Demand forecast (tvec's ruling, docs/clinical-choices.md): the days from placing a vial
+    # order to its delivery, when the pharmacist gives none (/pharmacy/forecast, /vials/forecast).
+    order_lead_time_days: int = Field(default=7, ge=0, le=365)
 
 
 class InsecureSettings(Exception):

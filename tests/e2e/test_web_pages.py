@@ -294,6 +294,7 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "vials-receive": ("/vials/receive", roles_that(Action.MANAGE_VIALS)),
     "stock": ("/vials/stock", roles_that(Action.MANAGE_VIALS)),
     "reconciliation": ("/vials/reconciliation", roles_that(Action.MANAGE_VIALS)),
+    "forecast": ("/vials/forecast", roles_that(Action.MANAGE_VIALS)),
     "pharmacy-board": ("/pharmacy", roles_that(Action.READ_VIALS)),
     "storage": ("/storage", roles_that(Action.MANAGE_VIALS)),
     "storage-location": ("/storage/{loc}", roles_that(Action.MANAGE_VIALS)),

@@ -345,5 +345,5 @@ def test_the_walk_finds_pages_added_later() -> None:
     """The routes come from the app: a page any module registers is in the walk."""
     paths = web_routes(create_app(Settings(database_url="sqlite://")))
     assert {"/", "/chart/{patient_id}", "/chart/{patient_id}/visit/{visit_id}/record"} <= set(paths)
-    assert {"/vials/stock", "/vials/reconciliation"} <= set(paths)
+    assert {"/vials/stock", "/vials/reconciliation", "/vials/forecast"} <= set(paths)
     assert not [p for p in paths if p.startswith(("/patients/", "/visits/"))]  # API routes

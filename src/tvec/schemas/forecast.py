@@ -9,7 +9,7 @@ a lot or history row a strength of the label; dates are ISO dates (YYYY-MM-DD).
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
@@ -17,9 +17,12 @@ from tvec.analytics.forecast import ForecastVisit, HistoryVisit
 from tvec.analytics.forecast_order import StockLot
 from tvec.domain.errors import InvalidInput
 from tvec.domain.rules import LabelRules, VisitKind
-from tvec.schemas.clinic import LesionName
+from tvec.schemas.clinic import LesionName, Out
 from tvec.schemas.dose_plan import LesionIn, read_json
 from tvec.schemas.refusals import rule_of
+
+if TYPE_CHECKING:
+    from tvec.services.pharmacy_forecast import PharmacyForecast
 
 Count = Annotated[StrictInt, Field(ge=0, le=100_000)]
 Name = Annotated[str, Field(min_length=1, max_length=40)]
@@ -131,3 +134,86 @@ def _check_strength(label: LabelRules, field: str, pfu_per_ml: int) -> None:
     if pfu_per_ml not in known:
         rule = f"must be a strength of the label: {', '.join(str(k) for k in known)}"
         raise InvalidInput("input", field, rule, pfu_per_ml, label=field)
+
+
+# ---- the centre's forecast, as `GET /pharmacy/forecast` answers -----------------------------
+
+
+class IntervalOut(Out):
+    level: float = Field(description="0.8 or 0.95: the central interval of the simulated paths")
+    low: int
+    high: int
+
+
+class DemandOut(Out):
+    week: str = Field(description='ISO week ("2026-W03"), or "total" for the whole horizon')
+    pfu_per_ml: int
+    expected: float
+    planned: int = Field(description="Vials if every visit happens as planned")
+    intervals: list[IntervalOut]
+
+
+class OrderOut(Out):
+    pfu_per_ml: int
+    order_vials: int
+    need: int = Field(description="Upper bound of the 95% interval of the horizon's demand")
+    expected: float
+    in_stock: int
+    usable: int = Field(description="Stock usable before it expires, first expiry first out")
+    expiring_unused: int
+    arrives: date
+    short_before_arrival: bool
+    need_before_arrival: int
+    rule: str
+
+
+class ModelOut(Out):
+    continuation: float
+    continuation_visits: int
+    history_visits: int
+    gap_days: int
+
+
+class ForecastOut(Out):
+    as_of: date
+    end: date
+    weeks: int
+    lead_time_days: int
+    label: str
+    visits: int = Field(description="Visits due in the horizon that the forecast counts")
+    demand: list[DemandOut]
+    totals: list[DemandOut]
+    orders: list[OrderOut]
+    model: ModelOut
+    method: str
+    rules: str
+    sources: list[str]
+    warnings: list[str]
+
+
+RULES = (
+    "the continuation, interval and order rules are tvec's own choices, not the label's; "
+    "the dose plans are the label's"
+)
+
+
+def forecast_out(found: PharmacyForecast) -> ForecastOut:
+    result = found.forecast
+    return ForecastOut.model_validate(
+        {
+            "as_of": result.as_of,
+            "end": result.end,
+            "weeks": found.weeks,
+            "lead_time_days": found.lead_time_days,
+            "label": found.label,
+            "visits": len(result.visits),
+            "demand": result.demand,
+            "totals": result.totals,
+            "orders": found.orders,
+            "model": result.model,
+            "method": result.method,
+            "rules": RULES,
+            "sources": list(found.sources),
+            "warnings": list(found.warnings),
+        }
+    )

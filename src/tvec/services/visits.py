@@ -78,7 +78,7 @@ def plan_next_visit(
             if lesion.injectable
         ]
         reason = check_measured_today(sizes, ctx.today(actor), stale_reason)
-        lesions, notes = _plan_lesions(latest, previous)
+        lesions, notes = plan_lesions(latest, previous)
         facts = patient_facts(uow, course.patient_id, uow.now.date())
         planned = plan_visit(label, kind, lesions, facts)
         # stored as shown: the label's warnings, then the notes on lesions that were not planned
@@ -126,7 +126,7 @@ def _check_open(course: r.Course) -> None:
         raise CourseRuleBroken(f"course {course.id} ended on {course.end_date}; start a new one")
 
 
-def _plan_lesions(
+def plan_lesions(
     lesions: list[tuple[r.Lesion, r.Measurement | None]], previous: date | None
 ) -> tuple[list[PlanLesion], list[str]]:
     # each active lesion with its latest measurement not entered in error

@@ -104,7 +104,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
             patient = patients[course.patient_id]
             mine = [v for v in visits if v.course_id == course.id]
             try:
-                next_visit = _next_due(course, mine, patient)
+                next_visit = next_due(course, mine, patient)
                 # the next review point not answered yet: 6 months, then every 6 (domain.review)
                 point = next_review_point(
                     course.start_date,
@@ -178,7 +178,7 @@ def _with_hold(visit: DueVisit, holds: list[r.CourseHold], today: date) -> DueVi
     return replace(visit, held=f"{hold.hold_reason} ({until_text(hold)})")
 
 
-def _next_due(course: r.Course, visits: list[r.Visit], patient: r.Patient) -> DueVisit | None:
+def next_due(course: r.Course, visits: list[r.Visit], patient: r.Patient) -> DueVisit | None:
     planned = next((v for v in visits if v.status is VisitRecordStatus.PLANNED), None)
     if planned is not None:
         return DueVisit(

@@ -1,4 +1,5 @@
-"""The pharmacy's stock and reconciliation (pharmacists): JSON, and the reconciliation as CSV."""
+"""The pharmacy's stock, reconciliation and demand forecast (pharmacists): JSON, and the
+reconciliation as CSV."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from fastapi.responses import Response
 from tvec.api.deps import Act
 from tvec.reports.pharmacy_ledger import csv_filename, reconciliation_csv
 from tvec.schemas import pharmacy as p
-from tvec.services import pharmacy_stock
+from tvec.schemas.forecast import ForecastOut, forecast_out
+from tvec.services import pharmacy_forecast, pharmacy_stock
 
 router = APIRouter(tags=["pharmacy"])
 
@@ -61,3 +63,28 @@ async def reconciliation(
             headers={"Content-Disposition": f'attachment; filename="{csv_filename(done)}"'},
         )
     return p.ReconciliationOut.model_validate(done)
+
+
+@router.get(
+    "/pharmacy/forecast",
+    response_model=ForecastOut,
+    summary="Vials needed per week and strength, and an order suggestion (pharmacists)",
+    description=(
+        "From the centre's own records: the visits due from today for `weeks` weeks (each open "
+        "course not on hold: its next visit, an overdue one counted today, then the label's "
+        "intervals), each patient's latest lesion sizes planned with the label's dose planner, "
+        "the history of vials planned and given, and the vials in stock by lot and expiry. Per "
+        "ISO week and strength: the expected vials, the 80% and 95% intervals and the vials if "
+        "every visit happens as planned; per strength an order arriving `lead_time_days` from "
+        "today (default TVEC_ORDER_LEAD_TIME_DAYS). The forecast and order rules are tvec's own "
+        "(`method`, `rules`). A value out of range is refused (422) naming the field."
+    ),
+)
+async def forecast(
+    act: Act,
+    weeks: Annotated[int | None, Query(description="Weeks to forecast, 1-52 (default 4)")] = None,
+    lead_time_days: Annotated[
+        int | None, Query(description="Days from ordering to delivery, 0-365")
+    ] = None,
+) -> ForecastOut:
+    return forecast_out(await act(pharmacy_forecast.pharmacy_forecast, weeks, lead_time_days))
