@@ -40,6 +40,13 @@ def test_the_record_step_offers_no_expired_lot_and_the_first_to_expire_first(
         offered = [lot for lot in OPTION.findall(first_select) if lot]
         assert "GONE8-X01" not in offered
         assert offered[:3] == ["TODAY8-X03", "SOON8-X02", "DEMO8-B01"]
-        assert offered[-1] == "DEMO6-A01"  # the other strength last
+        lots = {lot.lot: lot for lot in vials.list_lots(ctx, staff.pharmacist)}
+        strengths = [lots[lot].pfu_per_ml for lot in offered]
+        # the visit's strength first, then the other strength, each first expiry first
+        assert strengths == sorted(strengths, key=lambda pfu: pfu != 10**8)
+        assert 10**6 in strengths
+        for pfu in (10**6, 10**8):
+            expiries = [lots[lot].expiry_date for lot in offered if lots[lot].pfu_per_ml == pfu]
+            assert expiries == sorted(expiries)
     finally:
         close_app(app)
