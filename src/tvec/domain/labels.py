@@ -103,6 +103,7 @@ FIELD_LABELS: dict[str, str] = {
     "ends_on": "Last day held",
     # vials after receipt (tvec.domain.vial_life)
     "vial_id": "Vial",
+    "vial_serial": "Vial scanned or serial typed",
     "leftover_reason": "Reason the vial's leftover is discarded",
     # records in general
     "version": "Record version",

@@ -9,7 +9,7 @@ a lot or history row a strength of the label; dates are ISO dates (YYYY-MM-DD).
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
@@ -20,9 +20,6 @@ from tvec.domain.rules import LabelRules, VisitKind
 from tvec.schemas.clinic import LesionName, Out
 from tvec.schemas.dose_plan import LesionIn, read_json
 from tvec.schemas.refusals import rule_of
-
-if TYPE_CHECKING:
-    from tvec.services.pharmacy_forecast import PharmacyForecast
 
 Count = Annotated[StrictInt, Field(ge=0, le=100_000)]
 Name = Annotated[str, Field(min_length=1, max_length=40)]
@@ -195,25 +192,3 @@ RULES = (
     "the continuation, interval and order rules are tvec's own choices, not the label's; "
     "the dose plans are the label's"
 )
-
-
-def forecast_out(found: PharmacyForecast) -> ForecastOut:
-    result = found.forecast
-    return ForecastOut.model_validate(
-        {
-            "as_of": result.as_of,
-            "end": result.end,
-            "weeks": found.weeks,
-            "lead_time_days": found.lead_time_days,
-            "label": found.label,
-            "visits": len(result.visits),
-            "demand": result.demand,
-            "totals": result.totals,
-            "orders": found.orders,
-            "model": result.model,
-            "method": result.method,
-            "rules": RULES,
-            "sources": list(found.sources),
-            "warnings": list(found.warnings),
-        }
-    )

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from tvec.api.deps import Act
 from tvec.reports.pharmacy_ledger import csv_filename, reconciliation_csv
 from tvec.schemas import pharmacy as p
-from tvec.schemas.forecast import ForecastOut, forecast_out
+from tvec.schemas.forecast import RULES, ForecastOut
 from tvec.services import pharmacy_forecast, pharmacy_stock
 
 router = APIRouter(tags=["pharmacy"])
@@ -88,3 +88,25 @@ async def forecast(
     ] = None,
 ) -> ForecastOut:
     return forecast_out(await act(pharmacy_forecast.pharmacy_forecast, weeks, lead_time_days))
+
+
+def forecast_out(found: pharmacy_forecast.PharmacyForecast) -> ForecastOut:
+    result = found.forecast
+    return ForecastOut.model_validate(
+        {
+            "as_of": result.as_of,
+            "end": result.end,
+            "weeks": found.weeks,
+            "lead_time_days": found.lead_time_days,
+            "label": found.label,
+            "visits": len(result.visits),
+            "demand": result.demand,
+            "totals": result.totals,
+            "orders": found.orders,
+            "model": result.model,
+            "method": result.method,
+            "rules": RULES,
+            "sources": list(found.sources),
+            "warnings": list(found.warnings),
+        }
+    )
