@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
-from tests.support.browser import DEMO_PASSWORD, chromium_path, demo_staff, running_server
+from tests.support.browser import chromium_path, demo_staff, log_in, running_server
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
@@ -30,7 +30,6 @@ from tvec.services.seeding import load_demo
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
-TIMEOUT_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -64,16 +63,7 @@ def open_page(browser: Browser, clinic: Clinic) -> Iterator[Any]:
     contexts = []
 
     def make(viewport: ViewportSize, role: str = "pharmacist") -> Page:
-        context = browser.new_context(base_url=clinic.base, viewport=viewport)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Username").fill(role)
-        page.get_by_label("Password").fill(DEMO_PASSWORD.format(role))
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_test_id("username")).to_have_text(role)
-        return page
+        return log_in(browser, clinic.base, role, viewport, contexts)
 
     yield make
     for context in contexts:

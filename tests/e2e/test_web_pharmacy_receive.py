@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 from tests.support.browser import (
-    DEMO_PASSWORD,
     chromium_path,
     demo_staff,
+    fits_the_window,
+    log_in,
     row_counts,
     running_server,
 )
@@ -38,7 +39,6 @@ from tvec.services.seeding import load_demo
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
-TIMEOUT_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -69,16 +69,7 @@ def open_page(browser: Browser, clinic: Clinic) -> Iterator[Any]:
     contexts = []
 
     def make(role: str, viewport: ViewportSize) -> Page:
-        context = browser.new_context(base_url=clinic.base, viewport=viewport)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Username").fill(role)
-        page.get_by_label("Password").fill(DEMO_PASSWORD.format(role))
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_test_id("username")).to_have_text(role)
-        return page
+        return log_in(browser, clinic.base, role, viewport, contexts)
 
     yield make
     for context in contexts:
@@ -94,11 +85,6 @@ def make_scans(prefix: str) -> str:
             f"0100355513078016{'17'}{expiry}10{prefix}-A6{{GS}}21{prefix}3",
         ]
     )
-
-
-def fits_the_window(page: Page, viewport: ViewportSize) -> None:
-    width = page.evaluate("() => document.scrollingElement.scrollWidth")
-    assert width <= viewport["width"] + 1, f"the page is {width} px wide at {viewport['width']} px"
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])

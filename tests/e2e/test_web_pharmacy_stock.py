@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 from tests.e2e.test_api_pharmacy_stock import record_event
-from tests.support.browser import DEMO_PASSWORD, chromium_path, demo_staff, running_server
+from tests.support.browser import DEMO_PASSWORD, chromium_path, demo_staff, log_in, running_server
 
 from tvec.bootstrap import build_context
 from tvec.config import Settings
@@ -32,7 +32,6 @@ from tvec.services.seeding import load_demo
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
-TIMEOUT_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -67,16 +66,7 @@ def open_page(browser: Browser, clinic: Clinic) -> Iterator[Any]:
     contexts = []
 
     def make(viewport: ViewportSize) -> Page:
-        context = browser.new_context(base_url=clinic.base, viewport=viewport)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("Username").fill("pharmacist")
-        page.get_by_label("Password").fill(DEMO_PASSWORD.format("pharmacist"))
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_test_id("username")).to_have_text("pharmacist")
-        return page
+        return log_in(browser, clinic.base, "pharmacist", viewport, contexts)
 
     yield make
     for context in contexts:

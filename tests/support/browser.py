@@ -23,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 from sqlalchemy import func, select
 
 from tests.factories import screening_answers
@@ -308,3 +309,29 @@ def _find_chromium() -> str | None:
     if CHROMIUM.exists():
         return str(CHROMIUM)
     return shutil.which("chromium")
+
+
+TIMEOUT_MS = 10_000  # how long a browser test waits for a page to show what it expects
+
+
+def log_in(
+    browser: Browser, base: str, role: str, viewport: ViewportSize, opened: list[BrowserContext]
+) -> Page:
+    """A new browser window at `viewport`, logged in as the demo user `role` through the login
+    page (its context is added to `opened`, for the test to close)."""
+    context = browser.new_context(base_url=base, viewport=viewport)
+    context.set_default_timeout(TIMEOUT_MS)
+    opened.append(context)
+    page = context.new_page()
+    page.goto("/login")
+    page.get_by_label("Username").fill(role)
+    page.get_by_label("Password").fill(DEMO_PASSWORD.format(role))
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("username")).to_have_text(role)
+    return page
+
+
+def fits_the_window(page: Page, viewport: ViewportSize) -> None:
+    """The page is no wider than the window (no horizontal scrolling of the page)."""
+    width = page.evaluate("() => document.scrollingElement.scrollWidth")
+    assert width <= viewport["width"] + 1, f"the page is {width} px wide at {viewport['width']} px"
