@@ -111,7 +111,7 @@ def record_event(
         event = life.VialEvent(kind, from_wall_time(at, zone), volume_ml, (reason or None))
         state = _state(uow, vial, label, uow.vial_events.for_vials([vial.id]))
         _require_for(actor, event, state)
-        life.apply(
+        after = life.apply(
             state,
             event,
             label,
@@ -120,7 +120,6 @@ def record_event(
             expiry_date=vial.expiry_date,
             day=local_day(event.at, zone),
         )
-        after = life.apply(state, event, label, now=uow.now)
         _write(uow, actor, vial, [_stored(event, state)], version, after.status.value)
         uow.commit()
         return _details(uow, [uow.vials.get(vial.id)], label, uow.now)[0]
