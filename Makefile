@@ -25,9 +25,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# What running needs: the locked dependencies (each file checked against its hash), then tvec
-# itself, editable, with nothing else resolved.
-$(RUN_STAMP): pyproject.toml $(RUN_LOCK) | $(BIN)/python
+# What running needs: the PDF engine's system libraries (Pango), the locked dependencies (each
+# file checked against its hash), then tvec itself, editable, with nothing else resolved.
+$(RUN_STAMP): pyproject.toml $(RUN_LOCK) scripts/system-libs.sh | $(BIN)/python
+	bash scripts/system-libs.sh
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(RUN_LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
