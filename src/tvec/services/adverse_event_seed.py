@@ -13,7 +13,6 @@ from tvec.schemas import clinic as s
 from tvec.services import adverse_events
 from tvec.services.context import Actor, Context
 
-
 EARLIEST_DAYS = 5  # the events begin after doses given at least this many days ago
 
 
