@@ -86,7 +86,7 @@ def test_a_reauthorization_drafts_the_request_with_the_response_evidence() -> No
     assert out["criteria"][-1]["met"] is True
     draft = out["reauthorization_draft"]
     assert draft["supports_continuation"] is True
-    assert "2026-11-30 4.0 cm² (-60.0%, PR)" in draft["text"]
+    assert "2026-11-30 4.00 cm² (-60.0%, PR)" in draft["text"]
     progressed = json.loads(json.dumps(REAUTH))
     progressed["response"]["spd_trend"][-1] |= {"spd_cm2": 14.0, "category": "PD"}
     text = check(progressed, "--policy", "5.01.562").stdout

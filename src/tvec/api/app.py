@@ -19,6 +19,7 @@ from tvec.api.routes import (
     auth,
     cold_chain,
     courses,
+    coverage,
     holds,
     office,
     oncologist,
@@ -70,6 +71,7 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy,
         cold_chain,
         pharmacy_stock,
+        coverage,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)
