@@ -255,3 +255,19 @@ def check_facts(
     decision = evaluate(load_policy(policy_id), facts)
     draft = draft_reauthorization(decision, facts.response) if facts.reauthorization else None
     return decision, draft
+
+
+def seed_coverage(ctx: Context, billing: Actor) -> None:
+    """Demo data: the answers for policy 5.01.562 of the open course with the longest history
+    (its response is the re-authorization's evidence), all but the physical evaluation on file,
+    so the page shows a question still open."""
+    choices = [c for c in courses_to_check(ctx, billing) if not c.ended]
+    if not choices:
+        return
+    answers = CoverageAnswersIn(
+        prescriber_specialty="oncology",
+        prior_therapies=["pembrolizumab"],
+        documents=["office-notes", "history"],
+    )
+    oldest = min(choices, key=lambda c: (c.start_date, c.course_id))
+    record_answers(ctx, billing, oldest.course_id, "5.01.562", answers)
