@@ -19,6 +19,7 @@ from tvec.api.routes import (
     auth,
     cold_chain,
     courses,
+    coverage,
     holds,
     office,
     oncologist,
@@ -71,6 +72,7 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy,
         cold_chain,
         pharmacy_stock,
+        coverage,
         safety,
     )
     for module in (*routers, research):
