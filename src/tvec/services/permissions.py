@@ -28,6 +28,7 @@ class Action(StrEnum):
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
     READ_AUDIT = "read the audit log"
+    EXPORT_FHIR = "export patient records as FHIR (mCODE)"
 
 
 ONC, NUR, PHA, BIL, RES, ADM = (
@@ -59,6 +60,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),
     Action.READ_AUDIT: frozenset({ADM}),
+    Action.EXPORT_FHIR: frozenset({ONC, NUR}),
 }
 
 

@@ -1,0 +1,93 @@
+"""Codes, systems and profile URLs of the FHIR R4 / mCODE export, as data with their sources.
+
+`load_fhir_codes()` reads `data/fhir/codes.toml` into a frozen `FhirCodes`; every mapping (method,
+lesion site, stage) must name a code that the file defines, and every code a known system.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from tvec.knowledge.loader import DATA, parse_file
+
+FILE = Path(str(DATA / "fhir" / "codes.toml"))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Code(_Strict):
+    system: str  # the key of a system in [systems]; `FhirCodes.coding` gives its URL
+    code: str
+    display: str
+    source: str
+
+
+class Mapping(_Strict):
+    """tvec's words (a measurement method, a lesion site, a stage) to keys of [codes]."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    source: str
+
+    def get(self, word: str) -> str | None:
+        value = (self.model_extra or {}).get(word)
+        return value if isinstance(value, str) else None
+
+    def keys(self) -> list[str]:
+        return [v for v in (self.model_extra or {}).values() if isinstance(v, str)]
+
+
+class ValueSets(_Strict):
+    tumor_size_units: tuple[str, ...]
+    tumor_size_method: tuple[str, ...]
+    disease_status: tuple[str, ...]
+    source: str
+
+
+class FhirCodes(_Strict):
+    systems: dict[str, str]
+    profiles: dict[str, str]
+    codes: dict[str, Code]
+    value_sets: ValueSets
+    measurement_methods: Mapping
+    lesion_sites: Mapping
+    stages: Mapping
+
+    @model_validator(mode="after")
+    def _every_key_known(self) -> FhirCodes:
+        systems = set(self.systems) - {"source"}
+        for key, code in self.codes.items():
+            if code.system not in systems:
+                raise ValueError(f"codes.{key}: unknown system {code.system!r}")
+        vs = self.value_sets
+        named = [*vs.tumor_size_units, *vs.tumor_size_method, *vs.disease_status]
+        for mapping in (self.measurement_methods, self.lesion_sites, self.stages):
+            named += mapping.keys()
+        for key in named:
+            if key not in self.codes:
+                raise ValueError(f"{key!r} is not a code of [codes]")
+        return self
+
+    def coding(self, key: str) -> dict[str, str]:
+        """The FHIR Coding of one code: system URL, code and display."""
+        c = self.codes[key]
+        return {"system": self.systems[c.system], "code": c.code, "display": c.display}
+
+    def in_value_set(self, value_set: str) -> frozenset[tuple[str, str]]:
+        """(system URL, code) pairs of one of the [value_sets]."""
+        keys: tuple[str, ...] = getattr(self.value_sets, value_set)
+        return frozenset((self.systems[self.codes[k].system], self.codes[k].code) for k in keys)
+
+
+@cache
+def load_fhir_codes() -> FhirCodes:
+    return load_fhir_codes_file(FILE)
+
+
+def load_fhir_codes_file(path: Path | str) -> FhirCodes:
+    """The codes file at `path`; a fault is a `KnowledgeError` naming the field."""
+    return parse_file(Path(path), FhirCodes)
