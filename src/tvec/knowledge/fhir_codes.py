@@ -27,20 +27,6 @@ class Code(_Strict):
     source: str
 
 
-class Mapping(_Strict):
-    """tvec's words (a measurement method, a lesion site, a stage) to keys of [codes]."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-    source: str
-
-    def get(self, word: str) -> str | None:
-        value = (self.model_extra or {}).get(word)
-        return value if isinstance(value, str) else None
-
-    def keys(self) -> list[str]:
-        return [v for v in (self.model_extra or {}).values() if isinstance(v, str)]
-
-
 class ValueSets(_Strict):
     tumor_size_units: tuple[str, ...]
     tumor_size_method: tuple[str, ...]
@@ -53,9 +39,11 @@ class FhirCodes(_Strict):
     profiles: dict[str, str]
     codes: dict[str, Code]
     value_sets: ValueSets
-    measurement_methods: Mapping
-    lesion_sites: Mapping
-    stages: Mapping
+    # tvec's words (a measurement method, a lesion site, a stage) to keys of [codes]; each
+    # table also holds its "source"
+    measurement_methods: dict[str, str]
+    lesion_sites: dict[str, str]
+    stages: dict[str, str]
 
     @model_validator(mode="after")
     def _every_key_known(self) -> FhirCodes:
@@ -66,7 +54,7 @@ class FhirCodes(_Strict):
         vs = self.value_sets
         named = [*vs.tumor_size_units, *vs.tumor_size_method, *vs.disease_status]
         for mapping in (self.measurement_methods, self.lesion_sites, self.stages):
-            named += mapping.keys()
+            named += [key for word, key in mapping.items() if word != "source"]
         for key in named:
             if key not in self.codes:
                 raise ValueError(f"{key!r} is not a code of [codes]")
