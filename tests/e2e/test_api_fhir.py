@@ -88,7 +88,8 @@ def test_the_nurse_gets_a_bundle_that_validates(centre: Centre) -> None:
         get_fhir_model_class(res["resourceType"]).model_validate(res)
     assert validate_resources(found, load_fhir_codes()) == []
     kinds = Counter(r["resourceType"] for r in found)
-    assert kinds["Patient"] == 1 and kinds["Condition"] == 1
+    assert kinds["Patient"] == 1
+    assert kinds["Condition"] == 1
     assert kinds["BodyStructure"] == lesions
     profiles = Counter(r["meta"]["profile"][0].rsplit("/", 1)[1] for r in found)
     assert profiles["mcode-tumor-size"] == sizes
@@ -103,7 +104,8 @@ def test_the_oncologist_gets_the_same_bundle(centre: Centre) -> None:
     patient_id = treated_patient(centre.ctx)[0]
     nurse = centre.client.get(url(patient_id), headers=centre.headers[Role.NURSE]).json()
     onc = centre.client.get(url(patient_id), headers=centre.headers[Role.ONCOLOGIST])
-    assert onc.status_code == 200 and onc.json() == nurse
+    assert onc.status_code == 200
+    assert onc.json() == nurse
 
 
 def test_another_centres_nurse_is_told_the_patient_does_not_exist(centre: Centre) -> None:

@@ -96,7 +96,8 @@ def test_an_injection_names_its_tumor_lot_dose_performer_and_course() -> None:
     found = resources()
     given = by_id(found, "administration-60")
     assert given["supportingInformation"] == [{"reference": "BodyStructure/tumor-11"}]
-    assert given["dosage"]["dose"]["value"] == 1 and given["dosage"]["dose"]["code"] == "mL"
+    assert given["dosage"]["dose"]["value"] == 1
+    assert given["dosage"]["dose"]["code"] == "mL"
     assert given["performer"] == [{"actor": {"reference": "Practitioner/staff-9"}}]
     assert given["context"] == {"reference": "EpisodeOfCare/course-5"}
     lot = by_id(found, "lot-2")
@@ -133,7 +134,8 @@ def test_without_a_diagnosis_nothing_refers_to_a_condition() -> None:
 def test_an_ended_course_is_a_finished_episode() -> None:
     found = resources(courses=(m.CourseRecord(5, date(2026, 1, 5), date(2026, 7, 1)),))
     episode = by_id(found, "course-5")
-    assert episode["status"] == "finished" and episode["period"]["end"] == "2026-07-01"
+    assert episode["status"] == "finished"
+    assert episode["period"]["end"] == "2026-07-01"
 
 
 def _set(rid: str, change: Callable[[Resource], None]) -> Callable[[list[Resource]], None]:

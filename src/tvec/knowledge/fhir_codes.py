@@ -79,3 +79,36 @@ def load_fhir_codes() -> FhirCodes:
 def load_fhir_codes_file(path: Path | str) -> FhirCodes:
     """The codes file at `path`; a fault is a `KnowledgeError` naming the field."""
     return parse_file(Path(path), FhirCodes)
+
+
+def codes_markdown(codes: FhirCodes) -> str:
+    """The rules page's part on FHIR: every code and mapping the export uses, with its source."""
+    from tvec.knowledge.rulebook import Section, md_table
+
+    rows = tuple(
+        (key, f"{codes.systems[c.system]} {c.code} ({c.display})", c.source)
+        for key, c in codes.codes.items()
+    )
+    mappings = (
+        ("measurement method", codes.measurement_methods),
+        ("lesion site", codes.lesion_sites),
+        ("stage", codes.stages),
+    )
+    mapped = tuple(
+        (f"{what}: {word}", key, table["source"])
+        for what, table in mappings
+        for word, key in table.items()
+        if word != "source"
+    )
+    intro = (
+        "## FHIR (mCODE) export codes\n\n"
+        "The codes `tvec fhir export` and `GET /fhir/Patient/{id}/$everything` write. A code "
+        "no source at hand confirms is left out; the export then gives the text only.\n"
+    )
+    return "\n".join(
+        [
+            intro,
+            md_table(Section("Codes", ("name", "system, code (display)", "source"), rows)),
+            md_table(Section("tvec's words to codes", ("word", "code", "source"), mapped)),
+        ]
+    )
