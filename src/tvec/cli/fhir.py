@@ -19,7 +19,7 @@ from tvec.cli.output import console, fail, print_json
 PASSWORD_ENV = "TVEC_FHIR_PASSWORD"
 
 fhir_app = typer.Typer(
-    help="FHIR R4 (mCODE): export the centre's patients, lesions, sizes, injections, response.",
+    help="FHIR R4 (mCODE): export the centre's records, one NDJSON file per resource type.",
     no_args_is_help=True,
 )
 
