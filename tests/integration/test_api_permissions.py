@@ -327,6 +327,10 @@ ENDPOINTS: dict[Action, Endpoint] = {
     Action.READ_AUDIT: Endpoint(
         frozenset({Action.READ_AUDIT}), lambda w, r: ("get", "/audit", None, {"limit": 5})
     ),
+    Action.EXPORT_FHIR: Endpoint(
+        frozenset({Action.EXPORT_FHIR}),
+        lambda w, r: ("get", f"/fhir/Patient/{w.patient_id}/$everything", None, {}),
+    ),
 }
 
 
