@@ -385,6 +385,7 @@ def rules_markdown(
     labels: Sequence[LabelRules],
     criteria: Sequence[ResponseCriteria],
     trials: Sequence[Trial] = (),
+    programmes: Sequence[Section] = (),
 ) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
     parts = [
@@ -405,6 +406,9 @@ def rules_markdown(
     if trials:
         parts.append("## Published trial figures\n")
         parts += [_md_table(trial_section(t)) for t in trials]
+    if programmes:
+        parts.append("## Safety programme\n")
+        parts += [_md_table(s) for s in programmes]
     return "\n".join(parts)
 
 
@@ -416,6 +420,7 @@ def all_rules_markdown() -> str:
         load_criteria,
         load_label,
     )
+    from tvec.knowledge.programme import all_programme_sections
     from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))
@@ -423,4 +428,5 @@ def all_rules_markdown() -> str:
         [load_label(v) for v in variants],
         [load_criteria(c) for c in available_criteria()],
         [load_trial(t) for t in available_trials()],
+        all_programme_sections(),
     )

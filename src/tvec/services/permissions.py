@@ -27,6 +27,8 @@ class Action(StrEnum):
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
     READ_AUDIT = "read the audit log"
+    RECORD_TRAINING = "record staff training"
+    ATTEST = "attest whether they may prepare and give the product"
 
 
 ONC, NUR, PHA, BIL, RES, ADM = (
@@ -57,6 +59,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),
     Action.READ_AUDIT: frozenset({ADM}),
+    Action.RECORD_TRAINING: frozenset({ADM}),
+    Action.ATTEST: frozenset({ONC, NUR, PHA}),
 }
 
 
