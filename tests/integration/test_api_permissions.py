@@ -323,6 +323,12 @@ ENDPOINTS: dict[Action, Endpoint] = {
     Action.READ_AUDIT: Endpoint(
         frozenset({Action.READ_AUDIT}), lambda w, r: ("get", "/audit", None, {"limit": 5})
     ),
+    Action.RECORD_TRAINING: Endpoint(
+        frozenset({Action.RECORD_TRAINING}), lambda w, r: ("get", "/staff/trainings", None, {})
+    ),
+    Action.ATTEST: Endpoint(
+        frozenset({Action.ATTEST}), lambda w, r: ("get", "/staff/attestations/me", None, {})
+    ),
 }
 
 

@@ -21,7 +21,9 @@ class TrainingIn(Strict):
 class TrainingOut(BaseModel):
     id: int
     user_id: int
+    user_name: str
     course: str
+    course_title: str
     completed_on: date
     expires_on: date
     recorded_by: int
@@ -45,6 +47,7 @@ class AttestationOut(BaseModel):
     current: bool  # cleared and not yet due
     statement: str
     source: str
+    renewal: str  # how often, and why
 
 
 class RequirementOut(BaseModel):

@@ -158,6 +158,7 @@ def attest(ctx: Context, actor: Actor, given: AttestationIn) -> r.StaffAttestati
 
 @dataclass(frozen=True)
 class AttestationState:
+    user_id: int
     latest: r.StaffAttestation | None
     due_on: date | None
     current: bool
@@ -173,4 +174,4 @@ def my_attestation(ctx: Context, actor: Actor) -> AttestationState:
         latest = uow.staff_attestations.latest_for([actor.user_id]).get(actor.user_id)
         today = centre_today(uow, actor.centre_id)
     due = p.attestation_due(latest, rule) if latest else None
-    return AttestationState(latest, due, p.cleared_to_handle(latest, rule, today), rule)
+    return AttestationState(actor.user_id, latest, due, p.cleared_to_handle(latest, rule, today), rule)
