@@ -174,4 +174,6 @@ def my_attestation(ctx: Context, actor: Actor) -> AttestationState:
         latest = uow.staff_attestations.latest_for([actor.user_id]).get(actor.user_id)
         today = centre_today(uow, actor.centre_id)
     due = p.attestation_due(latest, rule) if latest else None
-    return AttestationState(actor.user_id, latest, due, p.cleared_to_handle(latest, rule, today), rule)
+    return AttestationState(
+        actor.user_id, latest, due, p.cleared_to_handle(latest, rule, today), rule
+    )
