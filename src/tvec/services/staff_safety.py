@@ -31,6 +31,11 @@ def training_courses() -> dict[str, p.TrainingCourse]:
     return {t.code: t for t in (load_programme(x).training for x in available_programmes())}
 
 
+def programmes() -> list[p.Programme]:
+    """Every region's programme, US first (the pages list their training rules)."""
+    return [load_programme(x) for x in sorted(available_programmes(), key=lambda r: r != "us")]
+
+
 def attestation_rule() -> p.AttestationRule:
     """The attestation rule: the strictest renewal of the regions (they agree today)."""
     rules = [load_programme(x).attestation for x in available_programmes()]

@@ -81,6 +81,7 @@ def _trainings(
         rows=staff_safety.list_trainings(ctx, user),
         staff=[u for u in auth.list_users(ctx, user) if u.role in _CLINICAL and u.active],
         courses=staff_safety.training_courses(),
+        programmes=staff_safety.programmes(),
         errors=errors.placed(TRAINING_FIELDS) if errors else None,
         values=values,
         notice=notice,
