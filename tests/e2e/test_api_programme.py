@@ -187,6 +187,29 @@ def test_a_second_checker_not_cleared_cannot_check_a_dose(clinic: Clinic) -> Non
     assert saved["administrations"][0]["checked_by"] == pharmacist.actor.user_id
 
 
+def test_a_correction_checked_by_someone_not_cleared_is_refused(clinic: Clinic) -> None:
+    c = clinic
+    visit = c.planned_visit("PROG-4")
+    dose = ok(c.give(visit, c.nurse), 201)["administrations"][0]
+    pharmacist: StaffMember = c.staff[Role.PHARMACIST]
+    c.attest(c.h[Role.PHARMACIST], cleared=False)
+    fix = {
+        "reason": "volume re-read from the syringe",
+        "volume_ml": str(dose["volume_ml"]),
+        "vial_lot": LOT6,
+        "administered_at": f"{TODAY.isoformat()}T10:00:00+00:00",
+        "second_check": {"username": pharmacist.username, "password": pharmacist.password},
+    }
+    url = f"/administrations/{dose['id']}/corrections"
+    answer = c.client.post(url, json=fix, headers=c.nurse)
+    refused(answer, "programme", "The correction cannot be recorded yet: The second checker")
+    current = items(c.client.get(f"/visits/{visit['id']}/administrations", headers=c.nurse))
+    mine = [(d["id"], d["revision"]) for d in current if d["target"] == dose["target"]]
+    assert mine == [(dose["id"], 1)]  # nothing written
+    c.attest(c.h[Role.PHARMACIST], cleared=True)
+    assert ok(c.client.post(url, json=fix, headers=c.nurse), 201)["revision"] == 2
+
+
 def test_someone_who_never_attested_is_refused_and_a_us_training_gap_only_warns(
     clinic: Clinic,
 ) -> None:

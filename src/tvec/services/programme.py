@@ -65,6 +65,21 @@ def check_dose(
     return check
 
 
+def check_correction_checker(
+    uow: UnitOfWork, actor: Actor, course: r.Course, checker_id: int
+) -> None:
+    """A corrected dose names its second checker anew: they must be cleared as for a dose (the
+    programme's second-checker requirements only; who gave it stays as recorded)."""
+    programme = programme_for_label(course.label_variant)
+    who = Subjects(
+        programme, actor.centre_id, centre_today(uow, actor.centre_id), checker_id=checker_id
+    )
+    mine = [req for req in programme.requirements if req.subject is p.Subject.CHECKER]
+    moments = p.moments_for(dose=True)
+    check = p.evaluate(mine, moments, gather(uow, who, (req.fact for req in mine)))
+    p.check_not_blocked(check, "The correction cannot be recorded yet")
+
+
 def course_status(
     ctx: Context, actor: Actor, course_id: int
 ) -> tuple[p.Programme, p.ProgrammeCheck]:
