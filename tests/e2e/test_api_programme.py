@@ -39,10 +39,12 @@ from tests.support.clinic import (
     start_course,
 )
 
+from tvec.domain.programme import FACTS
 from tvec.schemas.clinic import UserIn
 from tvec.services import auth, cold_chain, worklist
 from tvec.services.context import Actor
 from tvec.services.permissions import Role
+from tvec.services.programme_facts import PROVIDERS
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
 
@@ -101,6 +103,10 @@ class Clinic:
 def clinic(database_url: str) -> Iterator[Clinic]:
     with running_app(database_url) as (app, _ctx):
         yield Clinic(app)
+
+
+def test_every_fact_a_requirement_may_name_has_one_provider() -> None:
+    assert set(PROVIDERS) == FACTS
 
 
 def refused(response: Any, field: str, words: str) -> None:

@@ -4,7 +4,9 @@ per fact key, in one table (`PROVIDERS`).
 A provider answers True (the fact holds), False (it does not, or is not yet recorded) or None
 (there is no such person at this step, e.g. no second checker named: the requirement does not
 apply). The patient's alert card and education are recorded by the alert-card records; until
-they are wired in here, both are reported as not yet recorded.
+they are wired in here, both are reported as not yet recorded. Wiring them is one line each, e.g.
+``lambda uow, who: patient_programme_facts(uow, who.patient_id, who.course_id)[key]``
+(`who.course_id` is None only at a course start, where no patient requirement applies).
 """
 
 from __future__ import annotations
@@ -66,14 +68,14 @@ def _cleared(pick: Callable[[Subjects], int | None]) -> Provider:
 
 
 def _a_pharmacist_trained(uow: UnitOfWork, who: Subjects) -> bool:
-    users = uow.users.in_centre(who.centre_id)
-    ids = [u.id for u in users if u.role == Role.PHARMACIST.value and u.active]
+    """Some active pharmacist of the centre holds the programme's training today."""
+    ids = [
+        u.id
+        for u in uow.users.in_centre(who.centre_id)
+        if u.role == Role.PHARMACIST.value and u.active
+    ]
     records = uow.staff_trainings.for_users(ids)
-    return any(
-        p.training_current([t for t in records if t.user_id == i], who.programme.training.code,
-                           who.today)
-        for i in ids
-    )  # fmt: skip
+    return p.training_current(records, who.programme.training.code, who.today)
 
 
 def not_yet_recorded(uow: UnitOfWork, who: Subjects) -> bool:
