@@ -32,15 +32,14 @@ def rules(
     if markdown:
         typer.echo(all_rules_markdown(), nl=False)
         return
+    programme = programme_for_label(active.variant)
     if json_out:
-        programme = programme_for_label(active.variant)
         print_json({"label": active, "criteria": criteria, "programme": programme})
         return
     console.print(f"[bold]{active.title}[/bold] — {active.revision}")
     trials = [trial_section(load_trial(name)) for name in available_trials()]
-    programme = programme_sections(programme_for_label(active.variant))
     sections = [*label_sections(active), *(criteria_section(c) for c in criteria), *trials]
-    for section in [*sections, *programme]:
+    for section in [*sections, *programme_sections(programme)]:
         table = Table(title=section.title, title_justify="left", show_lines=False)
         for column in section.columns:
             table.add_column(column, overflow="fold")
