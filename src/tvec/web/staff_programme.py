@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from tvec.domain import programme as p
 from tvec.domain.errors import DomainError
 from tvec.http.error_pages import answer_with_pages
 from tvec.http.session import Ctx
@@ -36,7 +37,16 @@ def programme_panel(request: Request, user: Actor, c: Chart) -> ProgrammeStatusO
     return status_out(*programme.course_status(request.app.state.ctx, user, course.id))
 
 
+def dose_warnings(request: Request, user: Actor, course_id: int) -> list[Any]:
+    """The missing dose requirements that only warn, for the record step's review (the dose is
+    recorded anyway; the blocking ones refuse it)."""
+    _programme, check = programme.course_status(request.app.state.ctx, user, course_id)
+    dose = {p.Moment.EVERY_DOSE, p.Moment.FIRST_DOSE}
+    return [o.requirement for o in check.warnings if o.requirement.applies in dose]
+
+
 templates.env.globals["programme_panel"] = programme_panel
+templates.env.globals["programme_dose_warnings"] = dose_warnings
 
 
 @router.get("/admin/trainings", response_class=HTMLResponse)
