@@ -177,6 +177,16 @@ def test_a_nurse_not_cleared_cannot_be_recorded_as_giving_a_dose(clinic: Clinic)
     assert c.visit_status(visit) == "administered"
 
 
+def test_another_centres_course_status_is_not_found(clinic: Clinic) -> None:
+    c = clinic
+    visit = c.planned_visit("PROG-5")
+    url = f"/courses/{visit['course_id']}/programme"
+    assert ok(c.client.get(url, headers=c.nurse))["region"] == "us"
+    other = login_all(c.client, seed_staff(c.ctx, centre="Another centre", prefix="b-"))
+    assert c.client.get(url, headers=other[Role.NURSE]).status_code == 404
+    assert c.client.get(url, headers=c.h[Role.BILLING]).status_code == 403
+
+
 def test_a_second_checker_not_cleared_cannot_check_a_dose(clinic: Clinic) -> None:
     c = clinic
     visit = c.planned_visit("PROG-2")

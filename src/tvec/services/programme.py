@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from tvec.domain import programme as p
+from tvec.domain.errors import NotFound
 from tvec.domain.roles import Role
 from tvec.domain.zones import local_day
 from tvec.knowledge.programme import programme_for_label
@@ -86,11 +87,12 @@ def course_status(
     """Every requirement of the course's programme with its status today: the course start's
     for the oncologist who started it, the doses' for the person viewing as the one giving (a
     second checker is named only when a dose is recorded: not applicable here)."""
-    from tvec.services.courses import course_in_centre  # courses imports this module
-
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
-        course = course_in_centre(uow, actor, course_id)
+        found = uow.courses.with_patient(course_id)  # as courses.course_in_centre, which
+        if found is None or not actor.sees(found[1].centre_id):  # imports this module
+            raise NotFound("course", course_id)
+        course = found[0]
         programme = programme_for_label(course.label_variant)
         who = Subjects(
             programme,
