@@ -21,6 +21,7 @@ from tvec.knowledge.rulebook import Section
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 TVEC_RULE = "tvec's rule"
+ENFORCEMENT_WORDS = {p.Enforcement.BLOCK: "stops the step (block)", p.Enforcement.WARN: "warns"}
 
 
 class _Strict(BaseModel):
@@ -132,7 +133,7 @@ def programme_sections(prog: p.Programme) -> list[Section]:
             p.SUBJECT_WORDS[r.subject],
             r.needs,
             r.applies.value,
-            r.enforcement.value,
+            ENFORCEMENT_WORDS[r.enforcement],
             f"{r.who_acts}: {r.to_do}",
             r.source,
         )
