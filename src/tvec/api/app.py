@@ -27,6 +27,7 @@ from tvec.api.routes import (
     patients,
     pharmacy,
     pharmacy_stock,
+    programme,
     research,
 )
 from tvec.config import api_threads_in_use
@@ -72,6 +73,7 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy,
         cold_chain,
         pharmacy_stock,
+        programme,
         coverage,
         fhir,
     )
