@@ -303,6 +303,8 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
     "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
+    "trainings": ("/admin/trainings", roles_that(Action.RECORD_TRAINING)),
+    "attestation": ("/attestation", roles_that(Action.ATTEST)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
 NAVIGATION = {
@@ -316,6 +318,8 @@ NAVIGATION = {
     "research",
     "outcomes-report",
     "admin",
+    "trainings",
+    "attestation",
 }  # in the menu
 
 

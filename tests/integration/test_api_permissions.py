@@ -343,6 +343,16 @@ ENDPOINTS: dict[Action, Endpoint] = {
     Action.READ_AUDIT: Endpoint(
         frozenset({Action.READ_AUDIT}), lambda w, r: ("get", "/audit", None, {"limit": 5})
     ),
+    Action.EXPORT_FHIR: Endpoint(
+        frozenset({Action.EXPORT_FHIR}),
+        lambda w, r: ("get", f"/fhir/Patient/{w.patient_id}/$everything", None, {}),
+    ),
+    Action.RECORD_TRAINING: Endpoint(
+        frozenset({Action.RECORD_TRAINING}), lambda w, r: ("get", "/staff/trainings", None, {})
+    ),
+    Action.ATTEST: Endpoint(
+        frozenset({Action.ATTEST}), lambda w, r: ("get", "/staff/attestations/me", None, {})
+    ),
 }
 
 

@@ -20,12 +20,14 @@ from tvec.api.routes import (
     cold_chain,
     courses,
     coverage,
+    fhir,
     holds,
     office,
     oncologist,
     patients,
     pharmacy,
     pharmacy_stock,
+    programme,
     research,
     safety,
 )
@@ -72,7 +74,9 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy,
         cold_chain,
         pharmacy_stock,
+        programme,
         coverage,
+        fhir,
         safety,
     )
     for module in (*routers, research):

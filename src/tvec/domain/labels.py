@@ -139,6 +139,11 @@ FIELD_LABELS: dict[str, str] = {
     "entity": "Record type",
     "limit": "Page size",
     "offset": "Page start",
+    # the safety programme's staff records
+    "course": "Training",
+    "completed_on": "Completed on",
+    "expires_on": "Expires on",
+    "cleared": "May prepare and give IMLYGIC",
 }
 
 # What one entry of a list is called, for a position in it: "items.1" → "row 2".

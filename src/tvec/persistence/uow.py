@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tvec.persistence import cold_chain_repositories as cold
 from tvec.persistence import coverage_repositories as coverage
+from tvec.persistence import programme_repositories as programme
 from tvec.persistence import repositories as repos
 from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import read_options, writer_gate
@@ -83,6 +84,8 @@ class UnitOfWork:
     excursions = _Repo(cold.ExcursionRepository)
     acknowledgements = _Repo(cold.AcknowledgementRepository)
     excursion_vials = _Repo(cold.ExcursionVialRepository)
+    staff_trainings = _Repo(programme.StaffTrainingRepository)
+    staff_attestations = _Repo(programme.StaffAttestationRepository)
     coverage_answers = _Repo(coverage.CoverageAnswersRepository)
 
     connection: Connection

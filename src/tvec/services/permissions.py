@@ -29,6 +29,9 @@ class Action(StrEnum):
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
     READ_AUDIT = "read the audit log"
+    EXPORT_FHIR = "export patient records as FHIR (mCODE)"
+    RECORD_TRAINING = "record staff training"
+    ATTEST = "attest whether they may prepare and give the product"
 
 
 ONC, NUR, PHA, BIL, RES, ADM = (
@@ -61,6 +64,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),
     Action.READ_AUDIT: frozenset({ADM}),
+    Action.EXPORT_FHIR: frozenset({ONC, NUR}),
+    Action.RECORD_TRAINING: frozenset({ADM}),
+    Action.ATTEST: frozenset({ONC, NUR, PHA}),
 }
 
 

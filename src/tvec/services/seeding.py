@@ -54,6 +54,7 @@ from tvec.services.adverse_event_seed import seed_adverse_events
 from tvec.services.context import Actor, Context
 from tvec.services.coverage import seed_coverage
 from tvec.services.permissions import Role
+from tvec.services.programme_seed import seed_programme
 from tvec.services.synthetic_patients import (
     Staff,
     SyntheticChart,
@@ -212,6 +213,7 @@ def demo_centre(ctx: Context) -> Staff:
             published=True,
         )
         actors[username] = Actor(user.id, user.centre_id, role, username, zone)
+    seed_programme(ctx, admin_actor, [actors["nurse"], actors["oncologist"], actors["pharmacist"]])
     return Staff(actors["nurse"], actors["oncologist"], actors["pharmacist"])
 
 

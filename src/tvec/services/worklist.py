@@ -19,6 +19,7 @@ from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
 from tvec.services.permissions import Action
 from tvec.services.safety_reports import OpenReport, open_reports
+from tvec.services.staff_safety import TrainingAlert, training_alerts
 
 SIX_MONTH_LOOKAHEAD_DAYS = 14  # a display window, not a clinical rule: how far ahead to list
 
@@ -86,6 +87,7 @@ class Worklist:
     unshown: tuple[Unshown, ...] = ()
     names: Mapping[int, str] = field(default_factory=dict)  # shown names of the listed patients
     held: tuple[HeldCourse, ...] = ()  # the courses on hold today, for the oncologist to review
+    trainings: tuple[TrainingAlert, ...] = ()  # staff trainings expiring soon or expired
     # adverse-event reports to make, first due first (tvec.services.safety_reports)
     safety_reports: tuple[OpenReport, ...] = ()
 
@@ -135,6 +137,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
             and e.status is RecordStatus.ACTIVE
             and e.resolved_on is None
         ]
+        trainings = training_alerts(uow, actor.centre_id, today)
         reports = open_reports(uow, patients, today)
     serious = [
         OpenSeriousEvent(
@@ -155,6 +158,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         tuple(unshown),
         names={i: _shown(patients[i]) for i in listed},
         held=held,
+        trainings=trainings,
         safety_reports=tuple(reports),
     )
 

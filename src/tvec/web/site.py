@@ -25,6 +25,7 @@ from tvec.web import (
     pharmacy_forecast,
     pharmacy_stock,
     research,
+    staff_programme,
     storage,
     visit_correct,
     visit_measure,
@@ -61,6 +62,7 @@ def install(app: FastAPI) -> None:
         deidentified,
         research,
         admin,
+        staff_programme,
         account,
     ):
         app.include_router(module.router)
