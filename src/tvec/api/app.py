@@ -25,6 +25,7 @@ from tvec.api.routes import (
     patients,
     pharmacy,
     pharmacy_stock,
+    prior_auth,
     research,
 )
 from tvec.config import api_threads_in_use
@@ -70,6 +71,7 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy,
         cold_chain,
         pharmacy_stock,
+        prior_auth,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

@@ -491,3 +491,7 @@ class LoginAttemptRow(Base):
     lockouts: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+# the prior-authorization tables live in their own module (migration 0022)
+from tvec.persistence import prior_auth_rows as prior_auth_rows  # noqa: E402

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
 from tvec.persistence import cold_chain_repositories as cold
+from tvec.persistence import prior_auth_repositories as pa
 from tvec.persistence import repositories as repos
 from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import read_options, writer_gate
@@ -81,6 +82,9 @@ class UnitOfWork:
     excursions = _Repo(cold.ExcursionRepository)
     acknowledgements = _Repo(cold.AcknowledgementRepository)
     excursion_vials = _Repo(cold.ExcursionVialRepository)
+    payers = _Repo(pa.PayerRepository)
+    prior_auth_requests = _Repo(pa.PriorAuthRequestRepository)
+    authorization_overrides = _Repo(pa.AuthorizationOverrideRepository)
 
     connection: Connection
     now: datetime
