@@ -5,12 +5,10 @@ request is approved on receipt, and the units used are counted against the units
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-
 from tests.support.clinic import (
     TESTCLIENT_WARNING,
     TODAY,
@@ -31,10 +29,14 @@ from tests.support.clinic import (
     seed_staff,
     start_course,
 )
-from tvec.interop.fhir.pas import build_bundle  # noqa: F401  (the module under test loads)
+
+from tvec.reports.prior_auth_packet import packet_html, packet_pdf
 from tvec.schemas.clinic import UserIn
+from tvec.services import authorization_windows as aw
+from tvec.services import prior_auth
 from tvec.services.payer_review import open_payer_office
 from tvec.services.permissions import Role
+from tvec.services.worklist import worklist
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
 
@@ -63,15 +65,17 @@ def clinic(database_url: str) -> Iterator[dict[str, Any]]:
     heads = login_all(client, staff)
     heads[Role.PAYER_REVIEWER] = login(client, reviewer_name, password_of(reviewer_name))
     try:
-        yield {"client": client, "h": heads, "staff": staff}
+        yield {"client": client, "h": heads, "staff": staff, "ctx": ctx}
     finally:
         close_app(app)
 
 
-def given_course(c: dict[str, Any], mrn: str, *, dose: bool) -> dict[str, Any]:
+def given_course(
+    c: dict[str, Any], mrn: str, *, dose: bool, start: date | None = None
+) -> dict[str, Any]:
     client, h = c["client"], c["h"]
     ready = make_patient_ready_for_course(client, h[Role.NURSE], mrn=mrn)
-    start = days_ago(14)
+    start = start or days_ago(14)
     course = start_course(client, h[Role.ONCOLOGIST], ready["patient"]["id"], start)
     if dose:
         add_vial_lot(client, h[Role.PHARMACIST], f"LOT6-{mrn}", 1_000_000)
@@ -110,7 +114,8 @@ def test_a_complete_request_is_approved_on_receipt_and_its_units_are_counted(cli
     client, h = clinic["client"], clinic["h"]
     course = given_course(clinic, "PA-1", dose=True)
     req = ok(submit(clinic, course["id"]), 201)
-    assert req["status"] == "approved" and req["decided_automatically"] is True
+    assert req["status"] == "approved"
+    assert req["decided_automatically"] is True
     assert req["authorization_number"] == f"AUTO-{req['id']:06d}"
     assert req["window_start"] == days_ago(14).isoformat()
     # the first visit at 10^6 (4 units at most), then 10^8 (400 units a visit at most)
@@ -122,7 +127,8 @@ def test_a_complete_request_is_approved_on_receipt_and_its_units_are_counted(cli
     assert float(usage["units_left"]) == float(req["units_requested"]) - 4
 
     pdf = client.get(f"/prior-authorizations/{req['id']}/packet.pdf", headers=h[Role.BILLING])
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
     bundle = ok(client.get(f"/prior-authorizations/{req['id']}/bundle", headers=h[Role.BILLING]))
     claim = bundle["entry"][0]["resource"]
     assert claim["use"] == "preauthorization"
@@ -150,7 +156,8 @@ def test_the_reviewer_pends_the_clinic_resubmits_and_the_reviewer_approves(clini
             headers=h[Role.PAYER_REVIEWER],
         )
     )
-    assert pended["status"] == "pended" and pended["note"] == "send the office notes"
+    assert pended["status"] == "pended"
+    assert pended["note"] == "send the office notes"
     again = ok(
         client.post(
             f"/prior-authorizations/{req['id']}/answers",
@@ -167,7 +174,8 @@ def test_the_reviewer_pends_the_clinic_resubmits_and_the_reviewer_approves(clini
         "units_authorized": "2404",
     }
     approved = ok(client.post(decide, json=approval, headers=h[Role.PAYER_REVIEWER]))
-    assert approved["status"] == "approved" and approved["decided_automatically"] is False
+    assert approved["status"] == "approved"
+    assert approved["decided_automatically"] is False
     assert approved["authorization_number"] == "PRE-2026-0042"
 
 
@@ -259,7 +267,8 @@ def test_a_malformed_bundle_is_refused_with_400_naming_its_path(clinic: Any) -> 
     facts["documents"] = DOCUMENTS
     info["data"] = base64.b64encode(json.dumps(facts).encode()).decode()
     received = ok(post(json.dumps(facts_fixed)))
-    assert received["status"] == "approved" and received["decided_automatically"] is True
+    assert received["status"] == "approved"
+    assert received["decided_automatically"] is True
 
 
 def test_a_reviewer_sees_only_their_payers_requests_and_no_clinic_lists(clinic: Any) -> None:
@@ -290,3 +299,112 @@ def test_a_reviewer_sees_only_their_payers_requests_and_no_clinic_lists(clinic: 
         ).status_code
         == 403
     )
+
+
+def test_the_packet_shows_the_criteria_with_their_evidence_and_the_lesion_table(
+    clinic: Any,
+) -> None:
+    _client, _h, staff = clinic["client"], clinic["h"], clinic["staff"]
+    course = given_course(clinic, "PA-7", dose=False)
+    req = ok(submit(clinic, course["id"]), 201)
+    content = prior_auth.packet(clinic["ctx"], staff[Role.BILLING].actor, req["id"])
+    html = packet_html(content)
+    criteria = html.split('id="criteria"')[1].split("</table>")[0]
+    for c in content.decision.criteria:
+        assert c.text in criteria
+        assert c.reason in criteria
+    lesions = html.split('id="lesions"')[1].split("</table>")[0]
+    measured = days_ago(30).isoformat()
+    for name, longest in (("L1", "3.2"), ("L2", "1.8"), ("L3", "0.9"), ("V1", "3.0")):
+        row = lesions.split(f"<td>{name}</td>")[1].split("</tr>")[0]
+        assert longest in row
+        assert measured in row
+    schedule = html.split('id="schedule"')[1].split("</table>")[0]
+    assert "1,000,000" in schedule
+    assert "100,000,000" in schedule
+    assert packet_pdf(content).startswith(b"%PDF")
+
+
+def approve_later_window(c: dict[str, Any], course_id: int, start_in_days: int) -> dict[str, Any]:
+    req = ok(submit(c, course_id, documents=[]), 201)
+    return ok(  # type: ignore[no-any-return]
+        c["client"].post(
+            f"/payer/requests/{req['id']}/decision",
+            json={
+                "status": "approved",
+                "version": req["version"],
+                "authorization_number": "PRE-LATER",
+                "window_start": (TODAY + timedelta(days=start_in_days)).isoformat(),
+                "window_end": (TODAY + timedelta(days=start_in_days + 150)).isoformat(),
+                "units_authorized": "404",
+            },
+            headers=c["h"][Role.PAYER_REVIEWER],
+        )
+    )
+
+
+def test_a_visit_outside_the_window_is_warned_and_its_dose_needs_an_override_reason(
+    clinic: Any,
+) -> None:
+    client, h, staff, ctx = clinic["client"], clinic["h"], clinic["staff"], clinic["ctx"]
+    course = given_course(clinic, "PA-8", dose=False, start=TODAY)
+    approve_later_window(clinic, course["id"], 10)
+    work = worklist(ctx, staff[Role.NURSE].actor)
+    (warned,) = work.authorization[course["id"]]
+    assert warned.startswith(f"The visit on {TODAY.isoformat()} falls outside the authorization")
+
+    add_vial_lot(client, h[Role.PHARMACIST], "LOT6-PA-8", 1_000_000)
+    visit = plan_visit(client, h[Role.NURSE], course["id"])
+    (plan_warning,) = aw.plan_warnings(ctx, staff[Role.NURSE].actor, visit["id"])
+    assert plan_warning.kind == "outside-window"
+    before = audit_total(client, h[Role.ADMIN])
+    body = administration_body(visit, "LOT6-PA-8", TODAY)
+    refused = client.post(
+        f"/visits/{visit['id']}/administrations", json=body, headers=h[Role.NURSE]
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["field"] == "authorization_override_reason", refused.text
+    assert audit_total(client, h[Role.ADMIN]) == before  # nothing written
+    body["authorization_override_reason"] = "payer agreed by phone to start early"
+    ok(client.post(f"/visits/{visit['id']}/administrations", json=body, headers=h[Role.NURSE]), 201)
+    with ctx.uow(readonly=True) as uow:
+        (kept,) = uow.authorization_overrides.for_visits([visit["id"]])
+    assert kept.override_reason == "payer agreed by phone to start early"
+
+
+def test_a_window_ending_within_30_days_and_too_few_units_left_are_warned(clinic: Any) -> None:
+    client, h, staff, ctx = clinic["client"], clinic["h"], clinic["staff"], clinic["ctx"]
+    course = given_course(clinic, "PA-9", dose=False)
+    req = ok(submit(clinic, course["id"], documents=[]), 201)
+    ok(
+        client.post(
+            f"/payer/requests/{req['id']}/decision",
+            json={
+                "status": "approved",
+                "version": req["version"],
+                "authorization_number": "PRE-SHORT",
+                "window_start": days_ago(20).isoformat(),
+                "window_end": (TODAY + timedelta(days=30)).isoformat(),
+                "units_authorized": "2",
+            },
+            headers=h[Role.PAYER_REVIEWER],
+        )
+    )
+    kinds = {
+        w.split(" ")[1] for w in worklist(ctx, staff[Role.NURSE].actor).authorization[course["id"]]
+    }
+    assert kinds == {
+        "visit",
+        "authorization",
+    }  # "The visit may bill …", "The authorization window ends …"
+    found = worklist(ctx, staff[Role.NURSE].actor).authorization[course["id"]]
+    assert any("only 2 of 2 authorized units are left" in w for w in found)
+    assert any(
+        f"ends on {(TODAY + timedelta(days=30)).isoformat()}, within 30 days" in w for w in found
+    )
+
+
+def test_a_centre_without_prior_authorization_is_not_warned(clinic: Any) -> None:
+    course = given_course(clinic, "PA-10", dose=False)
+    work = worklist(clinic["ctx"], clinic["staff"][Role.NURSE].actor)
+    assert course["id"] not in work.authorization

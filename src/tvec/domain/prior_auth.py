@@ -168,8 +168,9 @@ def visit_warnings(
         found.append(
             VisitWarning(
                 "exceeds-units",
-                f"The visit may bill up to {units_planned:f} units but only {left:f} of "
-                f"{window.units_authorized:f} authorized units are left ({window.number})",
+                f"The visit may bill up to {_units(units_planned)} units but only "
+                f"{_units(left)} of {_units(window.units_authorized)} authorized units are left "
+                f"({window.number})",
             )
         )
     days_left = (window.end - today).days
@@ -182,6 +183,11 @@ def visit_warnings(
             )
         )
     return found
+
+
+def _units(value: Decimal) -> str:
+    """Units as a person reads them: 400, 2.5 (not 4E+2, 2.50)."""
+    return f"{value.normalize():f}"
 
 
 def window_for(windows: list[Window], day: date) -> Window | None:
