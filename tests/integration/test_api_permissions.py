@@ -323,6 +323,22 @@ ENDPOINTS: dict[Action, Endpoint] = {
     Action.READ_AUDIT: Endpoint(
         frozenset({Action.READ_AUDIT}), lambda w, r: ("get", "/audit", None, {"limit": 5})
     ),
+    Action.REQUEST_PRIOR_AUTH: Endpoint(
+        frozenset({Action.REQUEST_PRIOR_AUTH}),
+        lambda w, r: (
+            "post",
+            f"/courses/{w.course_id}/prior-authorizations",
+            {"policy_id": "5.01.562", "service_date": START.isoformat()},
+            {},
+        ),
+    ),
+    Action.READ_PRIOR_AUTH: Endpoint(
+        frozenset({Action.READ_PRIOR_AUTH}),
+        lambda w, r: ("get", f"/courses/{w.course_id}/prior-authorizations", None, {}),
+    ),
+    Action.REVIEW_PRIOR_AUTH: Endpoint(
+        frozenset({Action.REVIEW_PRIOR_AUTH}), lambda w, r: ("get", "/payer/requests", None, {})
+    ),
 }
 
 

@@ -293,3 +293,13 @@ def open_courses(ctx: Context, actor: Actor) -> list[OpenCourse]:
         )
         for c in sorted(found, key=lambda c: c.start_date, reverse=True)
     ]
+
+
+def course_header(ctx: Context, actor: Actor, course_id: int) -> OpenCourse:
+    """The course and its patient as the billing office's pages name them."""
+    actor.require(Action.READ_PRIOR_AUTH)
+    with ctx.uow(readonly=True) as uow:
+        course = course_in_centre(uow, actor, course_id)
+        p = uow.patients.get(course.patient_id)
+    name = shown_name(p.given_name, p.family_name, p.preferred_name)
+    return OpenCourse(course.id, name, p.mrn, course.start_date)

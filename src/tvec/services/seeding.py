@@ -51,6 +51,7 @@ from tvec.services import (
 )
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
+from tvec.services.prior_auth_seed import seed_prior_auth
 from tvec.services.synthetic_patients import (
     Staff,
     SyntheticChart,
@@ -259,6 +260,7 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     cohort = synthesize(patients_wanted, seed, arms=(1.0, 0.0), assumptions=DEMO_ASSUMPTIONS)
     for k, patient in enumerate(synthetic_patients(cohort)):
         _demo_patient(ctx, staff, label, patient, k, today)
+    seed_prior_auth(ctx, staff.nurse)  # payer office, approved / pended / warned requests
     return patients_wanted
 
 

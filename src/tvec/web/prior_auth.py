@@ -23,7 +23,7 @@ from tvec.knowledge import load_policies
 from tvec.reports.prior_auth_packet import packet_pdf
 from tvec.schemas.prior_auth import AnswerIn, PriorAuthIn
 from tvec.services import authorization_windows as aw
-from tvec.services import courses, patients, prior_auth
+from tvec.services import prior_auth
 from tvec.services.context import Actor
 from tvec.services.permissions import Action, allowed
 from tvec.web.deps import PageUser, check_csrf, form_data
@@ -72,8 +72,7 @@ def _course_page(
     errors: FormErrors | None = None,
     answering: int | None = None,
 ) -> HTMLResponse:
-    course = courses.get_course(ctx, user, course_id)
-    patient = patients.get_patient(ctx, user, course.patient_id)
+    course = prior_auth.course_header(ctx, user, course_id)
     return render(
         request,
         "prior_auth_course.html",
@@ -81,7 +80,6 @@ def _course_page(
         errors.status if errors else 200,
         nav="authorizations",
         course=course,
-        patient=patient,
         requests=prior_auth.course_requests(ctx, user, course_id),
         usage=aw.course_usage(ctx, user, course_id),
         policies=load_policies(),
