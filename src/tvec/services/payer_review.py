@@ -109,6 +109,15 @@ def inbox(ctx: Context, actor: Actor) -> list[PriorAuthRequest]:
         return [] if payer is None else uow.prior_auth_requests.for_payer(payer.id)
 
 
+def clinic_names(ctx: Context, actor: Actor) -> dict[int, str]:
+    """The names of the clinics that addressed requests to the reviewer's payer."""
+    actor.require(Action.REVIEW_PRIOR_AUTH)
+    with ctx.uow(readonly=True) as uow:
+        payer = reviewer_payer(uow, actor)
+        found = [] if payer is None else uow.prior_auth_requests.for_payer(payer.id)
+        return {c: uow.centres.get(c).name for c in {q.centre_id for q in found}}
+
+
 def review(ctx: Context, actor: Actor, request_id: int) -> Review:
     actor.require(Action.REVIEW_PRIOR_AUTH)
     with ctx.uow(readonly=True) as uow:

@@ -41,7 +41,8 @@ NOTES = ("requested_information", "denial_reason", "appeal_reason")
 def inbox_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
     user.require(Action.REVIEW_PRIOR_AUTH)
     found = payer_review.inbox(ctx, user)
-    return render(request, "payer_inbox.html", user, nav="payer", requests=found)
+    names = payer_review.clinic_names(ctx, user)
+    return render(request, "payer_inbox.html", user, nav="payer", requests=found, clinics=names)
 
 
 def _page(
