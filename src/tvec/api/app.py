@@ -19,6 +19,7 @@ from tvec.api.routes import (
     auth,
     cold_chain,
     courses,
+    coverage,
     holds,
     office,
     oncologist,
@@ -72,6 +73,7 @@ def create_api(ctx: Context) -> FastAPI:
         cold_chain,
         pharmacy_stock,
         prior_auth,
+        coverage,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

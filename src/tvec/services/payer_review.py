@@ -81,6 +81,11 @@ def receive_bundle(ctx: Context, actor: Actor, data: Any) -> PriorAuthRequest:
         received = pas.read_request(data)
     except pas.BundleRefused as refused:
         raise MalformedBundle(refused.path, refused.message) from None
+    try:
+        pf.stored_facts(received.facts)  # facts the policy's evaluation can read
+    except InvalidInput as wrong:
+        path = f"entry.0.resource.supportingInfo.1.valueAttachment.data.{wrong.field}"
+        raise MalformedBundle(path, wrong.rule) from None
     with ctx.uow() as uow:
         req = _addressed(uow, actor, received.request_id)
         if received.policy_id != req.policy_id:

@@ -15,19 +15,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from tvec.domain.coverage import CoverageDecision
+from tvec.domain.coverage import CoverageDecision, ReviewType
 from tvec.domain.errors import NotFound
 from tvec.domain.identity import shown_name
 from tvec.domain.prior_auth import Answer, RequestStatus, check_answer
 from tvec.interop.fhir import pas
-from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.persistence.prior_auth_repositories import PriorAuthRequest
 from tvec.persistence.uow import UnitOfWork
+from tvec.schemas.coverage import CoverageAnswersIn
 from tvec.schemas.prior_auth import AnswerIn, PriorAuthIn
+from tvec.services import coverage
 from tvec.services import prior_auth_facts as pf
 from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre
+from tvec.services.coverage_chart import LesionLine, chart_lesions
 from tvec.services.permissions import Action
 
 ADMINISTRATION_CODE = ("96405", "Intralesional injection, up to and including 7 lesions")
@@ -46,7 +48,7 @@ class Packet:
     payer_name: str
     policy_title: str
     decision: CoverageDecision
-    lesions: list[pf.LesionRow]
+    lesions: list[LesionLine]
     visits: list[pf.PlannedVisit]
     window_end: date
 
@@ -59,11 +61,12 @@ def submit_request(
     actor.require(Action.REQUEST_PRIOR_AUTH)
     from tvec.services.payer_review import receive  # the payer's intake: one module each side
 
+    policy = pf.policy_in_effect(asked.policy_id, asked.service_date)
+    checked = coverage.evaluate_course(ctx, actor, course_id, policy.id, _answers(asked))
+    facts = pf.facts_json(checked.facts)
     with ctx.uow() as uow:
         course = course_in_centre(uow, actor, course_id)
-        policy = pf.policy_in_effect(asked.policy_id, asked.service_date)
-        lesions = pf.lesion_table(uow, load_label(course.label_variant), course.patient_id)
-        facts = pf.chart_facts(uow, course.patient_id, asked, lesions)
+        lesions = list(chart_lesions(uow, course.patient_id))
         decision = pf.evaluated(policy, facts)
         end = pf.window_end(asked.service_date, pf.window_months(decision))
         visits = pf.planned_visits(uow, course, policy, asked.service_date, end)
@@ -102,12 +105,23 @@ def submit_request(
         return saved
 
 
+def _answers(asked: PriorAuthIn) -> CoverageAnswersIn:
+    """The office's answers, as the coverage check takes them."""
+    return CoverageAnswersIn(
+        review_type=ReviewType(asked.review_type),
+        service_date=asked.service_date,
+        prescriber_specialty=asked.prescriber_specialty,
+        prior_therapies=asked.prior_therapies,
+        documents=list(asked.documents),
+    )
+
+
 def _pas_request(
     uow: UnitOfWork,
     req: PriorAuthRequest,
     course: r.Course,
     policy_title: str,
-    lesions: list[pf.LesionRow],
+    lesions: list[LesionLine],
     visits: list[pf.PlannedVisit],
     end: date,
 ) -> pas.PasRequest:
@@ -141,7 +155,8 @@ def _pas_request(
             ),
         ),
         lesions=tuple(
-            pas.LesionEvidence(les.id, les.site, les.longest_cm, les.measured_on) for les in lesions
+            pas.LesionEvidence(les.name, les.site, les.longest_cm, les.measured_on)
+            for les in lesions
         ),
         facts=req.facts,
     )
@@ -256,7 +271,7 @@ def packet_in(uow: UnitOfWork, req: PriorAuthRequest) -> Packet:
         payer_name=uow.payers.get(req.payer_id).name,
         policy_title=policy.shown_title,
         decision=decision,
-        lesions=pf.lesion_table(uow, load_label(course.label_variant), patient.id),
+        lesions=list(chart_lesions(uow, patient.id)),
         visits=pf.planned_visits(uow, course, policy, req.service_date, end),
         window_end=end,
     )

@@ -1,10 +1,10 @@
-"""What a prior-authorization request says about the patient: the chart's coverage facts, the
-policy's evaluation of them, the lesion table and the planned visits with their units.
+"""What a prior-authorization request says about the patient: the coverage facts as JSON, the
+policy's evaluation of them, and the planned visits with their units.
 
-The facts are those a payer policy reads (`tvec.domain.coverage.CoverageFacts`) in the JSON
-shape of `tvec coverage check`; the chart fills in the diagnosis and the lesions, the billing
-office adds what the chart does not hold (prescriber specialty, prior therapies, the documents on
-file, the review type), as Da Vinci DTR pre-fills a questionnaire from the chart.
+The facts are the course's coverage check (`tvec.services.coverage.evaluate_course`: the chart
+fills the diagnosis and the lesions, the billing office answers the rest, as Da Vinci DTR
+pre-fills a questionnaire), kept with the request and sent in its Bundle in the JSON shape of
+`tvec coverage check`, and read back by that command's schema.
 
 The planned visits come from the course calendar rules (`tvec.domain.schedule`): the first dose at
 10^6 PFU/mL, then 10^8 PFU/mL (3 weeks, then every 2 weeks), each visit at most the label's
@@ -14,46 +14,26 @@ per-visit cap for that strength when it is lower.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from tvec.domain.calendar import add_months
-from tvec.domain.coverage import (
-    CoverageDecision,
-    CoverageFacts,
-    DiagnosisFacts,
-    LesionFacts,
-    ReviewType,
-    evaluate,
-)
+from tvec.domain.coverage import CoverageDecision, CoverageFacts, evaluate
 from tvec.domain.errors import InvalidInput
 from tvec.domain.policy import Policy
 from tvec.domain.prior_auth import planned_units
-from tvec.domain.rules import LabelRules, Site
+from tvec.domain.rules import LabelRules
 from tvec.domain.schedule import Dose, earliest_date, next_kind
-from tvec.domain.status import RecordStatus
 from tvec.knowledge import load_label, load_policy
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
-from tvec.schemas.prior_auth import PriorAuthIn
+from tvec.schemas.coverage import facts_from
 from tvec.services.courses import domain_course
 
 WHERE = "Prior authorization"
-# tvec records melanoma diagnoses only (AJCC melanoma stages): the cancer a policy reads
-CANCER = "melanoma"
-
-
-@dataclass(frozen=True)
-class LesionRow:
-    id: str
-    site: str
-    location: str
-    injectable: bool
-    longest_cm: Decimal | None
-    perpendicular_cm: Decimal | None
-    measured_on: date | None
 
 
 @dataclass(frozen=True)
@@ -84,98 +64,45 @@ def policy_in_effect(policy_id: str, day: date) -> Policy:
     return policy
 
 
-def lesion_table(uow: UnitOfWork, label: LabelRules, patient_id: int) -> list[LesionRow]:
-    """The patient's active lesions with their latest measurement (sizes and dates); a lesion
-    is injectable when the chart says so and the label does not exclude its site."""
-    lesions = [
-        les for les in uow.lesions.for_patient(patient_id) if les.status is RecordStatus.ACTIVE
-    ]
-    latest: dict[int, r.Measurement] = {}
-    for m in uow.measurements.for_lesions([les.id for les in lesions]):
-        if m.status is RecordStatus.ACTIVE and (
-            m.lesion_id not in latest or m.measured_on > latest[m.lesion_id].measured_on
-        ):
-            latest[m.lesion_id] = m
-    rows = []
-    for les in lesions:
-        m = latest.get(les.id)
-        rows.append(
-            LesionRow(
-                les.name,
-                les.site,
-                les.location,
-                les.injectable and label.site_restriction(Site(les.site)) is None,
-                m.longest_cm if m else None,
-                m.perpendicular_cm if m else None,
-                m.measured_on if m else None,
-            )
-        )
-    return rows
-
-
-def chart_facts(
-    uow: UnitOfWork, patient_id: int, asked: PriorAuthIn, lesions: list[LesionRow]
-) -> dict[str, Any]:
-    """The coverage facts as JSON: the chart's diagnosis and lesions, the office's answers."""
-    diagnosis = uow.diagnoses.for_patient(patient_id)
-    told: dict[str, Any] = {"cancer": CANCER} if diagnosis else {}
-    if diagnosis:
-        told |= {
-            "stage": diagnosis.stage,
-            "unresectable": diagnosis.unresectable,
-            "recurrent_after_surgery": diagnosis.recurrent_after_surgery,
-        }
+def facts_json(facts: CoverageFacts) -> dict[str, Any]:
+    """The facts of an initial request as JSON, in the shape `tvec coverage check` reads."""
+    d = facts.diagnosis
+    diagnosis = {
+        "cancer": d.cancer,
+        "stage": d.stage,
+        "unresectable": d.unresectable,
+        "recurrent_after_surgery": d.recurrent_after_surgery,
+    }
     return {
-        "service_date": asked.service_date.isoformat(),
-        "review_type": asked.review_type,
-        "reauthorization": False,
-        "diagnosis": told,
-        "lesions": [
+        "service_date": facts.service_date.isoformat(),
+        "review_type": str(facts.review_type),
+        "reauthorization": facts.reauthorization,
+        "diagnosis": {k: v for k, v in diagnosis.items() if v is not None},
+        "lesions": None
+        if facts.lesions is None
+        else [
             {
                 "id": les.id,
                 "site": les.site,
                 "longest_cm": None if les.longest_cm is None else float(les.longest_cm),
                 "injectable": les.injectable,
             }
-            for les in lesions
+            for les in facts.lesions
         ],
-        "prescriber_specialty": asked.prescriber_specialty,
-        "prior_therapies": asked.prior_therapies,
-        "documents": list(asked.documents),
+        "prescriber_specialty": facts.prescriber_specialty,
+        "prior_therapies": None if facts.prior_therapies is None else list(facts.prior_therapies),
+        "documents": list(facts.documents),
     }
 
 
-def coverage_facts(facts: dict[str, Any]) -> CoverageFacts:
-    """The JSON facts as the evaluation reads them (a fact not given is not known)."""
-    d = facts.get("diagnosis") or {}
-    lesions = facts.get("lesions")
-    therapies = facts.get("prior_therapies")
-    return CoverageFacts(
-        service_date=date.fromisoformat(facts["service_date"]),
-        review_type=ReviewType(facts.get("review_type", "standard")),
-        reauthorization=bool(facts.get("reauthorization", False)),
-        diagnosis=DiagnosisFacts(
-            d.get("cancer"), d.get("stage"), d.get("unresectable"), d.get("recurrent_after_surgery")
-        ),
-        lesions=None
-        if lesions is None
-        else tuple(
-            LesionFacts(
-                les["id"],
-                les["site"],
-                None if les.get("longest_cm") is None else Decimal(str(les["longest_cm"])),
-                bool(les.get("injectable", False)),
-            )
-            for les in lesions
-        ),
-        prescriber_specialty=facts.get("prescriber_specialty"),
-        prior_therapies=None if therapies is None else tuple(therapies),
-        documents=tuple(facts.get("documents") or ()),
-    )
+def stored_facts(facts: dict[str, Any]) -> CoverageFacts:
+    """JSON facts (a request's, or a Bundle's) read by the same schema as `tvec coverage check`
+    (sizes as exact decimals); a fault is an `InvalidInput` naming the fact."""
+    return facts_from(json.loads(json.dumps(facts), parse_float=Decimal))
 
 
 def evaluated(policy: Policy, facts: dict[str, Any]) -> CoverageDecision:
-    return evaluate(policy, coverage_facts(facts))
+    return evaluate(policy, stored_facts(facts))
 
 
 def window_months(decision: CoverageDecision) -> int:

@@ -82,7 +82,7 @@ def _course_page(
         course=course,
         requests=prior_auth.course_requests(ctx, user, course_id),
         usage=aw.course_usage(ctx, user, course_id),
-        policies=load_policies(),
+        policies=list(load_policies().values()),
         values=values or {"service_date": ctx.today(user).isoformat(), "review_type": "standard"},
         errors=errors,
         answering=answering,
