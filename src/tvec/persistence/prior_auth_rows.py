@@ -61,7 +61,7 @@ class PriorAuthRequestRow(Versioned, Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
     payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id"), index=True)
     policy_id: Mapped[str] = mapped_column(String(40))
-    policy_version: Mapped[str] = mapped_column(String(40))
+    policy_version: Mapped[str] = mapped_column(String(120))
     service_date: Mapped[date] = mapped_column(Date)  # the first service date requested
     review_type: Mapped[str] = mapped_column(String(40))
     units_requested: Mapped[Decimal] = mapped_column(UNITS)

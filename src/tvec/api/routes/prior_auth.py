@@ -32,7 +32,9 @@ from tvec.services import payer_review, prior_auth
 from tvec.services.payer_review import Review
 
 router = APIRouter(tags=["prior authorization"])
-MALFORMED = {400: {"description": "The Bundle cannot be read; `field` is the element's path"}}
+MALFORMED: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The Bundle cannot be read; `field` is the element's path"}
+}
 
 
 def out(req: PriorAuthRequest) -> PriorAuthOut:
@@ -91,7 +93,7 @@ async def clinic_answer(request_id: Id, body: AnswerIn, act: Act) -> PriorAuthOu
     summary="The request's Da Vinci PAS Bundle (FHIR R4 JSON)",
 )
 async def bundle(request_id: Id, act: Act) -> dict[str, Any]:
-    return await act(prior_auth.bundle_of, request_id)  # type: ignore[no-any-return]
+    return await act(prior_auth.bundle_of, request_id)
 
 
 @router.get(

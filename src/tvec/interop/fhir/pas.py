@@ -228,7 +228,8 @@ def build_bundle(req: PasRequest) -> dict[str, Any]:
         ],
     }
     validated = Bundle.model_validate(data)
-    return json.loads(validated.model_dump_json(exclude_none=True))
+    sent: dict[str, Any] = json.loads(validated.model_dump_json(exclude_none=True))
+    return sent
 
 
 def read_request(data: Any) -> ReceivedRequest:
@@ -243,7 +244,7 @@ def read_request(data: Any) -> ReceivedRequest:
         path = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-"))
         raise BundleRefused(path or "Bundle", first["msg"]) from None
     entries = bundle.entry or []
-    claim = entries[0].resource if entries else None
+    claim: Any = entries[0].resource if entries else None
     if claim is None or claim.get_resource_type() != "Claim":
         raise BundleRefused("entry.0.resource", "must be the Claim")
     if claim.use != "preauthorization":

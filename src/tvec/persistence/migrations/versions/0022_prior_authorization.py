@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("course_id", sa.Integer(), nullable=False),
         sa.Column("payer_id", sa.Integer(), nullable=False),
         sa.Column("policy_id", sa.String(length=40), nullable=False),
-        sa.Column("policy_version", sa.String(length=40), nullable=False),
+        sa.Column("policy_version", sa.String(length=120), nullable=False),
         sa.Column("service_date", sa.Date(), nullable=False),
         sa.Column("review_type", sa.String(length=40), nullable=False),
         sa.Column("units_requested", sa.Numeric(precision=10, scale=2), nullable=False),
