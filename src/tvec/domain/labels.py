@@ -126,6 +126,17 @@ FIELD_LABELS: dict[str, str] = {
     "entity": "Record type",
     "limit": "Page size",
     "offset": "Page start",
+    # prior authorization
+    "policy_id": "Payer policy",
+    "authorization_number": "Authorization number",
+    "window_start": "Window from",
+    "window_end": "Window to",
+    "units_authorized": "Units authorized",
+    "requested_information": "What the payer asks for",
+    "denial_reason": "Reason for the denial",
+    "appeal_reason": "Grounds of the appeal",
+    "response_to_request": "What was sent in answer",
+    "authorization_override_reason": "Reason for giving it outside the authorization window",
 }
 
 # What one entry of a list is called, for a position in it: "items.1" → "row 2".

@@ -31,6 +31,7 @@ from tvec.services import auth
 from tvec.services import prior_auth_facts as pf
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action, Role
+from tvec.services.plausible import near_today
 from tvec.services.prior_auth import record_answer
 
 OPEN = (RequestStatus.SUBMITTED, RequestStatus.APPEALED)  # waiting for the payer
@@ -147,6 +148,8 @@ def decide(ctx: Context, actor: Actor, request_id: int, given: AnswerIn) -> Prio
         raise InvalidInput(
             "Prior authorization", "status", "must be approved, pended or denied", given.status
         )
+    for field in ("window_start", "window_end"):
+        near_today(ctx, actor, "Prior authorization", field, getattr(given, field))
     with ctx.uow() as uow:
         req = _addressed(uow, actor, request_id)
         saved = record_answer(uow, actor, req, given, automatic=False)

@@ -31,6 +31,7 @@ from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre
 from tvec.services.coverage_chart import LesionLine, chart_lesions
 from tvec.services.permissions import Action
+from tvec.services.plausible import near_today
 
 ADMINISTRATION_CODE = ("96405", "Intralesional injection, up to and including 7 lesions")
 DRUG_CODE = ("J9325", "Injection, talimogene laherparepvec, per 1 million plaque forming units")
@@ -62,6 +63,7 @@ def submit_request(
     from tvec.services.payer_review import receive  # the payer's intake: one module each side
 
     policy = pf.policy_in_effect(asked.policy_id, asked.service_date)
+    near_today(ctx, actor, "Prior authorization", "service_date", asked.service_date)
     checked = coverage.evaluate_course(ctx, actor, course_id, policy.id, _answers(asked))
     facts = pf.facts_json(checked.facts)
     with ctx.uow() as uow:
