@@ -18,6 +18,7 @@ from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
 from tvec.domain.prior_auth import MalformedBundle
 from tvec.persistence.prior_auth_repositories import PriorAuthRequest
 from tvec.reports.prior_auth_packet import packet_pdf
+from tvec.schemas.clinic import ErrorOut
 from tvec.schemas.prior_auth import (
     AnswerIn,
     CourseAuthorizationsOut,
@@ -33,7 +34,10 @@ from tvec.services.payer_review import Review
 
 router = APIRouter(tags=["prior authorization"])
 MALFORMED: dict[int | str, dict[str, Any]] = {
-    400: {"description": "The Bundle cannot be read; `field` is the element's path"}
+    400: {
+        "description": "The Bundle cannot be read; `field` is the element's path",
+        "model": ErrorOut,
+    }
 }
 
 
