@@ -24,6 +24,11 @@ def _environment() -> Any:
     )
 
 
+def _units(value: Any) -> str:
+    """A quantity as a person reads it: 10004, 2.5 (not 10004.00, 4E+2)."""
+    return f"{value.normalize():f}"
+
+
 def _met(value: bool | None) -> str:
     return {True: "Met", False: "Not met", None: "Not known"}[value]
 
@@ -31,7 +36,7 @@ def _met(value: bool | None) -> str:
 def packet_html(packet: Any) -> str:
     """The packet as one self-contained HTML page."""
     template = _environment().get_template("prior_auth_packet.html")
-    return str(template.render(p=packet, met=_met))
+    return str(template.render(p=packet, met=_met, units=_units))
 
 
 def packet_pdf(packet: Any) -> bytes:
