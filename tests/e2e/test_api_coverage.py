@@ -107,6 +107,8 @@ def test_answers_are_kept_with_the_course_in_versions_and_audited(clinic: Clinic
     assert second["coverage"]["authorization"]["months"] == 6
     stale = clinic.answer(course_id, {"documents": [], "version": 1})
     assert stale.status_code == 409
+    unversioned = clinic.answer(course_id, {"documents": []})
+    assert (unversioned.status_code, unversioned.json()["field"]) == (409, "version")
     again = ok(clinic.get(f"/courses/{course_id}/coverage", policy=POLICY))
     assert again["answers_version"] == 2
     assert again["answers"]["documents"] == DOCUMENTS

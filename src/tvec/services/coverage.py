@@ -20,6 +20,7 @@ from tvec.domain.coverage import (
     DiagnosisFacts,
     evaluate,
 )
+from tvec.domain.errors import Conflict
 from tvec.domain.identity import shown_name
 from tvec.domain.policy import Policy
 from tvec.domain.reauthorization_draft import ReauthorizationDraft, draft_reauthorization
@@ -137,7 +138,8 @@ def record_answers(
     version: int | None = None,
 ) -> CourseCoverage:
     """Keep the office's answers with the course (a new version if some were kept: `version` is
-    the one read, a stale one is a Conflict), audited; then the check with them. The check runs
+    the one read, required then; a stale or missing one is a Conflict), audited; then the check
+    with them. The check runs
     first, so answers it refuses (a service date the policy is not in effect on) are not kept."""
     actor.require(Action.CHECK_COVERAGE)
     policy = load_policy(policy_id)
@@ -157,6 +159,12 @@ def record_answers(
                 recorded_at=uow.now,
             )
         else:
+            if version is None:
+                raise Conflict(
+                    f"answers for this course and policy are on file (version {kept.version}); "
+                    "give the version you read to change them",
+                    field="version",
+                )
             uow.coverage_answers.update(
                 kept.id,
                 expected_version=version,
