@@ -300,11 +300,14 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "storage-location": ("/storage/{loc}", roles_that(Action.MANAGE_VIALS)),
     "billing": ("/billing", roles_that(Action.READ_BILLING)),
     "coverage": ("/coverage", roles_that(Action.CHECK_COVERAGE)),
+    "authorizations": ("/authorizations", roles_that(Action.REQUEST_PRIOR_AUTH)),
+    "payer-review": ("/payer-review", roles_that(Action.REVIEW_PRIOR_AUTH)),
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
     "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
+LANDING[Role.PAYER_REVIEWER] = "/payer-review"
 NAVIGATION = {
     "patients",
     "vials",
@@ -313,6 +316,8 @@ NAVIGATION = {
     "storage",
     "billing",
     "coverage",
+    "authorizations",
+    "payer-review",
     "research",
     "outcomes-report",
     "admin",

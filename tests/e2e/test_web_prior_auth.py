@@ -135,7 +135,7 @@ def test_the_payer_reviewer_sees_the_evaluation_and_approves(
     open_page: Any, clinic: Clinic, viewport: ViewportSize
 ) -> None:
     request_id = submitted(clinic)
-    page = open_page(viewport, "payer")
+    page = open_page(viewport, "payer_reviewer")
     page.goto("/")
     expect(page.get_by_test_id("payer-inbox")).to_contain_text(f"Request {request_id}")
     page.get_by_role("link", name=f"Request {request_id}").click()
@@ -161,8 +161,15 @@ def test_the_payer_reviewer_sees_the_evaluation_and_approves(
 
 
 def test_the_reviewer_is_offered_no_clinic_page(open_page: Any, clinic: Clinic) -> None:
-    page = open_page(DESKTOP, "payer")
+    page = open_page(DESKTOP, "payer_reviewer")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav).not_to_contain_text("Patients")
     expect(nav).not_to_contain_text("Billing")
     assert page.goto("/patient-list").status == 403  # type: ignore[union-attr]
+
+
+def test_the_worklist_warns_of_the_window_ending_within_30_days(open_page: Any) -> None:
+    page = open_page(DESKTOP, "nurse")
+    page.goto("/")
+    warned = page.locator(".pa-warning").filter(has_text="within 30 days")
+    expect(warned.first).to_contain_text("The authorization window ends on")

@@ -21,11 +21,13 @@ def test_the_demo_has_an_approved_authorization_partly_used_a_pended_one_and_a_w
         staff = demo_centre(ctx)
         with ctx.uow(readonly=True) as uow:
             billing_user = uow.users.by_username("billing")
-            reviewer_user = uow.users.by_username("payer")
+            reviewer_user = uow.users.by_username("payer_reviewer")
         assert billing_user is not None
         assert reviewer_user is not None
         billing = Actor(billing_user.id, billing_user.centre_id, Role.BILLING, "billing")
-        reviewer = Actor(reviewer_user.id, reviewer_user.centre_id, Role.PAYER_REVIEWER, "payer")
+        reviewer = Actor(
+            reviewer_user.id, reviewer_user.centre_id, Role.PAYER_REVIEWER, "payer_reviewer"
+        )
         requests = prior_auth.centre_requests(ctx, billing)
         usage = [u for q in requests for u in aw.course_usage(ctx, billing, q.course_id)]
         work = worklist.worklist(ctx, staff.nurse)

@@ -26,7 +26,7 @@ from tvec.services.worklist import worklist
 
 DEMO_POLICY = "5.01.562"
 # the demo's payer reviewer (a published demo password, as the centre's demo users')
-REVIEWER = ("payer", "Pia Payer-Reviewer", "demo-payer-pass")
+REVIEWER = ("payer_reviewer", "Pia Payer-Reviewer", "demo-payer_reviewer-pass")
 # what the billing office adds to the chart's facts in the demo (the chart holds the rest)
 ANSWERS = {
     "prescriber_specialty": "oncology",

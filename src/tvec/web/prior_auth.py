@@ -50,7 +50,7 @@ def _words(text: str) -> list[str] | None:
 
 @router.get("/authorizations", response_class=HTMLResponse)
 def centre_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
-    user.require(Action.READ_PRIOR_AUTH)
+    user.require(Action.REQUEST_PRIOR_AUTH)  # the office's list; a course's page is for all
     found = prior_auth.centre_requests(ctx, user)
     return render(
         request,
