@@ -305,6 +305,8 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
     "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
+    "trainings": ("/admin/trainings", roles_that(Action.RECORD_TRAINING)),
+    "attestation": ("/attestation", roles_that(Action.ATTEST)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
 LANDING[Role.PAYER_REVIEWER] = "/payer-review"
@@ -321,6 +323,8 @@ NAVIGATION = {
     "research",
     "outcomes-report",
     "admin",
+    "trainings",
+    "attestation",
 }  # in the menu
 
 

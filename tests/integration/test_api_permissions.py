@@ -343,6 +343,16 @@ ENDPOINTS: dict[Action, Endpoint] = {
     Action.REVIEW_PRIOR_AUTH: Endpoint(
         frozenset({Action.REVIEW_PRIOR_AUTH}), lambda w, r: ("get", "/payer/requests", None, {})
     ),
+    Action.EXPORT_FHIR: Endpoint(
+        frozenset({Action.EXPORT_FHIR}),
+        lambda w, r: ("get", f"/fhir/Patient/{w.patient_id}/$everything", None, {}),
+    ),
+    Action.RECORD_TRAINING: Endpoint(
+        frozenset({Action.RECORD_TRAINING}), lambda w, r: ("get", "/staff/trainings", None, {})
+    ),
+    Action.ATTEST: Endpoint(
+        frozenset({Action.ATTEST}), lambda w, r: ("get", "/staff/attestations/me", None, {})
+    ),
 }
 
 

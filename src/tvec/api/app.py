@@ -20,6 +20,7 @@ from tvec.api.routes import (
     cold_chain,
     courses,
     coverage,
+    fhir,
     holds,
     office,
     oncologist,
@@ -27,6 +28,7 @@ from tvec.api.routes import (
     pharmacy,
     pharmacy_stock,
     prior_auth,
+    programme,
     research,
 )
 from tvec.config import api_threads_in_use
@@ -73,7 +75,9 @@ def create_api(ctx: Context) -> FastAPI:
         cold_chain,
         pharmacy_stock,
         prior_auth,
+        programme,
         coverage,
+        fhir,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

@@ -137,6 +137,11 @@ FIELD_LABELS: dict[str, str] = {
     "appeal_reason": "Grounds of the appeal",
     "response_to_request": "What was sent in answer",
     "authorization_override_reason": "Reason for giving it outside the authorization window",
+    # the safety programme's staff records
+    "course": "Training",
+    "completed_on": "Completed on",
+    "expires_on": "Expires on",
+    "cleared": "May prepare and give IMLYGIC",
 }
 
 # What one entry of a list is called, for a position in it: "items.1" → "row 2".

@@ -387,6 +387,7 @@ def rules_markdown(
     criteria: Sequence[ResponseCriteria],
     trials: Sequence[Trial] = (),
     policies: Sequence[Policy] = (),
+    programmes: Sequence[Section] = (),
 ) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
     parts = [
@@ -411,11 +412,15 @@ def rules_markdown(
         from tvec.knowledge.policy_book import policies_markdown
 
         parts.append(policies_markdown(list(policies)))
+    if programmes:
+        parts.append("## Safety programme\n")
+        parts += [_md_table(s) for s in programmes]
     return "\n".join(parts)
 
 
 def all_rules_markdown() -> str:
     """The whole rules page: the default (US) label first, then the others, then the criteria."""
+    from tvec.knowledge.fhir_codes import codes_markdown, load_fhir_codes
     from tvec.knowledge.loader import (
         available_criteria,
         available_labels,
@@ -423,14 +428,20 @@ def all_rules_markdown() -> str:
         load_label,
     )
     from tvec.knowledge.policies import load_policies
+    from tvec.knowledge.programme import all_programme_sections
     from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))
-    return rules_markdown(
-        [load_label(v) for v in variants],
-        [load_criteria(c) for c in available_criteria()],
-        [load_trial(t) for t in available_trials()],
-        list(load_policies().values()),
+    return (
+        rules_markdown(
+            [load_label(v) for v in variants],
+            [load_criteria(c) for c in available_criteria()],
+            [load_trial(t) for t in available_trials()],
+            list(load_policies().values()),
+            all_programme_sections(),
+        )
+        + "\n"
+        + codes_markdown(load_fhir_codes())
     )
 
 

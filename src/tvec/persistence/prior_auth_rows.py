@@ -2,7 +2,7 @@
 
 A payer is an organisation whose reviewers use tvec through an office of their own:
 `office_centre_id` is the centre row their accounts belong to, so a reviewer's centre-scoped lists
-hold nothing of any clinic (docs/adr/0005-payer-reviewers.md). A request names the clinic's
+hold nothing of any clinic (docs/adr/0006-payer-reviewers.md). A request names the clinic's
 centre and the payer it is addressed to; the payer's reviewers see the requests addressed to their
 payer only.
 """

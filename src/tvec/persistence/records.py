@@ -396,3 +396,26 @@ class IdempotentReply:
     request_hash: str
     response: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class StaffTraining:
+    id: int
+    centre_id: int
+    user_id: int
+    course: str  # the programme's training code
+    completed_on: date
+    expires_on: date  # no longer current from this day
+    recorded_by: int
+    recorded_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class StaffAttestation:
+    id: int
+    centre_id: int
+    user_id: int
+    cleared: bool
+    attested_on: date
+    attested_at: datetime

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from tvec.persistence import cold_chain_repositories as cold
 from tvec.persistence import coverage_repositories as coverage
 from tvec.persistence import prior_auth_repositories as pa
+from tvec.persistence import programme_repositories as programme
 from tvec.persistence import repositories as repos
 from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import read_options, writer_gate
@@ -86,6 +87,8 @@ class UnitOfWork:
     payers = _Repo(pa.PayerRepository)
     prior_auth_requests = _Repo(pa.PriorAuthRequestRepository)
     authorization_overrides = _Repo(pa.AuthorizationOverrideRepository)
+    staff_trainings = _Repo(programme.StaffTrainingRepository)
+    staff_attestations = _Repo(programme.StaffAttestationRepository)
     coverage_answers = _Repo(coverage.CoverageAnswersRepository)
 
     connection: Connection

@@ -1,5 +1,5 @@
 """The payer's side: receive PAS Bundles, evaluate them against the payer's policy, and approve,
-pend or deny (docs/adr/0005-payer-reviewers.md).
+pend or deny (docs/adr/0006-payer-reviewers.md).
 
 A payer reviewer's account belongs to the payer's review office (a centre row of its own), so
 everything centre-scoped in tvec is empty for them; they see the requests addressed to their

@@ -53,6 +53,7 @@ from tvec.services.context import Actor, Context
 from tvec.services.coverage import seed_coverage
 from tvec.services.permissions import Role
 from tvec.services.prior_auth_seed import seed_prior_auth
+from tvec.services.programme_seed import seed_programme
 from tvec.services.synthetic_patients import (
     Staff,
     SyntheticChart,
@@ -211,6 +212,7 @@ def demo_centre(ctx: Context) -> Staff:
             published=True,
         )
         actors[username] = Actor(user.id, user.centre_id, role, username, zone)
+    seed_programme(ctx, admin_actor, [actors["nurse"], actors["oncologist"], actors["pharmacist"]])
     return Staff(actors["nurse"], actors["oncologist"], actors["pharmacist"])
 
 

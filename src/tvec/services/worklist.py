@@ -18,6 +18,7 @@ from tvec.services.authorization_windows import due_visit_warnings
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
 from tvec.services.permissions import Action
+from tvec.services.staff_safety import TrainingAlert, training_alerts
 
 SIX_MONTH_LOOKAHEAD_DAYS = 14  # a display window, not a clinical rule: how far ahead to list
 
@@ -87,6 +88,7 @@ class Worklist:
     held: tuple[HeldCourse, ...] = ()  # the courses on hold today, for the oncologist to review
     # prior-authorization warnings of each due visit's course (tvec.services.authorization_windows)
     authorization: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    trainings: tuple[TrainingAlert, ...] = ()  # staff trainings expiring soon or expired
 
 
 def worklist(ctx: Context, actor: Actor) -> Worklist:
@@ -133,6 +135,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
             for e in uow.adverse_events.for_patients(list(patients))
             if e.serious and e.status is RecordStatus.ACTIVE and e.resolved_on is None
         ]
+        trainings = training_alerts(uow, actor.centre_id, today)
     serious = [
         OpenSeriousEvent(e.patient_id, patients[e.patient_id].mrn, e.id, e.term, e.grade, e.onset)
         for e in events
@@ -151,6 +154,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         names={i: _shown(patients[i]) for i in listed},
         held=held,
         authorization=authorization,
+        trainings=trainings,
     )
 
 

@@ -2,7 +2,7 @@
 evaluation of its PAS Bundle against the payer's policy, the evidence it carries, and the forms
 that approve (authorization number, window, units), pend (what is asked) or deny (the reason).
 
-Reviewers belong to their payer's review office (docs/adr/0005-payer-reviewers.md): no clinic
+Reviewers belong to their payer's review office (docs/adr/0006-payer-reviewers.md): no clinic
 list is open to them. The answers are saved by `tvec.services.payer_review.decide`, as the API's.
 """
 

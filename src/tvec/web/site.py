@@ -26,6 +26,7 @@ from tvec.web import (
     pharmacy_stock,
     prior_auth,
     research,
+    staff_programme,
     storage,
     visit_correct,
     visit_measure,
@@ -63,6 +64,7 @@ def install(app: FastAPI) -> None:
         deidentified,
         research,
         admin,
+        staff_programme,
         account,
     ):
         app.include_router(module.router)
