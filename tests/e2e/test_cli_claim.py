@@ -65,7 +65,8 @@ def test_bad_input_is_one_line_naming_the_field(change: dict[str, object], named
     done = tvec("claim", "-", "--json", stdin=json.dumps({**VISIT, **change}))
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr.count("\n") == 1 and named in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert named in done.stderr, done.stderr
 
 
 def test_a_volume_given_as_text_is_refused() -> None:

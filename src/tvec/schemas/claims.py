@@ -1,7 +1,8 @@
 """A visit's record as JSON for `tvec claim` (and the claim lines it prints).
 
-`{"service_date": "2026-12-06", "pfu_per_ml": 100000000, "vials_thawed": 2, "administrations":
-[{"lesion_id": "L1", "volume_ml": 1.0, "ultrasound_guided": false}], "diagnosis_codes": ["C43.71"]}`.
+`{"service_date": "2026-12-06", "pfu_per_ml": 100000000, "vials_thawed": 2,
+"administrations": [{"lesion_id": "L1", "volume_ml": 1.0, "ultrasound_guided": false}],
+"diagnosis_codes": ["C43.71"]}`.
 Strict: an unknown field, a wrong type (a volume must be a JSON number, read exactly), no
 administration, or a diagnosis code not on tvec's list is refused in one line naming the field.
 """
