@@ -129,7 +129,7 @@ def _header(batch: Batch) -> list[str]:
             "",
             "46",
             text(batch.receiver_id),
-        ),  # fmt: skip
+        ),
     ]
 
 
@@ -159,7 +159,7 @@ def _claim(claim: Claim, hl: int) -> list[str]:
             "",
             "MI",
             text(s.member_id, 80),
-        ),  # fmt: skip
+        ),
         segment("DMG", "D8", f"{s.birth_date:%Y%m%d}", s.sex),
         segment(
             "NM1",
@@ -172,7 +172,7 @@ def _claim(claim: Claim, hl: int) -> list[str]:
             "",
             "PI",
             text(claim.payer.payer_id),
-        ),  # fmt: skip
+        ),
         segment(
             "CLM",
             text(claim.patient_control_number, 38),
@@ -184,7 +184,7 @@ def _claim(claim: Claim, hl: int) -> list[str]:
             "A",
             "Y",
             "Y",
-        ),  # fmt: skip
+        ),
     ]
     if claim.authorization_number:
         out.append(segment("REF", "G1", text(claim.authorization_number, 50)))
