@@ -101,3 +101,13 @@ def test_diagnosis_codes_come_from_the_list() -> None:
         check_diagnoses(CODES, ["C43.71", "C43.7"], "diagnosis_codes")
     with pytest.raises(InvalidInput, match="diagnosis_codes"):
         check_diagnoses(CODES, [], "diagnosis_codes")
+
+
+def test_the_vials_own_discard_records_give_the_jw_quantity() -> None:
+    shots = (Injection("L1", D("1.1")),)
+    visit = VisitForClaim(DAY, 10**8, 2, shots, ("C43.71",), discarded_ml=D("0.5"))
+    drug = claim_lines(BILLING, US.strength(10**8), CODES, visit)[:2]
+    assert [(ln.units, ln.modifiers, ln.ndc_quantity) for ln in drug] == [
+        (D(110), (), D("1.1")),
+        (D(50), ("JW",), D("0.5")),
+    ]

@@ -12,7 +12,8 @@ Conventions (the codes and their sources come from knowledge data, `ClaimCodes` 
   distinct lesions were injected at the visit, otherwise the "many lesions" code (96406).
 - Guidance: one line of the ultrasound code (CPT 76942) when any injection of the visit was
   ultrasound-guided.
-- Mililitres thawed = vials thawed × the vial's volume; giving more than was thawed is refused.
+- Millilitres thawed = vials thawed × the vial's volume; giving more than was thawed is refused.
+  The discarded mL are what is left of them, unless the vials' discard records say otherwise.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ class VisitForClaim:
     vials_thawed: int
     injections: tuple[Injection, ...]
     diagnosis_codes: tuple[str, ...]
+    # mL discarded of the vials thawed, when the vials' own discard records say it (None: all
+    # that was thawed and not given)
+    discarded_ml: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -100,14 +104,16 @@ def ndc11(strength: Strength) -> str:
     return strength.ndc_billing.replace("-", "")
 
 
-def check_diagnoses(codes: ClaimCodes, diagnosis_codes: Sequence[str], field: str) -> None:
+def check_diagnoses(
+    codes: ClaimCodes, diagnosis_codes: Sequence[str], field: str, where: str = WHERE
+) -> None:
     """Refuse an empty list or a code not on the list, naming the field and its place."""
     if not diagnosis_codes:
-        raise InvalidInput(WHERE, field, "needs at least one ICD-10-CM code", label=field)
+        raise InvalidInput(where, field, "needs at least one ICD-10-CM code", label=field)
     for i, code in enumerate(diagnosis_codes):
         if codes.diagnosis(code) is None:
             raise InvalidInput(
-                WHERE,
+                where,
                 f"{field}[{i}]",
                 "is not an ICD-10-CM code on tvec's list",
                 code,
@@ -131,7 +137,8 @@ def claim_lines(
             visit.vials_thawed,
             label="vials_thawed",
         )
-    return _drug_lines(billing, strength, codes, given, thawed - given) + _procedure_lines(
+    left = thawed - given if visit.discarded_ml is None else visit.discarded_ml
+    return _drug_lines(billing, strength, codes, given, left) + _procedure_lines(
         codes, visit.injections
     )
 

@@ -198,6 +198,12 @@ class DiagnosisIn(Strict):
         description="Sites of bone, brain, lung or other visceral disease ([] when there is "
         "none); absent or null: not recorded. The EU indication excludes such disease.",
     )
+    icd10_codes: Annotated[list[str], Field(max_length=12)] | None = Field(
+        default=None,
+        description="ICD-10-CM codes for claims, principal first (melanoma of skin by site C43.x, "
+        "secondary skin C79.2, secondary lymph nodes by region C77.x; `tvec rules` lists them); "
+        "absent or null: not recorded. A code not on the list is refused.",
+    )
     version: Version | None = Field(
         default=None, description="Required when correcting a diagnosis."
     )
