@@ -344,6 +344,10 @@ class AdministrationItem(Strict):
         "GS1 DataMatrix text as the scanner gives it; it names the centre's thawed vial of that "
         "serial. Give `vial_id` or `vial_serial`, not both.",
     )
+    ultrasound_guided: bool = Field(
+        default=False,
+        description="The needle was placed under ultrasound guidance (billed as CPT 76942).",
+    )
 
 
 class SecondCheckIn(Strict):
