@@ -17,6 +17,7 @@ from tvec.api import docs, errors
 from tvec.api.routes import (
     administrations,
     auth,
+    claims,
     cold_chain,
     courses,
     holds,
@@ -70,6 +71,7 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy,
         cold_chain,
         pharmacy_stock,
+        claims,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

@@ -9,7 +9,7 @@ administration, or a diagnosis code not on tvec's list is refused in one line na
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -112,3 +112,69 @@ def line_json(line: c.ClaimLine) -> dict[str, Any]:
             "ndc_quantity": line.ndc_quantity,
         }
     return out
+
+
+# ---- the API's claims (GET /claims/ready, POST /claims/batches) --------------------------------
+
+
+class ClaimLineOut(BaseModel):
+    code: str
+    modifiers: list[str]
+    units: Decimal
+    charge: Decimal
+    ndc11: str | None = None
+    ndc_qualifier: str | None = None
+    ndc_unit: str | None = None
+    ndc_quantity: Decimal | None = None
+
+
+class EditFindingOut(BaseModel):
+    edit: str
+    field: str
+    message: str
+
+
+class ClaimPreviewOut(BaseModel):
+    visit_id: int
+    patient_id: int
+    service_date: date
+    place_of_service: str
+    diagnosis_codes: list[str]
+    authorization_number: str | None
+    lines: list[ClaimLineOut]
+    findings: list[EditFindingOut]
+    ready: bool
+
+
+class ExportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    visit_ids: Annotated[
+        list[Annotated[StrictInt, Field(ge=1)]], Field(min_length=1, max_length=500)
+    ]
+
+
+class BatchOut(BaseModel):
+    id: int
+    control_number: int
+    created_at: datetime
+    claim_count: int
+
+
+def preview_out(p: Any) -> ClaimPreviewOut:
+    """A service's `ClaimPreview` as the API shows it (no patient name: the id names them)."""
+    return ClaimPreviewOut(
+        visit_id=p.visit_id,
+        patient_id=p.patient_id,
+        service_date=p.service_date,
+        place_of_service=p.place_of_service,
+        diagnosis_codes=list(p.diagnosis_codes),
+        authorization_number=p.authorization_number,
+        lines=[
+            ClaimLineOut(**{**line_json(ln), "charge": charge})
+            for ln, charge in zip(p.lines, p.charges, strict=True)
+        ],
+        findings=[
+            EditFindingOut(edit=f.edit, field=f.field, message=f.message) for f in p.findings
+        ],
+        ready=p.ready,
+    )

@@ -494,6 +494,7 @@ class DiagnosisOut(Out):
     unresectable: bool
     diagnosed_on: date
     distant_sites: list[str] | None = None
+    icd10_codes: list[str] | None = None  # for claims, principal first
     version: int
 
 

@@ -4,13 +4,15 @@ page shows visits ready to bill next to a batch sent."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tvec.persistence.uow import UnitOfWork
 from tvec.services import claims
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
 
 # Example values only: a test NPI (valid check digit), an example payer and example charges.
-EXAMPLE_PROFILE = {
+EXAMPLE_PROFILE: dict[str, Any] = {
     "place_of_service": "11",
     "npi": "1234567893",
     "tax_id": "123456789",

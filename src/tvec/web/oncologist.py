@@ -201,6 +201,7 @@ DX_FIELDS = [
 ICD10_FIELDS = {f"icd10_codes[{i}]": "icd10_primary" for i in range(12)} | {
     "icd10_codes": "icd10_primary"
 }
+DX_MAP = {"version": "reason", "diagnosis": "stage", **ICD10_FIELDS}
 
 
 def _dx_values(dx: Any) -> dict[str, Any]:
@@ -294,9 +295,7 @@ async def diagnosis_save(request: Request, ctx: Ctx, user: PageUser, patient_id:
         dx = validate(s.DiagnosisIn, dx_data(form, form["distant_sites"]))
         patients.record_diagnosis(ctx, user, patient_id, dx)
     except (FormErrors, DomainError) as exc:
-        errors = refusal(
-            exc, DX_FIELDS, {"version": "reason", "diagnosis": "stage", **ICD10_FIELDS}
-        )
+        errors = refusal(exc, DX_FIELDS, DX_MAP)
         return _dx_form(request, ctx, user, patient_id, form, errors, errors.status)
     return done(patient_id, "diagnosis")
 
