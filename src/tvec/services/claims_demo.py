@@ -1,6 +1,6 @@
 """The demo's claims set-up: the centre's billing profile (example values, marked as such), each
-patient's member id and ICD-10-CM codes, and one batch already exported, so the billing office
-page shows visits ready to bill next to a batch sent."""
+patient's member id and ICD-10-CM codes, and the older visits already exported in one batch, so
+the billing office page shows a few visits ready to bill next to a batch sent."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ EXAMPLE_PROFILE: dict[str, Any] = {
 }
 # Melanoma by site, with secondary skin or node codes, turn by turn.
 DEMO_CODES = (["C43.71", "C79.2"], ["C43.59"], ["C43.61", "C77.3"], ["C43.4", "C77.0"])
-FIRST_BATCH = 3  # visits exported in the demo's first batch
+LEFT_TO_BILL = 5  # the newest visits the demo leaves ready to bill; the older ones were exported
 
 
 def seed_claims(ctx: Context, centre_id: int) -> None:
@@ -50,8 +50,8 @@ def seed_claims(ctx: Context, centre_id: int) -> None:
         uow.commit()
     if not claims.batches(ctx, billing):
         ready = [p.visit_id for p in claims.ready_to_bill(ctx, billing) if p.ready]
-        if ready:
-            claims.export_batch(ctx, billing, ready[:FIRST_BATCH])
+        if len(ready) > LEFT_TO_BILL:
+            claims.export_batch(ctx, billing, ready[:-LEFT_TO_BILL])
 
 
 def _billing_actor(uow: UnitOfWork, centre_id: int) -> Actor | None:
