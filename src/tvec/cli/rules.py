@@ -7,6 +7,8 @@ from rich.table import Table
 
 from tvec.cli.output import DISCLAIMER, choose_label, console, print_json, refuse_bad_input
 from tvec.knowledge import available_criteria, load_criteria
+from tvec.knowledge.policies import load_policies
+from tvec.knowledge.policy_book import policy_section
 from tvec.knowledge.rulebook import (
     all_rules_markdown,
     criteria_section,
@@ -35,7 +37,9 @@ def rules(
         return
     console.print(f"[bold]{active.title}[/bold] — {active.revision}")
     trials = [trial_section(load_trial(name)) for name in available_trials()]
-    for section in [*label_sections(active), *(criteria_section(c) for c in criteria), *trials]:
+    policies = [policy_section(p) for p in load_policies().values()]
+    sections = [*label_sections(active), *(criteria_section(c) for c in criteria), *trials]
+    for section in [*sections, *policies]:
         table = Table(title=section.title, title_justify="left", show_lines=False)
         for column in section.columns:
             table.add_column(column, overflow="fold")

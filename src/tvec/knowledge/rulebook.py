@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tvec.domain.policy import Policy
 from tvec.domain.rules import (
     BillingRules,
     IndicationRule,
@@ -385,6 +386,7 @@ def rules_markdown(
     labels: Sequence[LabelRules],
     criteria: Sequence[ResponseCriteria],
     trials: Sequence[Trial] = (),
+    policies: Sequence[Policy] = (),
 ) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
     parts = [
@@ -405,6 +407,10 @@ def rules_markdown(
     if trials:
         parts.append("## Published trial figures\n")
         parts += [_md_table(trial_section(t)) for t in trials]
+    if policies:
+        from tvec.knowledge.policy_book import policies_markdown
+
+        parts.append(policies_markdown(list(policies)))
     return "\n".join(parts)
 
 
@@ -416,6 +422,7 @@ def all_rules_markdown() -> str:
         load_criteria,
         load_label,
     )
+    from tvec.knowledge.policies import load_policies
     from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))
@@ -423,4 +430,10 @@ def all_rules_markdown() -> str:
         [load_label(v) for v in variants],
         [load_criteria(c) for c in available_criteria()],
         [load_trial(t) for t in available_trials()],
+        list(load_policies().values()),
     )
+
+
+# Shared with the coverage policies' tables (tvec.knowledge.policy_book).
+md_table = _md_table
+pfu_text = _pfu
