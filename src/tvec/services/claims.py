@@ -23,7 +23,8 @@ from tvec.domain import claim_edits as ed
 from tvec.domain import claims as cl
 from tvec.domain.errors import DomainError, InvalidInput
 from tvec.domain.identity import shown_name
-from tvec.knowledge import load_label
+from tvec.domain.rules import Strength
+from tvec.knowledge import load_label, load_policy
 from tvec.knowledge.claim_codes import load_claim_codes
 from tvec.persistence import records as r
 from tvec.persistence.claim_repositories import BillingProfile, ClaimBatch
@@ -213,6 +214,14 @@ def authorizations_for(uow: UnitOfWork, course_id: int) -> tuple[ed.Authorizatio
     return ()
 
 
-def payer_cap(f: _Facts, strength: object) -> ed.PayerCap | None:
-    """The payer policy's most units per visit for the strength (None: the policy sets none)."""
-    return None
+def payer_cap(f: _Facts, strength: Strength) -> ed.PayerCap | None:
+    """The payer policy's most units per visit for the strength (None: the policy sets none).
+    Discarded (JW) units count against it where the policy counts them against the units
+    authorized (tvec's reading)."""
+    if f.profile is None or f.profile.policy_id is None:
+        return None
+    policy = load_policy(f.profile.policy_id)
+    cap = policy.cap_for(strength.pfu_per_ml)
+    if cap is None:
+        return None
+    return ed.PayerCap(Decimal(cap.max_units_per_visit), policy.discarded_units_count, cap.source)

@@ -28,7 +28,7 @@ EXAMPLE_PROFILE: dict[str, Any] = {
     "payer_name": "Example Health Plan (example)",
     "payer_id": "EXAMPLEHP",
     "fees": {"J9325": "10.00", "96405": "150.00", "96406": "250.00", "76942": "120.00"},
-    "policy_id": None,
+    "policy_id": "5.01.562",  # the payer policy of the seed documents
 }
 # Melanoma by site, with secondary skin or node codes, turn by turn.
 DEMO_CODES = (["C43.71", "C79.2"], ["C43.59"], ["C43.61", "C77.3"], ["C43.4", "C77.0"])
