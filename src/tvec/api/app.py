@@ -26,6 +26,7 @@ from tvec.api.routes import (
     patients,
     pharmacy,
     pharmacy_stock,
+    prior_auth,
     research,
 )
 from tvec.config import api_threads_in_use
@@ -72,6 +73,7 @@ def create_api(ctx: Context) -> FastAPI:
         cold_chain,
         pharmacy_stock,
         claims,
+        prior_auth,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

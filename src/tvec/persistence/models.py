@@ -499,3 +499,6 @@ class LoginAttemptRow(Base):
 
 # The claims' tables live in their own module (migration 0021); imported so that Base knows them.
 from tvec.persistence import claim_rows as claim_rows  # noqa: E402
+
+# the prior-authorization tables live in their own module (migration 0022)
+from tvec.persistence import prior_auth_rows as prior_auth_rows  # noqa: E402

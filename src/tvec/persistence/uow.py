@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tvec.persistence import claim_repositories as claim_repos
 from tvec.persistence import cold_chain_repositories as cold
+from tvec.persistence import prior_auth_repositories as pa
 from tvec.persistence import repositories as repos
 from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import read_options, writer_gate
@@ -87,6 +88,9 @@ class UnitOfWork:
     claim_batches = _Repo(claim_repos.ClaimBatchRepository)
     claims = _Repo(claim_repos.ClaimRepository)
     claim_lines = _Repo(claim_repos.ClaimLineRepository)
+    payers = _Repo(pa.PayerRepository)
+    prior_auth_requests = _Repo(pa.PriorAuthRequestRepository)
+    authorization_overrides = _Repo(pa.AuthorizationOverrideRepository)
 
     connection: Connection
     now: datetime

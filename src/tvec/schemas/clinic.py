@@ -373,6 +373,10 @@ class AdministrationIn(Strict):
     override_reason: Reason | None = Field(
         default=None, description="An oncologist's reason for a dose earlier than its interval."
     )
+    authorization_override_reason: Reason | None = Field(
+        default=None,
+        description="Why a dose is given outside every approved prior-authorization window.",
+    )
     second_check: SecondCheck = None
     leftover_reason: Annotated[
         str,

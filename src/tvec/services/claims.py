@@ -30,6 +30,7 @@ from tvec.persistence import records as r
 from tvec.persistence.claim_repositories import BillingProfile, ClaimBatch
 from tvec.persistence.uow import UnitOfWork
 from tvec.services import claim_files, vial_events
+from tvec.services.authorization_windows import approved_for_course
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action
 
@@ -211,7 +212,10 @@ def _centre_findings(f: _Facts, lines: tuple[cl.ClaimLine, ...]) -> list[ed.Edit
 
 def authorizations_for(uow: UnitOfWork, course_id: int) -> tuple[ed.Authorization, ...]:
     """The course's approved authorizations (none on file: the claim carries no number)."""
-    return ()
+    return tuple(
+        ed.Authorization(a.number, a.window_start, a.window_end)
+        for a in approved_for_course(uow, course_id)
+    )
 
 
 def payer_cap(f: _Facts, strength: Strength) -> ed.PayerCap | None:

@@ -28,6 +28,9 @@ class Action(StrEnum):
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
     READ_AUDIT = "read the audit log"
+    REQUEST_PRIOR_AUTH = "request prior authorizations"  # and resubmit or appeal them
+    READ_PRIOR_AUTH = "see prior authorizations and the units left"
+    REVIEW_PRIOR_AUTH = "review prior-authorization requests addressed to their payer"
 
 
 ONC, NUR, PHA, BIL, RES, ADM = (
@@ -59,6 +62,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),
     Action.READ_AUDIT: frozenset({ADM}),
+    Action.REQUEST_PRIOR_AUTH: frozenset({BIL, ONC}),
+    Action.READ_PRIOR_AUTH: frozenset({BIL, ONC, NUR}),
+    Action.REVIEW_PRIOR_AUTH: frozenset({Role.PAYER_REVIEWER}),
 }
 
 

@@ -28,6 +28,7 @@ from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import AdministrationIn, AdministrationItem
 from tvec.services import vial_events
+from tvec.services.authorization_windows import check_dose_window
 from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre, domain_course
 from tvec.services.decisions import early_dose_for, use_early_dose
@@ -269,6 +270,7 @@ def _record(
         today=local_day(uow.now, zone_name),
         override_reason=override_reason,
     )
+    check_dose_window(uow, actor, course, visit.id, day, given.authorization_override_reason)
     vial_ids = _vials_named(uow, actor, given, lots)
     _give_from_vials(uow, actor, given, vial_ids, lots, at, day)  # a refused vial: nothing written
     names = {les.name: les.id for les in uow.lesions.for_patient(course.patient_id)}

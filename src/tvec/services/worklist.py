@@ -14,6 +14,7 @@ from tvec.domain.schedule import VisitStatus, course_calendar
 from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
+from tvec.services.authorization_windows import due_visit_warnings
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
 from tvec.services.permissions import Action
@@ -84,6 +85,8 @@ class Worklist:
     unshown: tuple[Unshown, ...] = ()
     names: Mapping[int, str] = field(default_factory=dict)  # shown names of the listed patients
     held: tuple[HeldCourse, ...] = ()  # the courses on hold today, for the oncologist to review
+    # prior-authorization warnings of each due visit's course (tvec.services.authorization_windows)
+    authorization: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def worklist(ctx: Context, actor: Actor) -> Worklist:
@@ -124,6 +127,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
                         patient.id, patient.mrn, course.id, course.start_date, mark, point.months
                     )
                 )
+        authorization = due_visit_warnings(uow, open_courses, [d.course_id for d in due], today)
         events = [
             e
             for e in uow.adverse_events.for_patients(list(patients))
@@ -146,6 +150,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         tuple(unshown),
         names={i: _shown(patients[i]) for i in listed},
         held=held,
+        authorization=authorization,
     )
 
 

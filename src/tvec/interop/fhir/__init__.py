@@ -1,0 +1,1 @@
+"""FHIR R4 (R4B models of fhir.resources, imported only here): prior-authorization bundles."""
