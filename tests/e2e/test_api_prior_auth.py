@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+
 from tests.support.clinic import (
     TESTCLIENT_WARNING,
     TODAY,
@@ -29,7 +31,6 @@ from tests.support.clinic import (
     seed_staff,
     start_course,
 )
-
 from tvec.interop.fhir.pas import build_bundle  # noqa: F401  (the module under test loads)
 from tvec.schemas.clinic import UserIn
 from tvec.services.payer_review import open_payer_office
