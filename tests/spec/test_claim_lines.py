@@ -111,3 +111,12 @@ def test_the_vials_own_discard_records_give_the_jw_quantity() -> None:
         (D(110), (), D("1.1")),
         (D(50), ("JW",), D("0.5")),
     ]
+
+
+def test_a_record_names_the_code_in_clinic_words() -> None:
+    with pytest.raises(InvalidInput, match=r"^diagnosis: Diagnosis codes \(ICD-10-CM\) needs") as e:
+        check_diagnoses(CODES, [], "icd10_codes", "diagnosis")
+    assert e.value.field == "icd10_codes"
+    with pytest.raises(InvalidInput, match=r"^diagnosis: diagnosis code 2 is not") as e:
+        check_diagnoses(CODES, ["C43.71", "C43.7"], "icd10_codes", "diagnosis")
+    assert e.value.field == "icd10_codes[1]"

@@ -107,18 +107,18 @@ def ndc11(strength: Strength) -> str:
 def check_diagnoses(
     codes: ClaimCodes, diagnosis_codes: Sequence[str], field: str, where: str = WHERE
 ) -> None:
-    """Refuse an empty list or a code not on the list, naming the field and its place."""
+    """Refuse an empty list or a code not on the list, naming the field and its place. From a
+    file (`where` is the claim) the field is named by its JSON key; from a record by its label."""
+    keys = where == WHERE
     if not diagnosis_codes:
-        raise InvalidInput(where, field, "needs at least one ICD-10-CM code", label=field)
+        rule = "needs at least one ICD-10-CM code"
+        raise InvalidInput(where, field, rule, label=field if keys else None)
     for i, code in enumerate(diagnosis_codes):
         if codes.diagnosis(code) is None:
-            raise InvalidInput(
-                where,
-                f"{field}[{i}]",
-                "is not an ICD-10-CM code on tvec's list",
-                code,
-                label=f"{field}[{i}]",
-            )
+            place = f"{field}[{i}]"
+            rule = "is not an ICD-10-CM code on tvec's list"
+            label = place if keys else f"diagnosis code {i + 1}"
+            raise InvalidInput(where, place, rule, code, label=label)
 
 
 def claim_lines(
