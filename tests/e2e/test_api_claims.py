@@ -13,9 +13,25 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from tests.support.clinic import TESTCLIENT_WARNING, client_for, login, ok, running_app
+from tests.support.clinic import (
+    TESTCLIENT_WARNING,
+    add_vial_lot,
+    administration_body,
+    client_for,
+    days_ago,
+    login,
+    login_all,
+    make_patient_ready_for_course,
+    ok,
+    plan_visit,
+    running_app,
+    seed_staff,
+    start_course,
+)
 
 from tvec.interop.x12.validate import x12_errors
+from tvec.services.claims_demo import seed_claims
+from tvec.services.permissions import Role
 from tvec.services.seeding import load_demo
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
@@ -128,3 +144,29 @@ def test_diagnosis_codes_off_the_list_are_refused_naming_the_field(office: Any) 
         f"/patients/{patient}/diagnosis", json={**body, "icd10_codes": ["C43.72"]}, headers=nurse
     )
     assert ok(saved)["icd10_codes"] == ["C43.72"]
+
+
+def test_a_dose_recorded_as_ultrasound_guided_bills_76942(database_url: str) -> None:
+    with running_app(database_url) as (app, ctx):
+        client = client_for(app)
+        staff = seed_staff(ctx)
+        h = login_all(client, staff)
+        start = days_ago(7)
+        rec = make_patient_ready_for_course(client, h[Role.NURSE], measured_on=start)
+        add_vial_lot(client, h[Role.PHARMACIST], "LOT6-A", 10**6)
+        course = start_course(client, h[Role.ONCOLOGIST], rec["patient"]["id"], start)
+        visit = plan_visit(client, h[Role.NURSE], course["id"])
+        body = administration_body(visit, "LOT6-A", start)
+        body["items"][0]["ultrasound_guided"] = True
+        given = client.post(
+            f"/visits/{visit['id']}/administrations", json=body, headers=h[Role.NURSE]
+        )
+        guided = [a["ultrasound_guided"] for a in ok(given, 201)["administrations"]]
+        assert guided == [True, False, False]
+        seed_claims(ctx, staff[Role.ADMIN].actor.centre_id)
+        (claim,) = ready(client, h[Role.BILLING])
+        codes = [ln["code"] for ln in claim["lines"]]
+        assert codes == ["J9325", "96405", "76942"]  # 3.5 mL of 10^6 from 4 vials: 4 units JZ
+        assert claim["lines"][0]["modifiers"] == ["JZ"]
+        assert claim["lines"][0]["units"] == "4"
+        assert claim["ready"] is True

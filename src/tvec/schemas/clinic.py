@@ -601,6 +601,7 @@ class AdministrationOut(Out):
     corrected_by: int | None = None
     corrected_at: datetime | None = None
     vial_id: int | None = None
+    ultrasound_guided: bool = False  # the needle placed under ultrasound (CPT 76942)
 
 
 class CentreSettingsIn(Strict):
