@@ -85,7 +85,7 @@ def test_an_exported_batch_passes_pyx12_and_leaves_the_ready_list(office: Any) -
     assert not left & set(chosen)
     # a visit is billed once: exporting it again is refused
     again = client.post("/claims/batches", json={"visit_ids": chosen[:1]}, headers=headers)
-    assert again.status_code == 422
+    assert again.status_code == 409
     assert again.json()["field"] == "visit_ids"
 
 

@@ -26,9 +26,7 @@ def claim_codes_section(codes: ClaimCodes) -> Section:
             codes.administration_source,
         ),
     ]
-    rows += [
-        (f"diagnosis {d.code} ({d.group})", d.description, d.source) for d in codes.diagnoses
-    ]
+    rows += [(f"diagnosis {d.code} ({d.group})", d.description, d.source) for d in codes.diagnoses]
     rows += [(f"place of service {p.code}", p.name, p.source) for p in codes.places_of_service]
     return Section("Claim codes (US)", ("item", "value", "source"), tuple(rows))
 

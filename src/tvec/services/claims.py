@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from tvec.domain import claim_edits as ed
 from tvec.domain import claims as cl
-from tvec.domain.errors import DomainError, InvalidInput
+from tvec.domain.errors import Conflict, DomainError, InvalidInput
 from tvec.domain.identity import shown_name
 from tvec.domain.rules import Strength
 from tvec.knowledge import load_label, load_policy
@@ -107,9 +107,11 @@ def export_batch(ctx: Context, actor: Actor, visit_ids: list[int]) -> ClaimBatch
         wanted = set(visit_ids)
         previews = _previews(uow, actor.centre_id, wanted)
         missing = wanted - {p.visit_id for p in previews}
-        if missing:
-            raise InvalidInput(
-                WHERE, "visit_ids", "names a visit not ready to bill", min(missing), label="Visits"
+        if missing:  # not given yet, already billed, or not of the centre
+            raise Conflict(
+                f"{WHERE}: visit {min(missing)} is not ready to bill (not given, or already "
+                "on an exported claim)",
+                field="visit_ids",
             )
         findings = [(p.visit_id, f) for p in previews for f in p.findings]
         if findings:
