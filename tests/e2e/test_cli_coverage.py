@@ -86,7 +86,7 @@ def test_a_reauthorization_drafts_the_request_with_the_response_evidence() -> No
     assert out["criteria"][-1]["met"] is True
     draft = out["reauthorization_draft"]
     assert draft["supports_continuation"] is True
-    assert "2026-11-30 4.0 cm² (-60.0%, PR)" in draft["text"]
+    assert "2026-11-30 4.00 cm² (-60.0%, PR)" in draft["text"]
     progressed = json.loads(json.dumps(REAUTH))
     progressed["response"]["spd_trend"][-1] |= {"spd_cm2": 14.0, "category": "PD"}
     text = check(progressed, "--policy", "5.01.562").stdout
@@ -142,3 +142,19 @@ def test_bad_input_is_one_line_naming_the_field(
     assert done.stdout == ""
     assert done.stderr.startswith(message)
     assert done.stderr.count("\n") == 1
+
+
+def test_the_rules_list_every_policy_with_its_caps() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tvec", "rules", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    policies = {p["id"]: p for p in json.loads(done.stdout)["policies"]}
+    assert list(policies) == ["5.01.562", "example-specialty-caps", "example-step-therapy"]
+    caps = policies["example-specialty-caps"]["dose_caps"]
+    assert [(c["pfu_per_ml"], c["max_units_per_visit"]) for c in caps] == [(10**6, 4), (10**8, 400)]
+    assert policies["5.01.562"]["example"] is False

@@ -87,7 +87,7 @@ def test_the_draft_requests_12_months_and_lays_out_the_evidence() -> None:
     assert "up to 12 months" in draft.text
     assert "Best overall response so far (modified WHO): PR; confirmed responses: 1." in draft.text
     assert (
-        "2026-06-01 10 cm² (baseline); 2026-07-01 8 cm² (-20.0%, SD); 2026-08-01 4 cm² (-60.0%, PR)"
+        "2026-06-01 10.00 cm² (baseline); 2026-07-01 8.00 cm² (-20.0%, SD); 2026-08-01 4.00 cm² (-60.0%, PR)"
         in draft.text
     )
     assert "New lesions since baseline: L4." in draft.text
@@ -126,7 +126,7 @@ def test_a_serious_event_and_a_zero_baseline_are_shown() -> None:
     )
     draft = draft_reauthorization(evaluate(POLICY, reauthorization(response)), response)
     assert "cellulitis, grade 3, serious, from 2026-06-20" in draft.text
-    assert "2026-07-01 0 cm² (–, SD)" in draft.text
+    assert "2026-07-01 0.00 cm² (–, SD)" in draft.text
     no_events = replace(response, adverse_events=(), spd_trend=())
     text = draft_reauthorization(evaluate(POLICY, reauthorization(no_events)), no_events).text
     assert "Adverse events during the course: none recorded." in text

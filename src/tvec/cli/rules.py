@@ -33,7 +33,9 @@ def rules(
         typer.echo(all_rules_markdown(), nl=False)
         return
     if json_out:
-        print_json({"label": active, "criteria": criteria})
+        print_json(
+            {"label": active, "criteria": criteria, "policies": list(load_policies().values())}
+        )
         return
     console.print(f"[bold]{active.title}[/bold] — {active.revision}")
     trials = [trial_section(load_trial(name)) for name in available_trials()]

@@ -64,6 +64,11 @@ class ResponseEvidence:
         return after[-1] if after else None
 
 
+def cm2_text(value: Decimal) -> str:
+    """A sum of products as shown: to the hundredth of a cm² (the engine keeps it exact)."""
+    return f"{value.quantize(Decimal('0.01')):f} cm²"
+
+
 def continued_response(evidence: ResponseEvidence | None) -> tuple[bool | None, str]:
     """tvec's reading of "continued positive clinical response" (see the module docstring)."""
     if evidence is None:
@@ -71,7 +76,7 @@ def continued_response(evidence: ResponseEvidence | None) -> tuple[bool | None, 
     latest = evidence.latest
     if latest is None:
         return None, "no response assessment after baseline yet"
-    shown = f"{latest.category} on {latest.date.isoformat()} (SPD {latest.spd_cm2:f} cm²)"
+    shown = f"{latest.category} on {latest.date.isoformat()} (SPD {cm2_text(latest.spd_cm2)})"
     best = f"best overall response {evidence.best_response}"
     if latest.category in CONTROLLED:
         return True, f"latest assessment {shown}, {best}; {READING}"

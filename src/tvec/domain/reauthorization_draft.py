@@ -13,7 +13,13 @@ from dataclasses import dataclass
 
 from tvec.domain.coverage import CoverageDecision, Decision
 from tvec.domain.percent import pct_text
-from tvec.domain.reauthorization import READING, ResponseEvidence, SpdPoint, continued_response
+from tvec.domain.reauthorization import (
+    READING,
+    ResponseEvidence,
+    SpdPoint,
+    cm2_text,
+    continued_response,
+)
 
 
 @dataclass(frozen=True)
@@ -64,9 +70,9 @@ def _criteria(d: CoverageDecision) -> str:
 
 def _point(p: SpdPoint, baseline: SpdPoint) -> str:
     if p.category is None:
-        return f"{p.date.isoformat()} {p.spd_cm2:f} cm² (baseline)"
+        return f"{p.date.isoformat()} {cm2_text(p.spd_cm2)} (baseline)"
     change = (p.spd_cm2 - baseline.spd_cm2) / baseline.spd_cm2 * 100 if baseline.spd_cm2 else None
-    return f"{p.date.isoformat()} {p.spd_cm2:f} cm² ({pct_text(change)}, {p.category})"
+    return f"{p.date.isoformat()} {cm2_text(p.spd_cm2)} ({pct_text(change)}, {p.category})"
 
 
 def _evidence(e: ResponseEvidence | None) -> tuple[str, ...]:

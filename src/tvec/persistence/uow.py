@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tvec.persistence import claim_repositories as claim_repos
 from tvec.persistence import cold_chain_repositories as cold
+from tvec.persistence import coverage_repositories as coverage
 from tvec.persistence import prior_auth_repositories as pa
 from tvec.persistence import repositories as repos
 from tvec.persistence.audit_chain import AuditTrail
@@ -91,6 +92,7 @@ class UnitOfWork:
     payers = _Repo(pa.PayerRepository)
     prior_auth_requests = _Repo(pa.PriorAuthRequestRepository)
     authorization_overrides = _Repo(pa.AuthorizationOverrideRepository)
+    coverage_answers = _Repo(coverage.CoverageAnswersRepository)
 
     connection: Connection
     now: datetime

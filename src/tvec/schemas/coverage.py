@@ -55,6 +55,9 @@ Word = Annotated[
 
 
 def _iso_date(value: Any) -> Any:
+    """A date written YYYY-MM-DD in JSON (a `date` given by Python code is taken as it is)."""
+    if type(value) is date:
+        return value
     if not isinstance(value, str):
         raise ValueError("must be a date written YYYY-MM-DD")
     try:
@@ -162,12 +165,17 @@ def facts_from(raw: Any) -> CoverageFacts:
     try:
         return CoverageFactsIn.model_validate(raw).to_domain()
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        rule = rule_of(error)
-        if error["type"] == "value_error":
-            rule = str(error["msg"]).removeprefix("Value error, ")
-        raise InvalidInput(WHERE, field, rule, label=field) from None
+        raise refusal(WHERE, exc) from None
+
+
+def refusal(where: str, exc: ValidationError) -> InvalidInput:
+    """The first fault of a validation, naming the field as the JSON names it."""
+    error = exc.errors()[0]
+    field = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    rule = rule_of(error)
+    if error["type"] == "value_error":
+        rule = str(error["msg"]).removeprefix("Value error, ")
+    return InvalidInput(where, field, rule, label=field)
 
 
 class CriterionOut(BaseModel):
@@ -249,3 +257,56 @@ class CoverageDecisionOut(BaseModel):
                 text=draft.text,
             ),
         )
+
+
+class CoverageAnswersIn(_In):
+    """What the billing office answers for a course's coverage check: the facts the chart does not
+    hold. A diagnosis fact here is used only while the chart has no diagnosis recorded."""
+
+    review_type: ReviewType = ReviewType.STANDARD
+    reauthorization: StrictBool = False
+    service_date: IsoDate | None = None  # the date the request is for; None: today
+    prescriber_specialty: Word | None = None
+    prior_therapies: list[Word] | None = None
+    documents: list[Word] = []
+    cancer: Word | None = None
+    stage: Word | None = None
+    unresectable: StrictBool | None = None
+    recurrent_after_surgery: StrictBool | None = None
+
+
+class CoverageAnswersBody(CoverageAnswersIn):
+    """The answers as the API receives them, with the version of the answers read (if any)."""
+
+    version: Annotated[StrictInt, Field(ge=1, le=2**31 - 1)] | None = None
+
+
+def answers_from(raw: Any) -> CoverageAnswersIn:
+    """Stored or typed answers; the first fault is one `InvalidInput` naming the field."""
+    try:
+        return CoverageAnswersIn.model_validate(raw)
+    except ValidationError as exc:
+        raise refusal("Coverage answers", exc) from None
+
+
+class ChartLesionOut(BaseModel):
+    name: str
+    site: str
+    location: str
+    injectable: bool
+    longest_cm: Decimal | None
+    measured_on: date | None
+
+
+class CourseCoverageOut(BaseModel):
+    """A course checked against a payer policy: the chart's facts, the answers kept, what is
+    still asked, and the decision (with the drafted request for a re-authorization)."""
+
+    course_id: int
+    patient_id: int
+    diagnosis_from_chart: bool = Field(description="false: no diagnosis recorded, answers used")
+    lesions: list[ChartLesionOut] = Field(description="Active lesions, latest size each")
+    answers: CoverageAnswersIn
+    answers_version: int | None = Field(description="null: nothing answered yet")
+    questions: list[str] = Field(description="What is still not known, in the clinic's words")
+    coverage: CoverageDecisionOut

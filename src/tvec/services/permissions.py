@@ -25,6 +25,7 @@ class Action(StrEnum):
     HANDLE_VIALS = "thaw, move, draw and discard vials"
     READ_BILLING = "read billing lines"
     EXPORT_CLAIMS = "export claim batches"
+    CHECK_COVERAGE = "check a course against payer policies and answer their questions"
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
     READ_AUDIT = "read the audit log"
@@ -59,6 +60,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.HANDLE_VIALS: frozenset({NUR, PHA}),
     Action.READ_BILLING: frozenset({BIL}),
     Action.EXPORT_CLAIMS: frozenset({BIL}),
+    Action.CHECK_COVERAGE: frozenset({BIL, ONC}),
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),
     Action.READ_AUDIT: frozenset({ADM}),

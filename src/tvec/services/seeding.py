@@ -51,6 +51,7 @@ from tvec.services import (
 )
 from tvec.services.claims_demo import seed_claims
 from tvec.services.context import Actor, Context
+from tvec.services.coverage import seed_coverage
 from tvec.services.permissions import Role
 from tvec.services.synthetic_patients import (
     Staff,
@@ -260,8 +261,16 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     cohort = synthesize(patients_wanted, seed, arms=(1.0, 0.0), assumptions=DEMO_ASSUMPTIONS)
     for k, patient in enumerate(synthetic_patients(cohort)):
         _demo_patient(ctx, staff, label, patient, k, today)
+    seed_coverage(ctx, _billing_actor(ctx, staff))
     seed_claims(ctx, staff.nurse.centre_id)
     return patients_wanted
+
+
+def _billing_actor(ctx: Context, staff: Staff) -> Actor:
+    with ctx.uow(readonly=True) as uow:
+        user = uow.users.by_username("billing")
+    assert user is not None  # demo_centre made it
+    return Actor(user.id, user.centre_id, Role.BILLING, "billing", staff.nurse.time_zone)
 
 
 def _add_lots(ctx: Context, pharmacist: Actor, label: LabelRules, today: date) -> None:

@@ -34,7 +34,7 @@ async def claims_export(request: Request, ctx: Ctx, user: PageUser) -> Any:
     posted = await request.form()
     form = await form_data(request)
     user.require(Action.EXPORT_CLAIMS)
-    chosen = [int(v) for v in posted.getlist("visit") if str(v).isdigit()]
+    chosen = [int(str(v)) for v in posted.getlist("visit") if str(v).isdigit()]
     try:
         check_csrf(request, form)
         batch = claims.export_batch(ctx, user, chosen)

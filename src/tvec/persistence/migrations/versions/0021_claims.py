@@ -6,7 +6,7 @@ schedule); `claim_subscribers` (a patient's member id); `claim_batches`, `claims
 what was exported, which refuse UPDATE and DELETE (triggers on both databases).
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0020
 Create Date: 2026-12-06 22:10:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0016"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
