@@ -63,6 +63,7 @@ ISSUE_RULES: list[tuple[Role, Action, bool]] = [
     *[(role, Action.HANDLE_VIALS, role in (NURSE, PHARM)) for role in Role],
     # billing reads billing data
     (BILL, Action.READ_BILLING, True),
+    (BILL, Action.EXPORT_CLAIMS, True),
     # researchers read de-identified data only
     *[(RES, action, action is Action.READ_DEIDENTIFIED) for action in Action],
     # admins manage users (and nobody else does)
@@ -309,6 +310,10 @@ ENDPOINTS: dict[Action, Endpoint] = {
     ),
     Action.READ_DEIDENTIFIED: Endpoint(
         frozenset({Action.READ_DEIDENTIFIED}), lambda w, r: ("get", "/research/patients", None, {})
+    ),
+    Action.EXPORT_CLAIMS: Endpoint(
+        frozenset({Action.EXPORT_CLAIMS}),
+        lambda w, r: ("post", "/claims/batches", {"visit_ids": [w.visit_id]}, {}),
     ),
     Action.MANAGE_USERS: Endpoint(
         frozenset({Action.MANAGE_USERS}),

@@ -17,6 +17,7 @@ from tvec.api import docs, errors
 from tvec.api.routes import (
     administrations,
     auth,
+    claims,
     cold_chain,
     courses,
     coverage,
@@ -74,6 +75,7 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy,
         cold_chain,
         pharmacy_stock,
+        claims,
         prior_auth,
         programme,
         coverage,

@@ -82,6 +82,11 @@ COMMANDS: dict[str, Entry] = {
         "report",
         "Build an outcomes report (HTML, and PDF) for a cohort, next to OPTiM's published figures.",
     ),
+    "claim": Entry(
+        "tvec.cli.claim",
+        "claim",
+        "A visit's claim lines: J9325 units with JW/JZ and the NDC, 96405/96406, 76942.",
+    ),
     "doctor": Entry(
         "tvec.cli.doctor",
         "doctor",

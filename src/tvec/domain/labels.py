@@ -30,6 +30,7 @@ FIELD_LABELS: dict[str, str] = {
     "unresectable": "Unresectable",
     "diagnosed_on": "Date of diagnosis",
     "distant_sites": "Distant sites",
+    "icd10_codes": "Diagnosis codes (ICD-10-CM)",
     "screened_on": "Screening date",
     "answers": "Screening answers",
     "answered_by": "Answered by",
@@ -105,6 +106,7 @@ FIELD_LABELS: dict[str, str] = {
     "vial_id": "Vial",
     "vial_serial": "Vial scanned or serial typed",
     "leftover_reason": "Reason the vial's leftover is discarded",
+    "ultrasound_guided": "Ultrasound-guided",
     # records in general
     "version": "Record version",
     "reason": "Reason",

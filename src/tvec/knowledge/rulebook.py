@@ -432,14 +432,20 @@ def all_rules_markdown() -> str:
     from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))
+    page = rules_markdown(
+        [load_label(v) for v in variants],
+        [load_criteria(c) for c in available_criteria()],
+        [load_trial(t) for t in available_trials()],
+        list(load_policies().values()),
+        all_programme_sections(),
+    )
+    from tvec.knowledge.claim_book import claim_codes_markdown
+    from tvec.knowledge.claim_codes import load_claim_codes
+
     return (
-        rules_markdown(
-            [load_label(v) for v in variants],
-            [load_criteria(c) for c in available_criteria()],
-            [load_trial(t) for t in available_trials()],
-            list(load_policies().values()),
-            all_programme_sections(),
-        )
+        page
+        + "\n"
+        + claim_codes_markdown(load_claim_codes("us"))
         + "\n"
         + codes_markdown(load_fhir_codes())
     )

@@ -107,6 +107,8 @@ class DiagnosisRow(Versioned, Base):
     diagnosed_on: Mapped[date] = mapped_column(Date)
     # sites of bone, brain, lung or other visceral disease; [] none; NULL not recorded
     distant_sites: Mapped[list[str] | None] = mapped_column(JSON)
+    # ICD-10-CM codes for claims, principal first, from tvec's list (migration 0021); NULL none
+    icd10_codes: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class ScreeningRow(Base):
@@ -402,6 +404,8 @@ class AdministrationRow(Base):
     corrected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # the vial the dose was drawn from, when recorded (migration 0016)
     vial_id: Mapped[int | None] = mapped_column(ForeignKey("vials.id"))
+    # the needle placed under ultrasound guidance (migration 0021; billed as CPT 76942)
+    ultrasound_guided: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
 
 class AdverseEventRow(Versioned, Base):
@@ -537,6 +541,9 @@ class CoverageAnswersRow(Versioned, Base):
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
+
+# The claims' tables live in their own module (migration 0021); imported so that Base knows them.
+from tvec.persistence import claim_rows as claim_rows  # noqa: E402
 
 # the prior-authorization tables live in their own module (migration 0022)
 from tvec.persistence import prior_auth_rows as prior_auth_rows  # noqa: E402

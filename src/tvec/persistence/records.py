@@ -81,6 +81,7 @@ class Diagnosis:
     diagnosed_on: date
     version: int
     distant_sites: list[str] | None = None  # bone, brain, lung, other-visceral; None not recorded
+    icd10_codes: list[str] | None = None  # ICD-10-CM codes for claims, principal first
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,7 @@ class Administration:
     corrected_by: int | None = None
     corrected_at: datetime | None = None
     vial_id: int | None = None  # the vial it was drawn from, when recorded
+    ultrasound_guided: bool = False  # needle placed under ultrasound guidance (CPT 76942)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar, overload
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from tvec.persistence import claim_repositories as claim_repos
 from tvec.persistence import cold_chain_repositories as cold
 from tvec.persistence import coverage_repositories as coverage
 from tvec.persistence import prior_auth_repositories as pa
@@ -84,6 +85,11 @@ class UnitOfWork:
     excursions = _Repo(cold.ExcursionRepository)
     acknowledgements = _Repo(cold.AcknowledgementRepository)
     excursion_vials = _Repo(cold.ExcursionVialRepository)
+    billing_profiles = _Repo(claim_repos.BillingProfileRepository)
+    claim_subscribers = _Repo(claim_repos.ClaimSubscriberRepository)
+    claim_batches = _Repo(claim_repos.ClaimBatchRepository)
+    claims = _Repo(claim_repos.ClaimRepository)
+    claim_lines = _Repo(claim_repos.ClaimLineRepository)
     payers = _Repo(pa.PayerRepository)
     prior_auth_requests = _Repo(pa.PriorAuthRequestRepository)
     authorization_overrides = _Repo(pa.AuthorizationOverrideRepository)

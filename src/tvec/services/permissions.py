@@ -24,6 +24,7 @@ class Action(StrEnum):
     MANAGE_VIALS = "manage vial lots"
     HANDLE_VIALS = "thaw, move, draw and discard vials"
     READ_BILLING = "read billing lines"
+    EXPORT_CLAIMS = "export claim batches"
     CHECK_COVERAGE = "check a course against payer policies and answer their questions"
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
@@ -61,6 +62,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_VIALS: frozenset({PHA}),
     Action.HANDLE_VIALS: frozenset({NUR, PHA}),
     Action.READ_BILLING: frozenset({BIL}),
+    Action.EXPORT_CLAIMS: frozenset({BIL}),
     Action.CHECK_COVERAGE: frozenset({BIL, ONC}),
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),

@@ -49,6 +49,7 @@ from tvec.services import (
     vials,
     visits,
 )
+from tvec.services.claims_demo import seed_claims
 from tvec.services.context import Actor, Context
 from tvec.services.coverage import seed_coverage
 from tvec.services.permissions import Role
@@ -265,6 +266,7 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
         _demo_patient(ctx, staff, label, patient, k, today)
     seed_prior_auth(ctx, staff.nurse)  # payer office, approved / pended / warned requests
     seed_coverage(ctx, _billing_actor(ctx, staff))
+    seed_claims(ctx, staff.nurse.centre_id)
     return patients_wanted
 
 

@@ -293,6 +293,7 @@ def _record(
                 "recorded_at": uow.now,
                 "checked_by": checker,
                 "vial_id": vial_id,
+                "ultrasound_guided": item.ultrasound_guided,
             }
             for item, (vial_id, _field) in zip(given.items, vial_ids, strict=True)
         ],

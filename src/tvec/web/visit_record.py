@@ -187,6 +187,7 @@ def _request(form: dict[str, str], targets: list[str], zone: str, confirm: bool)
                 "vial_id": form.get(f"vial-{t}") or None,
                 # the carton's scan or the typed serial, read by the service (tvec.interop.gs1)
                 "vial_serial": (form.get(f"serial-{t}") or "").strip() or None,
+                "ultrasound_guided": form.get(f"us-{t}") == "yes",
             }
             for t in targets
         ],
@@ -225,6 +226,7 @@ def _review_page(
             "pfu_per_ml": a.pfu_per_ml,
             "given_at": shown(a.administered_at, zone),
             "vial": _serial(ctx, user, a.vial_id),
+            "ultrasound": a.ultrasound_guided,
         }
         for a in saved
     ]

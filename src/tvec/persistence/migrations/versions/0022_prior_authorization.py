@@ -7,7 +7,7 @@ answer (authorization number, window, units authorized; or what was asked; or th
 `authorization_overrides`: a dose recorded outside every approved window, with the reason.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-06 22:00:36.012509
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
