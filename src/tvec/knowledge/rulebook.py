@@ -385,6 +385,7 @@ def rules_markdown(
     labels: Sequence[LabelRules],
     criteria: Sequence[ResponseCriteria],
     trials: Sequence[Trial] = (),
+    safety: Sequence[Section] = (),
 ) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
     parts = [
@@ -405,6 +406,9 @@ def rules_markdown(
     if trials:
         parts.append("## Published trial figures\n")
         parts += [_md_table(trial_section(t)) for t in trials]
+    if safety:
+        parts.append("## Patient alert card, education and accidental exposure\n")
+        parts += [_md_table(s) for s in safety]
     return "\n".join(parts)
 
 
@@ -416,6 +420,7 @@ def all_rules_markdown() -> str:
         load_criteria,
         load_label,
     )
+    from tvec.knowledge.alert_card import alert_card_sections, load_alert_card
     from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))
@@ -423,4 +428,5 @@ def all_rules_markdown() -> str:
         [load_label(v) for v in variants],
         [load_criteria(c) for c in available_criteria()],
         [load_trial(t) for t in available_trials()],
+        alert_card_sections(load_alert_card()),
     )

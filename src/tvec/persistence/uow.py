@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tvec.persistence import cold_chain_repositories as cold
 from tvec.persistence import repositories as repos
+from tvec.persistence import safety_repositories as safety
 from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import read_options, writer_gate
 from tvec.persistence.repository import Repository, clash
@@ -81,6 +82,9 @@ class UnitOfWork:
     excursions = _Repo(cold.ExcursionRepository)
     acknowledgements = _Repo(cold.AcknowledgementRepository)
     excursion_vials = _Repo(cold.ExcursionVialRepository)
+    alert_cards = _Repo(safety.AlertCardRepository)
+    education = _Repo(safety.EducationRepository)
+    exposures = _Repo(safety.ExposureRepository)
 
     connection: Connection
     now: datetime

@@ -27,6 +27,8 @@ class Action(StrEnum):
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
     READ_AUDIT = "read the audit log"
+    ISSUE_ALERT_CARD = "issue the patient alert card and record education"
+    RECORD_EXPOSURE = "record accidental exposures and their follow-up"
 
 
 ONC, NUR, PHA, BIL, RES, ADM = (
@@ -57,6 +59,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),
     Action.READ_AUDIT: frozenset({ADM}),
+    Action.ISSUE_ALERT_CARD: frozenset({ONC, NUR}),
+    Action.RECORD_EXPOSURE: frozenset({ONC, NUR}),
 }
 
 
