@@ -127,7 +127,8 @@ def test_the_card_prints_the_patient_centre_contact_and_warnings(clinic: Clinic)
     assert (card.product, card.active_substance) == ("IMLYGIC", "talimogene laherparepvec")
     assert card.first_dose_on == TODAY
     assert any("airtight, watertight" in w for w in card.warnings)
-    assert "SmPC §4.2" in card.sources and "USPI §5.1" in card.sources
+    assert "SmPC §4.2" in card.sources
+    assert "USPI §5.1" in card.sources
 
 
 def test_education_of_the_patient_and_a_named_caregiver(clinic: Clinic) -> None:
@@ -170,7 +171,10 @@ def test_education_of_the_patient_and_a_named_caregiver(clinic: Clinic) -> None:
         ({"recipient": "patient", "topics": []}, "topics"),
         ({"recipient": "patient", "topics": ["singing"]}, "topics"),
         ({"recipient": "caregiver", "topics": ["disposal"]}, "caregiver_name"),
-        ({"recipient": "patient", "topics": ["disposal"], "given_at": "2026-06-02T09:00:00Z"}, "given_at"),
+        (
+            {"recipient": "patient", "topics": ["disposal"], "given_at": "2026-06-02T09:00:00Z"},
+            "given_at",
+        ),
     ],
 )
 def test_bad_education_is_refused_naming_the_field(

@@ -8,6 +8,7 @@ import zlib
 from typing import Any
 
 from fastapi import FastAPI
+
 from tests.support.clinic import (
     TODAY,
     TestClient,
@@ -21,7 +22,6 @@ from tests.support.clinic import (
     plan_visit,
     seed_staff,
 )
-
 from tvec.services.permissions import Role
 
 LOT6 = "CARD6-A01"

@@ -414,13 +414,13 @@ def rules_markdown(
 
 def all_rules_markdown() -> str:
     """The whole rules page: the default (US) label first, then the others, then the criteria."""
+    from tvec.knowledge.alert_card import alert_card_sections, load_alert_card
     from tvec.knowledge.loader import (
         available_criteria,
         available_labels,
         load_criteria,
         load_label,
     )
-    from tvec.knowledge.alert_card import alert_card_sections, load_alert_card
     from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))

@@ -64,7 +64,9 @@ def first_dose_on(uow: UnitOfWork, course_id: int) -> date | None:
 
 def state_in(uow: UnitOfWork, course: r.Course) -> CardState:
     needs = load_alert_card().needs_card(course.label_variant)
-    return CardState(course, needs, first_dose_on(uow, course.id), uow.alert_cards.for_course(course.id))
+    return CardState(
+        course, needs, first_dose_on(uow, course.id), uow.alert_cards.for_course(course.id)
+    )
 
 
 def card_state(ctx: Context, actor: Actor, course_id: int) -> CardState:

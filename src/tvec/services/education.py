@@ -40,16 +40,17 @@ def _check(new: EducationIn) -> None:
         )
 
 
-def record_education(
-    ctx: Context, actor: Actor, patient_id: int, new: EducationIn
-) -> sr.Education:
+def record_education(ctx: Context, actor: Actor, patient_id: int, new: EducationIn) -> sr.Education:
     actor.require(Action.ISSUE_ALERT_CARD)
     _check(new)
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
-        if new.course_id is not None:
-            if course_in_centre(uow, actor, new.course_id).patient_id != patient_id:
-                raise InvalidInput("education", "course_id", "is not a course of this patient")
+        course_id = new.course_id
+        if (
+            course_id is not None
+            and course_in_centre(uow, actor, course_id).patient_id != patient_id
+        ):
+            raise InvalidInput("education", "course_id", "is not a course of this patient")
         given_at = new.given_at or uow.now
         if given_at.tzinfo is None:
             raise InvalidInput("education", "given_at", "must give its time zone")

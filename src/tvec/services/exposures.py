@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from tvec.domain.alert_card import check_code, check_codes, check_occurred_at, follow_up_due
 from tvec.domain.errors import Conflict, InvalidInput, NotFound
+from tvec.domain.roles import Role
 from tvec.domain.zones import local_day
 from tvec.knowledge.alert_card import load_alert_card
 from tvec.persistence import safety_records as sr
@@ -24,6 +25,9 @@ from tvec.schemas.safety import Exposed, ExposureIn, FollowUpCloseIn
 from tvec.services.context import Actor, Context
 from tvec.services.patients import patient_in_centre
 from tvec.services.permissions import Action
+
+# who handles the product or the patient's injection sites
+CLINICAL_ROLES = frozenset({Role.ONCOLOGIST.value, Role.NURSE.value, Role.PHARMACIST.value})
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,9 @@ def close_follow_up(
     return done
 
 
-def _lines(ctx: Context, actor: Actor, found: list[sr.Exposure], names: dict[int, str]) -> list[ExposureLine]:
+def _lines(
+    ctx: Context, actor: Actor, found: list[sr.Exposure], names: dict[int, str]
+) -> list[ExposureLine]:
     data = load_alert_card()
     today = ctx.today(actor)
     lines = []
@@ -135,7 +141,9 @@ def list_exposures(ctx: Context, actor: Actor, *, open_only: bool = False) -> li
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         repo = uow.exposures
-        found = repo.open_in_centre(actor.centre_id) if open_only else repo.in_centre(actor.centre_id)
+        found = (
+            repo.open_in_centre(actor.centre_id) if open_only else repo.in_centre(actor.centre_id)
+        )
         names = {u.id: u.full_name for u in uow.users.in_centre(actor.centre_id)}
     return _lines(ctx, actor, found, names)
 
@@ -148,3 +156,11 @@ def get_exposure(ctx: Context, actor: Actor, exposure_id: int) -> ExposureLine:
             raise NotFound("exposure", exposure_id)
         names = {u.id: u.full_name for u in uow.users.in_centre(actor.centre_id)}
     return _lines(ctx, actor, [exposure], names)[0]
+
+
+def staff_members(ctx: Context, actor: Actor) -> list[tuple[int, str]]:
+    """The centre's active staff who may be exposed (id, name), for the exposure form."""
+    actor.require(Action.RECORD_EXPOSURE)
+    with ctx.uow(readonly=True) as uow:
+        users = uow.users.in_centre(actor.centre_id)
+    return [(u.id, u.full_name) for u in users if u.active and u.role in CLINICAL_ROLES]

@@ -49,6 +49,7 @@ from tvec.services import (
     vials,
     visits,
 )
+from tvec.services.alert_card_seeding import seed_alert_cards
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
 from tvec.services.synthetic_patients import (
@@ -259,6 +260,7 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     cohort = synthesize(patients_wanted, seed, arms=(1.0, 0.0), assumptions=DEMO_ASSUMPTIONS)
     for k, patient in enumerate(synthetic_patients(cohort)):
         _demo_patient(ctx, staff, label, patient, k, today)
+    seed_alert_cards(ctx, staff, DEMO_LOTS[0][0])  # EU alert cards, education, an exposure
     return patients_wanted
 
 

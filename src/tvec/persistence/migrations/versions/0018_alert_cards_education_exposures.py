@@ -95,7 +95,9 @@ def upgrade() -> None:
         sa.Column("follow_up_closed_by", sa.Integer(), nullable=True),
         sa.Column("follow_up_outcome", sa.Text(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["centre_id"], ["centres.id"], name="fk_exposures_centre_id_centres"),
+        sa.ForeignKeyConstraint(
+            ["centre_id"], ["centres.id"], name="fk_exposures_centre_id_centres"
+        ),
         sa.ForeignKeyConstraint(
             ["patient_id"], ["patients.id"], name="fk_exposures_patient_id_patients"
         ),
