@@ -126,6 +126,22 @@ FIELD_LABELS: dict[str, str] = {
     "entity": "Record type",
     "limit": "Page size",
     "offset": "Page start",
+    # patient alert card, education, accidental exposure (tvec.services.alert_cards, ...)
+    "acknowledged_at": "Acknowledged by the patient at",
+    "contact_phone": "Centre phone",
+    "contact_address": "Centre address",
+    "recipient": "Who was taught",
+    "caregiver_name": "Caregiver's name",
+    "caregiver_relation": "Caregiver's relation to the patient",
+    "topics": "Topics taught",
+    "given_at": "When taught",
+    "exposed": "Who was exposed",
+    "staff_user_id": "Staff member",
+    "contact_relation": "Close contact's relation to the patient",
+    "occurred_at": "When the exposure happened",
+    "actions": "What was done",
+    "action_note": "Note on what was done",
+    "outcome": "Outcome of the follow-up",
 }
 
 # What one entry of a list is called, for a position in it: "items.1" → "row 2".

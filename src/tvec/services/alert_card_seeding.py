@@ -27,8 +27,8 @@ DEMO_CONTACT = CentreContactIn(
 FIRST_DOSE_DAYS_AGO = 3
 # (MRN, given name, family name, sex, issue the card?)
 EU_PATIENTS = (
-    ("DEMO-EU-1", "Liesel", "Vandermeer", s.Sex.FEMALE, False),
-    ("DEMO-EU-2", "Anton", "Kowalczyk", s.Sex.MALE, True),
+    ("EUCARD-01", "Liesel", "Vandermeer", s.Sex.FEMALE, False),
+    ("EUCARD-02", "Anton", "Kowalczyk", s.Sex.MALE, True),
 )
 # (name, site, longest cm, perpendicular cm): no visceral lesion (EU indication, SmPC §4.1)
 LESIONS = (("L1", Site.CUTANEOUS, "2.4", "1.6"), ("L2", Site.SUBCUTANEOUS, "1.2", "0.8"))
