@@ -37,10 +37,12 @@ LESIONS = (("L1", Site.CUTANEOUS, "2.4", "1.6"), ("L2", Site.SUBCUTANEOUS, "1.2"
 def seed_alert_cards(ctx: Context, staff: Staff, lot_10e6: str) -> None:
     """The demo's alert cards, education and exposure (see the module docstring); the first
     doses come from the 10^6 lot `lot_10e6`."""
-    alert_cards.set_centre_contact(ctx, _admin(ctx, staff.nurse), DEMO_CONTACT)
+    alert_cards.set_centre_contact(ctx, centre_admin(ctx, staff.nurse), DEMO_CONTACT)
     start = ctx.today(staff.nurse) - timedelta(days=FIRST_DOSE_DAYS_AGO)
     for mrn, given, family, sex, issue in EU_PATIENTS:
-        patient_id, course_id = _first_dose(ctx, staff, mrn, given, family, sex, start, lot_10e6)
+        patient_id, course_id = first_dose_patient(
+            ctx, staff, mrn, given, family, sex, start, lot_10e6
+        )
         if issue:
             card = alert_cards.issue_card(ctx, staff.nurse, course_id)
             alert_cards.acknowledge_card(ctx, staff.nurse, card.id, AcknowledgementIn(version=1))
@@ -48,7 +50,7 @@ def seed_alert_cards(ctx: Context, staff: Staff, lot_10e6: str) -> None:
     _exposure(ctx, staff)
 
 
-def _admin(ctx: Context, someone: Actor) -> Actor:
+def centre_admin(ctx: Context, someone: Actor) -> Actor:
     """The demo centre's administrator (who sets the contact printed on the card)."""
     with ctx.uow(readonly=True) as uow:
         admin = next(
@@ -57,7 +59,7 @@ def _admin(ctx: Context, someone: Actor) -> Actor:
     return Actor(admin.id, admin.centre_id, Role.ADMIN, admin.username, someone.time_zone)
 
 
-def _first_dose(
+def first_dose_patient(
     ctx: Context,
     staff: Staff,
     mrn: str,
@@ -67,6 +69,8 @@ def _first_dose(
     start: date,
     lot: str,
 ) -> tuple[int, int]:
+    """A patient of an EU-label course started on `start`, its first dose given that day from
+    the 10^6 lot `lot`, and no alert card yet: (patient id, course id)."""
     nurse = staff.nurse
     new = s.PatientIn(
         mrn=mrn, given_name=given, family_name=family, birth_date=date(1958, 3, 14), sex=sex

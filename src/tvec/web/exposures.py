@@ -64,7 +64,7 @@ def _zone(ctx: Ctx, user: Actor) -> str:
     return second_check.centre_settings(ctx, user).time_zone
 
 
-@router.get("/exposures", response_class=HTMLResponse)
+@router.get("/exposure-log", response_class=HTMLResponse)
 def exposure_list(request: Request, ctx: Ctx, user: PageUser, notice: str = "") -> HTMLResponse:
     zone = _zone(ctx, user)
     return render(
@@ -101,7 +101,7 @@ def _form(
     )
 
 
-@router.get("/exposures/new", response_class=HTMLResponse)
+@router.get("/exposure-log/new", response_class=HTMLResponse)
 def exposure_form(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
     user.require(Action.RECORD_EXPOSURE)
     return _form(request, ctx, user, {"exposed": "staff"})
@@ -122,7 +122,7 @@ def _body(form: dict[str, Any], zone: str) -> dict[str, Any]:
     }
 
 
-@router.post("/exposures/new", response_model=None)
+@router.post("/exposure-log/new", response_model=None)
 async def exposure_save(request: Request, ctx: Ctx, user: PageUser) -> Response:
     posted = await request.form()
     form: dict[str, Any] = {k: str(v) for k, v in posted.items()}
@@ -138,7 +138,7 @@ async def exposure_save(request: Request, ctx: Ctx, user: PageUser) -> Response:
     except (FormErrors, DomainError) as exc:
         errors = refusal(exc, FIELDS, {"patient_id": ""})
         return _form(request, ctx, user, form, errors, errors.status)
-    return RedirectResponse(with_notice("/exposures", "exposure-recorded"), status_code=303)
+    return RedirectResponse(with_notice("/exposure-log", "exposure-recorded"), status_code=303)
 
 
 def _close_page(
@@ -164,13 +164,13 @@ def _close_page(
     )
 
 
-@router.get("/exposures/{exposure_id}/close", response_class=HTMLResponse)
+@router.get("/exposure-log/{exposure_id}/close", response_class=HTMLResponse)
 def close_form(request: Request, ctx: Ctx, user: PageUser, exposure_id: int) -> HTMLResponse:
     user.require(Action.RECORD_EXPOSURE)
     return _close_page(request, ctx, user, exposures.get_exposure(ctx, user, exposure_id))
 
 
-@router.post("/exposures/{exposure_id}/close", response_model=None)
+@router.post("/exposure-log/{exposure_id}/close", response_model=None)
 async def close_save(request: Request, ctx: Ctx, user: PageUser, exposure_id: int) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     user.require(Action.RECORD_EXPOSURE)
@@ -182,4 +182,4 @@ async def close_save(request: Request, ctx: Ctx, user: PageUser, exposure_id: in
     except (FormErrors, DomainError) as exc:
         errors = refusal(exc, ["outcome"], {"version": ""})
         return _close_page(request, ctx, user, line, form, errors, errors.status)
-    return RedirectResponse(with_notice("/exposures", "follow-up-closed"), status_code=303)
+    return RedirectResponse(with_notice("/exposure-log", "follow-up-closed"), status_code=303)
