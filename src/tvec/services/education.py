@@ -56,6 +56,10 @@ def record_education(ctx: Context, actor: Actor, patient_id: int, new: Education
             raise InvalidInput("education", "given_at", "must give its time zone")
         if given_at > uow.now:
             raise InvalidInput("education", "given_at", "must not be in the future")
+        if given_at.date() < ctx.settings.earliest_date:
+            raise InvalidInput(
+                "education", "given_at", f"must not be before {ctx.settings.earliest_date}"
+            )
         record = uow.education.add(
             by=actor.user_id,
             patient_id=patient_id,

@@ -64,6 +64,9 @@ def record_exposure(ctx: Context, actor: Actor, new: ExposureIn) -> sr.Exposure:
     check_codes("exposure", "actions", new.actions, [a.code for a in data.exposure_actions])
     if new.occurred_at.tzinfo is None:
         raise InvalidInput("exposure", "occurred_at", "must give its time zone")
+    earliest = ctx.settings.earliest_date
+    if new.occurred_at.date() < earliest:
+        raise InvalidInput("exposure", "occurred_at", f"must not be before {earliest.isoformat()}")
     with ctx.uow() as uow:
         check_occurred_at(new.occurred_at, uow.now)
         _check_who(uow, actor, new)
