@@ -302,6 +302,10 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
     "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
+    "centre-contact": ("/admin/centre-contact", roles_that(Action.MANAGE_USERS)),
+    "education": ("/chart/{pid}/education/new", roles_that(Action.ISSUE_ALERT_CARD)),
+    "exposures": ("/exposure-log", CLINICAL),
+    "exposure-new": ("/exposure-log/new", roles_that(Action.RECORD_EXPOSURE)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
 NAVIGATION = {
@@ -314,6 +318,7 @@ NAVIGATION = {
     "research",
     "outcomes-report",
     "admin",
+    "exposures",
 }  # in the menu
 
 
