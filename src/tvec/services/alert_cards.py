@@ -30,12 +30,14 @@ from tvec.persistence import safety_records as sr
 from tvec.persistence.uow import UnitOfWork
 from tvec.reports.alert_card import AlertCardContent
 from tvec.schemas.safety import AcknowledgementIn, CentreContactIn
+from tvec.services.alert_card_facts import (  # re-exported: the safety programme's facts
+    EDUCATED_FACT as EDUCATED_FACT,
+)
+from tvec.services.alert_card_facts import ISSUED_FACT as ISSUED_FACT
+from tvec.services.alert_card_facts import patient_programme_facts as patient_programme_facts
 from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre
 from tvec.services.permissions import Action
-
-ISSUED_FACT = "patient.alert_card_issued"
-EDUCATED_FACT = "patient.education_given"
 
 
 @dataclass(frozen=True)
@@ -198,19 +200,6 @@ def card_content(ctx: Context, actor: Actor, course_id: int) -> AlertCardContent
         warnings=tuple(w.text for w in data.warnings),
         sources=_sources(data),
     )
-
-
-def patient_programme_facts(uow: UnitOfWork, patient_id: int, course_id: int) -> dict[str, bool]:
-    """The safety programme's facts about the patient for a course: whether the alert card was
-    issued for it, and whether the patient was taught every education topic (knowledge data)."""
-    taught: set[str] = set()
-    for record in uow.education.for_patient(patient_id):
-        if record.recipient == "patient":
-            taught.update(record.topics)
-    return {
-        ISSUED_FACT: uow.alert_cards.for_course(course_id) is not None,
-        EDUCATED_FACT: load_alert_card().topic_codes() <= taught,
-    }
 
 
 def centre_contact(ctx: Context, actor: Actor) -> r.Centre:
