@@ -95,6 +95,10 @@ def test_the_card_data_names_a_source_for_every_text() -> None:
     assert all(w.source for w in data.warnings)
     assert "SmPC §4.2" in data.card_labels_source
     assert "tvec's ruling" in data.follow_up.source  # the label gives no interval
+    sources = data.card_sources()
+    assert sources[0] == "SmPC §4.2"  # why the card is given, then the warnings' sections
+    assert len(set(sources)) == len(sources)
+    assert {"SmPC §4.3", "SmPC §4.4", "USPI §5.1"} <= set(sources)
 
 
 def test_the_rules_page_shows_the_card_education_and_exposures() -> None:

@@ -71,6 +71,11 @@ COMMANDS: dict[str, Entry] = {
         "forecast",
         "Forecast vials per week and strength, with 80% and 95% intervals, and suggest an order.",
     ),
+    "alert-card": Entry(
+        "tvec.cli.alert_card",
+        "alert_card",
+        "Print a specimen patient alert card (PDF) with the centre's contact, for review.",
+    ),
     "serve": Entry("tvec.cli.server", "serve", "Serve the REST API (interactive docs at /docs)."),
     "synth": Entry(
         "tvec.cli.synth",

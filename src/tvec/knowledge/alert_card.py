@@ -85,6 +85,15 @@ class AlertCardData(_Strict):
         """Whether a course on this label gets the patient alert card at its first dose."""
         return label_variant in self.card_labels
 
+    def card_sources(self) -> tuple[str, ...]:
+        """The label sections the card's texts come from, each once, in the order first named."""
+        found: list[str] = []
+        for source in (self.card_labels_source.split(":")[0], *(w.source for w in self.warnings)):
+            for part in (p.strip() for p in source.split(";")):
+                if part and part not in found:
+                    found.append(part)
+        return tuple(found)
+
     def topic_codes(self) -> frozenset[str]:
         return frozenset(t.code for t in self.education_topics)
 

@@ -24,7 +24,7 @@ from tvec.domain.errors import Conflict, InvalidInput, NotFound
 from tvec.domain.identity import shown_name
 from tvec.domain.status import VisitRecordStatus
 from tvec.domain.zones import local_day
-from tvec.knowledge.alert_card import AlertCardData, load_alert_card
+from tvec.knowledge.alert_card import load_alert_card
 from tvec.persistence import records as r
 from tvec.persistence import safety_records as sr
 from tvec.persistence.uow import UnitOfWork
@@ -163,17 +163,6 @@ def card_for_course(ctx: Context, actor: Actor, course_id: int) -> sr.AlertCard:
         return card
 
 
-def _sources(data: AlertCardData) -> tuple[str, ...]:
-    """The label sections the card's texts come from, each once, in the order first named."""
-    found: list[str] = []
-    for source in (data.card_labels_source.split(":")[0], *(w.source for w in data.warnings)):
-        for part in source.split(";"):
-            part = part.strip()
-            if part and part not in found:
-                found.append(part)
-    return tuple(found)
-
-
 def card_content(ctx: Context, actor: Actor, course_id: int) -> AlertCardContent:
     """What the issued card of the course prints."""
     actor.require(Action.READ_CLINICAL)
@@ -198,7 +187,7 @@ def card_content(ctx: Context, actor: Actor, course_id: int) -> AlertCardContent
         issued_on=local_day(card.issued_at, centre.time_zone),
         tell_other_doctors=data.tell_other_doctors,
         warnings=tuple(w.text for w in data.warnings),
-        sources=_sources(data),
+        sources=data.card_sources(),
     )
 
 
