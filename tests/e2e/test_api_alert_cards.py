@@ -146,3 +146,20 @@ def test_an_exposure_and_its_follow_up_through_the_api(clinic: Clinic) -> None:
     )
     assert closed["follow_up_closed_at"] is not None
     assert items(c.client.get("/exposures?open=true", headers=c.nurse)) == []
+
+
+def test_the_eu_programme_reads_the_card_and_the_education(clinic: Clinic) -> None:
+    """The safety programme's EU requirements (alert card, education) are met once recorded."""
+    c = clinic
+    pid, course_id = c.course("API-EU-4")
+
+    def status() -> dict[str, str]:
+        found = ok(c.client.get(f"/courses/{course_id}/programme", headers=c.nurse))
+        return {r["id"]: r["status"] for r in found["requirements"]}
+
+    assert status()["eu-patient-alert-card"] == "missing"
+    ok(c.client.post(f"/courses/{course_id}/alert-card", headers=c.nurse), 201)
+    assert status()["eu-patient-alert-card"] == "met"
+    topics = {"recipient": "patient", "topics": ["dressing-care", "disposal", "avoid-contact"]}
+    ok(c.client.post(f"/patients/{pid}/education", json=topics, headers=c.nurse), 201)
+    assert status()["eu-patient-education"] == "met"

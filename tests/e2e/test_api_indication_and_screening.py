@@ -35,6 +35,7 @@ from tests.support.clinic import (
 )
 
 from tvec.persistence.models import ScreeningRow
+from tvec.services import cold_chain
 from tvec.services.permissions import Role
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
@@ -54,6 +55,8 @@ class Clinic:
         self.app = app
         self.client: TestClient = client_for(app)
         self.staff = seed_staff(app.state.ctx)
+        # the EU programme's qualified centre: an ultra-low freezer among its storage locations
+        cold_chain.add_location(app.state.ctx, self.staff[Role.PHARMACIST].actor, "F1", "freezer")
         self.h = login_all(self.client, self.staff)
 
     @property

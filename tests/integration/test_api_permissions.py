@@ -306,6 +306,10 @@ ENDPOINTS: dict[Action, Endpoint] = {
             {"since": START.isoformat(), "until": days_ago(0).isoformat()},
         ),
     ),
+    Action.CHECK_COVERAGE: Endpoint(
+        frozenset({Action.CHECK_COVERAGE}),
+        lambda w, r: ("get", f"/courses/{w.course_id}/coverage", None, {"policy": "5.01.562"}),
+    ),
     Action.READ_DEIDENTIFIED: Endpoint(
         frozenset({Action.READ_DEIDENTIFIED}), lambda w, r: ("get", "/research/patients", None, {})
     ),
@@ -349,6 +353,12 @@ ENDPOINTS: dict[Action, Endpoint] = {
             },
             {},
         ),
+    ),
+    Action.RECORD_TRAINING: Endpoint(
+        frozenset({Action.RECORD_TRAINING}), lambda w, r: ("get", "/staff/trainings", None, {})
+    ),
+    Action.ATTEST: Endpoint(
+        frozenset({Action.ATTEST}), lambda w, r: ("get", "/staff/attestations/me", None, {})
     ),
 }
 

@@ -22,6 +22,7 @@ from tests.support.clinic import (
     plan_visit,
     seed_staff,
 )
+from tvec.services import cold_chain
 from tvec.services.permissions import Role
 
 LOT6 = "CARD6-A01"
@@ -40,6 +41,8 @@ class Clinic:
         self.h = login_all(self.client, self.staff)
         self.nurse, self.onc = self.h[Role.NURSE], self.h[Role.ONCOLOGIST]
         add_vial_lot(self.client, self.h[Role.PHARMACIST], LOT6, 10**6)
+        # a qualified centre (the EU safety programme): an ultra-low freezer on record
+        cold_chain.add_location(self.ctx, self.staff[Role.PHARMACIST].actor, "ULT-1", "freezer")
 
     def actor(self, role: Role) -> Any:
         return self.staff[role].actor

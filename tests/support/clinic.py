@@ -21,7 +21,8 @@ from tvec.app import create_app
 from tvec.config import Settings
 from tvec.persistence.migrate import upgrade
 from tvec.schemas.clinic import UserIn
-from tvec.services import auth
+from tvec.schemas.programme import AttestationIn, TrainingIn
+from tvec.services import auth, staff_safety
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
 
@@ -132,7 +133,28 @@ def seed_staff(
         staff[role] = StaffMember(
             username, password_of(username), Actor(user.id, user.centre_id, role, username)
         )
+    clear_for_programme(ctx, admin_actor, [m.actor for m in staff.values()])
     return staff
+
+
+PROGRAMME_TRAINING = "imlygic-handling"
+
+
+def clear_for_programme(ctx: Context, admin: Actor, actors: Sequence[Actor]) -> None:
+    """The safety programme's staff records for the clinical staff among `actors`: a current
+    training (two years) and an attestation that they may prepare and give the product."""
+    today = ctx.today(admin)
+    for actor in actors:
+        if actor.role not in staff_safety.CLINICAL_STAFF:
+            continue
+        staff_safety.attest(ctx, actor, AttestationIn(cleared=True))
+        training = TrainingIn(
+            user_id=actor.user_id,
+            course=PROGRAMME_TRAINING,
+            completed_on=today,
+            expires_on=today + timedelta(days=730),
+        )
+        staff_safety.record_training(ctx, admin, training)
 
 
 def password_of(username: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select, update
 from tests.factories import screening_answers
+from tests.support.clinic import clear_for_programme
 
 from tvec.config import Settings
 from tvec.domain.errors import (
@@ -79,6 +80,7 @@ def make_ctx(
             ),
         )
         actors[role.value] = Actor(user.id, user.centre_id, role, role.value)
+    clear_for_programme(ctx, actors["admin"], list(actors.values()))
     return ctx, actors, clock
 
 

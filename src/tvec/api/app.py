@@ -19,12 +19,14 @@ from tvec.api.routes import (
     auth,
     cold_chain,
     courses,
+    coverage,
     holds,
     office,
     oncologist,
     patients,
     pharmacy,
     pharmacy_stock,
+    programme,
     research,
     safety,
 )
@@ -72,6 +74,8 @@ def create_api(ctx: Context) -> FastAPI:
         cold_chain,
         pharmacy_stock,
         safety,
+        programme,
+        coverage,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

@@ -7,6 +7,9 @@ from rich.table import Table
 
 from tvec.cli.output import DISCLAIMER, choose_label, console, print_json, refuse_bad_input
 from tvec.knowledge import available_criteria, load_criteria
+from tvec.knowledge.policies import load_policies
+from tvec.knowledge.policy_book import policy_section
+from tvec.knowledge.programme import programme_for_label, programme_sections
 from tvec.knowledge.rulebook import (
     all_rules_markdown,
     criteria_section,
@@ -24,18 +27,25 @@ def rules(
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable rules."),
 ) -> None:
-    """Print the dosing, schedule, storage, billing and response rules with their sources."""
+    """Print the dosing, schedule, storage, billing, response and safety-programme rules with
+    their sources."""
     active = choose_label(label)
     criteria = [load_criteria(name) for name in available_criteria()]
     if markdown:
         typer.echo(all_rules_markdown(), nl=False)
         return
+    programme = programme_for_label(active.variant)
     if json_out:
-        print_json({"label": active, "criteria": criteria})
+        policies = list(load_policies().values())
+        print_json(
+            {"label": active, "criteria": criteria, "policies": policies, "programme": programme}
+        )
         return
     console.print(f"[bold]{active.title}[/bold] — {active.revision}")
     trials = [trial_section(load_trial(name)) for name in available_trials()]
-    for section in [*label_sections(active), *(criteria_section(c) for c in criteria), *trials]:
+    policy_tables = [policy_section(p) for p in load_policies().values()]
+    sections = [*label_sections(active), *(criteria_section(c) for c in criteria), *trials]
+    for section in [*sections, *policy_tables, *programme_sections(programme)]:
         table = Table(title=section.title, title_justify="left", show_lines=False)
         for column in section.columns:
             table.add_column(column, overflow="fold")

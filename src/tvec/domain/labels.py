@@ -142,6 +142,11 @@ FIELD_LABELS: dict[str, str] = {
     "actions": "What was done",
     "action_note": "Note on what was done",
     "outcome": "Outcome of the follow-up",
+    # the safety programme's staff records
+    "course": "Training",
+    "completed_on": "Completed on",
+    "expires_on": "Expires on",
+    "cleared": "May prepare and give IMLYGIC",
 }
 
 # What one entry of a list is called, for a position in it: "items.1" → "row 2".

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tvec.domain.policy import Policy
 from tvec.domain.rules import (
     BillingRules,
     IndicationRule,
@@ -385,6 +386,8 @@ def rules_markdown(
     labels: Sequence[LabelRules],
     criteria: Sequence[ResponseCriteria],
     trials: Sequence[Trial] = (),
+    policies: Sequence[Policy] = (),
+    programmes: Sequence[Section] = (),
     safety: Sequence[Section] = (),
 ) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
@@ -406,6 +409,13 @@ def rules_markdown(
     if trials:
         parts.append("## Published trial figures\n")
         parts += [_md_table(trial_section(t)) for t in trials]
+    if policies:
+        from tvec.knowledge.policy_book import policies_markdown
+
+        parts.append(policies_markdown(list(policies)))
+    if programmes:
+        parts.append("## Safety programme\n")
+        parts += [_md_table(s) for s in programmes]
     if safety:
         parts.append("## Patient alert card, education and accidental exposure\n")
         parts += [_md_table(s) for s in safety]
@@ -421,6 +431,8 @@ def all_rules_markdown() -> str:
         load_criteria,
         load_label,
     )
+    from tvec.knowledge.policies import load_policies
+    from tvec.knowledge.programme import all_programme_sections
     from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))
@@ -428,5 +440,12 @@ def all_rules_markdown() -> str:
         [load_label(v) for v in variants],
         [load_criteria(c) for c in available_criteria()],
         [load_trial(t) for t in available_trials()],
+        list(load_policies().values()),
+        all_programme_sections(),
         alert_card_sections(load_alert_card()),
     )
+
+
+# Shared with the coverage policies' tables (tvec.knowledge.policy_book).
+md_table = _md_table
+pfu_text = _pfu

@@ -551,3 +551,48 @@ class ExposureRow(Versioned, Base):
     follow_up_closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     follow_up_closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     follow_up_outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class StaffTrainingRow(Versioned, Base):
+    """A user's completed safety-programme training with its expiry (migration 0017)."""
+
+    __tablename__ = "staff_trainings"
+    __table_args__ = (
+        CheckConstraint("expires_on > completed_on", name="expires_after_completion"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course: Mapped[str] = mapped_column(String(80))
+    completed_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StaffAttestationRow(Base):
+    """A user's attestation that they may (or may not) prepare and give the product (migration
+    0017): append-only, the latest holds; which condition is never kept."""
+
+    __tablename__ = "staff_attestations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    cleared: Mapped[bool] = mapped_column(Boolean)
+    attested_on: Mapped[date] = mapped_column(Date)
+    attested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CoverageAnswersRow(Versioned, Base):
+    """What the billing office answered for a course's check against one payer policy (migration
+    0020): the facts the chart cannot give, as JSON. One row per course and policy; an answer
+    changed is a new version, audited with before and after."""
+
+    __tablename__ = "coverage_answers"
+    __table_args__ = (UniqueConstraint("course_id", "policy_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    policy_id: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

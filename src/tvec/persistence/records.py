@@ -361,6 +361,19 @@ class CourseHold:
 
 
 @dataclass(frozen=True)
+class CoverageAnswers:
+    """The billing office's answers for one course and payer policy (tvec.schemas.coverage)."""
+
+    id: int
+    course_id: int
+    policy_id: str
+    answers: dict[str, Any]
+    recorded_by: int
+    recorded_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     id: int
     at: datetime
@@ -385,3 +398,26 @@ class IdempotentReply:
     request_hash: str
     response: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class StaffTraining:
+    id: int
+    centre_id: int
+    user_id: int
+    course: str  # the programme's training code
+    completed_on: date
+    expires_on: date  # no longer current from this day
+    recorded_by: int
+    recorded_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
+class StaffAttestation:
+    id: int
+    centre_id: int
+    user_id: int
+    cleared: bool
+    attested_on: date
+    attested_at: datetime

@@ -12,6 +12,8 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
 from tvec.persistence import cold_chain_repositories as cold
+from tvec.persistence import coverage_repositories as coverage
+from tvec.persistence import programme_repositories as programme
 from tvec.persistence import repositories as repos
 from tvec.persistence import safety_repositories as safety
 from tvec.persistence.audit_chain import AuditTrail
@@ -85,6 +87,9 @@ class UnitOfWork:
     alert_cards = _Repo(safety.AlertCardRepository)
     education = _Repo(safety.EducationRepository)
     exposures = _Repo(safety.ExposureRepository)
+    staff_trainings = _Repo(programme.StaffTrainingRepository)
+    staff_attestations = _Repo(programme.StaffAttestationRepository)
+    coverage_answers = _Repo(coverage.CoverageAnswersRepository)
 
     connection: Connection
     now: datetime

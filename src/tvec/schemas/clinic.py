@@ -607,6 +607,11 @@ class CentreSettingsOut(Out):
 class AdministrationRecordOut(BaseModel):
     visit: VisitOut
     administrations: list[AdministrationOut]
+    programme_warnings: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Safety-programme requirements missing that warn (recorded anyway): "
+        "id, needs, who_acts, to_do, source.",
+    )
 
 
 class VialLotOut(Out):

@@ -30,6 +30,7 @@ from tvec.services import vial_events
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
 from tvec.services.permissions import Action
+from tvec.services.programme import check_correction_checker
 from tvec.services.second_check import verify_checker
 from tvec.services.visits import visit_in_centre
 
@@ -77,6 +78,8 @@ def correct_administration(
     with ctx.uow() as uow:
         old = _administration_in_centre(uow, actor, administration_id)
         visit, course = visit_in_centre(uow, actor, old.visit_id)
+        if checker is not None:  # the safety programme: a second checker must be cleared
+            check_correction_checker(uow, actor, course, checker)
         if old.status != "active":
             raise Conflict(
                 f"this dose was already corrected (version {old.revision} is superseded); "

@@ -26,6 +26,7 @@ from tvec.services.indication import check_indication
 from tvec.services.patients import patient_in_centre
 from tvec.services.permissions import Action
 from tvec.services.plausible import near_today
+from tvec.services.programme import check_course_start
 from tvec.services.reinitiation import complete_response_on
 from tvec.services.screening import check_screened
 
@@ -62,6 +63,8 @@ def start_course(ctx: Context, actor: Actor, patient_id: int, new: CourseIn) -> 
             raise Conflict(
                 "the patient already has an open course; end it first", field="start_date"
             )
+        # the safety programme: a missing blocking requirement refuses the course (nothing written)
+        check_course_start(uow, actor, new.label_variant, patient_id)
         # a re-initiation needs the earlier course's complete response and new lesions since
         cr_on = (
             complete_response_on(uow, label, patient_id, new.start_date)

@@ -24,11 +24,14 @@ class Action(StrEnum):
     MANAGE_VIALS = "manage vial lots"
     HANDLE_VIALS = "thaw, move, draw and discard vials"
     READ_BILLING = "read billing lines"
+    CHECK_COVERAGE = "check a course against payer policies and answer their questions"
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
     READ_AUDIT = "read the audit log"
     ISSUE_ALERT_CARD = "issue the patient alert card and record education"
     RECORD_EXPOSURE = "record accidental exposures and their follow-up"
+    RECORD_TRAINING = "record staff training"
+    ATTEST = "attest whether they may prepare and give the product"
 
 
 ONC, NUR, PHA, BIL, RES, ADM = (
@@ -56,11 +59,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_VIALS: frozenset({PHA}),
     Action.HANDLE_VIALS: frozenset({NUR, PHA}),
     Action.READ_BILLING: frozenset({BIL}),
+    Action.CHECK_COVERAGE: frozenset({BIL, ONC}),
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),
     Action.READ_AUDIT: frozenset({ADM}),
     Action.ISSUE_ALERT_CARD: frozenset({ONC, NUR}),
     Action.RECORD_EXPOSURE: frozenset({ONC, NUR}),
+    Action.RECORD_TRAINING: frozenset({ADM}),
+    Action.ATTEST: frozenset({ONC, NUR, PHA}),
 }
 
 

@@ -51,7 +51,9 @@ from tvec.services import (
 )
 from tvec.services.alert_card_seeding import seed_alert_cards
 from tvec.services.context import Actor, Context
+from tvec.services.coverage import seed_coverage
 from tvec.services.permissions import Role
+from tvec.services.programme_seed import seed_programme
 from tvec.services.synthetic_patients import (
     Staff,
     SyntheticChart,
@@ -210,6 +212,7 @@ def demo_centre(ctx: Context) -> Staff:
             published=True,
         )
         actors[username] = Actor(user.id, user.centre_id, role, username, zone)
+    seed_programme(ctx, admin_actor, [actors["nurse"], actors["oncologist"], actors["pharmacist"]])
     return Staff(actors["nurse"], actors["oncologist"], actors["pharmacist"])
 
 
@@ -261,7 +264,15 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     for k, patient in enumerate(synthetic_patients(cohort)):
         _demo_patient(ctx, staff, label, patient, k, today)
     seed_alert_cards(ctx, staff, DEMO_LOTS[0][0])  # EU alert cards, education, an exposure
+    seed_coverage(ctx, _billing_actor(ctx, staff))
     return patients_wanted
+
+
+def _billing_actor(ctx: Context, staff: Staff) -> Actor:
+    with ctx.uow(readonly=True) as uow:
+        user = uow.users.by_username("billing")
+    assert user is not None  # demo_centre made it
+    return Actor(user.id, user.centre_id, Role.BILLING, "billing", staff.nurse.time_zone)
 
 
 def _add_lots(ctx: Context, pharmacist: Actor, label: LabelRules, today: date) -> None:

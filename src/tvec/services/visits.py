@@ -33,6 +33,7 @@ from tvec.services.courses import course_in_centre, domain_course
 from tvec.services.decisions import early_dose_for, use_early_dose
 from tvec.services.indication import patient_facts
 from tvec.services.permissions import Action
+from tvec.services.programme import check_dose, warnings_json
 from tvec.services.second_check import verify_checker
 
 
@@ -269,6 +270,10 @@ def _record(
         today=local_day(uow.now, zone_name),
         override_reason=override_reason,
     )
+    # the safety programme: who gives and who checks must be cleared (and trained, as the data
+    # says); a missing blocking requirement refuses the dose, nothing written
+    first = not any(v.status is VisitRecordStatus.ADMINISTERED for v in others)
+    programme = check_dose(uow, actor, course, checker, first=first)
     vial_ids = _vials_named(uow, actor, given, lots)
     _give_from_vials(uow, actor, given, vial_ids, lots, at, day)  # a refused vial: nothing written
     names = {les.name: les.id for les in uow.lesions.for_patient(course.patient_id)}
@@ -307,7 +312,11 @@ def _record(
     )
     if early and authorised is not None:  # that visit only, once
         use_early_dose(uow, authorised, visit.id, actor.user_id)
-    return {"visit": jsonable(updated), "administrations": jsonable(saved)}
+    return {
+        "visit": jsonable(updated),
+        "administrations": jsonable(saved),
+        "programme_warnings": warnings_json(programme),
+    }
 
 
 def _vials_named(

@@ -17,6 +17,7 @@ from tvec.persistence import records as r
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
 from tvec.services.permissions import Action
+from tvec.services.staff_safety import TrainingAlert, training_alerts
 
 SIX_MONTH_LOOKAHEAD_DAYS = 14  # a display window, not a clinical rule: how far ahead to list
 
@@ -84,6 +85,7 @@ class Worklist:
     unshown: tuple[Unshown, ...] = ()
     names: Mapping[int, str] = field(default_factory=dict)  # shown names of the listed patients
     held: tuple[HeldCourse, ...] = ()  # the courses on hold today, for the oncologist to review
+    trainings: tuple[TrainingAlert, ...] = ()  # staff trainings expiring soon or expired
 
 
 def worklist(ctx: Context, actor: Actor) -> Worklist:
@@ -129,6 +131,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
             for e in uow.adverse_events.for_patients(list(patients))
             if e.serious and e.status is RecordStatus.ACTIVE and e.resolved_on is None
         ]
+        trainings = training_alerts(uow, actor.centre_id, today)
     serious = [
         OpenSeriousEvent(e.patient_id, patients[e.patient_id].mrn, e.id, e.term, e.grade, e.onset)
         for e in events
@@ -146,6 +149,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         tuple(unshown),
         names={i: _shown(patients[i]) for i in listed},
         held=held,
+        trainings=trainings,
     )
 
 

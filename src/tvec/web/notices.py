@@ -8,6 +8,7 @@ its own on a chart. Add a code here when a new action redirects with a notice.
 from __future__ import annotations
 
 NOTICES: dict[str, str] = {
+    "coverage-answers-kept": "Your answers are kept with the course.",
     "adverse-event-recorded": "Adverse event recorded.",
     "hold-placed": "The course is on hold: no dose can be planned or given while it is held.",
     "hold-released": "The hold is released; the course can go on. The hold stays on record.",

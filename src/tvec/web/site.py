@@ -10,6 +10,7 @@ from tvec.web import (
     admin,
     alert_card,
     billing,
+    coverage,
     deidentified,
     errors,
     exposures,
@@ -25,6 +26,7 @@ from tvec.web import (
     pharmacy_forecast,
     pharmacy_stock,
     research,
+    staff_programme,
     storage,
     visit_correct,
     visit_measure,
@@ -58,9 +60,11 @@ def install(app: FastAPI) -> None:
         pharmacy_stock,
         pharmacy_forecast,
         billing,
+        coverage,
         deidentified,
         research,
         admin,
+        staff_programme,
         account,
     ):
         app.include_router(module.router)

@@ -8,7 +8,7 @@ course) with its first dose date, who issued it and when, and the patient's ackn
 was done) and its follow-up task (due date, closed with an outcome).
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0020
 Create Date: 2026-12-06 22:10:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
