@@ -307,6 +307,8 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "education": ("/chart/{pid}/education/new", roles_that(Action.ISSUE_ALERT_CARD)),
     "exposures": ("/exposure-log", CLINICAL),
     "exposure-new": ("/exposure-log/new", roles_that(Action.RECORD_EXPOSURE)),
+    "trainings": ("/admin/trainings", roles_that(Action.RECORD_TRAINING)),
+    "attestation": ("/attestation", roles_that(Action.ATTEST)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
 NAVIGATION = {
@@ -321,6 +323,8 @@ NAVIGATION = {
     "outcomes-report",
     "admin",
     "exposures",
+    "trainings",
+    "attestation",
 }  # in the menu
 
 

@@ -39,7 +39,7 @@ COMMANDS: dict[str, Entry] = {
     "rules": Entry(
         "tvec.cli.rules",
         "rules",
-        "Print the dosing, schedule, storage, billing and response rules with their sources.",
+        "Print the label, billing, response and safety-programme rules with their sources.",
     ),
     "dose-plan": Entry(
         "tvec.cli.dose_plan",
