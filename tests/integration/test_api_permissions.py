@@ -354,6 +354,10 @@ ENDPOINTS: dict[Action, Endpoint] = {
             {},
         ),
     ),
+    Action.EXPORT_FHIR: Endpoint(
+        frozenset({Action.EXPORT_FHIR}),
+        lambda w, r: ("get", f"/fhir/Patient/{w.patient_id}/$everything", None, {}),
+    ),
     Action.RECORD_TRAINING: Endpoint(
         frozenset({Action.RECORD_TRAINING}), lambda w, r: ("get", "/staff/trainings", None, {})
     ),

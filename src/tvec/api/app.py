@@ -20,6 +20,7 @@ from tvec.api.routes import (
     cold_chain,
     courses,
     coverage,
+    fhir,
     holds,
     office,
     oncologist,
@@ -76,6 +77,7 @@ def create_api(ctx: Context) -> FastAPI:
         safety,
         programme,
         coverage,
+        fhir,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

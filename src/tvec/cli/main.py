@@ -115,6 +115,11 @@ COMMANDS: dict[str, Entry] = {
         "gs1_app",
         "GS1 carton barcodes: read a scan into product, strength, lot, expiry and serial.",
     ),
+    "fhir": Entry(
+        "tvec.cli.fhir",
+        "fhir_app",
+        "FHIR R4 (mCODE): export the centre's records, one NDJSON file per resource type.",
+    ),
 }
 
 

@@ -425,6 +425,7 @@ def rules_markdown(
 def all_rules_markdown() -> str:
     """The whole rules page: the default (US) label first, then the others, then the criteria."""
     from tvec.knowledge.alert_card import alert_card_sections, load_alert_card
+    from tvec.knowledge.fhir_codes import codes_markdown, load_fhir_codes
     from tvec.knowledge.loader import (
         available_criteria,
         available_labels,
@@ -436,13 +437,17 @@ def all_rules_markdown() -> str:
     from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))
-    return rules_markdown(
-        [load_label(v) for v in variants],
-        [load_criteria(c) for c in available_criteria()],
-        [load_trial(t) for t in available_trials()],
-        list(load_policies().values()),
-        all_programme_sections(),
-        alert_card_sections(load_alert_card()),
+    return (
+        rules_markdown(
+            [load_label(v) for v in variants],
+            [load_criteria(c) for c in available_criteria()],
+            [load_trial(t) for t in available_trials()],
+            list(load_policies().values()),
+            all_programme_sections(),
+            alert_card_sections(load_alert_card()),
+        )
+        + "\n"
+        + codes_markdown(load_fhir_codes())
     )
 
 

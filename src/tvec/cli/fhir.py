@@ -1,0 +1,100 @@
+"""`tvec fhir export --out DIR`: the centre's records as FHIR R4 (mCODE), one NDJSON per type.
+
+Logs in as ``--username`` (an oncologist or nurse of the centre) with ``--password`` (or the
+environment variable, or a hidden prompt at a terminal), writes ``Patient.ndjson``,
+``Observation.ndjson``, ... into DIR, and runs tvec's mCODE checks on what it wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tvec.cli.output import console, fail, print_json
+
+PASSWORD_ENV = "TVEC_FHIR_PASSWORD"
+
+fhir_app = typer.Typer(
+    help="FHIR R4 (mCODE): export the centre's records, one NDJSON file per resource type.",
+    no_args_is_help=True,
+)
+
+
+@fhir_app.command("export")
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the NDJSON files.")],
+    username: Annotated[
+        str, typer.Option("--username", help="An oncologist or nurse of the centre.")
+    ],
+    password: Annotated[
+        str | None,
+        typer.Option("--password", envvar=PASSWORD_ENV, help=f"Or set {PASSWORD_ENV}."),
+    ] = None,
+    json_out: bool = typer.Option(False, "--json", help="Print the files and counts as JSON."),
+) -> None:
+    """Write one NDJSON file per resource type for every patient of the centre."""
+    by_type = _read(username, _password(username, password))
+    problems = _check(by_type)
+    written = _write(out, by_type)
+    if json_out:
+        print_json({"files": written, "problems": [str(p) for p in problems]})
+    else:
+        for name, count in written.items():
+            console.print(f"{out / name}: {count} resources")
+        console.print(f"mCODE checks: {len(problems) or 'no'} problem(s)")
+        for p in problems:
+            console.print(f"  {p}")
+    if problems:
+        raise typer.Exit(1)
+
+
+def _password(username: str, password: str | None) -> str:
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        fail(f"--password: required (or set {PASSWORD_ENV})")
+    return str(typer.prompt(f"password for {username}", hide_input=True, err=True))
+
+
+def _read(username: str, password: str) -> dict[str, list[dict[str, Any]]]:
+    from tvec.bootstrap import build_context
+    from tvec.config import Settings
+    from tvec.domain.errors import DomainError, NotAuthenticated
+    from tvec.services import auth, fhir_export
+
+    ctx = build_context(Settings())
+    try:
+        token, _session, _user = auth.login(ctx, username, password, kind="cli")
+    except NotAuthenticated:
+        fail("--username/--password: wrong username or password")
+    try:
+        return fhir_export.centre_export(ctx, auth.authenticate(ctx, token))
+    except DomainError as exc:
+        fail(f"--username: {username}: {exc}")
+    finally:
+        auth.logout(ctx, token)
+
+
+def _check(by_type: dict[str, list[dict[str, Any]]]) -> list[Any]:
+    from tvec.interop.fhir.mcode import validate_resources
+    from tvec.knowledge.fhir_codes import load_fhir_codes
+
+    everything = [res for found in by_type.values() for res in found]
+    return validate_resources(everything, load_fhir_codes())
+
+
+def _write(out: Path, by_type: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--out: {out}: {exc.strerror}")
+    written = {}
+    for kind, found in by_type.items():
+        lines = "".join(json.dumps(res, separators=(",", ":")) + "\n" for res in found)
+        (out / f"{kind}.ndjson").write_text(lines, encoding="utf-8")
+        written[f"{kind}.ndjson"] = len(found)
+    return written

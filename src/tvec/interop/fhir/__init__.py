@@ -1,0 +1,1 @@
+"""FHIR R4 adapters: the only place fhir.resources is imported."""
