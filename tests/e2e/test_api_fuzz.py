@@ -198,6 +198,7 @@ ERROR_STATUSES = ("401", "403", "404", "409", "422")
 DOCUMENTS = {  # not JSON
     "GET /research/report": {"text/html", "application/pdf"},
     "GET /prior-authorizations/{request_id}/packet.pdf": {"application/pdf"},
+    "GET /courses/{course_id}/alert-card.pdf": {"application/pdf"},
 }
 
 

@@ -305,6 +305,10 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
     "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
+    "centre-contact": ("/admin/centre-contact", roles_that(Action.MANAGE_USERS)),
+    "education": ("/chart/{pid}/education/new", roles_that(Action.ISSUE_ALERT_CARD)),
+    "exposures": ("/exposure-log", CLINICAL),
+    "exposure-new": ("/exposure-log/new", roles_that(Action.RECORD_EXPOSURE)),
     "trainings": ("/admin/trainings", roles_that(Action.RECORD_TRAINING)),
     "attestation": ("/attestation", roles_that(Action.ATTEST)),
 }
@@ -323,6 +327,7 @@ NAVIGATION = {
     "research",
     "outcomes-report",
     "admin",
+    "exposures",
     "trainings",
     "attestation",
 }  # in the menu

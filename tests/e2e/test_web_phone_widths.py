@@ -50,7 +50,7 @@ from tvec.config import Settings
 from tvec.persistence.migrate import upgrade
 from tvec.schemas import clinic as s
 from tvec.schemas.holds import HoldIn
-from tvec.services import holds, lesions, visits
+from tvec.services import exposures, holds, lesions, visits
 from tvec.services.prior_auth_seed import REVIEWER
 from tvec.services.seeding import DEMO_USERS, load_demo
 
@@ -139,6 +139,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
             "user_id": [str(staff.nurse.user_id)],
             "action": ["disable", "reset-password", "revoke-sessions", "enable"],
             "location_id": [str(a_freezer_with_an_excursion(ctx, staff))],
+            "exposure_id": [str(x.exposure.id) for x in exposures.list_exposures(ctx, staff.nurse)],
         }
         ids["course_id"] += course_ids_of(ctx, staff.nurse, showcase)
         with ctx.uow(readonly=True) as uow:  # the demo's prior-authorization requests

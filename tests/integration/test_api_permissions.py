@@ -68,6 +68,9 @@ ISSUE_RULES: list[tuple[Role, Action, bool]] = [
     *[(RES, action, action is Action.READ_DEIDENTIFIED) for action in Action],
     # admins manage users (and nobody else does)
     *[(role, Action.MANAGE_USERS, role is ADMIN) for role in Role],
+    # the nurse or the oncologist issues the alert card, teaches, records an exposure
+    *[(role, Action.ISSUE_ALERT_CARD, role in (ONC, NURSE)) for role in Role],
+    *[(role, Action.RECORD_EXPOSURE, role in (ONC, NURSE)) for role in Role],
 ]
 
 
@@ -347,6 +350,30 @@ ENDPOINTS: dict[Action, Endpoint] = {
     ),
     Action.REVIEW_PRIOR_AUTH: Endpoint(
         frozenset({Action.REVIEW_PRIOR_AUTH}), lambda w, r: ("get", "/payer/requests", None, {})
+    ),
+    Action.ISSUE_ALERT_CARD: Endpoint(
+        frozenset({Action.ISSUE_ALERT_CARD}),
+        lambda w, r: (
+            "post",
+            f"/patients/{w.patient_id}/education",
+            {"recipient": "patient", "topics": ["dressing-care"]},
+            {},
+        ),
+    ),
+    Action.RECORD_EXPOSURE: Endpoint(
+        frozenset({Action.RECORD_EXPOSURE}),
+        lambda w, r: (
+            "post",
+            "/exposures",
+            {
+                "exposed": "close-contact",
+                "contact_relation": "spouse",
+                "kind": "site-contact",
+                "occurred_at": f"{START.isoformat()}T10:00:00+00:00",
+                "actions": ["washed"],
+            },
+            {},
+        ),
     ),
     Action.EXPORT_FHIR: Endpoint(
         frozenset({Action.EXPORT_FHIR}),

@@ -31,6 +31,7 @@ from tvec.api.routes import (
     prior_auth,
     programme,
     research,
+    safety,
 )
 from tvec.config import api_threads_in_use
 from tvec.services.context import Context
@@ -77,6 +78,7 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy_stock,
         claims,
         prior_auth,
+        safety,
         programme,
         coverage,
         fhir,

@@ -388,6 +388,7 @@ def rules_markdown(
     trials: Sequence[Trial] = (),
     policies: Sequence[Policy] = (),
     programmes: Sequence[Section] = (),
+    safety: Sequence[Section] = (),
 ) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
     parts = [
@@ -415,11 +416,15 @@ def rules_markdown(
     if programmes:
         parts.append("## Safety programme\n")
         parts += [_md_table(s) for s in programmes]
+    if safety:
+        parts.append("## Patient alert card, education and accidental exposure\n")
+        parts += [_md_table(s) for s in safety]
     return "\n".join(parts)
 
 
 def all_rules_markdown() -> str:
     """The whole rules page: the default (US) label first, then the others, then the criteria."""
+    from tvec.knowledge.alert_card import alert_card_sections, load_alert_card
     from tvec.knowledge.fhir_codes import codes_markdown, load_fhir_codes
     from tvec.knowledge.loader import (
         available_criteria,
@@ -438,6 +443,7 @@ def all_rules_markdown() -> str:
         [load_trial(t) for t in available_trials()],
         list(load_policies().values()),
         all_programme_sections(),
+        alert_card_sections(load_alert_card()),
     )
     from tvec.knowledge.claim_book import claim_codes_markdown
     from tvec.knowledge.claim_codes import load_claim_codes

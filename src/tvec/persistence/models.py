@@ -50,6 +50,9 @@ class CentreRow(Base):
     require_second_check: Mapped[bool] = mapped_column(
         Boolean, server_default=false(), default=False
     )
+    # the contact printed on the patient alert card (migration 0018); NULL until an admin sets it
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_address: Mapped[str | None] = mapped_column(Text)
 
 
 class UserRow(Base):
@@ -495,6 +498,63 @@ class LoginAttemptRow(Base):
     lockouts: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AlertCardRow(Versioned, Base):
+    """The patient alert card issued for a course (migration 0018): one per course; the
+    patient's acknowledgement fills `acknowledged_at` (recorded by `acknowledged_by`)."""
+
+    __tablename__ = "alert_cards"
+    __table_args__ = (UniqueConstraint("course_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    first_dose_on: Mapped[date] = mapped_column(Date)
+    issued_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class EducationRow(Base):
+    """Education given to the patient or a named caregiver (migration 0018): its topics (codes
+    from the knowledge data), who gave it and when. The caregiver's name stays in this record."""
+
+    __tablename__ = "patient_education"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
+    recipient: Mapped[str] = mapped_column(String(20))  # "patient" or "caregiver"
+    caregiver_name: Mapped[str | None] = mapped_column(String(200))
+    caregiver_relation: Mapped[str | None] = mapped_column(String(80))
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    given_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ExposureRow(Versioned, Base):
+    """An accidental exposure to the product (migration 0018): who (a staff member, or a close
+    contact by relation only), the kind, when, what was done, and its follow-up task (due date;
+    closed with an outcome)."""
+
+    __tablename__ = "exposures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    exposed: Mapped[str] = mapped_column(String(20))  # "staff" or "close-contact"
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    contact_relation: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actions: Mapped[list[str]] = mapped_column(JSON)
+    action_note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    follow_up_due: Mapped[date] = mapped_column(Date)
+    follow_up_closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    follow_up_closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    follow_up_outcome: Mapped[str | None] = mapped_column(Text)
 
 
 class StaffTrainingRow(Versioned, Base):

@@ -30,6 +30,8 @@ class Centre:
     name: str
     time_zone: str
     require_second_check: bool
+    contact_phone: str | None = None  # printed on the patient alert card (migration 0018)
+    contact_address: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from tvec.persistence import coverage_repositories as coverage
 from tvec.persistence import prior_auth_repositories as pa
 from tvec.persistence import programme_repositories as programme
 from tvec.persistence import repositories as repos
+from tvec.persistence import safety_repositories as safety
 from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import read_options, writer_gate
 from tvec.persistence.repository import Repository, clash
@@ -93,6 +94,9 @@ class UnitOfWork:
     payers = _Repo(pa.PayerRepository)
     prior_auth_requests = _Repo(pa.PriorAuthRequestRepository)
     authorization_overrides = _Repo(pa.AuthorizationOverrideRepository)
+    alert_cards = _Repo(safety.AlertCardRepository)
+    education = _Repo(safety.EducationRepository)
+    exposures = _Repo(safety.ExposureRepository)
     staff_trainings = _Repo(programme.StaffTrainingRepository)
     staff_attestations = _Repo(programme.StaffAttestationRepository)
     coverage_answers = _Repo(coverage.CoverageAnswersRepository)

@@ -32,6 +32,8 @@ class Action(StrEnum):
     REQUEST_PRIOR_AUTH = "request prior authorizations"  # and resubmit or appeal them
     READ_PRIOR_AUTH = "see prior authorizations and the units left"
     REVIEW_PRIOR_AUTH = "review prior-authorization requests addressed to their payer"
+    ISSUE_ALERT_CARD = "issue the patient alert card and record education"
+    RECORD_EXPOSURE = "record accidental exposures and their follow-up"
     EXPORT_FHIR = "export patient records as FHIR (mCODE)"
     RECORD_TRAINING = "record staff training"
     ATTEST = "attest whether they may prepare and give the product"
@@ -70,6 +72,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REQUEST_PRIOR_AUTH: frozenset({BIL, ONC}),
     Action.READ_PRIOR_AUTH: frozenset({BIL, ONC, NUR}),
     Action.REVIEW_PRIOR_AUTH: frozenset({Role.PAYER_REVIEWER}),
+    Action.ISSUE_ALERT_CARD: frozenset({ONC, NUR}),
+    Action.RECORD_EXPOSURE: frozenset({ONC, NUR}),
     Action.EXPORT_FHIR: frozenset({ONC, NUR}),
     Action.RECORD_TRAINING: frozenset({ADM}),
     Action.ATTEST: frozenset({ONC, NUR, PHA}),

@@ -49,6 +49,7 @@ from tvec.services import (
     vials,
     visits,
 )
+from tvec.services.alert_card_seeding import seed_alert_cards
 from tvec.services.claims_demo import seed_claims
 from tvec.services.context import Actor, Context
 from tvec.services.coverage import seed_coverage
@@ -265,6 +266,7 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     for k, patient in enumerate(synthetic_patients(cohort)):
         _demo_patient(ctx, staff, label, patient, k, today)
     seed_prior_auth(ctx, staff.nurse)  # payer office, approved / pended / warned requests
+    seed_alert_cards(ctx, staff, DEMO_LOTS[0][0])  # EU alert cards, education, an exposure
     seed_coverage(ctx, _billing_actor(ctx, staff))
     seed_claims(ctx, staff.nurse.centre_id)
     return patients_wanted
