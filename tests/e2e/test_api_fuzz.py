@@ -194,7 +194,11 @@ def test_an_id_beyond_the_integer_range_is_a_4xx(database_url: str) -> None:
 # ---- the schema itself -----------------------------------------------------------------------
 
 ERROR_STATUSES = ("401", "403", "404", "409", "422")
-DOCUMENTS = {"GET /research/report": {"text/html", "application/pdf"}}  # not JSON
+DOCUMENTS = {  # not JSON
+    "GET /research/report": {"text/html", "application/pdf"},
+    "GET /prior-authorizations/{request_id}/packet.pdf": {"application/pdf"},
+    "GET /courses/{course_id}/alert-card.pdf": {"application/pdf"},
+}
 
 
 @pytest.fixture(scope="module")

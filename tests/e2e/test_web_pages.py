@@ -300,13 +300,20 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "storage-location": ("/storage/{loc}", roles_that(Action.MANAGE_VIALS)),
     "billing": ("/billing", roles_that(Action.READ_BILLING)),
     "coverage": ("/coverage", roles_that(Action.CHECK_COVERAGE)),
+    "authorizations": ("/authorizations", roles_that(Action.REQUEST_PRIOR_AUTH)),
+    "payer-review": ("/payer-review", roles_that(Action.REVIEW_PRIOR_AUTH)),
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
     "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
+    "centre-contact": ("/admin/centre-contact", roles_that(Action.MANAGE_USERS)),
+    "education": ("/chart/{pid}/education/new", roles_that(Action.ISSUE_ALERT_CARD)),
+    "exposures": ("/exposure-log", CLINICAL),
+    "exposure-new": ("/exposure-log/new", roles_that(Action.RECORD_EXPOSURE)),
     "trainings": ("/admin/trainings", roles_that(Action.RECORD_TRAINING)),
     "attestation": ("/attestation", roles_that(Action.ATTEST)),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
+LANDING[Role.PAYER_REVIEWER] = "/payer-review"
 NAVIGATION = {
     "patients",
     "vials",
@@ -315,9 +322,12 @@ NAVIGATION = {
     "storage",
     "billing",
     "coverage",
+    "authorizations",
+    "payer-review",
     "research",
     "outcomes-report",
     "admin",
+    "exposures",
     "trainings",
     "attestation",
 }  # in the menu

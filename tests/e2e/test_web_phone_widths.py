@@ -50,16 +50,18 @@ from tvec.config import Settings
 from tvec.persistence.migrate import upgrade
 from tvec.schemas import clinic as s
 from tvec.schemas.holds import HoldIn
-from tvec.services import holds, lesions, visits
+from tvec.services import exposures, holds, lesions, visits
+from tvec.services.prior_auth_seed import REVIEWER
 from tvec.services.seeding import DEMO_USERS, load_demo
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
-ROLES = list(DEMO_USERS)  # admin, oncologist, nurse, pharmacist, billing, researcher
+# admin, oncologist, nurse, pharmacist, billing, researcher, and the payer's reviewer
+ROLES = [*DEMO_USERS, REVIEWER[0]]
 MOST_PER_ROUTE = 4  # combinations of ids kept per route
 # Routes that serve files, not pages (their content type is checked too).
-FILES = re.compile(r"^/docs/assets/|\.(csv|pdf|js)$")
+FILES = re.compile(r"^/docs/assets/|\.(csv|pdf|js|json)$")
 
 
 @dataclass(frozen=True)
@@ -137,8 +139,12 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
             "user_id": [str(staff.nurse.user_id)],
             "action": ["disable", "reset-password", "revoke-sessions", "enable"],
             "location_id": [str(a_freezer_with_an_excursion(ctx, staff))],
+            "exposure_id": [str(x.exposure.id) for x in exposures.list_exposures(ctx, staff.nurse)],
         }
         ids["course_id"] += course_ids_of(ctx, staff.nurse, showcase)
+        with ctx.uow(readonly=True) as uow:  # the demo's prior-authorization requests
+            found = uow.prior_auth_requests.in_centre(staff.nurse.centre_id)
+            ids["request_id"] = [str(q.id) for q in found][:2]
         with running_server(url, where / "server.log") as base:
             yield Clinic(base, ids, due, planned.id, unmeasured)
     finally:

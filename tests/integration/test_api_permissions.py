@@ -63,10 +63,14 @@ ISSUE_RULES: list[tuple[Role, Action, bool]] = [
     *[(role, Action.HANDLE_VIALS, role in (NURSE, PHARM)) for role in Role],
     # billing reads billing data
     (BILL, Action.READ_BILLING, True),
+    (BILL, Action.EXPORT_CLAIMS, True),
     # researchers read de-identified data only
     *[(RES, action, action is Action.READ_DEIDENTIFIED) for action in Action],
     # admins manage users (and nobody else does)
     *[(role, Action.MANAGE_USERS, role is ADMIN) for role in Role],
+    # the nurse or the oncologist issues the alert card, teaches, records an exposure
+    *[(role, Action.ISSUE_ALERT_CARD, role in (ONC, NURSE)) for role in Role],
+    *[(role, Action.RECORD_EXPOSURE, role in (ONC, NURSE)) for role in Role],
 ]
 
 
@@ -326,6 +330,10 @@ ENDPOINTS: dict[Action, Endpoint] = {
     Action.READ_DEIDENTIFIED: Endpoint(
         frozenset({Action.READ_DEIDENTIFIED}), lambda w, r: ("get", "/research/patients", None, {})
     ),
+    Action.EXPORT_CLAIMS: Endpoint(
+        frozenset({Action.EXPORT_CLAIMS}),
+        lambda w, r: ("post", "/claims/batches", {"visit_ids": [w.visit_id]}, {}),
+    ),
     Action.MANAGE_USERS: Endpoint(
         frozenset({Action.MANAGE_USERS}),
         lambda w, r: (
@@ -342,6 +350,46 @@ ENDPOINTS: dict[Action, Endpoint] = {
     ),
     Action.READ_AUDIT: Endpoint(
         frozenset({Action.READ_AUDIT}), lambda w, r: ("get", "/audit", None, {"limit": 5})
+    ),
+    Action.REQUEST_PRIOR_AUTH: Endpoint(
+        frozenset({Action.REQUEST_PRIOR_AUTH}),
+        lambda w, r: (
+            "post",
+            f"/courses/{w.course_id}/prior-authorizations",
+            {"policy_id": "5.01.562", "service_date": START.isoformat()},
+            {},
+        ),
+    ),
+    Action.READ_PRIOR_AUTH: Endpoint(
+        frozenset({Action.READ_PRIOR_AUTH}),
+        lambda w, r: ("get", f"/courses/{w.course_id}/prior-authorizations", None, {}),
+    ),
+    Action.REVIEW_PRIOR_AUTH: Endpoint(
+        frozenset({Action.REVIEW_PRIOR_AUTH}), lambda w, r: ("get", "/payer/requests", None, {})
+    ),
+    Action.ISSUE_ALERT_CARD: Endpoint(
+        frozenset({Action.ISSUE_ALERT_CARD}),
+        lambda w, r: (
+            "post",
+            f"/patients/{w.patient_id}/education",
+            {"recipient": "patient", "topics": ["dressing-care"]},
+            {},
+        ),
+    ),
+    Action.RECORD_EXPOSURE: Endpoint(
+        frozenset({Action.RECORD_EXPOSURE}),
+        lambda w, r: (
+            "post",
+            "/exposures",
+            {
+                "exposed": "close-contact",
+                "contact_relation": "spouse",
+                "kind": "site-contact",
+                "occurred_at": f"{START.isoformat()}T10:00:00+00:00",
+                "actions": ["washed"],
+            },
+            {},
+        ),
     ),
     Action.EXPORT_FHIR: Endpoint(
         frozenset({Action.EXPORT_FHIR}),
@@ -379,8 +427,12 @@ def test_the_api_enforces_the_permission_table(world: World, action: Action, rol
     allowed = all(role in PERMISSIONS[need] for need in ENDPOINTS[action].requires)
     response = call(world, action, role)
     if allowed:
-        # Done, or refused for a reason that is not the role (e.g. the dose was already recorded).
-        assert response.status_code < 400 or response.status_code == 409, response.text
+        # Done, or refused for a reason that is not the role (e.g. the dose was already recorded,
+        # or a claim batch stopped by its edits: the centre's records, not who asked).
+        refused_by_records = response.status_code == 409 or (
+            response.status_code == 422 and response.json().get("code") == "claim-edits"
+        )
+        assert response.status_code < 400 or refused_by_records, response.text
     else:
         assert response.status_code == 403, response.text
         assert response.json()["code"] == "permission-denied"

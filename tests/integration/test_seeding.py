@@ -18,6 +18,7 @@ from tvec.knowledge import load_label
 from tvec.persistence.db import Base
 from tvec.persistence.migrate import upgrade
 from tvec.services import adverse_events, courses, lesions, patients, visits, worklist
+from tvec.services.alert_card_seeding import EU_PATIENTS
 from tvec.services.context import Context
 from tvec.services.seeding import (
     DEMO_LABEL,
@@ -143,7 +144,7 @@ def test_the_demo_and_registry_screenings_are_all_possible(tmp_path: Any) -> Non
                         yes[patient.mrn] = item.code
     finally:
         ctx.engine.dispose()
-    assert len(everyone) == 32
+    assert len(everyone) == 32 + len(EU_PATIENTS)  # and the two EU alert-card patients
     assert list(yes) == ["DEMO-1004"]  # the one contraindicated demo patient (a man)
     assert yes["DEMO-1004"] == "immunosuppressive-therapy"
 

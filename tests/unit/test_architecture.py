@@ -53,7 +53,11 @@ CONTRACTS = {
     "tvec.interop": Contract(forbidden=BELOW_SERVICES),
 }
 # An outside library behind an adapter: imported by its one package of tvec and nowhere else.
-ADAPTED_LIBRARIES = {"biip": "tvec.interop.gs1", "fhir": "tvec.interop.fhir"}
+ADAPTED_LIBRARIES = {
+    "biip": "tvec.interop.gs1",
+    "fhir": "tvec.interop.fhir",
+    "pyx12": "tvec.interop.x12",
+}
 
 
 @dataclass(frozen=True)

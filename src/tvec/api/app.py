@@ -16,7 +16,9 @@ from tvec import __version__
 from tvec.api import docs, errors
 from tvec.api.routes import (
     administrations,
+    adverse_event_reports,
     auth,
+    claims,
     cold_chain,
     courses,
     coverage,
@@ -27,6 +29,7 @@ from tvec.api.routes import (
     patients,
     pharmacy,
     pharmacy_stock,
+    prior_auth,
     programme,
     research,
     safety,
@@ -74,10 +77,13 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy,
         cold_chain,
         pharmacy_stock,
+        claims,
+        prior_auth,
+        safety,
         programme,
         coverage,
         fhir,
-        safety,
+        adverse_event_reports,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

@@ -27,6 +27,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tvec.domain import errors as e
+from tvec.domain.prior_auth import MalformedBundle
 from tvec.http.error_pages import error_page
 from tvec.knowledge import KnowledgeError
 from tvec.persistence.db import DatabaseBusy
@@ -37,6 +38,7 @@ log = logging.getLogger("tvec.api")
 
 STATUS: list[tuple[type[Exception], int]] = [
     (e.NotAuthenticated, 401),
+    (MalformedBundle, 400),  # a prior-authorization Bundle that cannot be read
     (e.TooManyAttempts, 429),
     (e.PermissionDenied, 403),
     (e.NotFound, 404),

@@ -39,7 +39,7 @@ COMMANDS: dict[str, Entry] = {
     "rules": Entry(
         "tvec.cli.rules",
         "rules",
-        "Print the dosing, schedule, storage, billing and response rules with their sources.",
+        "Print the label, billing, response and safety-programme rules with their sources.",
     ),
     "dose-plan": Entry(
         "tvec.cli.dose_plan",
@@ -71,6 +71,11 @@ COMMANDS: dict[str, Entry] = {
         "forecast",
         "Forecast vials per week and strength, with 80% and 95% intervals, and suggest an order.",
     ),
+    "alert-card": Entry(
+        "tvec.cli.alert_card",
+        "alert_card",
+        "Print a specimen patient alert card (PDF) with the centre's contact, for review.",
+    ),
     "serve": Entry("tvec.cli.server", "serve", "Serve the REST API (interactive docs at /docs)."),
     "synth": Entry(
         "tvec.cli.synth",
@@ -81,6 +86,11 @@ COMMANDS: dict[str, Entry] = {
         "tvec.cli.report",
         "report",
         "Build an outcomes report (HTML, and PDF) for a cohort, next to OPTiM's published figures.",
+    ),
+    "claim": Entry(
+        "tvec.cli.claim",
+        "claim",
+        "A visit's claim lines: J9325 units with JW/JZ and the NDC, 96405/96406, 76942.",
     ),
     "doctor": Entry(
         "tvec.cli.doctor",

@@ -28,8 +28,7 @@ def rules(
     ),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable rules."),
 ) -> None:
-    """Print the dosing, schedule, storage, billing, response and safety-programme rules with
-    their sources."""
+    """Print the label, billing, response and safety-programme rules with their sources."""
     active = choose_label(label)
     criteria = [load_criteria(name) for name in available_criteria()]
     if markdown:

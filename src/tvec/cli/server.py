@@ -63,6 +63,9 @@ def _demo_logins() -> None:
     console.print("demo users (username / password; for the demo database only):")
     for username, (role, _name, password) in DEMO_USERS.items():
         console.print(f"  {username:<11} / {password:<22} {role.value}")
+    from tvec.services.prior_auth_seed import REVIEWER
+
+    console.print(f"  {REVIEWER[0]:<11} / {REVIEWER[2]:<22} payer_reviewer (the payer's office)")
     console.print(f"start with the nurse: log in as nurse / {DEMO_USERS['nurse'][2]}")
 
 

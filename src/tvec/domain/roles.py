@@ -16,3 +16,6 @@ class Role(StrEnum):
     BILLING = "billing"
     RESEARCHER = "researcher"
     ADMIN = "admin"
+    # a payer's utilization reviewer: an account of the payer's own review office (a centre row
+    # of its own), seeing only the prior-authorization requests addressed to that payer
+    PAYER_REVIEWER = "payer_reviewer"

@@ -389,6 +389,7 @@ def rules_markdown(
     policies: Sequence[Policy] = (),
     programmes: Sequence[Section] = (),
     safety: Sequence[Section] = (),
+    adverse_events: Sequence[Section] = (),
 ) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
     parts = [
@@ -417,13 +418,17 @@ def rules_markdown(
         parts.append("## Safety programme\n")
         parts += [_md_table(s) for s in programmes]
     if safety:
+        parts.append("## Patient alert card, education and accidental exposure\n")
+        parts += [_md_table(s) for s in safety]
+    if adverse_events:
         parts.append("## Adverse events\n")
-        parts += [_md_table(section) for section in safety]
+        parts += [_md_table(section) for section in adverse_events]
     return "\n".join(parts)
 
 
 def all_rules_markdown() -> str:
     """The whole rules page: the default (US) label first, then the others, then the criteria."""
+    from tvec.knowledge.alert_card import alert_card_sections, load_alert_card
     from tvec.knowledge.ctcae_rules import adverse_event_sections
     from tvec.knowledge.fhir_codes import codes_markdown, load_fhir_codes
     from tvec.knowledge.loader import (
@@ -437,15 +442,22 @@ def all_rules_markdown() -> str:
     from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))
+    page = rules_markdown(
+        [load_label(v) for v in variants],
+        [load_criteria(c) for c in available_criteria()],
+        [load_trial(t) for t in available_trials()],
+        list(load_policies().values()),
+        all_programme_sections(),
+        alert_card_sections(load_alert_card()),
+        adverse_event_sections(),
+    )
+    from tvec.knowledge.claim_book import claim_codes_markdown
+    from tvec.knowledge.claim_codes import load_claim_codes
+
     return (
-        rules_markdown(
-            [load_label(v) for v in variants],
-            [load_criteria(c) for c in available_criteria()],
-            [load_trial(t) for t in available_trials()],
-            list(load_policies().values()),
-            all_programme_sections(),
-            adverse_event_sections(),
-        )
+        page
+        + "\n"
+        + claim_codes_markdown(load_claim_codes("us"))
         + "\n"
         + codes_markdown(load_fhir_codes())
     )

@@ -50,6 +50,9 @@ class CentreRow(Base):
     require_second_check: Mapped[bool] = mapped_column(
         Boolean, server_default=false(), default=False
     )
+    # the contact printed on the patient alert card (migration 0018); NULL until an admin sets it
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_address: Mapped[str | None] = mapped_column(Text)
 
 
 class UserRow(Base):
@@ -107,6 +110,8 @@ class DiagnosisRow(Versioned, Base):
     diagnosed_on: Mapped[date] = mapped_column(Date)
     # sites of bone, brain, lung or other visceral disease; [] none; NULL not recorded
     distant_sites: Mapped[list[str] | None] = mapped_column(JSON)
+    # ICD-10-CM codes for claims, principal first, from tvec's list (migration 0021); NULL none
+    icd10_codes: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class ScreeningRow(Base):
@@ -402,6 +407,8 @@ class AdministrationRow(Base):
     corrected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # the vial the dose was drawn from, when recorded (migration 0016)
     vial_id: Mapped[int | None] = mapped_column(ForeignKey("vials.id"))
+    # the needle placed under ultrasound guidance (migration 0021; billed as CPT 76942)
+    ultrasound_guided: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
 
 class AdverseEventRow(Versioned, Base):
@@ -549,6 +556,63 @@ class LoginAttemptRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+class AlertCardRow(Versioned, Base):
+    """The patient alert card issued for a course (migration 0018): one per course; the
+    patient's acknowledgement fills `acknowledged_at` (recorded by `acknowledged_by`)."""
+
+    __tablename__ = "alert_cards"
+    __table_args__ = (UniqueConstraint("course_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    first_dose_on: Mapped[date] = mapped_column(Date)
+    issued_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class EducationRow(Base):
+    """Education given to the patient or a named caregiver (migration 0018): its topics (codes
+    from the knowledge data), who gave it and when. The caregiver's name stays in this record."""
+
+    __tablename__ = "patient_education"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"))
+    recipient: Mapped[str] = mapped_column(String(20))  # "patient" or "caregiver"
+    caregiver_name: Mapped[str | None] = mapped_column(String(200))
+    caregiver_relation: Mapped[str | None] = mapped_column(String(80))
+    topics: Mapped[list[str]] = mapped_column(JSON)
+    given_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ExposureRow(Versioned, Base):
+    """An accidental exposure to the product (migration 0018): who (a staff member, or a close
+    contact by relation only), the kind, when, what was done, and its follow-up task (due date;
+    closed with an outcome)."""
+
+    __tablename__ = "exposures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    centre_id: Mapped[int] = mapped_column(ForeignKey("centres.id"), index=True)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
+    exposed: Mapped[str] = mapped_column(String(20))  # "staff" or "close-contact"
+    staff_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    contact_relation: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actions: Mapped[list[str]] = mapped_column(JSON)
+    action_note: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    follow_up_due: Mapped[date] = mapped_column(Date)
+    follow_up_closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    follow_up_closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    follow_up_outcome: Mapped[str | None] = mapped_column(Text)
+
+
 class StaffTrainingRow(Versioned, Base):
     """A user's completed safety-programme training with its expiry (migration 0017)."""
 
@@ -592,3 +656,10 @@ class CoverageAnswersRow(Versioned, Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The claims' tables live in their own module (migration 0021); imported so that Base knows them.
+from tvec.persistence import claim_rows as claim_rows  # noqa: E402
+
+# the prior-authorization tables live in their own module (migration 0022)
+from tvec.persistence import prior_auth_rows as prior_auth_rows  # noqa: E402

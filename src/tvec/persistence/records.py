@@ -31,6 +31,8 @@ class Centre:
     name: str
     time_zone: str
     require_second_check: bool
+    contact_phone: str | None = None  # printed on the patient alert card (migration 0018)
+    contact_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Diagnosis:
     diagnosed_on: date
     version: int
     distant_sites: list[str] | None = None  # bone, brain, lung, other-visceral; None not recorded
+    icd10_codes: list[str] | None = None  # ICD-10-CM codes for claims, principal first
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,7 @@ class Administration:
     corrected_by: int | None = None
     corrected_at: datetime | None = None
     vial_id: int | None = None  # the vial it was drawn from, when recorded
+    ultrasound_guided: bool = False  # needle placed under ultrasound guidance (CPT 76942)
 
 
 @dataclass(frozen=True)

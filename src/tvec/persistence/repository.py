@@ -310,6 +310,10 @@ RULES: dict[str, tuple[str, str]] = {
         "this review point was reviewed meanwhile; reload the course",
         "note",
     ),
+    "uq_alert_cards_course_id": (
+        "an alert card was already issued for this course; print it again from the chart",
+        "course_id",
+    ),
 }
 _SQLITE_RULES = {
     "courses.patient_id": "uq_courses_one_open_per_patient",
@@ -334,6 +338,7 @@ _SQLITE_RULES = {
     "course_reviews.course_id, course_reviews.review_point": (
         "uq_course_reviews_course_id_review_point"
     ),
+    "alert_cards.course_id": "uq_alert_cards_course_id",
 }
 
 

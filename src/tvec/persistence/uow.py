@@ -11,10 +11,13 @@ from typing import Any, Generic, TypeVar, overload
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from tvec.persistence import claim_repositories as claim_repos
 from tvec.persistence import cold_chain_repositories as cold
 from tvec.persistence import coverage_repositories as coverage
+from tvec.persistence import prior_auth_repositories as pa
 from tvec.persistence import programme_repositories as programme
 from tvec.persistence import repositories as repos
+from tvec.persistence import safety_repositories as safety
 from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import read_options, writer_gate
 from tvec.persistence.repository import Repository, clash
@@ -84,6 +87,17 @@ class UnitOfWork:
     excursions = _Repo(cold.ExcursionRepository)
     acknowledgements = _Repo(cold.AcknowledgementRepository)
     excursion_vials = _Repo(cold.ExcursionVialRepository)
+    billing_profiles = _Repo(claim_repos.BillingProfileRepository)
+    claim_subscribers = _Repo(claim_repos.ClaimSubscriberRepository)
+    claim_batches = _Repo(claim_repos.ClaimBatchRepository)
+    claims = _Repo(claim_repos.ClaimRepository)
+    claim_lines = _Repo(claim_repos.ClaimLineRepository)
+    payers = _Repo(pa.PayerRepository)
+    prior_auth_requests = _Repo(pa.PriorAuthRequestRepository)
+    authorization_overrides = _Repo(pa.AuthorizationOverrideRepository)
+    alert_cards = _Repo(safety.AlertCardRepository)
+    education = _Repo(safety.EducationRepository)
+    exposures = _Repo(safety.ExposureRepository)
     staff_trainings = _Repo(programme.StaffTrainingRepository)
     staff_attestations = _Repo(programme.StaffAttestationRepository)
     coverage_answers = _Repo(coverage.CoverageAnswersRepository)

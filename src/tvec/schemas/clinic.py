@@ -199,6 +199,12 @@ class DiagnosisIn(Strict):
         description="Sites of bone, brain, lung or other visceral disease ([] when there is "
         "none); absent or null: not recorded. The EU indication excludes such disease.",
     )
+    icd10_codes: Annotated[list[str], Field(max_length=12)] | None = Field(
+        default=None,
+        description="ICD-10-CM codes for claims, principal first (melanoma of skin by site C43.x, "
+        "secondary skin C79.2, secondary lymph nodes by region C77.x; `tvec rules` lists them); "
+        "absent or null: not recorded. A code not on the list is refused.",
+    )
     version: Version | None = Field(
         default=None, description="Required when correcting a diagnosis."
     )
@@ -339,6 +345,10 @@ class AdministrationItem(Strict):
         "GS1 DataMatrix text as the scanner gives it; it names the centre's thawed vial of that "
         "serial. Give `vial_id` or `vial_serial`, not both.",
     )
+    ultrasound_guided: bool = Field(
+        default=False,
+        description="The needle was placed under ultrasound guidance (billed as CPT 76942).",
+    )
 
 
 class SecondCheckIn(Strict):
@@ -363,6 +373,10 @@ class AdministrationIn(Strict):
     items: Annotated[list[AdministrationItem], Field(min_length=1, max_length=50)]
     override_reason: Reason | None = Field(
         default=None, description="An oncologist's reason for a dose earlier than its interval."
+    )
+    authorization_override_reason: Reason | None = Field(
+        default=None,
+        description="Why a dose is given outside every approved prior-authorization window.",
     )
     second_check: SecondCheck = None
     leftover_reason: Annotated[
@@ -533,6 +547,7 @@ class DiagnosisOut(Out):
     unresectable: bool
     diagnosed_on: date
     distant_sites: list[str] | None = None
+    icd10_codes: list[str] | None = None  # for claims, principal first
     version: int
 
 
@@ -635,6 +650,7 @@ class AdministrationOut(Out):
     corrected_by: int | None = None
     corrected_at: datetime | None = None
     vial_id: int | None = None
+    ultrasound_guided: bool = False  # the needle placed under ultrasound (CPT 76942)
 
 
 class CentreSettingsIn(Strict):

@@ -129,7 +129,8 @@ def _length(kind: str, ctx: Mapping[str, Any], text: bool) -> str:
 
 
 def _choices(expected: str) -> str:
-    return expected.replace("'", "")
+    # a choice written with an underscore (the role payer_reviewer) reads as words
+    return expected.replace("'", "").replace("_", " ")
 
 
 def _pattern(pattern: str) -> str:

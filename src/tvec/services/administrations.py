@@ -130,6 +130,7 @@ def correct_administration(
             correction_reason=fix.reason,
             corrected_by=actor.user_id,
             corrected_at=uow.now,
+            ultrasound_guided=old.ultrasound_guided,
         )
         if not review:
             uow.commit()

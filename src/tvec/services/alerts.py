@@ -6,7 +6,9 @@ The one place alerts are decided (the banner on every patient screen and the cha
 - off-label: the open course was started outside the indication (the oncologist's reason);
 - hold: a hold in force on the open course today (its reason, and until when);
 - serious adverse event: an adverse event recorded as serious and not resolved (term, grade);
-- allergy: the patient's recorded allergies, when any are recorded.
+- allergy: the patient's recorded allergies, when any are recorded;
+- alert card: the open course's patient alert card is missing (EU label, first dose given, no
+  card issued: `tvec.services.alert_cards`).
 
 Alerts are read in the caller's unit of work; nothing here writes.
 """
@@ -21,6 +23,7 @@ from tvec.domain.holds import hold_in_force, until_text
 from tvec.domain.status import RecordStatus
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
+from tvec.services.alert_cards import missing_card_text
 from tvec.services.screening import answers_of, screening_items
 
 CONTRAINDICATION = "contraindication"
@@ -28,6 +31,7 @@ OFF_LABEL = "off-label"
 HOLD = "hold"
 SERIOUS_ADVERSE_EVENT = "serious-adverse-event"
 ALLERGY = "allergy"
+ALERT_CARD_MISSING = "alert-card-missing"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,9 @@ def _course_alerts(uow: UnitOfWork, course: r.Course, today: date) -> list[Alert
         alerts.append(Alert(HOLD, f"Treatment on hold: {hold.hold_reason} ({until_text(hold)})"))
     if course.off_label_reason:
         alerts.append(Alert(OFF_LABEL, f"Off-label course: {course.off_label_reason}"))
+    missing_card = missing_card_text(uow, course)
+    if missing_card is not None:
+        alerts.append(Alert(ALERT_CARD_MISSING, missing_card))
     return alerts
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from tvec.domain.claims import check_diagnoses
 from tvec.domain.errors import Conflict, InvalidInput, NotFound
 from tvec.domain.identity import parse_search
+from tvec.knowledge.claim_codes import load_claim_codes
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import DiagnosisIn, PatientCorrection, PatientIn, ScreeningIn
@@ -107,6 +109,8 @@ def record_diagnosis(ctx: Context, actor: Actor, patient_id: int, dx: DiagnosisI
     not_in_future(ctx, actor, "diagnosis", "diagnosed_on", dx.diagnosed_on)
     if dx.distant_sites is not None:
         values["distant_sites"] = sorted({site.value for site in dx.distant_sites})
+    if dx.icd10_codes is not None:
+        check_diagnoses(load_claim_codes("us"), dx.icd10_codes, "icd10_codes", "diagnosis")
     with ctx.uow() as uow:
         patient_in_centre(uow, actor, patient_id)
         current = uow.diagnoses.for_patient(patient_id)

@@ -25,10 +25,16 @@ class Action(StrEnum):
     MANAGE_VIALS = "manage vial lots"
     HANDLE_VIALS = "thaw, move, draw and discard vials"
     READ_BILLING = "read billing lines"
+    EXPORT_CLAIMS = "export claim batches"
     CHECK_COVERAGE = "check a course against payer policies and answer their questions"
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
     READ_AUDIT = "read the audit log"
+    REQUEST_PRIOR_AUTH = "request prior authorizations"  # and resubmit or appeal them
+    READ_PRIOR_AUTH = "see prior authorizations and the units left"
+    REVIEW_PRIOR_AUTH = "review prior-authorization requests addressed to their payer"
+    ISSUE_ALERT_CARD = "issue the patient alert card and record education"
+    RECORD_EXPOSURE = "record accidental exposures and their follow-up"
     EXPORT_FHIR = "export patient records as FHIR (mCODE)"
     RECORD_TRAINING = "record staff training"
     ATTEST = "attest whether they may prepare and give the product"
@@ -60,10 +66,16 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_VIALS: frozenset({PHA}),
     Action.HANDLE_VIALS: frozenset({NUR, PHA}),
     Action.READ_BILLING: frozenset({BIL}),
+    Action.EXPORT_CLAIMS: frozenset({BIL}),
     Action.CHECK_COVERAGE: frozenset({BIL, ONC}),
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),
     Action.READ_AUDIT: frozenset({ADM}),
+    Action.REQUEST_PRIOR_AUTH: frozenset({BIL, ONC}),
+    Action.READ_PRIOR_AUTH: frozenset({BIL, ONC, NUR}),
+    Action.REVIEW_PRIOR_AUTH: frozenset({Role.PAYER_REVIEWER}),
+    Action.ISSUE_ALERT_CARD: frozenset({ONC, NUR}),
+    Action.RECORD_EXPOSURE: frozenset({ONC, NUR}),
     Action.EXPORT_FHIR: frozenset({ONC, NUR}),
     Action.RECORD_TRAINING: frozenset({ADM}),
     Action.ATTEST: frozenset({ONC, NUR, PHA}),

@@ -3,10 +3,9 @@ per fact key, in one table (`PROVIDERS`).
 
 A provider answers True (the fact holds), False (it does not, or is not yet recorded) or None
 (there is no such person at this step, e.g. no second checker named: the requirement does not
-apply). The patient's alert card and education are recorded by the alert-card records; until
-they are wired in here, both are reported as not yet recorded. Wiring them is one line each, e.g.
-``lambda uow, who: patient_programme_facts(uow, who.patient_id, who.course_id)[key]``
-(`who.course_id` is None only at a course start, where no patient requirement applies).
+apply). The patient's alert card and education come from the alert-card records
+(`tvec.services.alert_card_facts.patient_programme_facts`); at a course start, before the course
+exists, they are None (no patient requirement applies there).
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ from tvec.domain import programme as p
 from tvec.domain.roles import Role
 from tvec.domain.rules import StorageLocation
 from tvec.persistence.uow import UnitOfWork
+from tvec.services.alert_card_facts import EDUCATED_FACT, ISSUED_FACT, patient_programme_facts
 
 
 @dataclass(frozen=True)
@@ -78,9 +78,16 @@ def _a_pharmacist_trained(uow: UnitOfWork, who: Subjects) -> bool:
     return p.training_current(records, who.programme.training.code, who.today)
 
 
-def not_yet_recorded(uow: UnitOfWork, who: Subjects) -> bool:
-    """A fact whose records tvec does not hold yet: missing."""
-    return False
+def _patient_fact(key: str) -> Provider:
+    """The patient's alert card or education for the course (`tvec.services.alert_card_facts`);
+    None at a course start, before the course exists (no patient requirement applies there)."""
+
+    def provider(uow: UnitOfWork, who: Subjects) -> bool | None:
+        if who.patient_id is None or who.course_id is None:
+            return None
+        return patient_programme_facts(uow, who.patient_id, who.course_id)[key]
+
+    return provider
 
 
 PROVIDERS: dict[str, Provider] = {
@@ -90,8 +97,8 @@ PROVIDERS: dict[str, Provider] = {
     "nurse.training_current": _training_of(lambda who: who.giver_id),
     "nurse.cleared_to_handle": _cleared(lambda who: who.giver_id),
     "checker.cleared_to_handle": _cleared(lambda who: who.checker_id),
-    "patient.alert_card_issued": not_yet_recorded,
-    "patient.education_given": not_yet_recorded,
+    ISSUED_FACT: _patient_fact(ISSUED_FACT),
+    EDUCATED_FACT: _patient_fact(EDUCATED_FACT),
 }
 
 

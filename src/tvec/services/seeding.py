@@ -51,9 +51,12 @@ from tvec.services import (
     visits,
 )
 from tvec.services.adverse_event_seed import seed_adverse_events
+from tvec.services.alert_card_seeding import seed_alert_cards
+from tvec.services.claims_demo import seed_claims
 from tvec.services.context import Actor, Context
 from tvec.services.coverage import seed_coverage
 from tvec.services.permissions import Role
+from tvec.services.prior_auth_seed import seed_prior_auth
 from tvec.services.programme_seed import seed_programme
 from tvec.services.synthetic_patients import (
     Staff,
@@ -264,7 +267,10 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     cohort = synthesize(patients_wanted, seed, arms=(1.0, 0.0), assumptions=DEMO_ASSUMPTIONS)
     for k, patient in enumerate(synthetic_patients(cohort)):
         _demo_patient(ctx, staff, label, patient, k, today)
+    seed_prior_auth(ctx, staff.nurse)  # payer office, approved / pended / warned requests
+    seed_alert_cards(ctx, staff, DEMO_LOTS[0][0])  # EU alert cards, education, an exposure
     seed_coverage(ctx, _billing_actor(ctx, staff))
+    seed_claims(ctx, staff.nurse.centre_id)
     seed_adverse_events(ctx, staff.nurse)
     return patients_wanted
 

@@ -28,6 +28,7 @@ from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import AdministrationIn, AdministrationItem
 from tvec.services import vial_events
+from tvec.services.authorization_windows import check_dose_window
 from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre, domain_course
 from tvec.services.decisions import early_dose_for, use_early_dose
@@ -270,6 +271,7 @@ def _record(
         today=local_day(uow.now, zone_name),
         override_reason=override_reason,
     )
+    check_dose_window(uow, actor, course, visit.id, day, given.authorization_override_reason)
     # the safety programme: who gives and who checks must be cleared (and trained, as the data
     # says); a missing blocking requirement refuses the dose, nothing written
     first = not any(v.status is VisitRecordStatus.ADMINISTERED for v in others)
@@ -291,6 +293,7 @@ def _record(
                 "recorded_at": uow.now,
                 "checked_by": checker,
                 "vial_id": vial_id,
+                "ultrasound_guided": item.ultrasound_guided,
             }
             for item, (vial_id, _field) in zip(given.items, vial_ids, strict=True)
         ],

@@ -15,6 +15,7 @@ from tvec.domain.schedule import VisitStatus, course_calendar
 from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.knowledge import load_label
 from tvec.persistence import records as r
+from tvec.services.authorization_windows import due_visit_warnings
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
 from tvec.services.permissions import Action
@@ -87,6 +88,8 @@ class Worklist:
     unshown: tuple[Unshown, ...] = ()
     names: Mapping[int, str] = field(default_factory=dict)  # shown names of the listed patients
     held: tuple[HeldCourse, ...] = ()  # the courses on hold today, for the oncologist to review
+    # prior-authorization warnings of each due visit's course (tvec.services.authorization_windows)
+    authorization: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
     trainings: tuple[TrainingAlert, ...] = ()  # staff trainings expiring soon or expired
     # adverse-event reports to make, first due first (tvec.services.safety_reports)
     safety_reports: tuple[OpenReport, ...] = ()
@@ -130,6 +133,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
                         patient.id, patient.mrn, course.id, course.start_date, mark, point.months
                     )
                 )
+        authorization = due_visit_warnings(uow, open_courses, [d.course_id for d in due], today)
         events = [
             e
             for e in uow.adverse_events.for_patients(list(patients))
@@ -158,6 +162,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         tuple(unshown),
         names={i: _shown(patients[i]) for i in listed},
         held=held,
+        authorization=authorization,
         trainings=trainings,
         safety_reports=tuple(reports),
     )

@@ -23,6 +23,11 @@ NOTICES: dict[str, str] = {
     "excursion-acknowledged": "Your acknowledgement is recorded.",
     "vial-released": "The vial is released back into stock; the reason is on record.",
     "vial-discarded": "The vial is recorded as discarded (temperature excursion).",
+    "alert-card-issued": "The patient alert card is issued: print it and give it to the patient.",
+    "alert-card-acknowledged": "The patient's acknowledgement of the alert card is recorded.",
+    "education-recorded": "The education is recorded.",
+    "exposure-recorded": "The exposure is recorded; its follow-up task is on the worklist.",
+    "follow-up-closed": "The follow-up is closed with its outcome.",
 }
 
 

@@ -21,6 +21,7 @@ from tvec.domain.errors import DomainError, InvalidInput, NotFound
 from tvec.domain.rules import DistantSite
 from tvec.http.error_pages import answer_with_pages
 from tvec.http.session import Ctx
+from tvec.knowledge.claim_codes import load_claim_codes
 from tvec.schemas import clinic as s
 from tvec.services import decisions, patients
 from tvec.services.chart import Chart
@@ -193,8 +194,14 @@ DX_FIELDS = [
     "diagnosed_on",
     "distant",
     "distant_sites",
+    "icd10_primary",
     "reason",
 ]
+# a code refused by its place in the list is shown beside the codes' fields
+ICD10_FIELDS = {f"icd10_codes[{i}]": "icd10_primary" for i in range(12)} | {
+    "icd10_codes": "icd10_primary"
+}
+DX_MAP = {"version": "reason", "diagnosis": "stage", **ICD10_FIELDS}
 
 
 def _dx_values(dx: Any) -> dict[str, Any]:
@@ -208,6 +215,8 @@ def _dx_values(dx: Any) -> dict[str, Any]:
         "diagnosed_on": dx.diagnosed_on.isoformat(),
         "distant": distant,
         "distant_sites": list(dx.distant_sites or []),
+        "icd10_primary": (dx.icd10_codes or [""])[0],
+        "icd10_secondary": list((dx.icd10_codes or [])[1:]),
         "version": str(dx.version),
     }
 
@@ -233,6 +242,7 @@ def _dx_form(
         current=current,
         stages=list(s.Stage),
         sites=list(DistantSite),
+        icd10=load_claim_codes("us").diagnoses,
         values=values,
         errors=errors,
     )
@@ -262,6 +272,9 @@ def dx_data(form: dict[str, Any], sites: list[str]) -> dict[str, Any]:
     for k in ("recurrent_after_surgery", "unresectable"):
         data[k] = form.get(k) or None
     data["distant_sites"] = None if distant == "unknown" else ([] if distant == "none" else sites)
+    primary = str(form.get("icd10_primary") or "")
+    if primary:  # none chosen: the codes are not recorded
+        data["icd10_codes"] = [primary, *form.get("icd10_secondary", [])]
     if form.get("version"):
         data["version"] = form["version"]
         data["reason"] = form.get("reason", "")
@@ -273,6 +286,7 @@ async def diagnosis_save(request: Request, ctx: Ctx, user: PageUser, patient_id:
     posted = await request.form()
     form: dict[str, Any] = {k: str(v) for k, v in posted.items()}
     form["distant_sites"] = [str(v) for v in posted.getlist("distant_sites")]
+    form["icd10_secondary"] = [str(v) for v in posted.getlist("icd10_secondary")]
     user.require(Action.RECORD_DIAGNOSIS)
     try:
         check_csrf(request, form)
@@ -281,7 +295,7 @@ async def diagnosis_save(request: Request, ctx: Ctx, user: PageUser, patient_id:
         dx = validate(s.DiagnosisIn, dx_data(form, form["distant_sites"]))
         patients.record_diagnosis(ctx, user, patient_id, dx)
     except (FormErrors, DomainError) as exc:
-        errors = refusal(exc, DX_FIELDS, {"version": "reason", "diagnosis": "stage"})
+        errors = refusal(exc, DX_FIELDS, DX_MAP)
         return _dx_form(request, ctx, user, patient_id, form, errors, errors.status)
     return done(patient_id, "diagnosis")
 

@@ -111,6 +111,7 @@ async def logout(request: Request, ctx: Ctx) -> RedirectResponse:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, ctx: Ctx, user: PageUser) -> Any:
     landing = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
+    landing[Role.PAYER_REVIEWER] = "/payer-review"
     if user.role in landing:  # roles without clinical access start on their own page
         return RedirectResponse(landing[user.role], status_code=303)
     return render(request, "worklist.html", user, nav="worklist", work=worklist.worklist(ctx, user))

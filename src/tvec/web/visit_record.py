@@ -83,6 +83,7 @@ def _record_page(
     )
     if errors is not None:
         names = ["administered_at", "override_reason", "leftover_reason"]
+        names.append("authorization_override_reason")
         names += [f"{kind}-{i.lesion_id}" for i in visit.plan.injections for kind in KINDS]
         errors = errors.placed(names)
     zone = second_check.centre_settings(ctx, user).time_zone
@@ -176,6 +177,7 @@ def _request(form: dict[str, str], targets: list[str], zone: str, confirm: bool)
     data: dict[str, Any] = {
         "version": form.get("version"),
         "override_reason": form.get("override_reason") or None,
+        "authorization_override_reason": form.get("authorization_override_reason") or None,
         "administered_at": _local(form.get("administered_at", ""), zone),
         "items": [
             {
@@ -185,6 +187,7 @@ def _request(form: dict[str, str], targets: list[str], zone: str, confirm: bool)
                 "vial_id": form.get(f"vial-{t}") or None,
                 # the carton's scan or the typed serial, read by the service (tvec.interop.gs1)
                 "vial_serial": (form.get(f"serial-{t}") or "").strip() or None,
+                "ultrasound_guided": form.get(f"us-{t}") == "yes",
             }
             for t in targets
         ],
@@ -223,6 +226,7 @@ def _review_page(
             "pfu_per_ml": a.pfu_per_ml,
             "given_at": shown(a.administered_at, zone),
             "vial": _serial(ctx, user, a.vial_id),
+            "ultrasound": a.ultrasound_guided,
         }
         for a in saved
     ]
@@ -301,4 +305,6 @@ def _record_error(exc: DomainError, targets: list[str]) -> FormErrors:
         return FormErrors({f"{kind}-{targets[int(match.group(1))]}": in_row(exc)})
     if exc.code in ("dose-too-early", "permission-denied"):
         return FormErrors({"override_reason": str(exc)}, str(exc))
+    if field == "authorization_override_reason":  # a dose outside the approved window
+        return FormErrors({field: str(exc)})
     return FormErrors({}, str(exc))
