@@ -6,7 +6,7 @@ file, and any diagnosis fact not recorded), as JSON, with who recorded them and 
 course and policy; a new answer is a new version of the row (audited with before and after).
 
 Revision ID: 0020
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-06 22:10:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0018"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
