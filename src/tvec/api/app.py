@@ -26,6 +26,7 @@ from tvec.api.routes import (
     pharmacy,
     pharmacy_stock,
     research,
+    safety,
 )
 from tvec.config import api_threads_in_use
 from tvec.services.context import Context
@@ -70,6 +71,7 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy,
         cold_chain,
         pharmacy_stock,
+        safety,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

@@ -23,6 +23,7 @@ from tvec.web import (
     pharmacy_forecast,
     pharmacy_stock,
     research,
+    safety,
     storage,
     visit_correct,
     visit_measure,
@@ -56,6 +57,7 @@ def install(app: FastAPI) -> None:
         billing,
         deidentified,
         research,
+        safety,
         admin,
         account,
     ):
