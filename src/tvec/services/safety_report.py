@@ -6,7 +6,8 @@
   format allows: age at onset in whole years and sex; no name, MRN or birth date, and those
   removed from the free text (`tvec.domain.redaction`). The suspect product's doses are the
   administrations of the event's course (else the patient's latest course started by the onset)
-  given on or before the onset, each with its lot.
+  given on or before the onset: one dose per day, strength and lot (the volumes of that visit's
+  lesions added up).
 - `safety_report_file` writes it as XML (`tvec.interop.e2b.case_xml`), ready to download.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from tvec.domain.identity import age_in_years
 from tvec.domain.redaction import redact
@@ -58,11 +60,11 @@ def _doses(uow: UnitOfWork, course: r.Course | None, onset: date) -> tuple[Dose,
     }
     given = [a for a in uow.administrations.for_visits(list(visits)) if a.status == "active"]
     lots = {lot_id: uow.vial_lots.get(lot_id) for lot_id in {a.vial_lot_id for a in given}}
-    doses = [
-        Dose(a.administered_at.date(), a.volume_ml, a.pfu_per_ml, lots[a.vial_lot_id].lot)
-        for a in sorted(given, key=lambda a: (a.administered_at, a.id))
-    ]
-    return tuple(doses)
+    per_visit: dict[tuple[date, int, str], Decimal] = {}
+    for a in sorted(given, key=lambda a: (a.administered_at, a.id)):
+        key = (a.administered_at.date(), a.pfu_per_ml, lots[a.vial_lot_id].lot)
+        per_visit[key] = per_visit.get(key, Decimal(0)) + a.volume_ml
+    return tuple(Dose(day, ml, pfu, lot) for (day, pfu, lot), ml in per_visit.items())
 
 
 def _outcome(event: r.AdverseEvent) -> str:
