@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tvec.analytics.safety import ArmCounts, ComparedRow, Count, SafetyTable
+from tvec.analytics.safety import ArmCounts, ComparedRow, Count, SafetyTable, term_key
 from tvec.reports.model import Table
 from tvec.reports.shaping import DASH
 
@@ -93,7 +93,7 @@ def published_table(data: SafetyData) -> Table:
     ]
     rows = [
         [
-            f"{c.published.reaction}\nrecorded as {', '.join(c.published.matches)}",
+            f"{c.published.reaction}\ncounted here: {', '.join(_terms(c))}",
             *(f"{c.published.rates[a]}%" for a in trial_arms),
             *(share(c.row.arms[a].any_grade) for a in arms),
             *(share(c.row.arms[a].grade_3_or_worse) for a in arms),
@@ -101,11 +101,17 @@ def published_table(data: SafetyData) -> Table:
         for c in data.compared
     ]
     return Table(
-        caption=f"The label's common reactions: {data.trial_name} (published) and this centre",
+        caption=f"{data.trial_name}'s most common reactions (published) and the same here",
         header=header,
         rows=rows,
-        note=f"{data.trial_name}: {data.trial_source}. {data.note}",
+        note=f"Published rates: {data.trial_source}. {data.note}",
     )
+
+
+def _terms(c: ComparedRow) -> list[str]:
+    """The reaction's own name and the CTCAE terms it is recorded as, each once."""
+    terms = {term_key(t): t for t in reversed([c.published.reaction, *c.published.matches])}
+    return list(reversed(terms.values()))
 
 
 def safety_tables(data: SafetyData) -> dict[str, Table]:
