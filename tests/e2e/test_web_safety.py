@@ -134,5 +134,6 @@ def test_the_chart_downloads_an_events_safety_report(open_page: Any, clinic: Cli
 def test_the_billing_office_is_refused_the_safety_page(open_page: Any) -> None:
     page = open_page(DESKTOP, "billing")
     response = page.goto("/safety")
-    assert response is not None and response.status == 403
+    assert response is not None
+    assert response.status == 403
     expect(page.get_by_role("link", name="Safety", exact=True)).to_have_count(0)
