@@ -94,8 +94,7 @@ class Clinic:
         body = {
             "term": term,
             "grade": grade,
-            "serious": False,
-            "related": True,
+            "related": "yes",
             "onset": TODAY.isoformat(),
             "action_taken": "none",
             **fields,
@@ -125,7 +124,16 @@ def test_an_events_safety_report_is_e2b_shaped_xml_without_identifiers(clinic: C
     c = clinic
     pid, course_id = c.treated("SAFE-1")
     typed = f"Maren HOLLOWMERE (SAFE-1, born {BIRTH}, 12/04/1961) admitted; antibiotics"
-    event = c.event(pid, "cellulitis", 3, serious=True, course_id=course_id, action_taken=typed)
+    event = c.event(
+        pid,
+        "other",
+        3,
+        other_specify="cellulitis of the left shin, Hollowmere",
+        criteria=["hospitalisation"],
+        course_id=course_id,
+        action_taken=typed,
+        aware_on=TODAY.isoformat(),
+    )
 
     response = c.xml(event["id"], c.onc)
     assert response.status_code == 200, response.text
@@ -141,7 +149,9 @@ def test_an_events_safety_report_is_e2b_shaped_xml_without_identifiers(clinic: C
     assert element(root, "D.2.2a").get("unit") == "a"
     assert (element(root, "D.5").text, element(root, "D.5").get("code")) == ("female", "2")
     assert element(root, "D.1").get("nullFlavor") == "MSK"
-    assert element(root, "E.i.1.1a").text == "cellulitis"
+    assert element(root, "E.i.1.1a").text == "Other: cellulitis of the left shin, [removed]"
+    assert element(root, "C.1.4").text == TODAY.isoformat()  # the day the centre learnt of it
+    assert element(root, "E.i.3.2c").text == "true"  # hospitalisation
     assert root.find(".//e:ctcaeGrade", NS).text == "3"  # type: ignore[union-attr]
     assert root.find(".//e:serious", NS).text == "true"  # type: ignore[union-attr]
     assert element(root, "E.i.3.2a").text == "false"  # grade 3: not a death
@@ -152,7 +162,7 @@ def test_an_events_safety_report_is_e2b_shaped_xml_without_identifiers(clinic: C
     assert element(root, "G.k.4.r.10.1").text == "intralesional"
     assert root.find(".//e:strength", NS).text == "10^6 PFU/mL"  # type: ignore[union-attr]
     assert element(root, "G.k.9.i.2.r.3").text == "related"
-    assert "aged 65 years developed cellulitis" in (element(root, "H.1").text or "")
+    assert "aged 65 years developed Other: cellulitis" in (element(root, "H.1").text or "")
     for identifier in IDENTIFIERS:
         assert identifier.lower().encode() not in raw.lower(), identifier
     assert "[removed] [removed] ([removed], born [removed], [removed]) admitted" in raw.decode()
@@ -161,19 +171,21 @@ def test_an_events_safety_report_is_e2b_shaped_xml_without_identifiers(clinic: C
 def test_a_fatal_event_is_reported_as_death_and_fatal(clinic: Clinic) -> None:
     c = clinic
     pid, _course = c.treated("SAFE-2")
-    event = c.event(pid, "sepsis", 5, serious=True, related=False, resolved_on=TODAY.isoformat())
+    event = c.event(pid, "Skin infection", 5, related="no", resolved_on=TODAY.isoformat())
     response = c.xml(event["id"], c.nurse)
     assert response.status_code == 200, response.text
     root = ET.fromstring(response.content)
     assert element(root, "E.i.3.2a").text == "true"
     assert (element(root, "E.i.7").text, element(root, "E.i.7").get("code")) == ("fatal", "5")
     assert element(root, "G.k.9.i.2.r.3").text == "not related"
+    assert element(root, "E.i.1.1a").text == "Skin infection"
+    assert element(root, "E.i.2.1b").text == "10040872"  # the MedDRA code CTCAE v5.0 gives it
 
 
 def test_another_centres_event_does_not_exist_there(clinic: Clinic) -> None:
     c = clinic
     pid, _course = c.treated("SAFE-3")
-    event = c.event(pid, "fatigue", 1)
+    event = c.event(pid, "Fatigue", 1)
     ctx = c.client.app.state.ctx  # type: ignore[attr-defined]
     others = login_all(c.client, seed_staff(ctx, centre="Other centre", prefix="b-"))
     assert c.xml(event["id"], others[Role.ONCOLOGIST]).status_code == 404
@@ -187,7 +199,7 @@ def test_roles_without_the_clinical_record_cannot_export_an_event(
     clinic: Clinic, role: Role
 ) -> None:
     pid, _course = clinic.treated("SAFE-4")
-    event = clinic.event(pid, "fatigue", 1)
+    event = clinic.event(pid, "Fatigue", 1)
     response = clinic.xml(event["id"], clinic.h[role])
     assert response.status_code == 403
     assert "read clinical records" in response.json()["detail"]
@@ -200,7 +212,8 @@ def test_the_centres_safety_table_counts_patients_at_their_worst_grade(clinic: C
     c.treated("SAFE-7")  # treated, no event: still in the denominator
     for grade in (1, 3, 2):
         c.event(first, "Fever", grade)
-    c.event(second, "fever", 1, related=False, serious=True)
+    c.event(second, "fever", 1, related="no", criteria=["important_medical_event"])
+    c.event(second, "Chills", 1, related="unknown")  # causality unknown: not counted related
     untreated = make_patient_ready_for_course(c.client, c.nurse, mrn="SAFE-8")["patient"]["id"]
     c.event(untreated, "Fever", 4)  # never given a dose: not counted
 
@@ -217,7 +230,11 @@ def test_the_centres_safety_table_counts_patients_at_their_worst_grade(clinic: C
     assert published["pyrexia"]["published_pct"] == {"T-VEC": "43", "GM-CSF": "9"}
     assert published["pyrexia"]["recorded_as"] == ["Fever"]
     assert published["pyrexia"]["centre"]["T-VEC (this centre)"]["any_grade"]["patients"] == 2
-    assert published["chills"]["centre"]["T-VEC (this centre)"]["any_grade"]["patients"] == 0
+    chills = published["chills"]["centre"]["T-VEC (this centre)"]
+    assert chills["any_grade"]["patients"] == 1
+    assert chills["related"]["patients"] == 0
+    nausea = published["nausea"]["centre"]["T-VEC (this centre)"]
+    assert nausea["any_grade"]["patients"] == 0
     assert "not comparable one-to-one" in table["note"]
     assert "Andtbacka" in table["trial_source"]
     assert "Hollowmere" not in str(table)

@@ -71,7 +71,7 @@ def test_the_demo_worklist_has_visits_due_today_and_overdue(database_url: str) -
     assert work.serious_events, "an open serious adverse event is on the worklist"
     # one course is held by that event ("next dose held"): held, not "Start visit"
     (held,) = [d for d in due if d.held]
-    assert held.held == "adverse event: cellulitis, grade 3 (until released)"
+    assert held.held == "adverse event: Skin infection, grade 3 (until released)"
     assert held.patient_id in {e.patient_id for e in work.serious_events}
     assert [(h.patient_id, h.held) for h in work.held] == [(held.patient_id, held.held)]
 

@@ -22,14 +22,16 @@ CASE = SafetyCase(
     reporter_qualification="physician",
     age_at_onset_years=71,
     sex="male",
-    term="Cellulitis",
+    term="Skin infection",
+    meddra_code=10040872,
     ctcae_grade=3,
     seriousness=Seriousness(hospitalisation=True),
     serious=True,
+    expected=False,
     onset=date(2026, 5, 30),
     resolved_on=date(2026, 5, 31),
     outcome="recovered/resolved",
-    related=None,
+    related="not yet assessed",
     doses=(
         Dose(date(2026, 5, 1), Decimal("4.0"), 10**6, "LOT-A"),
         Dose(date(2026, 5, 22), Decimal("2.5"), 10**8, "LOT-B"),
@@ -59,14 +61,25 @@ def test_the_case_reads_back_element_by_element() -> None:
     assert [x.text for x in e["G.k.4.r.7"]] == ["LOT-A", "LOT-B"]
     assert [x.text for x in e["G.k.4.r.1a"]] == ["4.0", "2.5"]
     assert e["G.k.9.i.2.r.3"][0].text == "not yet assessed"
+    assert e["E.i.2.1b"][0].text == "10040872"
 
 
 def test_an_unknown_age_and_sex_are_sent_as_unknown() -> None:
-    e = parsed(replace(CASE, age_at_onset_years=None, sex="other", resolved_on=None))
+    e = parsed(
+        replace(
+            CASE,
+            age_at_onset_years=None,
+            sex="other",
+            resolved_on=None,
+            meddra_code=None,
+            expected=None,
+        )
+    )
     assert e["D.2.2a"][0].get("nullFlavor") == "UNK"
     assert e["D.5"][0].get("nullFlavor") == "UNK"
     assert e["D.5"][0].text is None
     assert "E.i.5" not in e
+    assert "E.i.2.1b" not in e
 
 
 def test_text_that_looks_like_markup_stays_text() -> None:

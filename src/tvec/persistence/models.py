@@ -405,6 +405,9 @@ class AdministrationRow(Base):
 
 
 class AdverseEventRow(Versioned, Base):
+    """An adverse event (migration 0019: CTCAE term, ICH E2A seriousness criteria, reporting).
+    `serious` is derived (tvec.domain.adverse_event.is_serious) and the CHECK holds it so."""
+
     __tablename__ = "adverse_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -412,12 +415,65 @@ class AdverseEventRow(Versioned, Base):
     term: Mapped[str] = mapped_column(String(200))
     grade: Mapped[int] = mapped_column(Integer)
     serious: Mapped[bool] = mapped_column(Boolean)
-    related: Mapped[bool] = mapped_column(Boolean)
     onset: Mapped[date] = mapped_column(Date)
     resolved_on: Mapped[date | None] = mapped_column(Date)
     action_taken: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(20), default=RecordStatus.ACTIVE.value)
-    __table_args__ = (CheckConstraint("grade BETWEEN 1 AND 5", name="ctcae_grade"),)
+    # "yes" / "no" / "unknown"; NULL: not answered yet (events recorded before 0019)
+    related: Mapped[str | None] = mapped_column(String(10))
+    other_specify: Mapped[str | None] = mapped_column(String(200))
+    results_in_death: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    life_threatening: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    hospitalisation: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    disability: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    congenital_anomaly: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    important_medical_event: Mapped[bool] = mapped_column(
+        Boolean, server_default=false(), default=False
+    )
+    expected: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    suspected_herpetic: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
+    aware_on: Mapped[date] = mapped_column(Date)
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    vial_lot_id: Mapped[int | None] = mapped_column(ForeignKey("vial_lots.id"))
+    __table_args__ = (
+        CheckConstraint("grade BETWEEN 1 AND 5", name="ctcae_grade"),
+        CheckConstraint(
+            "serious = (grade = 5 OR results_in_death OR life_threatening OR hospitalisation"
+            " OR disability OR congenital_anomaly OR important_medical_event)",
+            name="serious_derived",
+        ),
+        CheckConstraint(
+            "related IS NULL OR related IN ('yes', 'no', 'unknown')", name="related_answer"
+        ),
+        CheckConstraint("aware_on >= onset", name="aware_after_onset"),
+        CheckConstraint("resolved_on IS NULL OR resolved_on >= onset", name="resolved_after_onset"),
+        CheckConstraint("(term = 'other') = (other_specify IS NOT NULL)", name="other_specified"),
+    )
+
+
+class SafetyReportRow(Versioned, Base):
+    """A report an adverse event needs (migration 0019): its kind, due date (none for the
+    manufacturer's herpetic report), and its submission or withdrawal. Never deleted."""
+
+    __tablename__ = "safety_reports"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('expedited-7-day', 'expedited-15-day', 'follow-up', 'manufacturer-herpetic')",
+            name="report_kind",
+        ),
+        CheckConstraint(
+            "(submitted_on IS NULL) = (submitted_by IS NULL)", name="submitted_by_someone"
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adverse_event_id: Mapped[int] = mapped_column(ForeignKey("adverse_events.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_on: Mapped[date | None] = mapped_column(Date)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class CourseHoldRow(Versioned, Base):

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from tvec.domain.adverse_event import OTHER, Criterion
 from tvec.domain.dose_plan import DosePlan
 from tvec.domain.plan_json import plan_from_json
 from tvec.domain.rules import VisitKind
@@ -328,18 +329,58 @@ class AdverseEvent:
     id: int
     patient_id: int
     course_id: int | None
-    term: str
+    term: str  # a CTCAE v5.0 term, "other" (see other_specify), or free text recorded before 0019
     grade: int
-    serious: bool
-    related: bool
+    serious: bool  # derived: tvec.domain.adverse_event.is_serious (a CHECK holds it so)
     onset: date
     resolved_on: date | None
     action_taken: str
     status: RecordStatus
     version: int
+    related: str | None = None  # "yes" / "no" / "unknown"; None: not answered yet
+    other_specify: str | None = None
+    results_in_death: bool = False
+    life_threatening: bool = False
+    hospitalisation: bool = False
+    disability: bool = False
+    congenital_anomaly: bool = False
+    important_medical_event: bool = False
+    expected: bool = False
+    suspected_herpetic: bool = False
+    aware_on: date | None = None
+    visit_id: int | None = None
+    vial_lot_id: int | None = None
 
     def __post_init__(self) -> None:
         _as(self, "status", RecordStatus(self.status))
+
+    @property
+    def criteria(self) -> frozenset[Criterion]:
+        """The ICH E2A seriousness criteria the event meets."""
+        return frozenset(c for c in Criterion if getattr(self, c.value))
+
+    @property
+    def shown_term(self) -> str:
+        """The term as the clinic reads it: "Other, specify" shows its text."""
+        return f"Other: {self.other_specify}" if self.term == OTHER else self.term
+
+
+@dataclass(frozen=True)
+class SafetyReport:
+    id: int
+    adverse_event_id: int
+    kind: str  # tvec.domain.safety_clock.ReportKind
+    due_on: date | None  # None: no deadline (report promptly)
+    created_at: datetime
+    submitted_on: date | None
+    submitted_by: int | None
+    submitted_at: datetime | None
+    withdrawn_reason: str | None
+    version: int
+
+    @property
+    def open(self) -> bool:
+        return self.submitted_on is None and self.withdrawn_reason is None
 
 
 @dataclass(frozen=True)

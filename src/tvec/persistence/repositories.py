@@ -366,6 +366,34 @@ class AdverseEventRepository(Repository[m.AdverseEventRow, r.AdverseEvent]):
         return self._all(self._select().where(e.patient_id.in_(patient_ids)).order_by(e.id))
 
 
+class SafetyReportRepository(Repository[m.SafetyReportRow, r.SafetyReport]):
+    row, record, entity = m.SafetyReportRow, r.SafetyReport, "safety-report"
+
+    def for_events(self, event_ids: Collection[int]) -> list[r.SafetyReport]:
+        """The events' reports, withdrawn and submitted ones too, oldest first."""
+        s = m.SafetyReportRow
+        if not event_ids:
+            return []
+        return self._all(self._select().where(s.adverse_event_id.in_(event_ids)).order_by(s.id))
+
+    def open_for_patients(self, patient_ids: Collection[int]) -> list[r.SafetyReport]:
+        """The reports not yet submitted nor withdrawn of these patients' events, first due
+        first (those without a deadline first of all)."""
+        s, e = m.SafetyReportRow, m.AdverseEventRow
+        if not patient_ids:
+            return []
+        query = (
+            self._select()
+            .join(e, e.id == s.adverse_event_id)
+            .where(
+                e.patient_id.in_(patient_ids),
+                s.submitted_on.is_(None),
+                s.withdrawn_reason.is_(None),
+            )
+        )
+        return self._all(query.order_by(s.due_on.is_not(None), s.due_on, s.id))
+
+
 class CourseHoldRepository(Repository[m.CourseHoldRow, r.CourseHold]):
     row, record, entity = m.CourseHoldRow, r.CourseHold, "course-hold"
 

@@ -71,6 +71,7 @@ class UnitOfWork:
     vial_events = _Repo(repos.VialEventRepository)
     administrations = _Repo(repos.AdministrationRepository)
     adverse_events = _Repo(repos.AdverseEventRepository)
+    safety_reports = _Repo(repos.SafetyReportRepository)
     audit = _Repo(repos.AuditRepository)
     replies = _Repo(repos.IdempotentReplyRepository)
     early_doses = _Repo(repos.EarlyDoseAuthorisationRepository)

@@ -21,6 +21,7 @@ from pydantic import (
     field_validator,
 )
 
+from tvec.domain.adverse_event import Criterion, Relatedness
 from tvec.domain.dose_plan import DosePlan
 from tvec.domain.percent import shown_pct, shown_share
 from tvec.domain.plan_json import plan_to_json
@@ -389,15 +390,50 @@ class VialLotIn(Strict):
     expiry_date: IsoDate
 
 
+def _related_answer(value: Any) -> Any:
+    """Related to IMLYGIC: "yes", "no" or "unknown"; true/false (the earlier API) mean yes/no."""
+    if isinstance(value, bool):
+        return Relatedness.YES if value else Relatedness.NO
+    return value
+
+
+RelatedAnswer = Annotated[
+    Relatedness,
+    BeforeValidator(_related_answer),
+    Field(description='Related to IMLYGIC: "yes", "no" or "unknown" (true/false: yes/no).'),
+]
+Criteria = Annotated[
+    list[Criterion],
+    Field(
+        max_length=6,
+        description="ICH E2A seriousness criteria met (grade 5 adds results_in_death).",
+    ),
+]
+
+
 class AdverseEventIn(Strict):
-    term: Text
+    term: Annotated[Line, Field(description='A CTCAE v5.0 term, or "other" with other_specify')]
+    other_specify: Text | None = None
     grade: Annotated[int, Field(ge=1, le=5, description="CTCAE grade 1-5")]
-    serious: bool
-    related: bool
+    related: RelatedAnswer | None = None  # required: None is refused naming `related`
+    criteria: Criteria = []
+    serious: bool | None = Field(
+        default=None,
+        description="Optional: derived from the grade and the criteria; when given it must "
+        "agree with them.",
+    )
+    suspected_herpetic: bool = False
     onset: IsoDate
+    aware_on: IsoDate | None = Field(
+        default=None, description="The day the centre learnt of the event (default: today)."
+    )
     resolved_on: IsoDate | None = None
     action_taken: Text
     course_id: RecordId | None = None
+    visit_id: RecordId | None = None
+    vial_lot_id: RecordId | None = Field(
+        default=None, description="The lot suspected, when related is yes or unknown."
+    )
     hold_next_dose: bool = Field(
         default=False,
         description="Hold the course's next dose: puts the open course on hold, linked to this "
@@ -409,13 +445,19 @@ class AdverseEventIn(Strict):
 
 
 class AdverseEventUpdate(Strict):
+    """A new version of the event: only the fields given change; the reason is kept."""
+
     version: Version
     reason: Reason
     grade: Annotated[int, Field(ge=1, le=5)] | None = None
+    related: RelatedAnswer | None = None
+    criteria: Criteria | None = None
     serious: bool | None = None
-    related: bool | None = None
+    suspected_herpetic: bool | None = None
     resolved_on: IsoDate | None = None
     action_taken: Text | None = None
+    visit_id: RecordId | None = None
+    vial_lot_id: RecordId | None = None
     status: StatusText | None = None
 
 
@@ -621,14 +663,26 @@ class AdverseEventOut(Out):
     patient_id: int
     course_id: int | None
     term: str
+    other_specify: str | None
     grade: int
     serious: bool
-    related: bool
+    related: str | None  # "yes" / "no" / "unknown"; null: not answered yet
+    criteria: list[str]
+    expected: bool
+    suspected_herpetic: bool
     onset: date
+    aware_on: date | None
     resolved_on: date | None
     action_taken: str
+    visit_id: int | None
+    vial_lot_id: int | None
     status: str
     version: int
+
+    @field_validator("criteria", mode="before")
+    @classmethod
+    def _sorted(cls, value: Any) -> Any:
+        return sorted(str(c) for c in value)
 
 
 class UserOut(Out):

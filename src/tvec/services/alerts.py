@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from tvec.domain.adverse_event import is_serious
 from tvec.domain.holds import hold_in_force, until_text
 from tvec.domain.status import RecordStatus
 from tvec.persistence import records as r
@@ -84,8 +85,11 @@ def _serious_events(events: list[r.AdverseEvent]) -> list[Alert]:
     return [
         Alert(
             SERIOUS_ADVERSE_EVENT,
-            f"Open serious adverse event: {e.term}, grade {e.grade} (since {e.onset.isoformat()})",
+            f"Open serious adverse event: {e.shown_term}, grade {e.grade} "
+            f"(since {e.onset.isoformat()})",
         )
         for e in events
-        if e.serious and e.resolved_on is None and e.status == RecordStatus.ACTIVE
+        if is_serious(e.grade, e.criteria)
+        and e.resolved_on is None
+        and e.status == RecordStatus.ACTIVE
     ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
+from tvec.domain.adverse_event import is_serious
 from tvec.domain.billing import bill_dose
 from tvec.domain.errors import CourseRuleBroken, DomainError, InvalidInput
 from tvec.domain.response import Measurement, ResponseAssessment, assess_response
@@ -203,7 +204,7 @@ def _deidentify(ctx: Context, uow: UnitOfWork, patient: r.Patient) -> Deidentifi
     serious = [
         e
         for e in uow.adverse_events.for_patient(patient.id)
-        if e.serious and e.status is RecordStatus.ACTIVE
+        if is_serious(e.grade, e.criteria) and e.status is RecordStatus.ACTIVE
     ]
     return DeidentifiedPatient(
         pseudonym=pseudonym,

@@ -20,6 +20,7 @@ class Action(StrEnum):
     OVERRIDE = "override a schedule rule"
     HOLD_COURSE = "put a course on hold or release it"
     RECORD_ADVERSE_EVENT = "record adverse events"
+    SUBMIT_SAFETY_REPORT = "mark safety reports submitted"
     READ_VIALS = "see vial lots"
     MANAGE_VIALS = "manage vial lots"
     HANDLE_VIALS = "thaw, move, draw and discard vials"
@@ -50,6 +51,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.OVERRIDE: frozenset({ONC}),
     Action.HOLD_COURSE: frozenset({ONC}),
     Action.RECORD_ADVERSE_EVENT: frozenset({ONC, NUR}),
+    Action.SUBMIT_SAFETY_REPORT: frozenset({ONC, NUR}),
     Action.READ_VIALS: frozenset({ONC, NUR, PHA}),
     Action.MANAGE_VIALS: frozenset({PHA}),
     Action.HANDLE_VIALS: frozenset({NUR, PHA}),

@@ -22,6 +22,7 @@ from tvec.domain.redaction import redact
 from tvec.domain.roles import Role
 from tvec.domain.status import VisitRecordStatus
 from tvec.interop.e2b import Dose, SafetyCase, Seriousness, case_xml
+from tvec.knowledge.ctcae import load_ctcae
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
 from tvec.services.context import Actor, Context
@@ -75,8 +76,26 @@ def _outcome(event: r.AdverseEvent) -> str:
     return "not recovered/not resolved/ongoing"
 
 
+RELATEDNESS = {"yes": "related", "no": "not related", "unknown": "unknown (not ruled out)"}
+
+
+def _related(event: r.AdverseEvent) -> str:
+    return RELATEDNESS.get(event.related or "", "not yet assessed")
+
+
+def _seriousness(event: r.AdverseEvent) -> Seriousness:
+    return Seriousness(
+        death=event.results_in_death or event.grade == GRADE_DEATH,
+        life_threatening=event.life_threatening,
+        hospitalisation=event.hospitalisation,
+        disability=event.disability,
+        congenital_anomaly=event.congenital_anomaly,
+        other_important=event.important_medical_event,
+    )
+
+
 def _narrative(event: r.AdverseEvent, age: int, doses: tuple[Dose, ...]) -> str:
-    related = {True: "related", False: "not related", None: "not yet assessed"}[event.related]
+    related = _related(event)
     given = (
         f"{len(doses)} dose(s) of IMLYGIC given intralesionally before the onset, the last on "
         f"{doses[-1].given_on.isoformat()}"
@@ -85,7 +104,8 @@ def _narrative(event: r.AdverseEvent, age: int, doses: tuple[Dose, ...]) -> str:
     )
     ended = f"resolved on {event.resolved_on.isoformat()}" if event.resolved_on else "not resolved"
     return (
-        f"A patient aged {age} years developed {event.term} (CTCAE v5.0 grade {event.grade}) "
+        f"A patient aged {age} years developed {event.shown_term} (CTCAE v5.0 grade "
+        f"{event.grade}) "
         f"with onset on {event.onset.isoformat()}; {given}. The event was "
         f"{'serious' if event.serious else 'not serious'}, assessed by the treating centre as "
         f"{related} to IMLYGIC, and {ended}. Action taken: {event.action_taken}."
@@ -107,23 +127,26 @@ def safety_case(ctx: Context, actor: Actor, event_id: int) -> SafetyCase:
 
     age = age_in_years(patient.birth_date, event.onset)
     today = ctx.today(actor)
+    term = load_ctcae().find(event.term)
     return SafetyCase(
         report_id=f"TVEC-{centre.id}-AE-{event.id}-V{event.version}",
         created_on=today,
-        first_received_on=None,
+        first_received_on=event.aware_on,
         most_recent_on=today,
         sender_organisation=centre.name,
         reporter_qualification=QUALIFICATION.get(actor.role, "other health professional"),
         age_at_onset_years=age,
         sex=patient.sex,
-        term=clean(event.term),
+        term=clean(event.shown_term),
+        meddra_code=None if term is None else term.meddra_code,
         ctcae_grade=event.grade,
-        seriousness=Seriousness(death=event.grade == GRADE_DEATH),
+        seriousness=_seriousness(event),
         serious=event.serious,
+        expected=event.expected,
         onset=event.onset,
         resolved_on=event.resolved_on,
         outcome=_outcome(event),
-        related=event.related,
+        related=_related(event),
         doses=doses,
         action_taken=clean(event.action_taken),
         narrative=clean(_narrative(event, age, doses)),

@@ -4,9 +4,10 @@
   (`Action.READ_DEIDENTIFIED`) for the outcomes report; the table holds counts only, no patient.
 - What: the actor's own centre. Patients exposed are those with a treatment course that has a
   dose on record; every active (not entered-in-error) adverse event of theirs is counted, by
-  `tvec.analytics.safety` (once per patient and term, at the worst grade). The centre is one
-  arm, "T-VEC (this centre)"; OPTiM's published rates of the label's common reactions are put
-  beside it (`tvec.knowledge.trials`).
+  `tvec.analytics.safety` (once per patient and term, at the worst grade); "related" counts the
+  answer "yes" only (not "unknown"), "Other, specify" events count under their text. The centre
+  is one arm, "T-VEC (this centre)"; OPTiM's published rates of the label's common reactions are
+  put beside it (`tvec.knowledge.trials`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tvec.services.outcomes import pseudonym_digest
 from tvec.services.permissions import Action, allowed
 
 ARM = "T-VEC (this centre)"
+RELATED = {"yes": True, "no": False}  # "unknown" and unanswered: not counted as related
 CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 T = TypeVar("T")
 TRIAL = "optim"
@@ -111,10 +113,10 @@ def _events(ctx: Context, uow: UnitOfWork, centre_id: int) -> tuple[list[EventRe
         EventRecord(
             patient=pseudonym_digest(ctx, e.patient_id),
             arm=ARM,
-            term=e.term,
+            term=e.shown_term,
             grade=e.grade,
             serious=e.serious,
-            related=e.related,
+            related=RELATED.get(e.related or ""),
         )
         for e in _chunked(uow.adverse_events.for_patients, sorted(exposed))
         if e.status is RecordStatus.ACTIVE

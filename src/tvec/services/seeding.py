@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from tvec.analytics.cohort import Cohort
 from tvec.analytics.synth import ASSUMPTIONS, synthesize
+from tvec.domain.adverse_event import Criterion, Relatedness
 from tvec.domain.dose_plan import DosePlan
 from tvec.domain.rules import Container, CourseEndReason, LabelRules, VisitKind
 from tvec.domain.schedule import Course, earliest_date, next_kind, record_dose
@@ -49,6 +50,7 @@ from tvec.services import (
     vials,
     visits,
 )
+from tvec.services.adverse_event_seed import seed_adverse_events
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
 from tvec.services.synthetic_patients import (
@@ -167,13 +169,13 @@ CONTRAINDICATED, AWAITING_FIRST_DOSE = 3, 5  # screened (a contraindication / cl
 SERIOUS_EVENT_POINT = 6
 # Reactions among the label's most common (USPI §6.1), with an invented grade, recorded after
 # one dose in `REACTION_EVERY` and resolved `REACTION_DAYS` later: demo records, not incidences.
-REACTIONS = (
-    ("fatigue", 1),
-    ("chills", 1),
-    ("pyrexia", 2),
-    ("influenza-like illness", 2),
-    ("injection-site pain", 1),
-    ("nausea", 1),
+REACTIONS = (  # CTCAE v5.0 terms (pyrexia: Fever; injection-site pain: Injection site reaction)
+    ("Fatigue", 1),
+    ("Chills", 1),
+    ("Fever", 2),
+    ("Flu like symptoms", 2),
+    ("Injection site reaction", 2),
+    ("Nausea", 1),
 )
 REACTION_EVERY = 7
 REACTION_DAYS = 3
@@ -259,6 +261,7 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     cohort = synthesize(patients_wanted, seed, arms=(1.0, 0.0), assumptions=DEMO_ASSUMPTIONS)
     for k, patient in enumerate(synthetic_patients(cohort)):
         _demo_patient(ctx, staff, label, patient, k, today)
+    seed_adverse_events(ctx, staff.nurse)
     return patients_wanted
 
 
@@ -467,8 +470,7 @@ def _reaction(
     event = s.AdverseEventIn(
         term=term,
         grade=grade,
-        serious=False,
-        related=True,
+        related=Relatedness.YES,
         onset=day,
         resolved_on=min(ctx.today(nurse), day + timedelta(days=REACTION_DAYS)),
         action_taken="none",
@@ -490,10 +492,10 @@ def _serious_event(
     `hold`, recorded with "hold the next dose": the course is on hold until an oncologist
     releases it (the worklist shows it held, not "Start visit")."""
     event = s.AdverseEventIn(
-        term="cellulitis",
+        term="Skin infection",  # cellulitis, graded as CTCAE v5.0 grades it
         grade=3,
-        serious=True,
-        related=True,
+        criteria=[Criterion.HOSPITALISATION],
+        related=Relatedness.YES,
         onset=today - timedelta(days=2),
         action_taken="antibiotics; next dose held",
         course_id=course_id,

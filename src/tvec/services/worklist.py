@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from tvec.domain.adverse_event import is_serious
 from tvec.domain.errors import DomainError
 from tvec.domain.holds import hold_in_force, until_text
 from tvec.domain.identity import shown_name
@@ -17,6 +18,7 @@ from tvec.persistence import records as r
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
 from tvec.services.permissions import Action
+from tvec.services.safety_reports import OpenReport, open_reports
 
 SIX_MONTH_LOOKAHEAD_DAYS = 14  # a display window, not a clinical rule: how far ahead to list
 
@@ -84,6 +86,8 @@ class Worklist:
     unshown: tuple[Unshown, ...] = ()
     names: Mapping[int, str] = field(default_factory=dict)  # shown names of the listed patients
     held: tuple[HeldCourse, ...] = ()  # the courses on hold today, for the oncologist to review
+    # adverse-event reports to make, first due first (tvec.services.safety_reports)
+    safety_reports: tuple[OpenReport, ...] = ()
 
 
 def worklist(ctx: Context, actor: Actor) -> Worklist:
@@ -127,16 +131,21 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         events = [
             e
             for e in uow.adverse_events.for_patients(list(patients))
-            if e.serious and e.status is RecordStatus.ACTIVE and e.resolved_on is None
+            if is_serious(e.grade, e.criteria)
+            and e.status is RecordStatus.ACTIVE
+            and e.resolved_on is None
         ]
+        reports = open_reports(uow, patients, today)
     serious = [
-        OpenSeriousEvent(e.patient_id, patients[e.patient_id].mrn, e.id, e.term, e.grade, e.onset)
+        OpenSeriousEvent(
+            e.patient_id, patients[e.patient_id].mrn, e.id, e.shown_term, e.grade, e.onset
+        )
         for e in events
     ]
     due = [DueVisit(**{**d.__dict__, "overdue_days": (today - d.due).days}) for d in due]
     held = _held_courses(open_courses, holds, patients, today)
-    rows: list[DueVisit | SixMonthCourse | OpenSeriousEvent | Unshown | HeldCourse]
-    rows = [*due, *six, *serious, *unshown, *held]
+    rows: list[DueVisit | SixMonthCourse | OpenSeriousEvent | Unshown | HeldCourse | OpenReport]
+    rows = [*due, *six, *serious, *unshown, *held, *reports]
     listed = {row.patient_id for row in rows}
     return Worklist(
         today,
@@ -146,6 +155,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         tuple(unshown),
         names={i: _shown(patients[i]) for i in listed},
         held=held,
+        safety_reports=tuple(reports),
     )
 
 

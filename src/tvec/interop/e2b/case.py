@@ -58,14 +58,16 @@ class SafetyCase:
     reporter_qualification: str  # C.2.r.4: "physician", "pharmacist", "other health professional"
     age_at_onset_years: int | None  # D.2.2a (unit D.2.2b: years)
     sex: str  # D.5: "female", "male", "other", "unknown"
-    term: str  # E.i.1.1a, the reaction as recorded (a CTCAE v5.0 term, or "other, specify")
+    term: str  # E.i.1.1a, the reaction as recorded (a CTCAE v5.0 term, or "Other: ...")
+    meddra_code: int | None  # E.i.2.1b, the code CTCAE v5.0 gives its term (None: not known)
     ctcae_grade: int
     seriousness: Seriousness
-    serious: bool  # as recorded (an event may be marked serious without a criterion named)
+    serious: bool  # as recorded (derived from the criteria and the grade)
+    expected: bool | None  # listed among the label's adverse reactions (None: not known)
     onset: date  # E.i.4
     resolved_on: date | None  # E.i.5
     outcome: str  # E.i.7: "recovered/resolved", "not recovered/not resolved/ongoing", "fatal"
-    related: bool | None  # G.k.9.i.2.r.3: None = not yet assessed
+    related: str  # G.k.9.i.2.r.3: "related", "not related", "unknown", "not yet assessed"
     doses: tuple[Dose, ...]  # before or on the onset
     action_taken: str  # free text, redacted
     narrative: str  # H.1, redacted

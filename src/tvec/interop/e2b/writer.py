@@ -3,7 +3,8 @@
 Each element is named after an E2B(R3) data element (ICH E2B(R3) implementation guide, 12 April
 2013) in lower camel case, and its ``e2b`` attribute gives the element's number ("E.i.7");
 coded values carry the guide's code in ``code`` and its meaning as text. Elements without an
-``e2b`` attribute (the CTCAE grade, the product's strength) are tvec's additions. Dates are ISO
+``e2b`` attribute (the CTCAE grade, the product's strength, whether the label lists the reaction)
+are tvec's additions. Dates are ISO
 8601 (YYYY-MM-DD). This is a simplified document, not the HL7 ICSR message (PORR_IN049016UV), and
 it has not been validated against the ICH schemas.
 """
@@ -91,8 +92,13 @@ def _patient(root: ET.Element, case: SafetyCase) -> None:
 def _reaction(root: ET.Element, case: SafetyCase) -> None:
     e = _el(root, "reaction", "E.i")
     _el(e, "reactionAsReportedByPrimarySource", "E.i.1.1a", case.term)
+    if case.meddra_code is not None:
+        terminology = "MedDRA, the code CTCAE v5.0 gives the term"
+        _el(e, "reactionMeddraCode", "E.i.2.1b", str(case.meddra_code), terminology=terminology)
     _el(e, "ctcaeGrade", None, str(case.ctcae_grade), terminology="CTCAE v5.0")
     _el(e, "serious", None, _flag(case.serious or case.seriousness.serious))
+    if case.expected is not None:
+        _el(e, "listedInTheLabel", None, _flag(case.expected))
     criteria = _el(e, "seriousnessCriteria", "E.i.3.2")
     for tag, number, attribute in SERIOUSNESS:
         _el(criteria, tag, number, _flag(getattr(case.seriousness, attribute)))
@@ -130,8 +136,7 @@ def _drug(root: ET.Element, case: SafetyCase) -> None:
     assessment = _el(g, "relatednessOfDrugToReaction", "G.k.9.i.2.r")
     _el(assessment, "sourceOfAssessment", "G.k.9.i.2.r.1", "treating centre")
     _el(assessment, "methodOfAssessment", "G.k.9.i.2.r.2", "clinical judgement")
-    result = {True: "related", False: "not related", None: "not yet assessed"}[case.related]
-    _el(assessment, "resultOfAssessment", "G.k.9.i.2.r.3", result)
+    _el(assessment, "resultOfAssessment", "G.k.9.i.2.r.3", case.related)
 
 
 def case_xml(case: SafetyCase) -> bytes:
