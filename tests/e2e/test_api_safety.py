@@ -168,6 +168,20 @@ def test_an_events_safety_report_is_e2b_shaped_xml_without_identifiers(clinic: C
     assert "[removed] [removed] ([removed], born [removed], [removed]) admitted" in raw.decode()
 
 
+def test_the_same_case_downloads_as_a_cioms_style_pdf(clinic: Clinic) -> None:
+    c = clinic
+    pid, _course = c.treated("SAFE-9")
+    event = c.event(pid, "Fever", 2)
+    url = f"/adverse-events/{event['id']}/safety-report"
+    response = c.client.get(url, params={"format": "pdf"}, headers=c.nurse)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"].endswith('.pdf"')
+    assert response.content.startswith(b"%PDF")
+    wrong = c.client.get(url, params={"format": "docx"}, headers=c.nurse)
+    assert wrong.status_code == 422
+
+
 def test_a_fatal_event_is_reported_as_death_and_fatal(clinic: Clinic) -> None:
     c = clinic
     pid, _course = c.treated("SAFE-2")

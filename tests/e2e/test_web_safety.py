@@ -6,7 +6,7 @@ term and worst grade per patient (any grade, grade >= 3, serious, related) with 
 the service, next to OPTiM's published rates of the label's common reactions and the note that a
 centre's rates are not comparable one-to-one with a trial's; no patient is named. From a chart,
 "Safety report (XML)" downloads the event's E2B(R3)-shaped XML without the patient's name, MRN or
-birth date. The billing office is refused the page.
+birth date, and "CIOMS (PDF)" the same case laid out after the CIOMS I form. The billing office is refused the page.
 
 Screenshots: docs/screenshots/safety-table-1280.png and -390.png.
 """
@@ -129,6 +129,10 @@ def test_the_chart_downloads_an_events_safety_report(open_page: Any, clinic: Cli
     assert any(e.get("e2b") == "G.k.2.2" and e.text == "IMLYGIC" for e in root.iter())
     for text in identifiers(clinic.event_patient):
         assert text.encode() not in raw
+    with page.expect_download() as info:
+        page.get_by_test_id("cioms-link").first.click()
+    assert info.value.suggested_filename.endswith(".pdf")
+    assert Path(info.value.path()).read_bytes().startswith(b"%PDF")
 
 
 def test_the_billing_office_is_refused_the_safety_page(open_page: Any) -> None:

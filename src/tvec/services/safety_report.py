@@ -8,7 +8,8 @@
   administrations of the event's course (else the patient's latest course started by the onset)
   given on or before the onset: one dose per day, strength and lot (the volumes of that visit's
   lesions added up).
-- `safety_report_file` writes it as XML (`tvec.interop.e2b.case_xml`), ready to download.
+- `safety_report_file` writes it as XML (`tvec.interop.e2b.case_xml`) or as a CIOMS I-style PDF
+  (`tvec.reports.cioms`), ready to download.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from tvec.domain.identity import age_in_years
 from tvec.domain.redaction import redact
@@ -25,11 +27,13 @@ from tvec.interop.e2b import Dose, SafetyCase, Seriousness, case_xml
 from tvec.knowledge.ctcae import load_ctcae
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
+from tvec.reports.cioms import cioms_pdf
 from tvec.services.context import Actor, Context
 from tvec.services.patients import patient_in_centre
 from tvec.services.permissions import Action
 
-MEDIA_TYPE = "application/xml"
+Format = Literal["xml", "pdf"]
+MEDIA_TYPES: dict[Format, str] = {"xml": "application/xml", "pdf": "application/pdf"}
 QUALIFICATION = {Role.ONCOLOGIST: "physician", Role.PHARMACIST: "pharmacist"}
 GRADE_DEATH = 5  # CTCAE v5.0: grade 5 is death related to the adverse event
 
@@ -153,11 +157,15 @@ def safety_case(ctx: Context, actor: Actor, event_id: int) -> SafetyCase:
     )
 
 
-def safety_report_file(ctx: Context, actor: Actor, event_id: int) -> SafetyReportFile:
-    """The event's safety report as an XML download."""
+def safety_report_file(
+    ctx: Context, actor: Actor, event_id: int, fmt: Format = "xml"
+) -> SafetyReportFile:
+    """The event's safety report as a download: the E2B(R3)-shaped XML, or the CIOMS I-style
+    PDF of the same de-identified case."""
     case = safety_case(ctx, actor, event_id)
-    filename = f"safety-report-{case.report_id.lower()}.xml"
-    return SafetyReportFile(case_xml(case), MEDIA_TYPE, filename)
+    filename = f"safety-report-{case.report_id.lower()}.{fmt}"
+    content = case_xml(case) if fmt == "xml" else cioms_pdf(case)
+    return SafetyReportFile(content, MEDIA_TYPES[fmt], filename)
 
 
-__all__ = ["MEDIA_TYPE", "SafetyReportFile", "safety_case", "safety_report_file"]
+__all__ = ["MEDIA_TYPES", "Format", "SafetyReportFile", "safety_case", "safety_report_file"]

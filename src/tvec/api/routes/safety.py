@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from tvec.api.deps import Act, Id
@@ -28,16 +30,24 @@ async def table(act: Act) -> SafetyTableOut:
 @router.get(
     "/adverse-events/{event_id}/safety-report",
     response_class=Response,
-    summary="One adverse event as a de-identified, E2B(R3)-shaped XML safety report",
+    summary="One adverse event as a de-identified safety report: E2B(R3)-shaped XML or CIOMS PDF",
     responses={
         200: {
-            "description": "Simplified XML whose element names follow ICH E2B(R3); not an HL7 "
-            "ICSR message and not validated against the ICH schemas",
-            "content": {"application/xml": {"schema": {"type": "string"}}},
+            "description": "xml: simplified XML whose element names follow ICH E2B(R3), not an "
+            "HL7 ICSR message and not validated against the ICH schemas; pdf: the same case laid "
+            "out after the CIOMS I form",
+            "content": {
+                "application/xml": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
         }
     },
 )
-async def report(event_id: Id, act: Act) -> Response:
-    found = await act(safety_report.safety_report_file, event_id)
+async def report(
+    event_id: Id,
+    act: Act,
+    format: Annotated[Literal["xml", "pdf"], Query(description="xml (default) or pdf")] = "xml",
+) -> Response:
+    found = await act(safety_report.safety_report_file, event_id, format)
     headers = {"Content-Disposition": f'attachment; filename="{found.filename}"'}
     return Response(found.content, media_type=found.media_type, headers=headers)
