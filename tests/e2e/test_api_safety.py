@@ -45,6 +45,7 @@ REQUIRED = (
     "C.1.2",
     "C.1.3",
     "C.1.5",
+    "C.1.7",
     "C.2.r.4",
     "C.3.1",
     "D.2.2a",
@@ -152,6 +153,8 @@ def test_an_events_safety_report_is_e2b_shaped_xml_without_identifiers(clinic: C
     assert element(root, "E.i.1.1a").text == "Other: cellulitis of the left shin, [removed]"
     assert element(root, "C.1.4").text == TODAY.isoformat()  # the day the centre learnt of it
     assert element(root, "E.i.3.2c").text == "true"  # hospitalisation
+    # serious, unexpected ("Other, specify") and related: an ICH E2A expedited report
+    assert element(root, "C.1.7").text == "true"
     assert root.find(".//e:ctcaeGrade", NS).text == "3"  # type: ignore[union-attr]
     assert root.find(".//e:serious", NS).text == "true"  # type: ignore[union-attr]
     assert element(root, "E.i.3.2a").text == "false"  # grade 3: not a death
@@ -194,6 +197,7 @@ def test_a_fatal_event_is_reported_as_death_and_fatal(clinic: Clinic) -> None:
     assert element(root, "G.k.9.i.2.r.3").text == "not related"
     assert element(root, "E.i.1.1a").text == "Skin infection"
     assert element(root, "E.i.2.1b").text == "10040872"  # the MedDRA code CTCAE v5.0 gives it
+    assert element(root, "C.1.7").text == "false"  # not related: no expedited report
 
 
 def test_another_centres_event_does_not_exist_there(clinic: Clinic) -> None:

@@ -12,6 +12,7 @@ CASE = SafetyCase(
     created_on=date(2026, 6, 1),
     first_received_on=None,
     most_recent_on=date(2026, 6, 1),
+    expedited=True,
     sender_organisation="Test centre",
     reporter_qualification="physician",
     age_at_onset_years=71,

@@ -26,6 +26,7 @@ def test_the_case_reads_back_element_by_element() -> None:
     e = parsed(CASE)
     assert e["C.1.1"][0].text == "TVEC-1-AE-7-V1"
     assert e["C.1.4"][0].get("nullFlavor") == "UNK"
+    assert e["C.1.7"][0].text == "true"
     assert (e["D.5"][0].text, e["D.5"][0].get("code")) == ("male", "1")
     assert [x.text for x in e["E.i.3.2c"]] == ["true"]
     assert e["E.i.5"][0].text == "2026-05-31"

@@ -16,7 +16,8 @@ from tvec.reports.shaping import DASH
 
 GRADE_NOTE = (
     "Grades are CTCAE v5.0 (NCI). Each patient is counted once per term, at their worst grade; "
-    "'related' counts patients with an event assessed as related to IMLYGIC. "
+    "'related' counts patients with an event assessed as related to IMLYGIC (answered yes; "
+    "'unknown' is not counted). "
     "Percentages are of the patients given at least one dose."
 )
 

@@ -7,7 +7,8 @@
   removed from the free text (`tvec.domain.redaction`). The suspect product's doses are the
   administrations of the event's course (else the patient's latest course started by the onset)
   given on or before the onset: one dose per day, strength and lot (the volumes of that visit's
-  lesions added up).
+  lesions added up). C.1.7 (expedited) is true when the event needs an ICH E2A expedited report
+  (`tvec.services.safety_reports`).
 - `safety_report_file` writes it as XML (`tvec.interop.e2b.case_xml`) or as a CIOMS I-style PDF
   (`tvec.reports.cioms`), ready to download.
 """
@@ -22,6 +23,7 @@ from typing import Literal
 from tvec.domain.identity import age_in_years
 from tvec.domain.redaction import redact
 from tvec.domain.roles import Role
+from tvec.domain.safety_clock import ReportKind
 from tvec.domain.status import VisitRecordStatus
 from tvec.interop.e2b import Dose, SafetyCase, Seriousness, case_xml
 from tvec.knowledge.ctcae import load_ctcae
@@ -35,7 +37,11 @@ from tvec.services.permissions import Action
 Format = Literal["xml", "pdf"]
 MEDIA_TYPES: dict[Format, str] = {"xml": "application/xml", "pdf": "application/pdf"}
 QUALIFICATION = {Role.ONCOLOGIST: "physician", Role.PHARMACIST: "pharmacist"}
-GRADE_DEATH = 5  # CTCAE v5.0: grade 5 is death related to the adverse event
+GRADE_DEATH = 5
+EXPEDITED = {
+    ReportKind.EXPEDITED_7_DAY.value,
+    ReportKind.EXPEDITED_15_DAY.value,
+}  # CTCAE v5.0: grade 5 is death related to the adverse event
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,8 @@ def safety_case(ctx: Context, actor: Actor, event_id: int) -> SafetyCase:
         patient = patient_in_centre(uow, actor, event.patient_id)
         centre = uow.centres.get(actor.centre_id)
         doses = _doses(uow, _course_for(uow, event), event.onset)
+        reports = uow.safety_reports.for_events([event.id])
+        kinds = {report.kind for report in reports if report.withdrawn_reason is None}
     names = (patient.given_name, patient.family_name, patient.preferred_name or "", patient.mrn)
 
     def clean(text: str) -> str:
@@ -137,6 +145,7 @@ def safety_case(ctx: Context, actor: Actor, event_id: int) -> SafetyCase:
         created_on=today,
         first_received_on=event.aware_on,
         most_recent_on=today,
+        expedited=bool(kinds & EXPEDITED),
         sender_organisation=centre.name,
         reporter_qualification=QUALIFICATION.get(actor.role, "other health professional"),
         age_at_onset_years=age,

@@ -54,6 +54,7 @@ class SafetyCase:
     created_on: date  # C.1.2
     first_received_on: date | None  # C.1.4, the day the centre became aware (None: not known)
     most_recent_on: date  # C.1.5
+    expedited: bool  # C.1.7, fulfils the criteria for an expedited report (ICH E2A)
     sender_organisation: str  # C.3.3.1
     reporter_qualification: str  # C.2.r.4: "physician", "pharmacist", "other health professional"
     age_at_onset_years: int | None  # D.2.2a (unit D.2.2b: years)

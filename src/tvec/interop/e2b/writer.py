@@ -67,6 +67,7 @@ def _identification(root: ET.Element, case: SafetyCase) -> None:
     _el(c1, "typeOfReport", "C.1.3", "spontaneous report", code="1")
     _day(c1, "dateReportWasFirstReceivedFromSource", "C.1.4", case.first_received_on)
     _day(c1, "dateOfMostRecentInformation", "C.1.5", case.most_recent_on)
+    _el(c1, "fulfilLocalCriteriaForExpeditedReport", "C.1.7", _flag(case.expedited))
     c2 = _el(root, "primarySource", "C.2.r")
     qualification = QUALIFICATION.get(case.reporter_qualification, "3")
     _el(c2, "qualification", "C.2.r.4", case.reporter_qualification, code=qualification)
