@@ -302,6 +302,7 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "research": ("/research", roles_that(Action.READ_DEIDENTIFIED)),
     "outcomes-report": ("/research/outcomes-report", roles_that(Action.READ_DEIDENTIFIED)),
     "admin": ("/admin", roles_that(Action.MANAGE_USERS)),
+    "safety": ("/safety", CLINICAL),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
 NAVIGATION = {
@@ -314,6 +315,7 @@ NAVIGATION = {
     "research",
     "outcomes-report",
     "admin",
+    "safety",
 }  # in the menu
 
 

@@ -22,7 +22,7 @@ from tvec.reports import Report, outcomes_report, pdf_bytes, records_source, ren
 from tvec.services.cohort import records_cohort
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action
-from tvec.services.safety_tables import centre_safety, safety_data
+from tvec.services.safety_tables import report_safety, safety_data
 
 CRITERIA = "modified-who"
 Format = Literal["html", "pdf"]
@@ -62,7 +62,7 @@ def centre_report(ctx: Context, actor: Actor, criteria: str = CRITERIA) -> Centr
         records.centre_patients,
         reader=f"{actor.username} ({actor.role.value})",
     )
-    source.safety = safety_data(centre_safety(ctx, actor))
+    source.safety = safety_data(report_safety(ctx, actor))
     return CentreReport(
         records.centre_name, records.centre_patients, outcomes_report(source, rules)
     )

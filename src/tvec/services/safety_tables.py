@@ -1,7 +1,8 @@
 """The centre's safety table: adverse events by term and worst grade per patient, next to OPTiM.
 
-- Who: the clinic (`Action.READ_CLINICAL`) for the centre page and the researchers
-  (`Action.READ_DEIDENTIFIED`) for the outcomes report; the table holds counts only, no patient.
+- Who: the clinic (`Action.READ_CLINICAL`) for the centre page and the API (`centre_safety`),
+  the researchers (`Action.READ_DEIDENTIFIED`) for the outcomes report (`report_safety`); the
+  table holds counts only, no patient.
 - What: the actor's own centre. Patients exposed are those with a treatment course that has a
   dose on record; every active (not entered-in-error) adverse event of theirs is counted, by
   `tvec.analytics.safety` (once per patient and term, at the worst grade); "related" counts the
@@ -31,7 +32,7 @@ from tvec.reports.safety import SafetyData
 from tvec.reports.shaping import trial_name
 from tvec.services.context import Actor, Context
 from tvec.services.outcomes import pseudonym_digest
-from tvec.services.permissions import Action, allowed
+from tvec.services.permissions import Action
 
 ARM = "T-VEC (this centre)"
 RELATED = {"yes": True, "no": False}  # "unknown" and unanswered: not counted as related
@@ -69,9 +70,18 @@ def published_rates(trial: Trial) -> list[PublishedRate]:
 
 
 def centre_safety(ctx: Context, actor: Actor) -> CentreSafety:
-    """The safety table of the actor's centre (see the module notes)."""
-    if not allowed(actor.role, Action.READ_DEIDENTIFIED):
-        actor.require(Action.READ_CLINICAL)
+    """The safety table of the actor's centre, for the clinic's safety page and the API."""
+    actor.require(Action.READ_CLINICAL)
+    return _centre_safety(ctx, actor)
+
+
+def report_safety(ctx: Context, actor: Actor) -> CentreSafety:
+    """The same table, for the researchers' outcomes report."""
+    actor.require(Action.READ_DEIDENTIFIED)
+    return _centre_safety(ctx, actor)
+
+
+def _centre_safety(ctx: Context, actor: Actor) -> CentreSafety:
     with ctx.uow(readonly=True) as uow:
         centre = uow.centres.get(actor.centre_id)
         events, exposed = _events(ctx, uow, actor.centre_id)
@@ -130,5 +140,6 @@ __all__ = [
     "CentreSafety",
     "centre_safety",
     "published_rates",
+    "report_safety",
     "safety_data",
 ]
