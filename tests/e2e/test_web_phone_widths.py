@@ -59,7 +59,7 @@ TIMEOUT_MS = 15_000
 ROLES = list(DEMO_USERS)  # admin, oncologist, nurse, pharmacist, billing, researcher
 MOST_PER_ROUTE = 4  # combinations of ids kept per route
 # Routes that serve files, not pages (their content type is checked too).
-FILES = re.compile(r"^/docs/assets/|\.(csv|pdf|js)$")
+FILES = re.compile(r"^/docs/assets/|\.(csv|pdf|js|xml)$")
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,17 @@ def safety_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
     )
 
 
-@router.get("/safety/events/{event_id}/report.{fmt}")
-def safety_report_download(
-    event_id: int, fmt: safety_report.Format, ctx: Ctx, user: PageUser
-) -> Response:
-    found = safety_report.safety_report_file(ctx, user, event_id, fmt)
+@router.get("/safety/events/{event_id}/report.xml")
+def safety_report_xml(event_id: int, ctx: Ctx, user: PageUser) -> Response:
+    return _download(safety_report.safety_report_file(ctx, user, event_id, "xml"))
+
+
+@router.get("/safety/events/{event_id}/report.pdf")
+def safety_report_pdf(event_id: int, ctx: Ctx, user: PageUser) -> Response:
+    return _download(safety_report.safety_report_file(ctx, user, event_id, "pdf"))
+
+
+def _download(found: safety_report.SafetyReportFile) -> Response:
     disposition = f'attachment; filename="{found.filename}"'
     return Response(
         found.content, media_type=found.media_type, headers={"Content-Disposition": disposition}
