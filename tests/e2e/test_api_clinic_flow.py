@@ -195,10 +195,9 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
             f"/patients/{pid}/adverse-events",
             headers=nurse,
             json={
-                "term": "pyrexia",
+                "term": "Fever",
                 "grade": 2,
-                "serious": False,
-                "related": True,
+                "related": "yes",
                 "onset": (START + timedelta(days=1)).isoformat(),
                 "resolved_on": (START + timedelta(days=3)).isoformat(),
                 "action_taken": "paracetamol",
@@ -210,7 +209,7 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
     assert [
         (e["term"], e["grade"], e["course_id"])
         for e in items(client.get(f"/patients/{pid}/adverse-events", headers=onc))
-    ] == [("pyrexia", 2, course["id"])]
+    ] == [("Fever", 2, course["id"])]
 
     # Billing: J9325 = 10^6 PFU per unit, whole units on a claim line; 1 mL vials; JW for at
     # least one whole discarded unit, else JZ. Visit 1: 3.5 mL of 10^6 bills 4 units; the 0.5 mL
@@ -268,7 +267,7 @@ def test_the_whole_course_of_care_over_http(clinic: FastAPI) -> None:
         "planned",
         "administered",
     )
-    assert _history(client, onc, "adverse-event", ae["id"])[0]["after"]["term"] == "pyrexia"
+    assert _history(client, onc, "adverse-event", ae["id"])[0]["after"]["term"] == "Fever"
     assert len(_audit(client, admin, "administration")) == len(volumes) + len(volumes2)
 
 

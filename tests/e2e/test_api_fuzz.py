@@ -179,10 +179,9 @@ def test_an_id_beyond_the_integer_range_is_a_4xx(database_url: str) -> None:
                 f"/patients/{patient['id']}/adverse-events",
                 headers=headers,
                 json={
-                    "term": "fatigue",
+                    "term": "Fatigue",
                     "grade": 1,
-                    "serious": False,
-                    "related": False,
+                    "related": "no",
                     "onset": "2026-05-01",
                     "action_taken": "none",
                     "course_id": 2**63,

@@ -176,10 +176,10 @@ def test_an_adverse_event_can_hold_the_next_dose(clinic: Clinic) -> None:
         c.client.post(
             f"/patients/{pid}/adverse-events",
             json={
-                "term": "cellulitis",
+                "term": "Skin infection",
                 "grade": 3,
-                "serious": True,
-                "related": True,
+                "criteria": ["hospitalisation"],
+                "related": "yes",
                 "onset": TODAY.isoformat(),
                 "action_taken": "next dose held; oral antibiotics",
                 "hold_next_dose": True,
@@ -193,7 +193,7 @@ def test_an_adverse_event_can_hold_the_next_dose(clinic: Clinic) -> None:
     assert hold["adverse_event_id"] == event["id"]
     assert hold["in_force"] is True
     assert hold["ends_on"] == (TODAY + timedelta(days=14)).isoformat()
-    refused_as_held(c.plan(course["id"]), "cellulitis, grade 3")
+    refused_as_held(c.plan(course["id"]), "Skin infection, grade 3")
 
 
 def test_an_adverse_event_hold_without_an_open_course_writes_nothing(clinic: Clinic) -> None:
@@ -201,10 +201,9 @@ def test_an_adverse_event_hold_without_an_open_course_writes_nothing(clinic: Cli
     ready = make_patient_ready_for_course(c.client, c.nurse, mrn="HOLD-5", measured_on=TODAY)
     pid = ready["patient"]["id"]
     body = {
-        "term": "injection-site pain",
+        "term": "Injection site reaction",
         "grade": 2,
-        "serious": False,
-        "related": True,
+        "related": "yes",
         "onset": TODAY.isoformat(),
         "action_taken": "none",
         "hold_next_dose": True,
@@ -274,12 +273,12 @@ def test_a_patients_red_alerts_say_what_everyone_must_see_first(clinic: Clinic) 
         201,
     )
     ok(c.hold(course["id"], c.onc, ends_on=(TODAY + timedelta(days=7)).isoformat()), 201)
-    for term, resolved in (("cellulitis", None), ("pyrexia", TODAY.isoformat())):
+    for term, resolved in (("Skin infection", None), ("Fever", TODAY.isoformat())):
         event = {
             "term": term,
             "grade": 3,
-            "serious": True,
-            "related": True,
+            "criteria": ["hospitalisation"],
+            "related": "yes",
             "onset": TODAY.isoformat(),
             "resolved_on": resolved,
             "action_taken": "antibiotics",
@@ -299,6 +298,6 @@ def test_a_patients_red_alerts_say_what_everyone_must_see_first(clinic: Clinic) 
         ("off-label", "Off-label course: tumour board: resectable but surgery declined"),
         (
             "serious-adverse-event",
-            f"Open serious adverse event: cellulitis, grade 3 (since {TODAY})",
+            f"Open serious adverse event: Skin infection, grade 3 (since {TODAY})",
         ),
     ]

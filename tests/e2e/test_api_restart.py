@@ -170,10 +170,10 @@ def write_request(
             "items": items,
         }
     return f"/patients/{pid}/adverse-events", {
-        "term": f"event-{n}",
+        "term": "other",
+        "other_specify": f"event-{n}",
         "grade": 1,
-        "serious": False,
-        "related": False,
+        "related": "no",
         "onset": day,
         "action_taken": "none",
     }
@@ -235,7 +235,7 @@ def test_a_killed_server_loses_no_acknowledged_write(database_url: str, tmp_path
         assert stored.json()["total"] == len(stored.json()["items"])  # all on one page
         per_day = Counter(m["measured_on"] for m in stored.json()["items"])
         listed = client.get(f"/patients/{pid}/adverse-events", params={"limit": 200}).json()
-        events = Counter(e["term"] for e in listed["items"])
+        events = Counter(e["other_specify"] for e in listed["items"])
 
         for n in acknowledged:
             if n % 2 == 0:

@@ -91,10 +91,10 @@ def a_lesion(client: Any, nurse: dict[str, str], pid: int, name: str = "L1") -> 
 
 def ae_body(**changes: Any) -> dict[str, Any]:
     return {
-        "term": "Injection site pain",
+        "term": "Injection site reaction",
         "grade": 1,
         "serious": False,
-        "related": True,
+        "related": True,  # the earlier API's yes
         "onset": days_ago(5).isoformat(),
         "action_taken": "none",
         **changes,
@@ -414,7 +414,7 @@ def test_a_course_dated_9999_leaves_the_worklist_working_and_can_be_ended(
     nurse = h[Role.NURSE]
     bad = a_patient(client, nurse, "MRN-BAD")
     other = a_patient(client, nurse, "MRN-OK")
-    serious = ae_body(term="Cellulitis", grade=3, serious=True)
+    serious = ae_body(term="Skin infection", grade=3, criteria=["hospitalisation"], serious=True)
     ok(client.post(f"/patients/{other['id']}/adverse-events", json=serious, headers=nurse), 201)
     with clinic.state.ctx.engine.begin() as db:  # a record from before the dates were checked
         course_id = db.execute(
@@ -428,7 +428,7 @@ def test_a_course_dated_9999_leaves_the_worklist_working_and_can_be_ended(
     web_login(web, "nurse")
     worklist = web.get("/")
     assert worklist.status_code == 200, worklist.text[:500]
-    assert "Cellulitis" in worklist.text  # the others' work is still shown
+    assert "Skin infection" in worklist.text  # the others' work is still shown
     assert "cannot be shown" in worklist.text
     assert f"course {course_id} cannot be shown" in worklist.text
     assert "beyond the calendar" in worklist.text

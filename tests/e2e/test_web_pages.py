@@ -587,10 +587,9 @@ def _valid_form(clinic: Clinic, url: str, patient: DuePatient) -> dict[str, str]
     """What a user allowed to post to `url` would submit (without the csrf value)."""
     if url.endswith("/adverse-events/new"):
         return {
-            "term": "chills",
+            "term": "Chills",
             "grade": "2",
-            "serious": "false",
-            "related": "true",
+            "related": "yes",
             "onset": TODAY.isoformat(),
             "resolved_on": "",
             "action_taken": "paracetamol",
@@ -717,7 +716,7 @@ EXPIRED_FORMS = {  # form → (role, page, where it posts, what the user typed, 
         Role.NURSE,
         "/chart/{pid}/adverse-events/new",
         "/chart/{pid}/adverse-events/new",
-        {"term": "rigors after the dose", "action_taken": "paracetamol"},
+        {"other_specify": "rigors after the dose", "action_taken": "paracetamol"},
     ),
     "measurements": (
         Role.NURSE,
@@ -820,17 +819,19 @@ def test_an_adverse_event_of_grade_7_is_refused_next_to_the_grade_keeping_what_w
     url = clinic.url("/chart/{pid}/adverse-events/new")
     typed = {
         **_valid_form(clinic, url, clinic.due),
-        "term": 'chills "rigors" <b>after</b> dose',
+        "term": "other",
+        "other_specify": 'chills "rigors" <b>after</b> dose',
         "grade": "7",
-        "serious": "true",
+        "criteria": "hospitalisation",
         "action_taken": "paracetamol & fluids",
     }
     doc = _refused(clinic, client, url, {**typed, "csrf": page(client, url).csrf()})
     assert doc.field_error("grade") == "Grade: enter 5 or less"
-    for name in ("term", "onset", "action_taken"):
+    for name in ("other_specify", "onset", "action_taken"):
         assert doc.value(name) == typed[name], name
-    assert "checked" in doc.one("input", name="serious", value="true").attrs
-    assert "checked" in doc.one("input", name="related", value="true").attrs
+    assert "selected" in doc.one("option", value="other").attrs
+    assert "checked" in doc.one("input", name="criteria", value="hospitalisation").attrs
+    assert "checked" in doc.one("input", name="related", value="yes").attrs
 
 
 def test_an_adverse_event_with_onset_in_the_future_is_refused_next_to_the_onset(

@@ -129,8 +129,10 @@ def test_the_chart_downloads_an_events_safety_report(open_page: Any, clinic: Cli
     assert any(e.get("e2b") == "G.k.2.2" and e.text == "IMLYGIC" for e in root.iter())
     for text in identifiers(clinic.event_patient):
         assert text.encode() not in raw
+    # the event's own page offers the same two downloads
+    page.get_by_test_id("adverse-events").get_by_role("link").first.click()
     with page.expect_download() as info:
-        page.get_by_test_id("cioms-link").first.click()
+        page.get_by_test_id("ae-cioms-link").click()
     assert info.value.suggested_filename.endswith(".pdf")
     assert Path(info.value.path()).read_bytes().startswith(b"%PDF")
 

@@ -186,6 +186,22 @@ def _lesion(w: World, role: Role) -> Request:
     )
 
 
+def _submit_report(w: World, role: Role) -> Request:
+    """A suspected herpetic lesion (its report to the manufacturer), marked submitted."""
+    herpetic = {
+        "term": "Herpes simplex reactivation",
+        "grade": 1,
+        "related": "yes",
+        "onset": START.isoformat(),
+        "action_taken": "swab taken",
+    }
+    path = f"/patients/{w.patient_id}/adverse-events"
+    event = ok(w.client.post(path, json=herpetic, headers=w.h[NURSE]), 201)
+    (report,) = w.get(f"/adverse-events/{event['id']}/reports")["items"]
+    body = {"version": report["version"], "submitted_on": days_ago(0).isoformat()}
+    return ("post", f"/safety-reports/{report['id']}/submit", body, {})
+
+
 ENDPOINTS: dict[Action, Endpoint] = {
     Action.READ_CLINICAL: Endpoint(
         frozenset({Action.READ_CLINICAL}),
@@ -258,16 +274,16 @@ ENDPOINTS: dict[Action, Endpoint] = {
             "post",
             f"/patients/{w.patient_id}/adverse-events",
             {
-                "term": "fatigue",
+                "term": "Fatigue",
                 "grade": 1,
-                "serious": False,
-                "related": True,
+                "related": "yes",
                 "onset": START.isoformat(),
                 "action_taken": "none",
             },
             {},
         ),
     ),
+    Action.SUBMIT_SAFETY_REPORT: Endpoint(frozenset({Action.SUBMIT_SAFETY_REPORT}), _submit_report),
     Action.READ_VIALS: Endpoint(
         frozenset({Action.READ_VIALS}), lambda w, r: ("get", "/vial-lots", None, {})
     ),

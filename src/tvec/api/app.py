@@ -27,6 +27,7 @@ from tvec.api.routes import (
     pharmacy_stock,
     research,
     safety,
+    safety_export,
 )
 from tvec.config import api_threads_in_use
 from tvec.services.context import Context
@@ -72,6 +73,7 @@ def create_api(ctx: Context) -> FastAPI:
         cold_chain,
         pharmacy_stock,
         safety,
+        safety_export,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

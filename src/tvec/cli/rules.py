@@ -7,6 +7,7 @@ from rich.table import Table
 
 from tvec.cli.output import DISCLAIMER, choose_label, console, print_json, refuse_bad_input
 from tvec.knowledge import available_criteria, load_criteria
+from tvec.knowledge.ctcae_rules import adverse_event_sections
 from tvec.knowledge.rulebook import (
     all_rules_markdown,
     criteria_section,
@@ -35,6 +36,7 @@ def rules(
         return
     console.print(f"[bold]{active.title}[/bold] — {active.revision}")
     trials = [trial_section(load_trial(name)) for name in available_trials()]
+    trials += adverse_event_sections()
     for section in [*label_sections(active), *(criteria_section(c) for c in criteria), *trials]:
         table = Table(title=section.title, title_justify="left", show_lines=False)
         for column in section.columns:

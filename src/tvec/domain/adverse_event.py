@@ -100,7 +100,10 @@ def chosen_term(ctcae: Ctcae, term: str, other_specify: str | None) -> CtcaeTerm
     found = ctcae.find(term)
     if found is None:
         raise InvalidInput(
-            WHERE, "term", f"is not a CTCAE {ctcae.version} term: pick one, or Other, specify"
+            WHERE,
+            "term",
+            f"is not a CTCAE {ctcae.version} term: pick one, or Other, specify",
+            label="Term",
         )
     specified = (other_specify or "").strip()
     if found is ctcae.other and not specified:

@@ -389,6 +389,7 @@ def rules_markdown(
     labels: Sequence[LabelRules],
     criteria: Sequence[ResponseCriteria],
     trials: Sequence[Trial] = (),
+    safety: Sequence[Section] = (),
 ) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
     parts = [
@@ -409,11 +410,15 @@ def rules_markdown(
     if trials:
         parts.append("## Published trial figures\n")
         parts += [_md_table(trial_section(t)) for t in trials]
+    if safety:
+        parts.append("## Adverse events\n")
+        parts += [_md_table(section) for section in safety]
     return "\n".join(parts)
 
 
 def all_rules_markdown() -> str:
     """The whole rules page: the default (US) label first, then the others, then the criteria."""
+    from tvec.knowledge.ctcae_rules import adverse_event_sections
     from tvec.knowledge.loader import (
         available_criteria,
         available_labels,
@@ -427,4 +432,5 @@ def all_rules_markdown() -> str:
         [load_label(v) for v in variants],
         [load_criteria(c) for c in available_criteria()],
         [load_trial(t) for t in available_trials()],
+        adverse_event_sections(),
     )

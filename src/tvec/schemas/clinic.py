@@ -461,6 +461,13 @@ class AdverseEventUpdate(Strict):
     status: StatusText | None = None
 
 
+class SafetyReportSubmit(Strict):
+    """A report made: the day it was sent (who and when are recorded from the session)."""
+
+    version: Version
+    submitted_on: IsoDate
+
+
 NewPassword = Annotated[str, StringConstraints(max_length=200)]
 
 
@@ -683,6 +690,33 @@ class AdverseEventOut(Out):
     @classmethod
     def _sorted(cls, value: Any) -> Any:
         return sorted(str(c) for c in value)
+
+
+class SafetyReportOut(Out):
+    id: int
+    adverse_event_id: int
+    kind: str  # expedited-7-day, expedited-15-day, follow-up, manufacturer-herpetic
+    due_on: date | None  # null: no deadline (report promptly)
+    submitted_on: date | None
+    submitted_by: int | None
+    submitted_at: datetime | None
+    withdrawn_reason: str | None
+    version: int
+
+
+class OpenReportOut(Out):
+    report_id: int
+    version: int
+    patient_id: int
+    event_id: int
+    term: str
+    grade: int
+    kind: str
+    what: str
+    due_on: date | None
+    days_left: int | None
+    urgent: bool
+    source: str
 
 
 class UserOut(Out):

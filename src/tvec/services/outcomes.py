@@ -251,6 +251,7 @@ HISTORY_READERS: dict[str, Action] = {
             "visit",
             "administration",
             "adverse-event",
+            "safety-report",
         ),
         Action.READ_CLINICAL,
     ),

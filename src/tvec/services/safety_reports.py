@@ -126,12 +126,29 @@ def open_reports(uow: UnitOfWork, patients: dict[int, r.Patient], today: date) -
     return rows
 
 
+def centre_open_reports(ctx: Context, actor: Actor) -> list[OpenReport]:
+    """The centre's reports still to make, first due first (the worklist's list)."""
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        patients = {p.id: p for p in uow.patients.in_centre(actor.centre_id)}
+        return open_reports(uow, patients, ctx.today(actor))
+
+
 def reports_of_event(ctx: Context, actor: Actor, event_id: int) -> list[r.SafetyReport]:
     actor.require(Action.READ_CLINICAL)
     with ctx.uow(readonly=True) as uow:
         event = uow.adverse_events.get(event_id)
         patient_in_centre(uow, actor, event.patient_id)
         return uow.safety_reports.for_events([event_id])
+
+
+def event_of_report(ctx: Context, actor: Actor, report_id: int) -> int:
+    """The adverse event a report is about (its page shows the report)."""
+    actor.require(Action.READ_CLINICAL)
+    with ctx.uow(readonly=True) as uow:
+        event = uow.adverse_events.get(uow.safety_reports.get(report_id).adverse_event_id)
+        patient_in_centre(uow, actor, event.patient_id)
+        return event.id
 
 
 def submit_report(

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 NOTICES: dict[str, str] = {
     "adverse-event-recorded": "Adverse event recorded.",
+    "adverse-event-updated": (
+        "Adverse event updated: the new version and its reason are in the history."
+    ),
+    "safety-report-submitted": "Report marked submitted.",
     "hold-placed": "The course is on hold: no dose can be planned or given while it is held.",
     "hold-released": "The hold is released; the course can go on. The hold stays on record.",
     "dose-recorded": "The dose is recorded.",

@@ -1,4 +1,4 @@
-"""Pages: login, worklist, patients, chart, response and adverse events."""
+"""Pages: login, worklist, patients, chart and response (adverse events: web.adverse_events)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from tvec.domain.errors import DomainError, NotAuthenticated, TooManyAttempts
+from tvec.domain.errors import NotAuthenticated, TooManyAttempts
 from tvec.http.error_pages import answer_with_pages
 from tvec.http.limits import client_address
 from tvec.http.session import Ctx, clear_session_cookie, cookie_is_secure, set_session_cookie
 from tvec.knowledge import load_criteria
 from tvec.schemas import clinic as s
 from tvec.services import (
-    adverse_events,
     auth,
     chart,
     login_limits,
@@ -23,21 +22,18 @@ from tvec.services import (
     patients,
     worklist,
 )
-from tvec.services.permissions import Action, Role
+from tvec.services.permissions import Role
 from tvec.web.body_diagram import chart_diagram
 from tvec.web.charts import tumour_burden_svg, waterfall_svg
 from tvec.web.deps import (
     LOGIN_COOKIE,
     PageUser,
-    check_csrf,
     csrf_ok,
-    form_data,
     login_form_ok,
     login_form_token,
     session_token,
 )
-from tvec.web.forms import FormErrors, blank_to_none, from_domain, validate
-from tvec.web.notices import notice_text, with_notice
+from tvec.web.notices import notice_text
 from tvec.web.templating import render
 
 # Errors on these routes are answered as pages, not JSON (tvec.web.errors).
@@ -152,56 +148,4 @@ def response_page(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -
         criteria=criteria,
         patient=patients.get_patient(ctx, user, patient_id),
         waterfall_svg=waterfall_svg(changes, criteria),
-    )
-
-
-@router.get("/chart/{patient_id}/adverse-events/new", response_class=HTMLResponse)
-def ae_form(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> HTMLResponse:
-    user.require(Action.RECORD_ADVERSE_EVENT)  # no form for a role that may not save it
-    patient = patients.get_patient(ctx, user, patient_id)
-    values = {"onset": ctx.today(user).isoformat()}
-    return render(request, "adverse_event.html", user, patient=patient, values=values, errors=None)
-
-
-AE_FIELDS = ("term", "grade", "serious", "related", "onset", "resolved_on", "action_taken")
-AE_HOLD_FIELDS = ("hold_next_dose", "hold_until")  # "hold the next dose" (tvec.services.holds)
-
-
-@router.post("/chart/{patient_id}/adverse-events/new", response_model=None)
-async def ae_save(request: Request, ctx: Ctx, user: PageUser, patient_id: int) -> Any:
-    form = await form_data(request)
-    user.require(Action.RECORD_ADVERSE_EVENT)
-    patient = patients.get_patient(ctx, user, patient_id)
-    try:
-        check_csrf(request, form)
-        data = blank_to_none({k: form.get(k) for k in AE_FIELDS + AE_HOLD_FIELDS})
-        data["hold_next_dose"] = form.get("hold_next_dose") == "true"  # a checkbox
-        event = validate(s.AdverseEventIn, data)
-        adverse_events.record_adverse_event(ctx, user, patient_id, event)
-    except (FormErrors, DomainError) as exc:
-        errors = (
-            exc
-            if isinstance(exc, FormErrors)
-            else from_domain(
-                exc,
-                {
-                    "onset": "onset",
-                    "resolved_on": "resolved_on",
-                    "hold_next_dose": "hold_next_dose",
-                    "hold_until": "hold_until",
-                },
-            )
-        )
-        errors = errors.placed(AE_FIELDS + AE_HOLD_FIELDS)
-        return render(
-            request,
-            "adverse_event.html",
-            user,
-            errors.status,
-            patient=patient,
-            values=form,
-            errors=errors,
-        )
-    return RedirectResponse(
-        with_notice(f"/chart/{patient_id}", "adverse-event-recorded"), status_code=303
     )

@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from tvec.web import (
     account,
     admin,
+    adverse_events,
     billing,
     deidentified,
     errors,
@@ -44,6 +45,7 @@ def install(app: FastAPI) -> None:
         oncologist,
         oncologist_course,
         holds,
+        adverse_events,
         visit_measure,
         visit_correct,
         visit_record,

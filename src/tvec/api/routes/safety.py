@@ -1,53 +1,50 @@
-"""Safety: the centre's safety table (JSON) and one adverse event's structured safety report."""
+"""Adverse-event reports: the centre's reports still to make (with days left), an event's
+reports, and marking one submitted (who and when are recorded).
+
+Reports are created and withdrawn by recording and updating adverse events: a serious,
+unexpected event that may be related needs an expedited report (15 calendar days from awareness;
+7 when fatal or life-threatening, with a follow-up 8 days later; ICH E2A), and a suspected
+herpetic lesion a report to the manufacturer (USPI §5.2).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
+from tvec.schemas import clinic as s
+from tvec.services import safety_reports
 
-from tvec.api.deps import Act, Id
-from tvec.schemas.safety import SafetyTableOut
-from tvec.services import safety_report, safety_tables
-
-router = APIRouter(tags=["safety"])
+router = APIRouter(tags=["patients"])
 
 
 @router.get(
-    "/safety/table",
-    response_model=SafetyTableOut,
-    summary="Adverse events by term and worst grade per patient, next to OPTiM's rates",
+    "/safety-reports",
+    response_model=Page[s.OpenReportOut],
+    summary="The centre's adverse-event reports still to make, first due first",
 )
-async def table(act: Act) -> SafetyTableOut:
-    found = await act(safety_tables.centre_safety)
-    trial = (found.trial_name, found.trial.adverse_reactions.source)
-    return SafetyTableOut.of_table(
-        found.centre_name, found.table, found.compared, trial, found.note
-    )
+async def open_reports(act: Act, limit: Limit = 50, offset: Offset = 0) -> Page[s.OpenReportOut]:
+    found = await act(safety_reports.centre_open_reports)
+    return paged(found, limit, offset, s.OpenReportOut.model_validate)
 
 
 @router.get(
-    "/adverse-events/{event_id}/safety-report",
-    response_class=Response,
-    summary="One adverse event as a de-identified safety report: E2B(R3)-shaped XML or CIOMS PDF",
-    responses={
-        200: {
-            "description": "xml: simplified XML whose element names follow ICH E2B(R3), not an "
-            "HL7 ICSR message and not validated against the ICH schemas; pdf: the same case laid "
-            "out after the CIOMS I form",
-            "content": {
-                "application/xml": {"schema": {"type": "string"}},
-                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
-            },
-        }
-    },
+    "/adverse-events/{event_id}/reports",
+    response_model=Page[s.SafetyReportOut],
+    summary="An adverse event's reports: open, submitted and withdrawn",
 )
-async def report(
-    event_id: Id,
-    act: Act,
-    format: Annotated[Literal["xml", "pdf"], Query(description="xml (default) or pdf")] = "xml",
-) -> Response:
-    found = await act(safety_report.safety_report_file, event_id, format)
-    headers = {"Content-Disposition": f'attachment; filename="{found.filename}"'}
-    return Response(found.content, media_type=found.media_type, headers=headers)
+async def event_reports(
+    event_id: Id, act: Act, limit: Limit = 50, offset: Offset = 0
+) -> Page[s.SafetyReportOut]:
+    found = await act(safety_reports.reports_of_event, event_id)
+    return paged(found, limit, offset, s.SafetyReportOut.model_validate)
+
+
+@router.post(
+    "/safety-reports/{report_id}/submit",
+    response_model=s.SafetyReportOut,
+    summary="Mark a report submitted on a day (who and when are recorded)",
+)
+async def submit(report_id: Id, body: s.SafetyReportSubmit, act: Act) -> s.SafetyReportOut:
+    done = await act(safety_reports.submit_report, report_id, body.version, body.submitted_on)
+    return s.SafetyReportOut.model_validate(done)

@@ -138,3 +138,35 @@ if (document.querySelector("[data-server-now]")) {
   setInterval(tickBoard, 1000);
 }
 document.addEventListener("htmx:afterSwap", tickBoard);
+
+// ---- Adverse-event term picker (the adverse-event form) ----------------------------------------
+// Choosing a CTCAE term shows that term's grade descriptions, offers only the grades it has
+// ("–" in CTCAE: disabled) and shows "Other, specify" only for the term `other`. The server
+// checks the same (tvec.domain.adverse_event); this only helps while choosing.
+function showTerm(picker) {
+  const option = picker.selectedOptions[0];
+  const grades = option && option.dataset.grades ? option.dataset.grades.split(" ") : [];
+  const form = picker.form;
+  form.querySelectorAll("[data-grades-for]").forEach((list) => {
+    list.hidden = list.dataset.gradesFor !== picker.value;
+  });
+  const grade = form.querySelector("select[name=grade]");
+  grade.querySelectorAll("option[value]").forEach((o) => {
+    o.disabled = o.value !== "" && grades.length > 0 && !grades.includes(o.value);
+    if (o.disabled && o.selected) {
+      grade.value = "";
+    }
+  });
+  const other = form.querySelector("[data-other-specify]");
+  if (other) {
+    other.hidden = picker.value !== "other";
+  }
+}
+document.addEventListener("change", (event) => {
+  if (event.target.matches && event.target.matches("[data-term-picker]")) {
+    showTerm(event.target);
+  }
+});
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-term-picker]").forEach(showTerm);
+});
