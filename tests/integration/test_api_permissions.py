@@ -319,6 +319,10 @@ ENDPOINTS: dict[Action, Endpoint] = {
             {"since": START.isoformat(), "until": days_ago(0).isoformat()},
         ),
     ),
+    Action.CHECK_COVERAGE: Endpoint(
+        frozenset({Action.CHECK_COVERAGE}),
+        lambda w, r: ("get", f"/courses/{w.course_id}/coverage", None, {"policy": "5.01.562"}),
+    ),
     Action.READ_DEIDENTIFIED: Endpoint(
         frozenset({Action.READ_DEIDENTIFIED}), lambda w, r: ("get", "/research/patients", None, {})
     ),

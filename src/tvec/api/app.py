@@ -19,6 +19,7 @@ from tvec.api.routes import (
     auth,
     cold_chain,
     courses,
+    coverage,
     holds,
     office,
     oncologist,
@@ -74,6 +75,7 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy_stock,
         safety,
         safety_export,
+        coverage,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

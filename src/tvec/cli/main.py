@@ -100,6 +100,11 @@ COMMANDS: dict[str, Entry] = {
         "audit_app",
         "Audit log: check that its entries are as they were written.",
     ),
+    "coverage": Entry(
+        "tvec.cli.coverage",
+        "coverage_app",
+        "Coverage: check a patient's facts against a payer policy (criteria, documents, months).",
+    ),
     "gs1": Entry(
         "tvec.cli.gs1",
         "gs1_app",

@@ -8,6 +8,8 @@ from rich.table import Table
 from tvec.cli.output import DISCLAIMER, choose_label, console, print_json, refuse_bad_input
 from tvec.knowledge import available_criteria, load_criteria
 from tvec.knowledge.ctcae_rules import adverse_event_sections
+from tvec.knowledge.policies import load_policies
+from tvec.knowledge.policy_book import policy_section
 from tvec.knowledge.rulebook import (
     all_rules_markdown,
     criteria_section,
@@ -32,12 +34,16 @@ def rules(
         typer.echo(all_rules_markdown(), nl=False)
         return
     if json_out:
-        print_json({"label": active, "criteria": criteria})
+        print_json(
+            {"label": active, "criteria": criteria, "policies": list(load_policies().values())}
+        )
         return
     console.print(f"[bold]{active.title}[/bold] — {active.revision}")
     trials = [trial_section(load_trial(name)) for name in available_trials()]
     trials += adverse_event_sections()
-    for section in [*label_sections(active), *(criteria_section(c) for c in criteria), *trials]:
+    policies = [policy_section(p) for p in load_policies().values()]
+    sections = [*label_sections(active), *(criteria_section(c) for c in criteria), *trials]
+    for section in [*sections, *policies]:
         table = Table(title=section.title, title_justify="left", show_lines=False)
         for column in section.columns:
             table.add_column(column, overflow="fold")

@@ -9,13 +9,17 @@ from tvec.knowledge.loader import (
     load_label,
     load_label_file,
 )
+from tvec.knowledge.policies import available_policies, load_policies, load_policy
 
 __all__ = [
     "KnowledgeError",
     "available_criteria",
     "available_labels",
+    "available_policies",
     "load_criteria",
     "load_criteria_file",
     "load_label",
     "load_label_file",
+    "load_policies",
+    "load_policy",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from tvec.domain.policy import Policy
 from tvec.domain.rules import (
     BillingRules,
     IndicationRule,
@@ -390,6 +391,7 @@ def rules_markdown(
     criteria: Sequence[ResponseCriteria],
     trials: Sequence[Trial] = (),
     safety: Sequence[Section] = (),
+    policies: Sequence[Policy] = (),
 ) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
     parts = [
@@ -413,6 +415,10 @@ def rules_markdown(
     if safety:
         parts.append("## Adverse events\n")
         parts += [_md_table(section) for section in safety]
+    if policies:
+        from tvec.knowledge.policy_book import policies_markdown
+
+        parts.append(policies_markdown(list(policies)))
     return "\n".join(parts)
 
 
@@ -425,6 +431,7 @@ def all_rules_markdown() -> str:
         load_criteria,
         load_label,
     )
+    from tvec.knowledge.policies import load_policies
     from tvec.knowledge.trials import available_trials, load_trial
 
     variants = sorted(available_labels(), key=lambda v: (v != "us", v))
@@ -433,4 +440,10 @@ def all_rules_markdown() -> str:
         [load_criteria(c) for c in available_criteria()],
         [load_trial(t) for t in available_trials()],
         adverse_event_sections(),
+        list(load_policies().values()),
     )
+
+
+# Shared with the coverage policies' tables (tvec.knowledge.policy_book).
+md_table = _md_table
+pfu_text = _pfu

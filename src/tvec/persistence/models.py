@@ -547,3 +547,18 @@ class LoginAttemptRow(Base):
     lockouts: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class CoverageAnswersRow(Versioned, Base):
+    """What the billing office answered for a course's check against one payer policy (migration
+    0020): the facts the chart cannot give, as JSON. One row per course and policy; an answer
+    changed is a new version, audited with before and after."""
+
+    __tablename__ = "coverage_answers"
+    __table_args__ = (UniqueConstraint("course_id", "policy_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"))
+    policy_id: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -400,6 +400,19 @@ class CourseHold:
 
 
 @dataclass(frozen=True)
+class CoverageAnswers:
+    """The billing office's answers for one course and payer policy (tvec.schemas.coverage)."""
+
+    id: int
+    course_id: int
+    policy_id: str
+    answers: dict[str, Any]
+    recorded_by: int
+    recorded_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     id: int
     at: datetime

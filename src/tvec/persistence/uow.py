@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
 from tvec.persistence import cold_chain_repositories as cold
+from tvec.persistence import coverage_repositories as coverage
 from tvec.persistence import repositories as repos
 from tvec.persistence.audit_chain import AuditTrail
 from tvec.persistence.db import read_options, writer_gate
@@ -82,6 +83,7 @@ class UnitOfWork:
     excursions = _Repo(cold.ExcursionRepository)
     acknowledgements = _Repo(cold.AcknowledgementRepository)
     excursion_vials = _Repo(cold.ExcursionVialRepository)
+    coverage_answers = _Repo(coverage.CoverageAnswersRepository)
 
     connection: Connection
     now: datetime

@@ -25,6 +25,7 @@ class Action(StrEnum):
     MANAGE_VIALS = "manage vial lots"
     HANDLE_VIALS = "thaw, move, draw and discard vials"
     READ_BILLING = "read billing lines"
+    CHECK_COVERAGE = "check a course against payer policies and answer their questions"
     READ_DEIDENTIFIED = "read de-identified outcomes"
     MANAGE_USERS = "manage users"
     READ_AUDIT = "read the audit log"
@@ -56,6 +57,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_VIALS: frozenset({PHA}),
     Action.HANDLE_VIALS: frozenset({NUR, PHA}),
     Action.READ_BILLING: frozenset({BIL}),
+    Action.CHECK_COVERAGE: frozenset({BIL, ONC}),
     Action.READ_DEIDENTIFIED: frozenset({RES}),
     Action.MANAGE_USERS: frozenset({ADM}),
     Action.READ_AUDIT: frozenset({ADM}),

@@ -52,6 +52,7 @@ from tvec.services import (
 )
 from tvec.services.adverse_event_seed import seed_adverse_events
 from tvec.services.context import Actor, Context
+from tvec.services.coverage import seed_coverage
 from tvec.services.permissions import Role
 from tvec.services.synthetic_patients import (
     Staff,
@@ -262,7 +263,15 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     for k, patient in enumerate(synthetic_patients(cohort)):
         _demo_patient(ctx, staff, label, patient, k, today)
     seed_adverse_events(ctx, staff.nurse)
+    seed_coverage(ctx, _billing_actor(ctx, staff))
     return patients_wanted
+
+
+def _billing_actor(ctx: Context, staff: Staff) -> Actor:
+    with ctx.uow(readonly=True) as uow:
+        user = uow.users.by_username("billing")
+    assert user is not None  # demo_centre made it
+    return Actor(user.id, user.centre_id, Role.BILLING, "billing", staff.nurse.time_zone)
 
 
 def _add_lots(ctx: Context, pharmacist: Actor, label: LabelRules, today: date) -> None:

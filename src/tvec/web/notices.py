@@ -8,6 +8,7 @@ its own on a chart. Add a code here when a new action redirects with a notice.
 from __future__ import annotations
 
 NOTICES: dict[str, str] = {
+    "coverage-answers-kept": "Your answers are kept with the course.",
     "adverse-event-recorded": "Adverse event recorded.",
     "adverse-event-updated": (
         "Adverse event updated: the new version and its reason are in the history."
