@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0016"
+down_revision = "0020"  # re-chained after main's 0020 (coverage) when merging main
 branch_labels = None
 depends_on = None
 
