@@ -8,7 +8,7 @@
   and nothing is written;
 - the oncologist releases the hold with a reason (it stays on the chart as released) and the
   worklist offers "Start visit" again;
-- a nurse recording a serious grade 3 cellulitis with "hold the next dose" puts the course on
+- a nurse recording a serious grade 3 skin infection (cellulitis) with "hold the next dose" puts the course on
   hold; a nurse gets 403 on the hold form.
 
 Screenshots: docs/screenshots/holds-*.png.
@@ -217,16 +217,16 @@ def test_an_adverse_event_holds_the_next_dose(open_page: Any, clinic: Clinic) ->
     assert refused is not None
     assert refused.status == 403
     nurse.goto(f"/chart/{due.patient_id}/adverse-events/new")
-    nurse.get_by_label("Term (e.g. chills, cellulitis)").fill("cellulitis")
+    nurse.get_by_label("Adverse event (CTCAE v5.0 term)").select_option("Skin infection")
     nurse.get_by_label("CTCAE grade").select_option("3")
     form = nurse.get_by_test_id("ae-form")
-    form.locator("input[name=serious][value=true]").check()
-    form.locator("input[name=related][value=true]").check()
+    form.locator("input[name=criteria][value=hospitalisation]").check()
+    form.locator("input[name=related][value=yes]").check()
     nurse.get_by_label("Action taken").fill("next dose held; oral antibiotics")
     form.locator("input[name=hold_next_dose]").check()
     screenshot(nurse, "adverse-event", DESKTOP)
     nurse.get_by_role("button", name="Save adverse event").click()
-    expect(nurse.get_by_test_id("hold-in-force")).to_contain_text("cellulitis, grade 3")
+    expect(nurse.get_by_test_id("hold-in-force")).to_contain_text("Skin infection, grade 3")
     expect(nurse.get_by_test_id("start-visit")).to_have_count(0)
     # the nurse may hold the dose through the event, but not release it
     expect(nurse.get_by_role("link", name="Release hold")).to_have_count(0)

@@ -190,7 +190,7 @@ def test_a_grade_lowered_from_5_is_no_longer_a_death(w: World) -> None:
         ({"term": "Acute kidney injury", "grade": 1}, "grade"),  # starts at 3
         ({"grade": 5, "serious": False}, "serious"),  # grade 5 is always serious
         ({"serious": True}, "serious"),  # serious needs a criterion
-        ({"criteria": ["results_in_death"]}, "grade"),
+        ({"criteria": ["results-in-death"]}, "grade"),
         ({"resolved_on": (TODAY - timedelta(days=3)).isoformat()}, "resolved_on"),
         ({"aware_on": (TODAY - timedelta(days=3)).isoformat()}, "aware_on"),
         ({"onset": (TODAY + timedelta(days=1)).isoformat()}, "onset"),
@@ -248,7 +248,7 @@ def test_a_suspected_herpetic_lesion_is_reported_to_the_manufacturer(w: World) -
 
 
 def test_a_report_is_not_submitted_before_the_centre_knew_or_in_the_future(w: World) -> None:
-    e = record(w, grade=3, criteria=["life_threatening"])
+    e = record(w, grade=3, criteria=["life-threatening"])
     (first, _follow) = safety_reports.reports_of_event(w.ctx, w.nurse, e.id)
     for day in (TODAY - timedelta(days=1), TODAY + timedelta(days=1)):
         with pytest.raises(InvalidInput) as refused:

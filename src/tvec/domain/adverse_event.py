@@ -43,14 +43,18 @@ class Relatedness(StrEnum):
 
 
 class Criterion(StrEnum):
-    """The ICH E2A seriousness criteria, as stored (one column each)."""
+    """The ICH E2A seriousness criteria (stored one column each, named by `column`)."""
 
-    DEATH = "results_in_death"
-    LIFE_THREATENING = "life_threatening"
+    DEATH = "results-in-death"
+    LIFE_THREATENING = "life-threatening"
     HOSPITALISATION = "hospitalisation"
     DISABILITY = "disability"
-    CONGENITAL_ANOMALY = "congenital_anomaly"
-    IMPORTANT_MEDICAL_EVENT = "important_medical_event"
+    CONGENITAL_ANOMALY = "congenital-anomaly"
+    IMPORTANT_MEDICAL_EVENT = "important-medical-event"
+
+    @property
+    def column(self) -> str:
+        return self.value.replace("-", "_")
 
 
 CRITERIA_WORDS = {

@@ -357,7 +357,7 @@ class AdverseEvent:
     @property
     def criteria(self) -> frozenset[Criterion]:
         """The ICH E2A seriousness criteria the event meets."""
-        return frozenset(c for c in Criterion if getattr(self, c.value))
+        return frozenset(c for c in Criterion if getattr(self, c.column))
 
     @property
     def shown_term(self) -> str:

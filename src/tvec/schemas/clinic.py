@@ -406,7 +406,7 @@ Criteria = Annotated[
     list[Criterion],
     Field(
         max_length=6,
-        description="ICH E2A seriousness criteria met (grade 5 adds results_in_death).",
+        description="ICH E2A seriousness criteria met (grade 5 adds results-in-death).",
     ),
 ]
 

@@ -47,7 +47,7 @@ class Assessed:
             "serious": self.serious,
             "expected": self.expected,
             "suspected_herpetic": self.herpetic,
-            **{c.value: c in self.criteria for c in Criterion},
+            **{c.column: c in self.criteria for c in Criterion},
         }
 
 

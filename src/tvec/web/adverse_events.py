@@ -20,7 +20,7 @@ from tvec.services.context import Actor
 from tvec.services.permissions import Action
 from tvec.web.deps import PageUser, check_csrf, form_data
 from tvec.web.forms import FormErrors, blank_to_none, from_domain, validate
-from tvec.web.notices import with_notice
+from tvec.web.notices import notice_text, with_notice
 from tvec.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(answer_with_pages)])
@@ -131,6 +131,7 @@ def _event_page(
     event_id: int,
     values: dict[str, Any] | None = None,
     errors: FormErrors | None = None,
+    notice: str | None = None,
 ) -> HTMLResponse:
     page = adverse_event_view.event_page(ctx, user, event_id)
     e = page.event
@@ -153,12 +154,16 @@ def _event_page(
         values=shown,
         errors=errors,
         today=_today(ctx, user),
+        notice=notice,
     )
 
 
 @router.get("/adverse-events/{event_id}", response_class=HTMLResponse)
-def ae_detail(request: Request, ctx: Ctx, user: PageUser, event_id: int) -> HTMLResponse:
-    return _event_page(request, ctx, user, event_id)
+def ae_detail(
+    request: Request, ctx: Ctx, user: PageUser, event_id: int, notice: str = ""
+) -> HTMLResponse:
+    # a code of the fixed table only (tvec.web.notices)
+    return _event_page(request, ctx, user, event_id, notice=notice_text(notice))
 
 
 @router.post("/adverse-events/{event_id}/update", response_model=None)
@@ -180,7 +185,7 @@ async def ae_update(request: Request, ctx: Ctx, user: PageUser, event_id: int) -
     )
 
 
-@router.post("/safety-reports/{report_id}/submit", response_model=None)
+@router.post("/safety-reports/{report_id}/mark-submitted", response_model=None)
 async def report_submit(request: Request, ctx: Ctx, user: PageUser, report_id: int) -> Response:
     """Mark a report submitted, from the event's page or the worklist (back to where it was)."""
     user.require(Action.SUBMIT_SAFETY_REPORT)
