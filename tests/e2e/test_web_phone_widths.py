@@ -137,6 +137,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
             "user_id": [str(staff.nurse.user_id)],
             "action": ["disable", "reset-password", "revoke-sessions", "enable"],
             "location_id": [str(a_freezer_with_an_excursion(ctx, staff))],
+            "event_id": [str(an_adverse_event(ctx, staff))],
         }
         ids["course_id"] += course_ids_of(ctx, staff.nurse, showcase)
         with running_server(url, where / "server.log") as base:
@@ -158,6 +159,13 @@ def a_freezer_with_an_excursion(ctx: Any, staff: Any) -> int:
     ]
     readings_import.import_readings(ctx, staff.pharmacist, freezer.id, sorted(readings))
     return freezer.id
+
+
+def an_adverse_event(ctx: Any, staff: Any) -> int:
+    """One of the demo's adverse events (the event page and its downloads)."""
+    with ctx.uow(readonly=True) as uow:
+        ids = [p.id for p in uow.patients.in_centre(staff.nurse.centre_id)]
+        return min(e.id for e in uow.adverse_events.for_patients(ids))
 
 
 def course_ids_of(ctx: Any, actor: Any, patient_id: int) -> list[str]:
