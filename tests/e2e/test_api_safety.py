@@ -230,7 +230,7 @@ def test_the_centres_safety_table_counts_patients_at_their_worst_grade(clinic: C
     c.treated("SAFE-7")  # treated, no event: still in the denominator
     for grade in (1, 3, 2):
         c.event(first, "Fever", grade)
-    c.event(second, "fever", 1, related="no", criteria=["important_medical_event"])
+    c.event(second, "fever", 1, related="no", criteria=["important-medical-event"])
     c.event(second, "Chills", 1, related="unknown")  # causality unknown: not counted related
     untreated = make_patient_ready_for_course(c.client, c.nurse, mrn="SAFE-8")["patient"]["id"]
     c.event(untreated, "Fever", 4)  # never given a dose: not counted
