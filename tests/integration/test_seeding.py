@@ -62,8 +62,16 @@ def test_the_demo_worklist_has_visits_due_today_and_overdue(database_url: str) -
         assert load_demo(ctx) == 20
         staff = demo_centre(ctx)
         work = worklist.worklist(ctx, staff.nurse)
+        resolved = [
+            e
+            for p in demo_patients(ctx, staff)
+            for e in adverse_events.list_adverse_events(ctx, staff.nurse, p.id)
+            if e.term == "Vomiting"
+        ]
     finally:
         ctx.engine.dispose()
+    # one resolved event with its history: recorded, graded up, resolved (three versions)
+    assert [(e.grade, e.version, e.resolved_on is not None) for e in resolved] == [(2, 3, True)]
     due = [d for d in work.due if d.mrn.startswith("DEMO-")]
     assert any(d.overdue_days == 0 for d in due), due
     assert any(d.overdue_days > 0 for d in due), due
@@ -74,6 +82,13 @@ def test_the_demo_worklist_has_visits_due_today_and_overdue(database_url: str) -
     assert held.held == "adverse event: Skin infection, grade 3 (until released)"
     assert held.patient_id in {e.patient_id for e in work.serious_events}
     assert [(h.patient_id, h.held) for h in work.held] == [(held.patient_id, held.held)]
+    # a serious, unexpected, possibly related event with its 15-day clock running (learnt of it
+    # 3 days ago), and a suspected herpetic lesion to report to the manufacturer
+    reports = {(p.term, p.kind, p.days_left) for p in work.safety_reports}
+    assert reports == {
+        ("Pneumonitis", "expedited-15-day", 12),
+        ("Herpes simplex reactivation", "manufacturer-herpetic", None),
+    }
 
 
 def test_every_demo_dose_is_given_on_the_day_the_schedule_makes_it_due(tmp_path: Any) -> None:

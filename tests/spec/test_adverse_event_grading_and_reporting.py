@@ -256,3 +256,14 @@ def test_a_lot_is_linked_only_to_an_event_that_may_be_related() -> None:
     assert refused.value.field == "vial_lot_id"
     assert Relatedness.UNKNOWN.suspected
     assert not Relatedness.NO.suspected
+
+
+def test_each_criterion_is_stored_in_its_own_column() -> None:
+    assert [c.column for c in Criterion] == [
+        "results_in_death",
+        "life_threatening",
+        "hospitalisation",
+        "disability",
+        "congenital_anomaly",
+        "important_medical_event",
+    ]

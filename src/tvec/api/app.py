@@ -73,9 +73,9 @@ def create_api(ctx: Context) -> FastAPI:
         pharmacy,
         cold_chain,
         pharmacy_stock,
+        coverage,
         safety,
         safety_export,
-        coverage,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

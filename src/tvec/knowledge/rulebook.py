@@ -390,8 +390,8 @@ def rules_markdown(
     labels: Sequence[LabelRules],
     criteria: Sequence[ResponseCriteria],
     trials: Sequence[Trial] = (),
-    safety: Sequence[Section] = (),
     policies: Sequence[Policy] = (),
+    safety: Sequence[Section] = (),
 ) -> str:
     """docs/rules.md: every label variant and every response criteria set on file."""
     parts = [
@@ -412,13 +412,13 @@ def rules_markdown(
     if trials:
         parts.append("## Published trial figures\n")
         parts += [_md_table(trial_section(t)) for t in trials]
-    if safety:
-        parts.append("## Adverse events\n")
-        parts += [_md_table(section) for section in safety]
     if policies:
         from tvec.knowledge.policy_book import policies_markdown
 
         parts.append(policies_markdown(list(policies)))
+    if safety:
+        parts.append("## Adverse events\n")
+        parts += [_md_table(section) for section in safety]
     return "\n".join(parts)
 
 
@@ -439,8 +439,8 @@ def all_rules_markdown() -> str:
         [load_label(v) for v in variants],
         [load_criteria(c) for c in available_criteria()],
         [load_trial(t) for t in available_trials()],
-        adverse_event_sections(),
         list(load_policies().values()),
+        adverse_event_sections(),
     )
 
 

@@ -13,6 +13,8 @@ from tvec.schemas import clinic as s
 from tvec.services import adverse_events
 from tvec.services.context import Actor, Context
 
+EARLIEST_DAYS = 5  # the events begin after doses given at least this many days ago
+
 
 @dataclass(frozen=True)
 class Treated:
@@ -25,12 +27,14 @@ class Treated:
     lot_id: int
 
 
-def _treated(ctx: Context, nurse: Actor, wanted: int) -> list[Treated]:
-    """The first `wanted` patients with an open course, a dose given and no adverse event."""
+def _treated(ctx: Context, nurse: Actor, wanted: int, before: date) -> list[Treated]:
+    """The first `wanted` patients with an open course, a dose given before `before` and no
+    serious adverse event."""
     found: list[Treated] = []
     with ctx.uow(readonly=True) as uow:
         patients = [p.id for p in uow.patients.in_centre(nurse.centre_id)]
-        with_events = {e.patient_id for e in uow.adverse_events.for_patients(patients)}
+        events = uow.adverse_events.for_patients(patients)
+        with_events = {e.patient_id for e in events if e.serious}
         for course in uow.courses.for_patients(patients):
             if course.end_date is not None or course.patient_id in with_events:
                 continue
@@ -41,7 +45,7 @@ def _treated(ctx: Context, nurse: Actor, wanted: int) -> list[Treated]:
             ]
             doses = uow.administrations.for_visits([v.id for v in given[-1:]])
             day = given[-1].administered_on if given else None
-            if doses and day is not None:
+            if doses and day is not None and day < before:
                 lot = doses[0].vial_lot_id
                 found.append(Treated(course.patient_id, course.id, given[-1].id, day, lot))
             if len(found) == wanted:
@@ -52,7 +56,7 @@ def _treated(ctx: Context, nurse: Actor, wanted: int) -> list[Treated]:
 def seed_adverse_events(ctx: Context, nurse: Actor) -> int:
     """Record the demo's three events on three treated patients; returns how many."""
     today = ctx.today(nurse)
-    treated = _treated(ctx, nurse, 3)
+    treated = _treated(ctx, nurse, 3, today - timedelta(days=EARLIEST_DAYS))
     makers = (_serious_unexpected, _herpetic, _resolved_with_history)
     for patient, make in zip(treated, makers, strict=False):
         make(ctx, nurse, patient, today)
@@ -64,7 +68,7 @@ def _after_dose(t: Treated, today: date, days: int) -> date:
 
 
 def _serious_unexpected(ctx: Context, nurse: Actor, t: Treated, today: date) -> None:
-    onset = _after_dose(t, today, 3)
+    onset = _after_dose(t, today, 1)
     event = s.AdverseEventIn(
         term="Pneumonitis",
         grade=3,

@@ -262,8 +262,8 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     cohort = synthesize(patients_wanted, seed, arms=(1.0, 0.0), assumptions=DEMO_ASSUMPTIONS)
     for k, patient in enumerate(synthetic_patients(cohort)):
         _demo_patient(ctx, staff, label, patient, k, today)
-    seed_adverse_events(ctx, staff.nurse)
     seed_coverage(ctx, _billing_actor(ctx, staff))
+    seed_adverse_events(ctx, staff.nurse)
     return patients_wanted
 
 

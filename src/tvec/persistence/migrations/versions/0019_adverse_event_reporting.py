@@ -18,7 +18,7 @@ manufacturer's herpetic report), its due date (none for the herpetic one), and i
 (day, who, when) or its withdrawal when an update makes it unnecessary.
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0020 (chained after main's 0020 coverage answers when merging main)
 Create Date: 2026-12-06 22:20:00
 """
 
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0020"  # re-chained after main's 0020 (coverage) when merging main
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
