@@ -198,6 +198,7 @@ DOCUMENTS = {  # not JSON
     "GET /research/report": {"text/html", "application/pdf"},
     "GET /prior-authorizations/{request_id}/packet.pdf": {"application/pdf"},
     "GET /courses/{course_id}/alert-card.pdf": {"application/pdf"},
+    "GET /adverse-events/{event_id}/safety-report": {"application/xml", "application/pdf"},
 }
 
 

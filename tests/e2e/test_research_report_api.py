@@ -114,3 +114,31 @@ def test_an_unknown_format_is_refused(centre: Centre) -> None:
 
 def test_the_reports_demo_centre_is_the_seeded_one() -> None:
     assert DEMO_CENTRE == CENTRE  # the report calls the demo centre's patients invented
+
+
+def test_the_report_has_the_safety_table_next_to_optims_rates(centre: Centre) -> None:
+    response = centre.client.get(URL, headers=centre.headers[Role.RESEARCHER])
+    html = response.text
+    assert '<a href="#safety">Safety</a>' in html
+    safety = html[html.index('<section id="safety">') :]
+    safety = safety[: safety.index("</section>")]
+    assert "Adverse events by term and worst grade per patient" in safety
+    assert "any adverse event" in safety
+    for reaction, tvec, gmcsf in (("fatigue", 50, 36), ("chills", 49, 9), ("pyrexia", 43, 9)):
+        assert f'<th scope="row">{reaction}' in safety
+        assert f"{tvec}%" in safety
+        assert f"{gmcsf}%" in safety
+    assert "not comparable one-to-one with a trial" in safety
+    assert "Andtbacka et al., J Clin Oncol 2015" in safety
+    assert "DEMO-" not in safety
+
+
+def test_the_pdf_has_the_safety_pages(centre: Centre) -> None:
+    from tvec.reports import pdf_pages
+    from tvec.services.research_report import centre_report
+
+    found = centre_report(centre.ctx, researcher(centre.ctx))
+    assert found.report is not None
+    titles = [t.get_text() for page in pdf_pages(found.report) for t in page.texts]
+    assert any(t.startswith("Adverse events by term and worst grade") for t in titles)
+    assert any(t.startswith("OPTiM's most common reactions (published)") for t in titles)

@@ -311,6 +311,7 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "exposure-new": ("/exposure-log/new", roles_that(Action.RECORD_EXPOSURE)),
     "trainings": ("/admin/trainings", roles_that(Action.RECORD_TRAINING)),
     "attestation": ("/attestation", roles_that(Action.ATTEST)),
+    "safety": ("/safety", CLINICAL),
 }
 LANDING = {Role.BILLING: "/billing", Role.RESEARCHER: "/research", Role.ADMIN: "/admin"}
 LANDING[Role.PAYER_REVIEWER] = "/payer-review"
@@ -330,6 +331,7 @@ NAVIGATION = {
     "exposures",
     "trainings",
     "attestation",
+    "safety",
 }  # in the menu
 
 

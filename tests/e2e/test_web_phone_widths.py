@@ -61,7 +61,7 @@ TIMEOUT_MS = 15_000
 ROLES = [*DEMO_USERS, REVIEWER[0]]
 MOST_PER_ROUTE = 4  # combinations of ids kept per route
 # Routes that serve files, not pages (their content type is checked too).
-FILES = re.compile(r"^/docs/assets/|\.(csv|pdf|js|json)$")
+FILES = re.compile(r"^/docs/assets/|\.(csv|pdf|js|json|xml)$")
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,7 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
             "action": ["disable", "reset-password", "revoke-sessions", "enable"],
             "location_id": [str(a_freezer_with_an_excursion(ctx, staff))],
             "exposure_id": [str(x.exposure.id) for x in exposures.list_exposures(ctx, staff.nurse)],
+            "event_id": [str(an_adverse_event(ctx, staff))],
         }
         ids["course_id"] += course_ids_of(ctx, staff.nurse, showcase)
         with ctx.uow(readonly=True) as uow:  # the demo's prior-authorization requests
@@ -164,6 +165,13 @@ def a_freezer_with_an_excursion(ctx: Any, staff: Any) -> int:
     ]
     readings_import.import_readings(ctx, staff.pharmacist, freezer.id, sorted(readings))
     return freezer.id
+
+
+def an_adverse_event(ctx: Any, staff: Any) -> int:
+    """One of the demo's adverse events (the event page and its downloads)."""
+    with ctx.uow(readonly=True) as uow:
+        ids = [p.id for p in uow.patients.in_centre(staff.nurse.centre_id)]
+        return min(e.id for e in uow.adverse_events.for_patients(ids))
 
 
 def course_ids_of(ctx: Any, actor: Any, patient_id: int) -> list[str]:

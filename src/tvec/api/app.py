@@ -33,6 +33,7 @@ from tvec.api.routes import (
     programme,
     research,
     safety,
+    safety_export,
 )
 from tvec.config import api_threads_in_use
 from tvec.services.context import Context
@@ -84,6 +85,7 @@ def create_api(ctx: Context) -> FastAPI:
         coverage,
         fhir,
         adverse_event_reports,
+        safety_export,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

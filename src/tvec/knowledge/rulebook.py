@@ -314,6 +314,10 @@ def trial_section(t: Trial) -> Section:
                 )
                 for a in ar.rates
             ),
+            *(
+                (f"recorded as (CTCAE): {a.term}", ", ".join(a.ctcae_terms), ar.ctcae_terms_source)
+                for a in ar.rates
+            ),
             (
                 "most common serious adverse reaction",
                 ar.most_common_serious,

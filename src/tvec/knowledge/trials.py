@@ -56,6 +56,7 @@ class AdverseReactionRate(_Strict):
     """One of the trial's most common adverse reactions: share of each arm, as published."""
 
     term: str
+    ctcae_terms: tuple[str, ...] = Field(min_length=1)  # the CTCAE v5.0 terms it is recorded as
     tvec_pct: str
     gmcsf_pct: str
 
@@ -63,6 +64,7 @@ class AdverseReactionRate(_Strict):
 class AdverseReactions(_Strict):
     rates: tuple[AdverseReactionRate, ...] = Field(min_length=1)
     source: str
+    ctcae_terms_source: str
     most_common_serious: str
     most_common_serious_source: str
 

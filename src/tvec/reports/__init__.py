@@ -15,7 +15,7 @@ used by the web app's patient charts), `report_figures` (the report's figure lis
 from tvec.reports.build import TITLE, TRIAL, compute_endpoints, compute_responses, outcomes_report
 from tvec.reports.html import render_body, render_html
 from tvec.reports.model import DISCLAIMER, Figure, Report, Source, Table
-from tvec.reports.pdf import pdf_bytes, write_pdf
+from tvec.reports.pdf import pdf_bytes, pdf_pages, write_pdf
 from tvec.reports.source import DEMO_CENTRE, composition, folder_source, records_source
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "folder_source",
     "outcomes_report",
     "pdf_bytes",
+    "pdf_pages",
     "records_source",
     "render_body",
     "render_html",

@@ -12,6 +12,7 @@ from tvec.analytics.endpoints import DAYS_PER_MONTH, Endpoints
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge.trials import Trial
 from tvec.reports.model import DISCLAIMER, Figure, Report, Source
+from tvec.reports.safety import safety_tables
 from tvec.reports.shaping import trial_name
 from tvec.reports.tables import comparison_table, lesion_table, response_table, subgroup_table
 
@@ -111,6 +112,8 @@ def build_report(
         "lesions": lesion_table(endpoints, rules),
         "subgroups": subgroup_table(endpoints),
     }
+    if source.safety is not None:
+        tables |= safety_tables(source.safety)
     return Report(
         title=title,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

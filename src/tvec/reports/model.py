@@ -9,11 +9,14 @@ in a `Source`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tvec.analytics.cohort import Cohort, CohortResponses
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge.trials import Trial
+
+if TYPE_CHECKING:
+    from tvec.reports.safety import SafetyData
 
 DISCLAIMER = "tvec supports, and does not replace, clinical judgement."
 
@@ -31,6 +34,7 @@ class Source:
     os_note: str = ""  # added to the overall-survival caption
     notes: tuple[str, ...] = ()  # about the cohort's data, shown under its description
     deaths_recorded: bool = True  # False: os_event is 0 by construction (clinic records)
+    safety: SafetyData | None = None  # adverse events, when the source holds them
 
 
 @dataclass

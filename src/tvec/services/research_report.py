@@ -6,7 +6,8 @@ The web app's report page and the API's ``GET /research/report`` call this use c
 - Who: researchers only (`Action.READ_DEIDENTIFIED`); every other role is refused.
 - What: the actor's own centre, de-identified as `tvec.services.cohort.records_cohort` makes it
   (patients numbered in a keyed-hash order; no name, MRN, birth date or record id), every
-  response from the domain engine, next to the pivotal trial's published figures.
+  response from the domain engine, next to the pivotal trial's published figures; the safety
+  table (`tvec.services.safety_tables`: counts only) next to the trial's common reactions.
 - How: this module gathers the records; `tvec.reports` computes, draws and renders.
 """
 
@@ -21,6 +22,7 @@ from tvec.reports import Report, outcomes_report, pdf_bytes, records_source, ren
 from tvec.services.cohort import records_cohort
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action
+from tvec.services.safety_tables import report_safety, safety_data
 
 CRITERIA = "modified-who"
 Format = Literal["html", "pdf"]
@@ -60,6 +62,7 @@ def centre_report(ctx: Context, actor: Actor, criteria: str = CRITERIA) -> Centr
         records.centre_patients,
         reader=f"{actor.username} ({actor.role.value})",
     )
+    source.safety = safety_data(report_safety(ctx, actor))
     return CentreReport(
         records.centre_name, records.centre_patients, outcomes_report(source, rules)
     )
