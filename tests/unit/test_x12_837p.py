@@ -5,7 +5,7 @@ import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tvec.interop.claims_csv import COLUMNS, claims_csv
+from tvec.reports.claims_csv import COLUMNS, claims_csv
 from tvec.interop.x12.claim_837p import (
     Batch,
     Claim,

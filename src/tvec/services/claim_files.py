@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tvec.domain.errors import DomainError
-from tvec.interop.claims_csv import claims_csv
+from tvec.reports.claims_csv import claims_csv
 from tvec.interop.x12 import claim_837p as x12
 from tvec.interop.x12.validate import x12_errors
 from tvec.persistence import records as r
