@@ -5,7 +5,6 @@ import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from tvec.reports.claims_csv import COLUMNS, claims_csv
 from tvec.interop.x12.claim_837p import (
     Batch,
     Claim,
@@ -16,6 +15,7 @@ from tvec.interop.x12.claim_837p import (
     write_837p,
 )
 from tvec.interop.x12.validate import x12_errors
+from tvec.reports.claims_csv import COLUMNS, claims_csv
 
 D = Decimal
 PROVIDER = Provider(

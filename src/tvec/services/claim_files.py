@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tvec.domain.errors import DomainError
-from tvec.reports.claims_csv import claims_csv
 from tvec.interop.x12 import claim_837p as x12
 from tvec.interop.x12.validate import x12_errors
 from tvec.persistence import records as r
 from tvec.persistence.claim_repositories import BillingProfile, ClaimBatch
 from tvec.persistence.uow import UnitOfWork
+from tvec.reports.claims_csv import claims_csv
 from tvec.services.context import Actor
 
 if TYPE_CHECKING:
