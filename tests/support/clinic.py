@@ -142,8 +142,10 @@ PROGRAMME_TRAINING = "imlygic-handling"
 
 def clear_for_programme(ctx: Context, admin: Actor, actors: Sequence[Actor]) -> None:
     """The safety programme's staff records for the clinical staff among `actors`: a current
-    training (two years) and an attestation that they may prepare and give the product."""
-    today = ctx.today(admin)
+    training (two years) and an attestation that they may prepare and give the product. The
+    training was completed two days ago: an actor's own day may run ahead of their centre's (the
+    centre's time zone is the one the service checks "not in the future" against)."""
+    today = ctx.today(admin) - timedelta(days=2)
     for actor in actors:
         if actor.role not in staff_safety.CLINICAL_STAFF:
             continue

@@ -206,6 +206,7 @@ def demo_centre(ctx: Context) -> Staff:
             ctx, admin_actor, time_zone=DEMO_TIME_ZONE, require_second_check=False
         )
     zone = second_check.centre_settings(ctx, admin_actor).time_zone  # their "today"
+    admin_actor = Actor(admin.id, admin.centre_id, Role.ADMIN, "admin", zone)
     existing = {u.username: u for u in auth.list_users(ctx, admin_actor)}
     actors = {}
     for username, (role, name, password) in DEMO_USERS.items():
