@@ -199,6 +199,8 @@ DOCUMENTS = {  # not JSON
     "GET /prior-authorizations/{request_id}/packet.pdf": {"application/pdf"},
     "GET /courses/{course_id}/alert-card.pdf": {"application/pdf"},
     "GET /adverse-events/{event_id}/safety-report": {"application/xml", "application/pdf"},
+    "GET /claims/batches/{batch_id}/837p": {"application/edi-x12"},
+    "GET /claims/batches/{batch_id}/csv": {"text/csv"},
 }
 
 

@@ -51,6 +51,7 @@ async def batches(act: Act, limit: Limit = 50, offset: Offset = 0) -> Page[s.Bat
 @router.get(
     "/claims/batches/{batch_id}/837p",
     response_class=Response,
+    responses={200: {"content": {"application/edi-x12": {"schema": {"type": "string"}}}}},
     summary="The batch's ASC X12 837P 5010 file, as exported",
 )
 async def batch_837p(batch_id: Id, act: Act) -> Response:
@@ -62,6 +63,7 @@ async def batch_837p(batch_id: Id, act: Act) -> Response:
 @router.get(
     "/claims/batches/{batch_id}/csv",
     response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     summary="The batch's claims as CSV (one row per service line), as exported",
 )
 async def batch_csv(batch_id: Id, act: Act) -> Response:
