@@ -134,7 +134,8 @@ def test_record_review_back_to_edit_then_confirm(clinic: Clinic, open_page: Any)
         ["L2", "subcutaneous site of L2", "0.8", "DEMO8-B01", "10^8 PFU/mL"],
         ["L3", "nodal site of L3", "0.5", "DEMO8-B02", "10^8 PFU/mL"],
     ]
-    assert review[0][5] in (f"{local_day} 00:05 EST", f"{local_day} 00:05 EDT")  # named
+    assert {r[5] for r in review} == {"no"}  # ultrasound-guided (billed as CPT 76942 when yes)
+    assert review[0][6] in (f"{local_day} 00:05 EST", f"{local_day} 00:05 EDT")  # named
     expect(page.get_by_test_id("review-total")).to_have_text("3.3 mL")
     assert visits.list_administrations(clinic.ctx, clinic.staff.nurse, visit_id) == []
     screenshot(page, "record-review.png")

@@ -79,9 +79,10 @@ def plan_next_visit(
             for lesion, m in latest
             if lesion.injectable
         ]
-        reason = check_measured_today(sizes, ctx.today(actor), stale_reason)
+        today = ctx.today(actor)  # the centre's calendar day (its time zone), not UTC's
+        reason = check_measured_today(sizes, today, stale_reason)
         lesions, notes = plan_lesions(latest, previous)
-        facts = patient_facts(uow, course.patient_id, uow.now.date())
+        facts = patient_facts(uow, course.patient_id, today)
         planned = plan_visit(label, kind, lesions, facts)
         # stored as shown: the label's warnings, then the notes on lesions that were not planned
         snapshot = plan_to_json(replace(planned, warnings=planned.warnings + tuple(notes)))
@@ -89,7 +90,7 @@ def plan_next_visit(
             "kind": kind.value,
             "earliest_date": earliest,
             "plan": snapshot,
-            "planned_on": uow.now.date(),
+            "planned_on": today,
             "planned_by": actor.user_id,
             "measured_on": min((s.measured_on for s in sizes if s.measured_on), default=None),
             "measurement_dates": measurement_dates(sizes),
