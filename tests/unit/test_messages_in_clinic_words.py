@@ -160,3 +160,9 @@ def test_an_unknown_error_type_still_loses_pydantics_english() -> None:
         "field name 'vial_lot'",
         "Pydantic's 'Input should'",
     ]
+
+
+def test_a_message_about_the_whole_request_names_it_as_it_is() -> None:
+    # "(json)" or "(fields)": not one field but the request as a whole, shown unchanged
+    assert label_of("(json)") == "(json)"
+    assert label_of("(fields)") == "(fields)"
