@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tvec.domain.errors import DomainError
 from tvec.http.error_pages import answer_with_pages
+from tvec.http.files import file_response
 from tvec.http.session import Ctx
 from tvec.reports.spreadsheet import csv_safe
 from tvec.services import billing_office as bo
@@ -132,11 +133,7 @@ def billing_csv(request: Request, ctx: Ctx, user: PageUser) -> Response:
     for office_line in bo.filtered_lines(ctx, user, f):
         writer.writerow([csv_safe(c) for c in cells(office_line)])
     name = f"billing-{f.since.isoformat()}-to-{f.until.isoformat()}.csv"
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return file_response(out.getvalue(), "text/csv; charset=utf-8", name)
 
 
 @router.post("/billing/patient", response_model=None)

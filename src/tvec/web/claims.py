@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tvec.domain.errors import DomainError
 from tvec.http.error_pages import answer_with_pages
+from tvec.http.files import file_response
 from tvec.http.session import Ctx
 from tvec.knowledge.claim_codes import load_claim_codes
 from tvec.services import claims
@@ -47,18 +48,15 @@ async def claims_export(request: Request, ctx: Ctx, user: PageUser) -> Any:
 @router.get("/billing/claims/batches/{batch_id}.x12", response_model=None)
 def batch_x12(ctx: Ctx, user: PageUser, batch_id: int) -> Response:
     batch = claims.batch(ctx, user, batch_id)
-    return _file(batch.x12, "application/edi-x12", f"claims-{batch.control_number}.837p.x12")
+    return file_response(
+        batch.x12, "application/edi-x12", f"claims-{batch.control_number}.837p.x12"
+    )
 
 
 @router.get("/billing/claims/batches/{batch_id}.csv", response_model=None)
 def batch_csv(ctx: Ctx, user: PageUser, batch_id: int) -> Response:
     batch = claims.batch(ctx, user, batch_id)
-    return _file(batch.csv, "text/csv; charset=utf-8", f"claims-{batch.control_number}.csv")
-
-
-def _file(text: str, media_type: str, name: str) -> Response:
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(text, media_type=media_type, headers=disposition)
+    return file_response(batch.csv, "text/csv; charset=utf-8", f"claims-{batch.control_number}.csv")
 
 
 def _page(

@@ -18,6 +18,7 @@ from tvec.domain.errors import DomainError
 from tvec.domain.reconciliation import Reconciliation
 from tvec.domain.stock import StockLine
 from tvec.http.error_pages import answer_with_pages
+from tvec.http.files import file_response
 from tvec.http.session import Ctx
 from tvec.reports.pharmacy_ledger import (
     COLUMNS,
@@ -156,11 +157,7 @@ def reconciliation_download(request: Request, ctx: Ctx, user: PageUser) -> Respo
 
 
 def _csv(text: str, name: str) -> Response:
-    return Response(
-        text,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return file_response(text, "text/csv; charset=utf-8", name)
 
 
 def _reconciliation(

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tvec.domain.errors import DomainError
 from tvec.http.error_pages import answer_with_pages
+from tvec.http.files import file_response
 from tvec.http.session import Ctx
 from tvec.knowledge import load_policies
 from tvec.reports.prior_auth_packet import packet_pdf
@@ -151,24 +152,16 @@ def _answer_fields() -> dict[str, str]:
 def packet_download(ctx: Ctx, user: PageUser, request_id: int) -> Response:
     user.require(Action.READ_PRIOR_AUTH)
     content = prior_auth.packet(ctx, user, request_id)
-    return Response(
-        packet_pdf(content),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="prior-authorization-{request_id}.pdf"'
-        },
-    )
+    name = f"prior-authorization-{request_id}.pdf"
+    return file_response(packet_pdf(content), "application/pdf", name)
 
 
 @router.get("/authorizations/{request_id}/bundle.json")
 def bundle_download(ctx: Ctx, user: PageUser, request_id: int) -> Response:
     user.require(Action.READ_PRIOR_AUTH)
     found = prior_auth.bundle_of(ctx, user, request_id)
-    return Response(
-        json.dumps(found, indent=2),
-        media_type="application/fhir+json",
-        headers={"Content-Disposition": f'attachment; filename="pas-request-{request_id}.json"'},
-    )
+    name = f"pas-request-{request_id}.json"
+    return file_response(json.dumps(found, indent=2), "application/fhir+json", name)
 
 
 def authorization_warnings(request: Request, user: Actor, visit_id: int) -> list[str]:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tvec.http.error_pages import answer_with_pages
+from tvec.http.files import file_response
 from tvec.http.session import Ctx
 from tvec.reports import render_body
 from tvec.services import research_report
@@ -40,7 +41,4 @@ def report_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
 @router.get(f"{PAGE}.pdf")
 def report_pdf(ctx: Ctx, user: PageUser) -> Response:
     file = research_report.report_file(ctx, user, "pdf")
-    disposition = f'attachment; filename="{file.filename}"'
-    return Response(
-        file.content, media_type=file.media_type, headers={"Content-Disposition": disposition}
-    )
+    return file_response(file.content, file.media_type, file.filename)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tvec.http.error_pages import answer_with_pages
+from tvec.http.files import file_response
 from tvec.http.session import Ctx
 from tvec.reports.safety import published_table, term_table
 from tvec.services import safety_report, safety_tables
@@ -46,7 +47,4 @@ def safety_report_pdf(event_id: int, ctx: Ctx, user: PageUser) -> Response:
 
 
 def _download(found: safety_report.SafetyReportFile) -> Response:
-    disposition = f'attachment; filename="{found.filename}"'
-    return Response(
-        found.content, media_type=found.media_type, headers={"Content-Disposition": disposition}
-    )
+    return file_response(found.content, found.media_type, found.filename)

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
+from tvec.http.files import file_response
 from tvec.schemas import claims as s
 from tvec.services import claims
 
@@ -57,7 +58,7 @@ async def batches(act: Act, limit: Limit = 50, offset: Offset = 0) -> Page[s.Bat
 async def batch_837p(batch_id: Id, act: Act) -> Response:
     batch = await act(claims.batch, batch_id)
     name = f"claims-{batch.control_number}.837p.x12"
-    return _file(batch.x12, "application/edi-x12", name)
+    return file_response(batch.x12, "application/edi-x12", name)
 
 
 @router.get(
@@ -68,9 +69,5 @@ async def batch_837p(batch_id: Id, act: Act) -> Response:
 )
 async def batch_csv(batch_id: Id, act: Act) -> Response:
     batch = await act(claims.batch, batch_id)
-    return _file(batch.csv, "text/csv; charset=utf-8", f"claims-{batch.control_number}.csv")
-
-
-def _file(text: str, media_type: str, name: str) -> Response:
-    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(text, media_type=media_type, headers=disposition)
+    name = f"claims-{batch.control_number}.csv"
+    return file_response(batch.csv, "text/csv; charset=utf-8", name)

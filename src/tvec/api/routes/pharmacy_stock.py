@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from tvec.api.deps import Act
+from tvec.http.files import file_response
 from tvec.reports.pharmacy_ledger import csv_filename, reconciliation_csv
 from tvec.schemas import pharmacy as p
 from tvec.schemas.forecast import RULES, ForecastOut
@@ -57,10 +58,8 @@ async def reconciliation(
 ) -> p.ReconciliationOut | Response:
     done = await act(pharmacy_stock.reconcile, start, end)
     if format == "csv":
-        return Response(
-            reconciliation_csv(done),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{csv_filename(done)}"'},
+        return file_response(
+            reconciliation_csv(done), "text/csv; charset=utf-8", csv_filename(done)
         )
     return p.ReconciliationOut.model_validate(done)
 

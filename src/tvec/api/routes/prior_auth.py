@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
 from tvec.domain.prior_auth import MalformedBundle
+from tvec.http.files import file_response
 from tvec.persistence.prior_auth_repositories import PriorAuthRequest
 from tvec.reports.prior_auth_packet import packet_pdf
 from tvec.schemas.clinic import ErrorOut
@@ -109,11 +110,8 @@ async def bundle(request_id: Id, act: Act) -> dict[str, Any]:
 )
 async def packet(request_id: Id, act: Act) -> Response:
     content = await act(prior_auth.packet, request_id)
-    name = f"prior-authorization-{request_id}.pdf"
-    return Response(
-        packet_pdf(content),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    return file_response(
+        packet_pdf(content), "application/pdf", f"prior-authorization-{request_id}.pdf"
     )
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
 from tvec.api.deps import Act
+from tvec.http.files import file_response
 from tvec.services import research_report
 
 router = APIRouter()
@@ -37,6 +38,4 @@ async def report(
 ) -> Response:
     chosen = format or ("pdf" if "application/pdf" in accept else "html")
     found = await act(research_report.report_file, chosen)
-    disposition = "attachment" if chosen == "pdf" else "inline"
-    headers = {"Content-Disposition": f'{disposition}; filename="{found.filename}"'}
-    return Response(found.content, media_type=found.media_type, headers=headers)
+    return file_response(found.content, found.media_type, found.filename, inline=chosen != "pdf")

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from tvec.api.deps import Act, Id, Limit, Offset, Page, paged
+from tvec.http.files import file_response
 from tvec.reports.alert_card import card_pdf
 from tvec.schemas.safety import (
     AcknowledgementIn,
@@ -63,11 +64,7 @@ async def card_file(
 ) -> Response:
     content = await act(alert_cards.card_content, course_id)
     name = f"alert-card-{course_id}-{size.value}.pdf"
-    return Response(
-        card_pdf(content, size.value),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
-    )
+    return file_response(card_pdf(content, size.value), "application/pdf", name, inline=True)
 
 
 @router.post(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from tvec.api.deps import Act, Id
+from tvec.http.files import file_response
 from tvec.schemas.safety_table import SafetyTableOut
 from tvec.services import safety_report, safety_tables
 
@@ -49,5 +50,4 @@ async def report(
     format: Annotated[Literal["xml", "pdf"], Query(description="xml (default) or pdf")] = "xml",
 ) -> Response:
     found = await act(safety_report.safety_report_file, event_id, format)
-    headers = {"Content-Disposition": f'attachment; filename="{found.filename}"'}
-    return Response(found.content, media_type=found.media_type, headers=headers)
+    return file_response(found.content, found.media_type, found.filename)
