@@ -23,6 +23,33 @@ STAGES = ("IIIB", "IIIC", "IVM1a", "IVM1b", "IVM1c")
 LINES = ("first", "later")
 SITES = ("cutaneous", "subcutaneous", "nodal", "visceral")
 
+# Optional patient columns, for the study report's baseline, exposure and disposition tables. A
+# source that lacks one (a registry file without it) makes the report say "not recorded".
+# - sex: unicode, "female", "male" or "unknown"
+# - ecog: int64, the ECOG performance status at baseline (0-4), ECOG_NOT_RECORDED when unknown
+# - courses, visits, vials_thawed, vials_discarded, reinitiations, treatment_days: int64
+#   (treatment_days: first to last dose, inclusive of neither end's time of day)
+# - volume_ml, pfu: float64, totals over every dose given
+# - end_reason: unicode, how the patient's last course ended (END_REASONS), "" while ongoing
+OPTIONAL_PATIENT_COLUMNS = (
+    "sex",
+    "ecog",
+    "courses",
+    "visits",
+    "volume_ml",
+    "pfu",
+    "vials_thawed",
+    "vials_discarded",
+    "treatment_days",
+    "end_reason",
+    "reinitiations",
+)
+SEXES = ("female", "male", "unknown")
+ECOG_NOT_RECORDED = -1
+# tvec's course end reasons (tvec.domain.rules.CourseEndReason), and "death" for a patient who
+# died on treatment; "" is a course still running at the data cut-off.
+END_REASONS = ("completed", "no-injectable-lesions", "other-treatment-required", "death")
+
 
 class CohortError(ValueError):
     """A cohort table is missing a column, or a column has the wrong length or values."""
