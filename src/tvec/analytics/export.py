@@ -50,8 +50,8 @@ def comparison_record(result: TwoArmComparison) -> Record:
         "b": proportion_record(result.b),
         "risk_difference": {
             "estimate": rd.estimate,
-            "ci": interval(rd.newcombe),
-            "method": "newcombe",
+            "ci": interval(rd.ci),
+            "method": rd.method,
             "wald_ci": interval(rd.wald),
         },
         "relative_risk": {

@@ -3,7 +3,10 @@
 One proportion (for example the durable response rate of one arm) comes with three intervals:
 Wald, Wilson score and exact Clopper–Pearson. Two arms are compared by the risk difference (Wald
 and Newcombe hybrid-score intervals), the relative risk and the odds ratio (log-scale intervals),
-Fisher's exact test and Pearson's chi-square test.
+Fisher's exact test and Pearson's chi-square test. The risk difference's main interval is by a
+method the caller chooses (`tvec.analytics.risk_difference`: Wald, Wald with continuity
+correction, Newcombe's hybrid score with or without it, Agresti–Caffo, Miettinen–Nurminen);
+Newcombe's hybrid score is the default.
 
 Conventions
 -----------
@@ -58,6 +61,12 @@ from scipy import stats
 
 from tvec.analytics.caveats import caveat
 from tvec.analytics.intervals import Interval, check_alpha, log_scale_interval, normal_quantile
+from tvec.analytics.risk_difference import (
+    DEFAULT_RD_METHOD,
+    RdMethod,
+    check_method,
+    risk_difference_limits,
+)
 
 
 @dataclass(frozen=True)
@@ -75,11 +84,13 @@ class ProportionEstimate:
 
 @dataclass(frozen=True)
 class RiskDifference:
-    """``rate_a - rate_b`` with the Wald and the Newcombe (hybrid Wilson score) intervals."""
+    """``rate_a - rate_b``: ``ci`` by ``method``, plus the Wald and Newcombe intervals always."""
 
     estimate: float
     wald: Interval
     newcombe: Interval
+    ci: Interval
+    method: RdMethod
 
 
 @dataclass(frozen=True)
@@ -197,31 +208,44 @@ def proportion(events: int, n: int, alpha: float = 0.05) -> ProportionEstimate:
 
 
 def risk_difference(
-    events_a: int, n_a: int, events_b: int, n_b: int, alpha: float = 0.05
+    events_a: int,
+    n_a: int,
+    events_b: int,
+    n_b: int,
+    alpha: float = 0.05,
+    method: str = DEFAULT_RD_METHOD,
 ) -> RiskDifference:
-    """``rate_a - rate_b`` with Wald and Newcombe method-10 intervals [3]_.
+    """``rate_a - rate_b`` with its interval by `method`, and the Wald and Newcombe intervals.
 
-    The Newcombe interval combines the Wilson limits ``(l1, u1)`` and ``(l2, u2)`` of the two
-    rates: ``d - sqrt((p1-l1)² + (u2-p2)²)`` to ``d + sqrt((u1-p1)² + (p2-l2)²)``. The Wald
-    interval uses the unpooled variance and is clipped to [-1, 1].
+    `method` is one of ``wald``, ``wald-cc``, ``newcombe`` (the default), ``newcombe-cc``,
+    ``agresti-caffo`` and ``miettinen-nurminen`` (see `tvec.analytics.risk_difference`); an
+    unknown name is a `ValueError` that lists them. The Newcombe method-10 interval [3]_
+    combines the Wilson limits ``(l1, u1)`` and ``(l2, u2)`` of the two rates: ``d -
+    sqrt((p1-l1)² + (u2-p2)²)`` to ``d + sqrt((u1-p1)² + (p2-l2)²)``. The Wald interval uses
+    the unpooled variance. Every interval is clipped to [-1, 1].
     """
+    chosen = check_method(method)
     events_a, n_a = check_counts(events_a, n_a, "arm A")
     events_b, n_b = check_counts(events_b, n_b, "arm B")
-    p1, p2 = events_a / n_a, events_b / n_b
-    difference = p1 - p2
-    half = normal_quantile(alpha) * math.sqrt(p1 * (1 - p1) / n_a + p2 * (1 - p2) / n_b)
-    if half == 0.0:
+    alpha = check_alpha(alpha)
+    counts = (events_a, n_a, events_b, n_b)
+    wald, newcombe = (_interval(*counts, name, alpha) for name in ("wald", "newcombe"))
+    if wald.low == wald.high:
         caveat("the Wald interval of the risk difference has zero width; read the Newcombe one")
-    l1, u1 = _limits(wilson_interval(events_a, n_a, alpha))
-    l2, u2 = _limits(wilson_interval(events_b, n_b, alpha))
-    newcombe = Interval(
-        difference - math.hypot(p1 - l1, u2 - p2), difference + math.hypot(u1 - p1, p2 - l2)
+    return RiskDifference(
+        estimate=events_a / n_a - events_b / n_b,
+        wald=wald,
+        newcombe=newcombe,
+        ci=_interval(*counts, chosen, alpha),
+        method=chosen,
     )
-    return RiskDifference(difference, _clip(difference - half, difference + half, -1.0), newcombe)
 
 
-def _limits(interval: Interval) -> tuple[float, float]:
-    return interval.low, interval.high
+def _interval(
+    events_a: int, n_a: int, events_b: int, n_b: int, method: RdMethod, alpha: float
+) -> Interval:
+    low, high = risk_difference_limits(events_a, n_a, events_b, n_b, method, alpha)
+    return Interval(float(low), float(high))
 
 
 def _table(
@@ -329,6 +353,7 @@ def compare_proportions(
     alpha: float = 0.05,
     zero_correction: bool = False,
     yates: bool = False,
+    rd_method: str = DEFAULT_RD_METHOD,
 ) -> TwoArmComparison:
     """Compare a binary outcome between arm A and arm B.
 
@@ -342,6 +367,8 @@ def compare_proportions(
         Add 0.5 to every cell of a table with an empty cell before the ratio measures.
     yates : bool
         Apply Yates' continuity correction to the chi-square test.
+    rd_method : str
+        The risk difference's interval method (``newcombe`` unless asked otherwise).
 
     Returns
     -------
@@ -359,7 +386,7 @@ def compare_proportions(
     return TwoArmComparison(
         a=proportion(events_a, n_a, alpha),
         b=proportion(events_b, n_b, alpha),
-        risk_difference=risk_difference(*arms, alpha=alpha),
+        risk_difference=risk_difference(*arms, alpha=alpha, method=rd_method),
         relative_risk=relative_risk(*arms, alpha=alpha, zero_correction=zero_correction),
         odds_ratio=odds_ratio(*arms, alpha=alpha, zero_correction=zero_correction),
         fisher_exact_p=fisher_exact_p(*arms),

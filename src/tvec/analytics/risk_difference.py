@@ -53,16 +53,31 @@ RD_METHODS: Final[tuple[RdMethod, ...]] = (
 )
 DEFAULT_RD_METHOD: Final[RdMethod] = "newcombe"
 
-# How each method is named, with its reference, in text a reader sees.
-RD_METHOD_TITLES: Final[dict[RdMethod, str]] = {
-    "wald": "Wald (Newcombe, Stat Med 1998;17:873–90, method 1)",
-    "wald-cc": "Wald with continuity correction (Newcombe, Stat Med 1998;17:873–90, method 2)",
-    "newcombe": "Newcombe hybrid score (Newcombe, Stat Med 1998;17:873–90, method 10)",
-    "newcombe-cc": "Newcombe hybrid score with continuity correction "
-    "(Newcombe, Stat Med 1998;17:873–90, method 11)",
-    "agresti-caffo": "Agresti–Caffo (Agresti & Caffo, Am Stat 2000;54:280–8)",
-    "miettinen-nurminen": "Miettinen–Nurminen score (Miettinen & Nurminen, Stat Med 1985;4:213–26)",
+# How each method is named, and the publication that defines it, in text a reader sees.
+RD_METHOD_NAMES: Final[dict[RdMethod, str]] = {
+    "wald": "Wald",
+    "wald-cc": "Wald with continuity correction",
+    "newcombe": "Newcombe hybrid score",
+    "newcombe-cc": "Newcombe hybrid score with continuity correction",
+    "agresti-caffo": "Agresti–Caffo",
+    "miettinen-nurminen": "Miettinen–Nurminen score",
 }
+_NEWCOMBE = "Newcombe, Stat Med 1998;17:873–90"
+RD_METHOD_REFERENCES: Final[dict[RdMethod, str]] = {
+    "wald": f"{_NEWCOMBE}, method 1",
+    "wald-cc": f"{_NEWCOMBE}, method 2",
+    "newcombe": f"{_NEWCOMBE}, method 10",
+    "newcombe-cc": f"{_NEWCOMBE}, method 11",
+    "agresti-caffo": "Agresti & Caffo, Am Stat 2000;54:280–8",
+    "miettinen-nurminen": "Miettinen & Nurminen, Stat Med 1985;4:213–26",
+}
+
+
+def method_title(method: str) -> str:
+    """``"<name> (<reference>)"``, e.g. ``Agresti–Caffo (Agresti & Caffo, Am Stat 2000;…)``."""
+    chosen = check_method(method)
+    return f"{RD_METHOD_NAMES[chosen]} ({RD_METHOD_REFERENCES[chosen]})"
+
 
 Floats = NDArray[np.float64]
 _EDGE: Final = 1e-12  # how close to -1 and +1 the root search starts

@@ -34,6 +34,7 @@ from tvec.analytics import (
     survival_at,
 )
 from tvec.analytics.export import comparison_record, cox_record, kaplan_meier_record, logrank_record
+from tvec.analytics.risk_difference import DEFAULT_RD_METHOD, RD_METHOD_NAMES, RD_METHODS
 from tvec.analytics.survival_csv import SurvivalCsvError, SurvivalRecords, read_survival_csv
 from tvec.cli.output import console, fail, print_json, read_text
 
@@ -119,13 +120,24 @@ def compare(
     haldane: Annotated[
         bool, typer.Option("--haldane", help="Add 0.5 to every cell of a table with a zero cell.")
     ] = False,
+    rd_method: Annotated[
+        str,
+        typer.Option(
+            "--rd-method",
+            help="Interval of the risk difference: " + ", ".join(RD_METHODS) + ".",
+        ),
+    ] = DEFAULT_RD_METHOD,
     json_out: JsonOpt = False,
 ) -> None:
     """Compare two proportions: intervals, risk difference, relative risk, odds ratio, p-values."""
     arm_a, arm_b = _counts("A", a), _counts("B", b)
     _check_alpha(alpha)
+    if rd_method not in RD_METHODS:
+        fail(f"--rd-method: {rd_method!r} is not one of {', '.join(RD_METHODS)}")
     result, notes = _with_caveats(
-        lambda: compare_proportions(*arm_a, *arm_b, alpha, zero_correction=haldane, yates=yates)
+        lambda: compare_proportions(
+            *arm_a, *arm_b, alpha, zero_correction=haldane, yates=yates, rd_method=rd_method
+        )
     )
     if json_out:
         print_json({**comparison_record(result), "warnings": notes})
@@ -154,8 +166,11 @@ def _compare_effects(result: TwoArmComparison) -> Table:
     table = Table(title="A versus B", title_justify="left")
     for column in ("measure", "estimate", "interval", "method"):
         table.add_column(column)
-    table.add_row("risk difference", _pct(rd.estimate), _range(rd.newcombe, _pct), "Newcombe")
-    table.add_row("", "", _range(rd.wald, _pct), "Wald")
+    table.add_row(
+        "risk difference", _pct(rd.estimate), _range(rd.ci, _pct), RD_METHOD_NAMES[rd.method]
+    )
+    if rd.method != "wald":
+        table.add_row("", "", _range(rd.wald, _pct), RD_METHOD_NAMES["wald"])
     table.add_row("relative risk", _num(rr.estimate), _range(rr.ci, _num), "log (Katz)")
     table.add_row("odds ratio", _num(odds.estimate), _range(odds.ci, _num), "logit (Woolf)")
     table.add_row("Fisher's exact p", _p(result.fisher_exact_p), "", "two-sided")
