@@ -289,3 +289,35 @@ def test_everyone_censored_gives_null_medians(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["statistic"] is None
     assert "NaN" not in result.stdout
     assert "Infinity" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "method",
+    ["wald", "wald-cc", "newcombe", "newcombe-cc", "agresti-caffo", "miettinen-nurminen"],
+)
+def test_compare_rd_method_chooses_the_risk_difference_interval(method: str) -> None:
+    from tvec.analytics.risk_difference import risk_difference_limits
+
+    data = make_json("compare", "57/295", "2/141", "--rd-method", method)
+    rd = data["risk_difference"]
+    assert rd["method"] == method
+    assert_close(rd["ci"], [float(v) for v in risk_difference_limits(57, 295, 2, 141, method)])
+
+
+def test_compare_with_the_final_optim_method_prints_the_published_interval() -> None:
+    result = make_run("compare", "57/295", "2/141", "--rd-method", "newcombe-cc")
+    assert result.exit_code == 0
+    assert "12.0% to 23.1%" in result.stdout  # J Immunother Cancer 2019;7:145, Table 2
+    words = " ".join(result.stdout.replace("│", " ").split())  # the method cell may wrap
+    assert "Newcombe hybrid score with continuity correction" in words
+
+
+def test_compare_defaults_to_newcombe() -> None:
+    assert make_json("compare", "57/295", "2/141")["risk_difference"]["method"] == "newcombe"
+
+
+@pytest.mark.parametrize("bad", ["exact", "Newcombe", "", "score"])
+def test_compare_refuses_an_unknown_rd_method_listing_the_allowed_ones(bad: str) -> None:
+    result = make_run("compare", "57/295", "2/141", "--rd-method", bad)
+    allowed = "wald, wald-cc, newcombe, newcombe-cc, agresti-caffo, miettinen-nurminen"
+    assert_refused(result, "--rd-method", repr(bad), allowed)

@@ -39,6 +39,26 @@ class TrialComparison(_Strict):
     source: str
 
 
+class TrialFinalAnalysis(_Strict):
+    """The trial's final analysis: responders per arm and the published risk differences.
+
+    ``rd_method`` names the interval method of the differences (one of the methods of
+    ``tvec.analytics.risk_difference``), ``rd_method_source`` where that comes from.
+    """
+
+    source: str
+    tvec_durable_responders: int = Field(ge=0)
+    gmcsf_durable_responders: int = Field(ge=0)
+    tvec_objective_responders: int = Field(ge=0)
+    gmcsf_objective_responders: int = Field(ge=0)
+    drr_difference: str
+    drr_difference_ci: tuple[str, str]
+    orr_difference: str
+    orr_difference_ci: tuple[str, str]
+    rd_method: str
+    rd_method_source: str
+
+
 class TrialSubgroup(_Strict):
     """A published subgroup of the trial, defined by its disease stages (as registry codes)."""
 
@@ -78,6 +98,7 @@ class Trial(_Strict):
     patients_source: str
     arms: tuple[TrialArm, ...]
     comparison: TrialComparison
+    final_analysis: TrialFinalAnalysis | None = None
     eu_subgroup: TrialSubgroup
     adverse_reactions: AdverseReactions
 

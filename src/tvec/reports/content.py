@@ -14,7 +14,13 @@ from tvec.knowledge.trials import Trial
 from tvec.reports.model import DISCLAIMER, Figure, Report, Source
 from tvec.reports.safety import safety_tables
 from tvec.reports.shaping import trial_name
-from tvec.reports.tables import comparison_table, lesion_table, response_table, subgroup_table
+from tvec.reports.tables import (
+    comparison_table,
+    lesion_table,
+    rd_method_sentence,
+    response_table,
+    subgroup_table,
+)
 
 
 def criteria_text(rules: ResponseCriteria) -> str:
@@ -57,11 +63,11 @@ def methods(rules: ResponseCriteria, trial: Trial, name: str, engine: str) -> li
         (
             "Intervals",
             "Proportions: Wilson score and exact Clopper–Pearson 95% intervals. Relative risk: "
-            "Katz log interval; odds ratio: Woolf log interval; risk difference: Newcombe "
-            "hybrid score. Stage-adjusted comparison: Mantel–Haenszel common odds ratio with the "
-            "Robins–Breslow–Greenland interval and the CMH test. Kaplan–Meier curves with "
-            "Greenwood variance and log-log bands; medians with Brookmeyer–Crowley intervals; "
-            "arms compared with the log-rank test. No 0.5 correction is added to empty cells.",
+            "Katz log interval; odds ratio: Woolf log interval. Stage-adjusted comparison: "
+            "Mantel–Haenszel common odds ratio with the Robins–Breslow–Greenland interval and "
+            "the CMH test. Kaplan–Meier curves with Greenwood variance and log-log bands; "
+            "medians with Brookmeyer–Crowley intervals; arms compared with the log-rank test. "
+            "No 0.5 correction is added to empty cells. " + rd_method_sentence(trial),
         ),
         (
             "Time",

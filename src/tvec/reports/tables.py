@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tvec.analytics.endpoints import OS_LANDMARK_MONTHS, ArmEndpoints, Endpoints
+from tvec.analytics.proportions import TwoArmComparison, risk_difference
+from tvec.analytics.risk_difference import DEFAULT_RD_METHOD, method_title
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge.trials import Trial, TrialArm, TrialSubgroup
 from tvec.reports.formatting import (
@@ -140,6 +142,41 @@ def _trial_ttr(trial: Trial, arm: TrialArm) -> str:
     return f"{c.median_time_to_response_months} ({low}–{high})"
 
 
+def rd_method(trial: Trial) -> str:
+    """The risk-difference interval method of the trial's publication (Newcombe if unknown)."""
+    final = trial.final_analysis
+    return DEFAULT_RD_METHOD if final is None else final.rd_method
+
+
+def rd_method_sentence(trial: Trial) -> str:
+    """ "95% CI by <method> (<reference>)", and why that method, for the note and the methods."""
+    method = rd_method(trial)
+    sentence = f"DRR difference: 95% CI by {method_title(method)}"
+    final = trial.final_analysis
+    if final is None:
+        return sentence + "."
+    return (
+        f"{sentence}, the method of the published differences ({final.source}; "
+        f"{final.rd_method_source})."
+    )
+
+
+def _published_drr_difference(trial: Trial) -> str:
+    final = trial.final_analysis
+    if final is not None:
+        low, high = final.drr_difference_ci
+        return f"{final.drr_difference} ({low}–{high})\nfinal analysis"
+    first, second = trial.arms[0], trial.arms[1]
+    difference = first.durable_responders / first.n - second.durable_responders / second.n
+    return f"{100 * difference:.1f}\nfrom the published counts"
+
+
+def _drr_difference(drr: TwoArmComparison, trial: Trial) -> str:
+    a, b = drr.a, drr.b
+    rd = risk_difference(a.events, a.n, b.events, b.n, alpha=a.alpha, method=rd_method(trial))
+    return f"{100 * rd.estimate:.1f} ({ci_range(rd.ci)})"
+
+
 def comparison_table(endpoints: Endpoints, trial: Trial, name: str) -> Table:
     c = trial.comparison
     first, second = trial.arms[0], trial.arms[1]
@@ -147,8 +184,7 @@ def comparison_table(endpoints: Endpoints, trial: Trial, name: str) -> Table:
     published = [
         f"{c.drr_relative_risk} ({c.drr_relative_risk_ci[0]}–{c.drr_relative_risk_ci[1]})",
         c.drr_p,
-        f"{100 * (first.durable_responders / first.n - second.durable_responders / second.n):.1f}"
-        "\nfrom the published counts",
+        _published_drr_difference(trial),
         DASH,
         DASH,
         c.os_p,
@@ -158,7 +194,7 @@ def comparison_table(endpoints: Endpoints, trial: Trial, name: str) -> Table:
     labels = [
         "DRR relative risk (95% CI)",
         "DRR, Fisher's exact p",
-        "DRR difference, percentage points (Newcombe 95% CI)",
+        "DRR difference, percentage points (95% CI)",
         "DRR odds ratio, stage-adjusted (Mantel–Haenszel, 95% CI)",
         "ORR relative risk (95% CI)",
         "Overall survival, log-rank p",
@@ -174,7 +210,7 @@ def comparison_table(endpoints: Endpoints, trial: Trial, name: str) -> Table:
         ours = [
             ratio(drr.relative_risk.estimate, drr.relative_risk.ci),
             p_value(drr.fisher_exact_p),
-            f"{100 * drr.risk_difference.estimate:.1f} ({ci_range(drr.risk_difference.newcombe)})",
+            _drr_difference(drr, trial),
             DASH if mh is None else ratio(mh.common_odds_ratio, mh.ci),
             ratio(cmp.orr.relative_risk.estimate, cmp.orr.relative_risk.ci),
             p_value(cmp.os_logrank.p_value),
@@ -189,7 +225,7 @@ def comparison_table(endpoints: Endpoints, trial: Trial, name: str) -> Table:
         note=f"{name}: {c.source}; {eu.description}: {eu.source}; stages as in {eu.stages_source}. "
         "Ratios are first arm over "
         "second: Katz (relative risk), Woolf and Robins–Breslow–Greenland (odds ratios) "
-        "intervals.",
+        f"intervals. {rd_method_sentence(trial)}",
     )
 
 
@@ -286,4 +322,11 @@ def subgroup_table(endpoints: Endpoints) -> Table:
     )
 
 
-__all__ = ["comparison_table", "lesion_table", "response_table", "subgroup_table"]
+__all__ = [
+    "comparison_table",
+    "lesion_table",
+    "rd_method",
+    "rd_method_sentence",
+    "response_table",
+    "subgroup_table",
+]
