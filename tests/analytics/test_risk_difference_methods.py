@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,7 +39,8 @@ from tvec.analytics.risk_difference import (
     wilson_limits,
 )
 from tvec.knowledge import load_criteria
-from tvec.knowledge.trials import load_trial
+from tvec.knowledge.loader import DATA, KnowledgeError
+from tvec.knowledge.trials import load_trial, load_trial_file
 from tvec.reports import compute_endpoints
 from tvec.reports.content import methods
 from tvec.reports.tables import comparison_table
@@ -88,10 +90,13 @@ def _restricted_p2_by_search(delta: float, x1: int, n1: int, x2: int, n2: int) -
     def slope(p2: float) -> float:
         p1, total = p2 + delta, 0.0
         for events, misses, p in ((x1, n1 - x1, p1), (x2, n2 - x2, p2)):
-            total += (events / p if events else 0.0) - (misses / (1 - p) if misses else 0.0)
+            if events:
+                total += events / p if p > 0 else math.inf
+            if misses:
+                total -= misses / (1 - p) if p < 1 else math.inf
         return total
 
-    inset = 1e-13 * (highest - lowest)
+    inset = max(1e-13 * (highest - lowest), 1e-15)
     a, b = lowest + inset, highest - inset
     if slope(a) <= 0:
         return lowest
@@ -105,6 +110,8 @@ def _mn_statistic_by_search(delta: float, x1: int, n1: int, x2: int, n2: int) ->
     p2 = _restricted_p2_by_search(delta, x1, n1, x2, n2)
     p1, total = p2 + delta, n1 + n2
     variance = (p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2) * total / (total - 1)
+    if variance <= 0.0:  # both restricted rates at 0 or 1: the statistic is unbounded
+        return math.copysign(math.inf, observed)
     return observed / math.sqrt(variance)
 
 
@@ -155,8 +162,8 @@ def test_miettinen_nurminen_at_the_edges(table: Table) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.lists(tables(largest=60), min_size=1, max_size=8), st.sampled_from(RD_METHODS))
 def test_arrays_give_the_same_limits_as_one_table_at_a_time(many: list[Table], method: str) -> None:
-    columns = [np.array(column) for column in zip(*many, strict=True)]
-    low, high = risk_difference_limits(*columns, method=method)
+    x1, n1, x2, n2 = (np.array(column) for column in zip(*many, strict=True))
+    low, high = risk_difference_limits(x1, n1, x2, n2, method=method)
     assert low.shape == (len(many),)
     for k, table in enumerate(many):
         assert (low[k], high[k]) == ours(table, method)
@@ -302,6 +309,22 @@ def test_the_trial_data_names_the_method_and_its_counts_give_the_published_figur
             float(ci[0]),
             float(ci[1]),
         )
+
+
+def test_the_trials_method_is_one_tvec_offers() -> None:
+    final = load_trial("optim").final_analysis
+    assert final is not None
+    assert final.rd_method in RD_METHODS
+
+
+def test_a_final_analysis_with_more_responders_than_patients_is_refused(tmp_path: Path) -> None:
+    text = Path(str(DATA / "trials" / "optim.toml")).read_text(encoding="utf-8")
+    broken = tmp_path / "optim.toml"
+    broken.write_text(
+        text.replace("tvec_objective_responders = 93", "tvec_objective_responders = 300")
+    )
+    with pytest.raises(KnowledgeError, match="responders cannot outnumber"):
+        load_trial_file(broken)
 
 
 # --- the one entry point ------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Final, Literal, cast
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -89,7 +89,7 @@ def check_method(method: str) -> RdMethod:
     if method not in RD_METHODS:
         allowed = ", ".join(RD_METHODS)
         raise ValueError(f"unknown risk-difference method {method!r}; use one of: {allowed}")
-    return cast(RdMethod, method)
+    return method
 
 
 def _arrays(x1: ArrayLike, n1: ArrayLike, x2: ArrayLike, n2: ArrayLike) -> list[Floats]:

@@ -106,6 +106,17 @@ class Trial(_Strict):
     def _arms_add_up(self) -> Trial:
         if sum(arm.n for arm in self.arms) != self.patients:
             raise ValueError("the arms' n must add up to patients")
+        final = self.final_analysis
+        if final is not None and len(self.arms) == 2:
+            first, second = self.arms[0].n, self.arms[1].n
+            counts = (
+                (final.tvec_durable_responders, first),
+                (final.tvec_objective_responders, first),
+                (final.gmcsf_durable_responders, second),
+                (final.gmcsf_objective_responders, second),
+            )
+            if any(events > n for events, n in counts):
+                raise ValueError("final_analysis: responders cannot outnumber the arm's n")
         return self
 
     def arm(self, name: str) -> TrialArm:
