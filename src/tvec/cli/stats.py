@@ -34,7 +34,12 @@ from tvec.analytics import (
     survival_at,
 )
 from tvec.analytics.export import comparison_record, cox_record, kaplan_meier_record, logrank_record
-from tvec.analytics.risk_difference import DEFAULT_RD_METHOD, RD_METHOD_NAMES, RD_METHODS
+from tvec.analytics.risk_difference import (
+    DEFAULT_RD_METHOD,
+    RD_METHOD_NAMES,
+    RD_METHOD_REFERENCES,
+    RD_METHODS,
+)
 from tvec.analytics.survival_csv import SurvivalCsvError, SurvivalRecords, read_survival_csv
 from tvec.cli.output import console, fail, print_json, read_text
 
@@ -124,7 +129,9 @@ def compare(
         str,
         typer.Option(
             "--rd-method",
-            help="Interval of the risk difference: " + ", ".join(RD_METHODS) + ".",
+            help="Interval of the risk difference: "
+            + "; ".join(f"{m} ({RD_METHOD_REFERENCES[m]})" for m in RD_METHODS)
+            + ".",
         ),
     ] = DEFAULT_RD_METHOD,
     json_out: JsonOpt = False,

@@ -149,15 +149,14 @@ def rd_method(trial: Trial) -> str:
 
 
 def rd_method_sentence(trial: Trial) -> str:
-    """ "95% CI by <method> (<reference>)", and why that method, for the note and the methods."""
-    method = rd_method(trial)
-    sentence = f"DRR difference: 95% CI by {method_title(method)}"
+    """The interval of the DRR difference, "95% CI by <method> (<reference>)", and why."""
+    sentence = f"DRR difference: 95% CI by {method_title(rd_method(trial))}"
     final = trial.final_analysis
     if final is None:
         return sentence + "."
     return (
-        f"{sentence}, the method of the published differences ({final.source}; "
-        f"{final.rd_method_source})."
+        f"{sentence}, the method of the published differences in {final.source} "
+        f"({final.rd_method_source})."
     )
 
 
