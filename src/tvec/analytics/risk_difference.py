@@ -17,6 +17,12 @@ cannot). The closed-form methods take NumPy arrays of counts and work element-wi
 Miettinen–Nurminen limits are found by Brent's method on each side of the estimate, one table at
 a time, since each limit solves its own equation.
 
+A note for anyone comparing with statsmodels: its ``score`` interval for a difference
+(``confint_proportions_2indep(method="score")``, version 0.15) solves the restricted-estimate cubic
+with one wrong coefficient (statsmodels issue #10269), so it differs from the Miettinen–Nurminen
+interval here in the second or third decimal; the estimate here maximises the likelihood (the
+tests check it against a direct maximisation).
+
 References
 ----------
 .. [1] Newcombe, R. G. (1998). Interval estimation for the difference between independent
@@ -136,9 +142,8 @@ def wilson_limits(x: Floats, n: Floats, z: float, cc: bool = False) -> tuple[Flo
         half = z * np.sqrt(z2 + 4 * n * p * (1 - p)) / (2 * (n + z2))
         return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
     denominator = 2 * (n + z2)
-    with np.errstate(invalid="ignore"):
-        low_root = np.sqrt(np.maximum(z2 - 2 - 1 / n + 4 * p * (n * (1 - p) + 1), 0.0))
-        high_root = np.sqrt(np.maximum(z2 + 2 - 1 / n + 4 * p * (n * (1 - p) - 1), 0.0))
+    low_root = np.sqrt(np.maximum(z2 - 2 - 1 / n + 4 * p * (n * (1 - p) + 1), 0.0))
+    high_root = np.sqrt(np.maximum(z2 + 2 - 1 / n + 4 * p * (n * (1 - p) - 1), 0.0))
     low = (2 * n * p + z2 - 1 - z * low_root) / denominator
     high = (2 * n * p + z2 + 1 + z * high_root) / denominator
     low = np.where(x == 0, 0.0, np.clip(low, 0.0, 1.0))
