@@ -63,11 +63,12 @@ def methods(rules: ResponseCriteria, trial: Trial, name: str, engine: str) -> li
         (
             "Intervals",
             "Proportions: Wilson score and exact Clopper–Pearson 95% intervals. Relative risk: "
-            "Katz log interval; odds ratio: Woolf log interval. Stage-adjusted comparison: "
-            "Mantel–Haenszel common odds ratio with the Robins–Breslow–Greenland interval and "
-            "the CMH test. Kaplan–Meier curves with Greenwood variance and log-log bands; "
-            "medians with Brookmeyer–Crowley intervals; arms compared with the log-rank test. "
-            "No 0.5 correction is added to empty cells. " + rd_method_sentence(trial),
+            "Katz log interval; odds ratio: Woolf log interval. "
+            "Stage-adjusted comparison: Mantel–Haenszel common odds ratio with the "
+            "Robins–Breslow–Greenland interval and the CMH test. Kaplan–Meier curves with "
+            "Greenwood variance and log-log bands; medians with Brookmeyer–Crowley intervals; "
+            "arms compared with the log-rank test. No 0.5 correction is added to empty cells. "
+            + rd_method_sentence(trial),
         ),
         (
             "Time",
