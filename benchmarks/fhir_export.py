@@ -229,7 +229,9 @@ def model_export(
     from fhir.resources.R4B import get_fhir_model_class
 
     records = list(synthetic_patients(count, seed))
-    for kind in {res["resourceType"] for res in m.patient_resources(records[0], codes)}:
+    for kind in {
+        r["resourceType"] for rec in records[:50] for r in m.patient_resources(rec, codes)
+    }:
         get_fhir_model_class(kind)  # imported before the clock starts
     clock = _Clock()
     clock.__enter__()

@@ -25,9 +25,10 @@ def _encoder() -> Callable[[Any], str]:
     """
     from json import encoder
 
-    if encoder.c_make_encoder is None:  # pragma: no cover - CPython always has it
+    make = getattr(encoder, "c_make_encoder", None)  # the C encoder (not in the type stubs)
+    if make is None:  # pragma: no cover - CPython always has it
         return json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-    iterencode = encoder.c_make_encoder(
+    iterencode = make(
         None,
         json.JSONEncoder().default,  # a value JSON cannot hold: TypeError naming its type
         encoder.encode_basestring_ascii,
@@ -38,7 +39,11 @@ def _encoder() -> Callable[[Any], str]:
         False,
         True,
     )
-    return lambda value: "".join(iterencode(value, 0))
+
+    def encode(value: Any) -> str:
+        return "".join(iterencode(value, 0))
+
+    return encode
 
 
 _encode = _encoder()
