@@ -288,11 +288,13 @@ def run(patients: int, sample: int, seed: int, out: Path) -> dict[str, Any]:
     for folder in (fast, slow):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-    before = _peak_mb()
+    before, load = _peak_mb(), [os.getloadavg()[0]]
     counts, seconds = tvec_export(patients, seed, fast, codes)
     after_tvec = _peak_mb()
     sample = min(sample, patients)
+    load.append(os.getloadavg()[0])
     model_counts, model_seconds = model_export(sample, seed, slow, codes)
+    load.append(os.getloadavg()[0])
     compared, differ = compare(fast, slow, model_counts)
     return {
         "counts": counts,
@@ -305,6 +307,7 @@ def run(patients: int, sample: int, seed: int, out: Path) -> dict[str, Any]:
         "memory_mb": (before, after_tvec, _peak_mb()),
         "patients": patients,
         "sample": sample,
+        "load": load,
     }
 
 
@@ -317,19 +320,23 @@ def report(result: dict[str, Any], seed: int) -> list[str]:
     same = not result["differ"] and result["compared"] == mn
     met = rate >= GOAL_RATE and ratio >= GOAL_RATIO and peak <= GOAL_MEMORY_MB and same
     types = ", ".join(f"{k} {v:,}" for k, v in sorted(result["counts"].items()))
+    loads = " / ".join(f"{x:.2f}" for x in result["load"])
     return [
         f"FHIR mCODE export: {result['patients']:,} synthetic patients (seed {seed}), "
         f"{n:,} resources, {result['bytes'] / 1e6:,.0f} MB of NDJSON; sample "
         f"{result['sample']:,} patients for the models",
         f"  {types}",
-        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.2f}; reference: fhir.resources {version('fhir.resources')} (R4B), "
-        f"pydantic {version('pydantic')}",
-        f"{'way':<44}{'resources':>12}{'seconds':>10}{'resources/s':>14}{'CPU s':>9}",
-        f"{'tvec (dicts, streamed NDJSON)':<44}{n:>12,}{s:>10.2f}{rate:>14,.0f}{cpu:>9.2f}",
-        f"{'fhir.resources (model_validate + dump_json)':<44}{mn:>12,}{ms:>10.2f}"
-        f"{model_rate:>14,.0f}{model_cpu:>9.2f}",
-        f"ratio tvec / fhir.resources: {ratio:.1f}x",
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {loads} "
+        f"(start / after tvec / end); reference: fhir.resources {version('fhir.resources')} "
+        f"(R4B), pydantic {version('pydantic')}",
+        f"{'way':<44}{'resources':>11}{'seconds':>9}{'resources/s':>13}{'CPU s':>8}"
+        f"{'per CPU s':>11}",
+        f"{'tvec (dicts, streamed NDJSON)':<44}{n:>11,}{s:>9.2f}{rate:>13,.0f}{cpu:>8.2f}"
+        f"{n / cpu:>11,.0f}",
+        f"{'fhir.resources (model_validate + dump_json)':<44}{mn:>11,}{ms:>9.2f}"
+        f"{model_rate:>13,.0f}{model_cpu:>8.2f}{mn / model_cpu:>11,.0f}",
+        f"ratio tvec / fhir.resources: {ratio:.1f}x (by CPU time "
+        f"{(n / cpu) / (mn / model_cpu):.1f}x)",
         f"peak memory (max RSS): {before:,.0f} MB before, {after_tvec:,.0f} MB after the tvec "
         f"export, {peak:,.0f} MB at the end",
         f"same output on the sample (canonical JSON, line by line): "
