@@ -7,7 +7,6 @@ environment variable, or a hidden prompt at a terminal), writes ``Patient.ndjson
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -92,9 +91,7 @@ def _write(out: Path, by_type: dict[str, list[dict[str, Any]]]) -> dict[str, int
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         fail(f"--out: {out}: {exc.strerror}")
-    written = {}
-    for kind, found in by_type.items():
-        lines = "".join(json.dumps(res, separators=(",", ":")) + "\n" for res in found)
-        (out / f"{kind}.ndjson").write_text(lines, encoding="utf-8")
-        written[f"{kind}.ndjson"] = len(found)
-    return written
+    from tvec.interop.fhir.ndjson import write_ndjson
+
+    counts = write_ndjson((res for found in by_type.values() for res in found), out)
+    return {f"{kind}.ndjson": count for kind, count in counts.items()}

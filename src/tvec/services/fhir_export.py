@@ -9,6 +9,7 @@ correction). The disease status is the response engine's assessment (modified WH
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from tvec.domain.errors import DomainError
@@ -42,14 +43,32 @@ def centre_export(ctx: Context, actor: Actor) -> dict[str, list[Resource]]:
 
     A practitioner or medication shared by several patients appears once.
     """
-    actor.require(Action.EXPORT_FHIR)
+    by_type: dict[str, list[Resource]] = defaultdict(list)
+    for res in centre_resources(ctx, actor):
+        by_type[res["resourceType"]].append(res)
+    return dict(sorted(by_type.items()))
+
+
+def centre_resources(ctx: Context, actor: Actor) -> Iterator[Resource]:
+    """The same resources one patient at a time, for a caller that streams them (for example
+    into `tvec.interop.fhir.ndjson`); read in one read-only transaction, held open until the
+    last is taken. A shared practitioner or medication comes once, with the first patient."""
+    actor.require(Action.EXPORT_FHIR)  # here, not when the first resource is asked for
+    return _centre_resources(ctx, actor)
+
+
+def _centre_resources(ctx: Context, actor: Actor) -> Iterator[Resource]:
     codes = load_fhir_codes()
-    by_type: dict[str, dict[str, Resource]] = defaultdict(dict)
+    seen: set[tuple[str, str]] = set()
     with ctx.uow(readonly=True) as uow:
         for patient in uow.patients.in_centre(actor.centre_id):
             for res in m.patient_resources(_records(uow, actor, patient), codes):
-                by_type[res["resourceType"]][res["id"]] = res
-    return {kind: list(found.values()) for kind, found in sorted(by_type.items())}
+                if res["resourceType"] in m.SHARED_TYPES:
+                    key = (res["resourceType"], res["id"])
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield res
 
 
 def _records(uow: UnitOfWork, actor: Actor, p: r.Patient) -> m.PatientRecords:

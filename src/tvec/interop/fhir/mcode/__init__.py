@@ -5,7 +5,7 @@
 from its value sets, references that resolve inside the bundle).
 """
 
-from tvec.interop.fhir.mcode.build import bundle, patient_resources
+from tvec.interop.fhir.mcode.build import SHARED_TYPES, bundle, patient_resources
 from tvec.interop.fhir.mcode.records import (
     AdministrationRecord,
     AdverseEventRecord,
@@ -22,6 +22,7 @@ from tvec.interop.fhir.mcode.records import (
 from tvec.interop.fhir.mcode.validate import Problem, validate_resources
 
 __all__ = [
+    "SHARED_TYPES",
     "AdministrationRecord",
     "AdverseEventRecord",
     "CourseRecord",

@@ -1,14 +1,18 @@
 """One patient's records as mCODE resources (FHIR R4), built as plain dicts.
 
-Plain dicts, not fhir.resources objects: building them is cheap enough for a whole centre (the
-tests parse every one with the R4B models). Resource ids are stable and tvec's own
-(`tumor-12`, `tumor-size-40`); codes, systems and profiles come from `FhirCodes` (knowledge data).
+Plain dicts, not fhir.resources objects: building them is cheap enough for a bulk export of a
+whole registry (the tests parse every one with the R4B models; `benchmarks/fhir_export.py`
+compares both). Resource ids are stable and tvec's own (`tumor-12`, `tumor-size-40`); codes,
+systems and profiles come from `FhirCodes` (knowledge data), looked up once per `FhirCodes`
+(`_Prepared`), not once per resource. Every resource is a new dict of its own: nothing is shared
+between resources, so a caller may change one without touching another.
 How an administration names the lesion it was injected into: docs/adr/0005-fhir-mcode-export.md.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +27,6 @@ from tvec.interop.fhir.mcode.records import (
     MeasurementRecord,
     PatientRecord,
     PatientRecords,
-    StaffRecord,
 )
 from tvec.knowledge.fhir_codes import FhirCodes
 
@@ -33,12 +36,21 @@ Resource = dict[str, Any]
 MRN_SYSTEM = "urn:tvec:centre:{centre}:mrn"
 LESION_SYSTEM = "urn:tvec:centre:{centre}:lesion"
 CTCAE_GRADE = "urn:tvec:fhir:StructureDefinition:ctcae-grade"
+# Resources several patients share (a vial lot, a nurse): an export of many writes each once.
+SHARED_TYPES = frozenset({"Medication", "Practitioner"})
 TREND = {"CR": "improved", "PR": "improved", "SD": "stable", "PD": "worsened", "NE": "undetermined"}
+
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+RESOURCE_TYPES = "http://hl7.org/fhir/resource-types"
+SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
 
 
 def patient_resources(rec: PatientRecords, codes: FhirCodes) -> list[Resource]:
     """Every resource of one patient, referring to each other as `Type/id`."""
-    return list(_resources(rec, codes))
+    return list(_resources(rec, _prepared(codes)))
 
 
 def bundle(resources: list[Resource], bundle_id: str) -> Resource:
@@ -59,41 +71,78 @@ def bundle(resources: list[Resource], bundle_id: str) -> Resource:
     }
 
 
-def _resources(rec: PatientRecords, codes: FhirCodes) -> Iterator[Resource]:
+class _Prepared:
+    """What the resources need of one `FhirCodes`, looked up once: profile URLs, each code as
+    (system URL, code, display), each unit as (code, system URL), tvec's words to code keys."""
+
+    def __init__(self, codes: FhirCodes) -> None:
+        self.codes = codes
+        self.profile = dict(codes.profiles)
+        self.coding = {
+            key: (codes.systems[c.system], c.code, c.display) for key, c in codes.codes.items()
+        }
+        self.unit = {key: (c.code, codes.systems[c.system]) for key, c in codes.codes.items()}
+        self.site = dict(codes.lesion_sites)
+        self.method = dict(codes.measurement_methods)
+        self.stage = dict(codes.stages)
+
+    def meta(self, profile: str) -> Resource:
+        return {"profile": [self.profile[profile]]}
+
+    def concept(self, key: str | None, text: str) -> Resource:
+        if key is None:
+            return {"text": text}
+        system, code, display = self.coding[key]
+        return {"text": text, "coding": [{"system": system, "code": code, "display": display}]}
+
+    def quantity(self, value: Decimal, unit: str) -> Resource:
+        code, system = self.unit[unit]
+        return {"value": _decimal(value), "unit": code, "system": system, "code": code}
+
+
+_last: _Prepared | None = None
+
+
+def _prepared(codes: FhirCodes) -> _Prepared:
+    """The lookups of `codes`, kept for the next call with the same `FhirCodes`."""
+    global _last
+    last = _last
+    if last is None or last.codes is not codes:
+        last = _last = _Prepared(codes)
+    return last
+
+
+def _resources(rec: PatientRecords, k: _Prepared) -> Iterator[Resource]:
     p = rec.patient
-    yield _patient(p, codes)
-    if rec.diagnosis is not None:
-        yield _condition(p, rec.diagnosis, codes)
-        yield _stage(p, rec.diagnosis, codes)
+    d = rec.diagnosis
+    subject = f"Patient/patient-{p.id}"
+    yield _patient(p, k)
+    if d is not None:
+        yield _condition(subject, d, k)
+        yield _stage(subject, d, k)
+    lesion_system = LESION_SYSTEM.format(centre=p.centre_id)
     for lesion in rec.lesions:
-        yield _tumor(p, lesion, rec.diagnosis, codes)
+        yield _tumor(subject, lesion_system, lesion, d, k)
     for m in rec.measurements:
-        yield _tumor_size(p, m, codes)
+        yield _tumor_size(subject, m, k)
     for course in rec.courses:
-        yield _episode(p, course, codes)
+        yield _episode(subject, course, k)
     for lot in rec.lots:
-        yield _medication(lot, codes)
+        yield _medication(lot, k)
     for person in rec.staff:
-        yield _practitioner(person, codes)
+        yield {
+            "resourceType": "Practitioner",
+            "id": f"staff-{person.id}",
+            "meta": k.meta("practitioner"),
+            "name": [{"text": person.full_name}],
+        }
     sites = {les.id: les for les in rec.lesions}
     for a in rec.administrations:
-        yield _administration(p, a, sites.get(a.lesion_id or 0), rec.diagnosis, codes)
+        yield _administration(subject, a, sites.get(a.lesion_id or 0), d, k)
     for ae in rec.adverse_events:
-        yield _adverse_event(p, ae, codes)
+        yield _adverse_event(subject, ae, k)
     for i, status in enumerate(rec.disease_status):
-        yield _disease_status(p, i, status, rec.diagnosis, codes)
-
-
-def _ref(kind: str, rid: str) -> dict[str, str]:
-    return {"reference": f"{kind}/{rid}"}
-
-
-def _meta(codes: FhirCodes, profile: str) -> dict[str, list[str]]:
-    return {"profile": [codes.profiles[profile]]}
-
-
-def _patient_ref(p: PatientRecord) -> dict[str, str]:
-    return _ref("Patient", f"patient-{p.id}")
+        yield _disease_status(p, subject, i, status, d, k)
 
 
 def _decimal(value: Decimal) -> float | int:
@@ -101,31 +150,22 @@ def _decimal(value: Decimal) -> float | int:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _concept(codes: FhirCodes, key: str | None, text: str) -> Resource:
-    concept: Resource = {"text": text}
-    if key is not None:
-        concept["coding"] = [codes.coding(key)]
-    return concept
+def _date_time(at: datetime) -> str:
+    """An ISO 8601 dateTime, UTC written `Z` (as the FHIR R4B models write it)."""
+    text = at.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _quantity(codes: FhirCodes, value: Decimal, unit: str) -> Resource:
-    c = codes.codes[unit]
-    return {
-        "value": _decimal(value),
-        "unit": c.code,
-        "system": codes.systems[c.system],
-        "code": c.code,
-    }
-
-
-def _patient(p: PatientRecord, codes: FhirCodes) -> Resource:
-    name: Resource = {"use": "official", "family": p.family_name or None}
+def _patient(p: PatientRecord, k: _Prepared) -> Resource:
+    name: Resource = {"use": "official"}
+    if p.family_name:
+        name["family"] = p.family_name
     if p.given_name:
         name["given"] = [p.given_name]
     return {
         "resourceType": "Patient",
         "id": f"patient-{p.id}",
-        "meta": _meta(codes, "patient"),
+        "meta": k.meta("patient"),
         "identifier": [
             {
                 "use": "usual",
@@ -134,171 +174,133 @@ def _patient(p: PatientRecord, codes: FhirCodes) -> Resource:
                 "value": p.mrn,
             }
         ],
-        "name": [{k: v for k, v in name.items() if v}],
+        "name": [name],
         "gender": p.sex,
         "birthDate": p.birth_date.isoformat(),
     }
 
 
-def _condition(p: PatientRecord, d: DiagnosisRecord, codes: FhirCodes) -> Resource:
+def _condition(subject: str, d: DiagnosisRecord, k: _Prepared) -> Resource:
+    melanoma, icd = k.coding["melanoma"], k.coding["melanoma_icd"]
     return {
         "resourceType": "Condition",
         "id": f"condition-{d.id}",
-        "meta": _meta(codes, "condition"),
-        "clinicalStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                    "code": "active",
-                }
-            ]
-        },
-        "verificationStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status",
-                    "code": "confirmed",
-                }
-            ]
-        },
-        "category": [
-            {
-                "coding": [
-                    {
-                        "system": "http://terminology.hl7.org/CodeSystem/condition-category",
-                        "code": "problem-list-item",
-                    }
-                ]
-            }
-        ],
+        "meta": k.meta("condition"),
+        "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
+        "verificationStatus": {"coding": [{"system": CONDITION_VERIFICATION, "code": "confirmed"}]},
+        "category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "problem-list-item"}]}],
         "code": {
-            "coding": [codes.coding("melanoma"), codes.coding("melanoma_icd")],
+            "coding": [
+                {"system": melanoma[0], "code": melanoma[1], "display": melanoma[2]},
+                {"system": icd[0], "code": icd[1], "display": icd[2]},
+            ],
             "text": "Melanoma",
         },
-        "subject": _patient_ref(p),
+        "subject": {"reference": subject},
         "onsetDateTime": d.diagnosed_on.isoformat(),
-        "stage": [{"assessment": [_ref("Observation", f"stage-{d.id}")]}],
+        "stage": [{"assessment": [{"reference": f"Observation/stage-{d.id}"}]}],
     }
 
 
-def _stage(p: PatientRecord, d: DiagnosisRecord, codes: FhirCodes) -> Resource:
+def _stage(subject: str, d: DiagnosisRecord, k: _Prepared) -> Resource:
     return {
         "resourceType": "Observation",
         "id": f"stage-{d.id}",
-        "meta": _meta(codes, "stage"),
+        "meta": k.meta("stage"),
         "status": "final",
-        "category": [_survey_category("exam")],
-        "code": _concept(codes, "stage_group", "Stage group"),
-        "subject": _patient_ref(p),
-        "focus": [_ref("Condition", f"condition-{d.id}")],
+        "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "exam"}]}],
+        "code": k.concept("stage_group", "Stage group"),
+        "subject": {"reference": subject},
+        "focus": [{"reference": f"Condition/condition-{d.id}"}],
         "effectiveDateTime": d.diagnosed_on.isoformat(),
-        "valueCodeableConcept": _concept(codes, codes.stages.get(d.stage), f"stage {d.stage}"),
-    }
-
-
-def _survey_category(code: str) -> Resource:
-    return {
-        "coding": [
-            {
-                "system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                "code": code,
-            }
-        ]
+        "valueCodeableConcept": k.concept(k.stage.get(d.stage), f"stage {d.stage}"),
     }
 
 
 def _tumor(
-    p: PatientRecord, les: LesionRecord, d: DiagnosisRecord | None, codes: FhirCodes
+    subject: str, system: str, les: LesionRecord, d: DiagnosisRecord | None, k: _Prepared
 ) -> Resource:
     tumor: Resource = {
         "resourceType": "BodyStructure",
         "id": f"tumor-{les.id}",
-        "meta": _meta(codes, "tumor"),
+        "meta": k.meta("tumor"),
         "identifier": [
             {
                 "use": "usual",
-                "type": {
-                    "coding": [
-                        {"system": "http://hl7.org/fhir/resource-types", "code": "BodyStructure"}
-                    ]
-                },
-                "system": LESION_SYSTEM.format(centre=p.centre_id),
+                "type": {"coding": [{"system": RESOURCE_TYPES, "code": "BodyStructure"}]},
+                "system": system,
                 "value": str(les.id),
             }
         ],
         "description": les.name,
-        "location": _concept(
-            codes, codes.lesion_sites.get(les.site), f"{les.site}: {les.location}"
-        ),
-        "patient": _patient_ref(p),
+        "location": k.concept(k.site.get(les.site), f"{les.site}: {les.location}"),
+        "patient": {"reference": subject},
     }
     if d is not None:
         tumor["extension"] = [
             {
-                "url": codes.profiles["related_condition"],
-                "valueReference": _ref("Condition", f"condition-{d.id}"),
+                "url": k.profile["related_condition"],
+                "valueReference": {"reference": f"Condition/condition-{d.id}"},
             }
         ]
     return tumor
 
 
-def _tumor_size(p: PatientRecord, m: MeasurementRecord, codes: FhirCodes) -> Resource:
+def _tumor_size(subject: str, m: MeasurementRecord, k: _Prepared) -> Resource:
     longest = max(m.longest_cm, m.perpendicular_cm)
     other = min(m.longest_cm, m.perpendicular_cm)
     return {
         "resourceType": "Observation",
         "id": f"tumor-size-{m.id}",
-        "meta": _meta(codes, "tumor_size"),
+        "meta": k.meta("tumor_size"),
         "status": "final",
-        "code": _concept(codes, "tumor_size", "Tumor size"),
-        "subject": _patient_ref(p),
-        "focus": [_ref("BodyStructure", f"tumor-{m.lesion_id}")],
+        "code": k.concept("tumor_size", "Tumor size"),
+        "subject": {"reference": subject},
+        "focus": [{"reference": f"BodyStructure/tumor-{m.lesion_id}"}],
         "effectiveDateTime": m.measured_on.isoformat(),
-        "method": _concept(codes, codes.measurement_methods.get(m.method), m.method),
+        "method": k.concept(k.method.get(m.method), m.method),
         "component": [
             {
-                "code": _concept(codes, "longest_dimension", "Longest diameter"),
-                "valueQuantity": _quantity(codes, longest, "cm"),
+                "code": k.concept("longest_dimension", "Longest diameter"),
+                "valueQuantity": k.quantity(longest, "cm"),
             },
             {
-                "code": _concept(codes, "other_dimension", "Perpendicular diameter"),
-                "valueQuantity": _quantity(codes, other, "cm"),
+                "code": k.concept("other_dimension", "Perpendicular diameter"),
+                "valueQuantity": k.quantity(other, "cm"),
             },
         ],
     }
 
 
-def _episode(p: PatientRecord, c: CourseRecord, codes: FhirCodes) -> Resource:
+def _episode(subject: str, c: CourseRecord, k: _Prepared) -> Resource:
     period = {"start": c.start_date.isoformat()}
     if c.end_date is not None:
         period["end"] = c.end_date.isoformat()
     return {
         "resourceType": "EpisodeOfCare",
         "id": f"course-{c.id}",
-        "meta": _meta(codes, "episode"),
+        "meta": k.meta("episode"),
         "status": "finished" if c.end_date is not None else "active",
         "type": [{"text": "T-VEC treatment course"}],
-        "patient": _patient_ref(p),
+        "patient": {"reference": subject},
         "period": period,
     }
 
 
-def _medication(lot: LotRecord, codes: FhirCodes) -> Resource:
+def _medication(lot: LotRecord, k: _Prepared) -> Resource:
     ndc = {10**6: "ndc_1e6", 10**8: "ndc_1e8"}.get(lot.pfu_per_ml)
     return {
         "resourceType": "Medication",
         "id": f"lot-{lot.id}",
-        "meta": _meta(codes, "medication"),
-        "code": _concept(
-            codes, ndc, f"IMLYGIC (talimogene laherparepvec) {lot.pfu_per_ml:.0e} PFU/mL"
-        ),
+        "meta": k.meta("medication"),
+        "code": k.concept(ndc, f"IMLYGIC (talimogene laherparepvec) {lot.pfu_per_ml:.0e} PFU/mL"),
         "ingredient": [
             {
                 "itemCodeableConcept": {"text": "talimogene laherparepvec"},
                 "isActive": True,
                 "strength": {
-                    "numerator": _quantity(codes, Decimal(lot.pfu_per_ml), "pfu"),
-                    "denominator": _quantity(codes, Decimal(1), "ml"),
+                    "numerator": k.quantity(Decimal(lot.pfu_per_ml), "pfu"),
+                    "denominator": k.quantity(Decimal(1), "ml"),
                 },
             }
         ],
@@ -306,93 +308,81 @@ def _medication(lot: LotRecord, codes: FhirCodes) -> Resource:
     }
 
 
-def _practitioner(person: StaffRecord, codes: FhirCodes) -> Resource:
-    return {
-        "resourceType": "Practitioner",
-        "id": f"staff-{person.id}",
-        "meta": _meta(codes, "practitioner"),
-        "name": [{"text": person.full_name}],
-    }
-
-
 def _administration(
-    p: PatientRecord,
+    subject: str,
     a: AdministrationRecord,
     lesion: LesionRecord | None,
     d: DiagnosisRecord | None,
-    codes: FhirCodes,
+    k: _Prepared,
 ) -> Resource:
-    site = f"{lesion.site}: {lesion.location}" if lesion else a.target
+    if lesion is not None:
+        site = k.concept(k.site.get(lesion.site), f"{lesion.site}: {lesion.location}")
+    else:
+        site = {"text": a.target}
     given: Resource = {
         "resourceType": "MedicationAdministration",
         "id": f"administration-{a.id}",
-        "meta": _meta(codes, "administration"),
+        "meta": k.meta("administration"),
         "status": "completed",
-        "medicationReference": _ref("Medication", f"lot-{a.lot_id}"),
-        "subject": _patient_ref(p),
-        "context": _ref("EpisodeOfCare", f"course-{a.course_id}"),
-        "effectiveDateTime": a.administered_at.isoformat(),
-        "performer": [{"actor": _ref("Practitioner", f"staff-{a.performer_id}")}],
+        "medicationReference": {"reference": f"Medication/lot-{a.lot_id}"},
+        "subject": {"reference": subject},
+        "context": {"reference": f"EpisodeOfCare/course-{a.course_id}"},
+        "effectiveDateTime": _date_time(a.administered_at),
+        "performer": [{"actor": {"reference": f"Practitioner/staff-{a.performer_id}"}}],
         "dosage": {
-            "site": _concept(codes, codes.lesion_sites.get(lesion.site) if lesion else None, site),
+            "site": site,
             "route": {"text": "intralesional"},
-            "dose": _quantity(codes, a.volume_ml, "ml"),
+            "dose": k.quantity(a.volume_ml, "ml"),
         },
     }
     if lesion is not None:
-        given["supportingInformation"] = [_ref("BodyStructure", f"tumor-{lesion.id}")]
+        given["supportingInformation"] = [{"reference": f"BodyStructure/tumor-{lesion.id}"}]
     if d is not None:
-        given["reasonReference"] = [_ref("Condition", f"condition-{d.id}")]
+        given["reasonReference"] = [{"reference": f"Condition/condition-{d.id}"}]
     return given
 
 
-def _adverse_event(p: PatientRecord, ae: AdverseEventRecord, codes: FhirCodes) -> Resource:
+def _adverse_event(subject: str, ae: AdverseEventRecord, k: _Prepared) -> Resource:
     return {
         "resourceType": "AdverseEvent",
         "id": f"adverse-event-{ae.id}",
-        "meta": _meta(codes, "adverse_event"),
+        "meta": k.meta("adverse_event"),
         "extension": [{"url": CTCAE_GRADE, "valueInteger": ae.grade}],
         "actuality": "actual",
         "event": {"text": ae.term},
-        "subject": _patient_ref(p),
+        "subject": {"reference": subject},
         "date": ae.onset.isoformat(),
         "seriousness": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
-                    "code": "serious" if ae.serious else "non-serious",
-                }
-            ]
+            "coding": [{"system": SERIOUSNESS, "code": "serious" if ae.serious else "non-serious"}]
         },
     }
 
 
 def _disease_status(
     p: PatientRecord,
+    subject: str,
     i: int,
     s: DiseaseStatusRecord,
     d: DiagnosisRecord | None,
-    codes: FhirCodes,
+    k: _Prepared,
 ) -> Resource:
     status: Resource = {
         "resourceType": "Observation",
         "id": f"disease-status-{p.id}-{i + 1}",
-        "meta": _meta(codes, "disease_status"),
+        "meta": k.meta("disease_status"),
         "extension": [
             {
-                "url": codes.profiles["evidence_type"],
-                "valueCodeableConcept": _concept(
-                    codes, "clinical_examination", "lesion measurements"
-                ),
+                "url": k.profile["evidence_type"],
+                "valueCodeableConcept": k.concept("clinical_examination", "lesion measurements"),
             }
         ],
         "status": "final",
-        "code": _concept(codes, "disease_status", "Cancer disease status"),
-        "subject": _patient_ref(p),
+        "code": k.concept("disease_status", "Cancer disease status"),
+        "subject": {"reference": subject},
         "effectiveDateTime": s.assessed_on.isoformat(),
-        "valueCodeableConcept": _concept(codes, TREND[s.category], s.label),
+        "valueCodeableConcept": k.concept(TREND[s.category], s.label),
         "method": {"text": s.criteria},
     }
     if d is not None:
-        status["focus"] = [_ref("Condition", f"condition-{d.id}")]
+        status["focus"] = [{"reference": f"Condition/condition-{d.id}"}]
     return status
