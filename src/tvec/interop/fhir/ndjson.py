@@ -10,43 +10,14 @@ is written the first time its id comes and skipped after.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-
-def _encoder() -> Callable[[Any], str]:
-    """Compact, ASCII-only JSON, the same text as `json.dumps(res, separators=(",", ":"))`.
-
-    `json.dumps` and `JSONEncoder.encode` set up the C encoder anew for every call; for
-    millions of small resources that setup costs as much as a fifth of the encoding, so it is
-    set up once here (the pure-Python encoder where the C one is missing).
-    """
-    from json import encoder
-
-    make = getattr(encoder, "c_make_encoder", None)  # the C encoder (not in the type stubs)
-    if make is None:  # pragma: no cover - CPython always has it
-        return json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-    iterencode = make(
-        None,
-        json.JSONEncoder().default,  # a value JSON cannot hold: TypeError naming its type
-        encoder.encode_basestring_ascii,
-        None,
-        ":",
-        ",",
-        False,
-        False,
-        True,
-    )
-
-    def encode(value: Any) -> str:
-        return "".join(iterencode(value, 0))
-
-    return encode
-
-
-_encode = _encoder()
+# Compact, ASCII-only JSON: the same text as `json.dumps(res, separators=(",", ":"))`, from one
+# encoder made once (json.dumps would make a new one for every resource).
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 BATCH = 2000  # lines per type kept before one write to its file
 
 
