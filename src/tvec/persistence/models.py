@@ -663,3 +663,6 @@ from tvec.persistence import claim_rows as claim_rows  # noqa: E402
 
 # the prior-authorization tables live in their own module (migration 0022)
 from tvec.persistence import prior_auth_rows as prior_auth_rows  # noqa: E402
+
+# the FHIR Bulk Data export's jobs and files live in their own module (migration 0024)
+from tvec.persistence import bulk_export_rows as bulk_export_rows  # noqa: E402
