@@ -263,7 +263,8 @@ def test_the_researchers_export_is_de_identified_and_still_validates(c: Centre) 
         ids = [p.id for p in uow.patients.in_centre(1)]
     assert {p["id"] for p in patients} == {pseudonym(c.ctx, i) for i in ids}
     for p in patients:
-        assert len(p["birthDate"]) == 4 and p["birthDate"].isdigit()
+        assert len(p["birthDate"]) == 4
+        assert p["birthDate"].isdigit()
         assert "name" not in p
         assert [i["value"] for i in p["identifier"]] == [p["id"]]
 
