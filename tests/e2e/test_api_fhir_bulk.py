@@ -159,8 +159,9 @@ def test_type_narrows_the_export_and_the_oncologist_may_export_too(c: Centre) ->
         ("", {}, "Prefer"),
         ("?_type=Patient,Encounter", ASYNC, "_type"),
         ("?_outputFormat=text/csv", ASYNC, "_outputFormat"),
+        ("?_since=2026-01-01T00:00:00Z", ASYNC, "_since"),
     ],
-    ids=["no Prefer", "unknown _type", "unknown _outputFormat"],
+    ids=["no Prefer", "unknown _type", "unknown _outputFormat", "_since"],
 )
 def test_a_bad_kick_off_is_refused_naming_what_is_wrong(
     c: Centre, query: str, headers: dict[str, str], named: str

@@ -39,7 +39,7 @@ OUTCOME_SCHEMA: dict[str, Any] = {
 }
 BAD_EXPORT_REQUEST: dict[str, Any] = {
     "description": "A FHIR OperationOutcome: `Prefer: respond-async` missing, or `_type` or "
-    "`_outputFormat` not accepted (`issue[0].expression` names it)",
+    "`_outputFormat` not accepted, or `_since` given (`issue[0].expression` names it)",
     "content": {"application/json": {"schema": OUTCOME_SCHEMA}},
 }
 Job = Annotated[str, Path(min_length=1, max_length=100, description="The export's token")]
@@ -91,6 +91,8 @@ async def export_kick_off(
 ) -> Any:
     if "respond-async" not in (prefer or "").lower():
         return _refused("Prefer", "the Prefer header must be respond-async for $export")
+    if "_since" in request.query_params:
+        return _refused("_since", "_since is not supported: tvec exports every current record")
     try:
         token = await act(fhir_bulk.kick_off, types, output_format, str(request.url))
     except InvalidInput as exc:
