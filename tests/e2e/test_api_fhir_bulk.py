@@ -18,7 +18,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,6 +26,7 @@ import pytest
 from fastapi.testclient import TestClient
 from fhir.resources.R4B import get_fhir_model_class
 from tests.support.clinic import (
+    NOW,
     TESTCLIENT_WARNING,
     client_for,
     close_app,
@@ -293,3 +294,28 @@ def test_each_patients_dates_move_back_by_one_shift(c: Centre) -> None:
 def test_patient_everything_stays_refused_to_the_researcher(c: Centre) -> None:
     response = c.client.get("/fhir/Patient/1/$everything", headers=c.headers[Role.RESEARCHER])
     assert response.status_code == 403
+
+
+def test_an_expired_export_is_not_found_and_is_removed_at_the_next_kick_off(
+    database_url: str,
+) -> None:
+    now = [NOW]
+    app, ctx = make_app(database_url, clock=lambda: now[0], fhir_export_hours=2)
+    try:
+        load_demo(ctx, 1, seed=2)
+        client = client_for(app)
+        nurse = login(client, "nurse", DEMO_PASSWORD.format("nurse"))
+        first = client.get("/fhir/$export?_type=Patient", headers={**nurse, **ASYNC})
+        status = urlsplit(first.headers["content-location"]).path
+        now[0] = NOW + timedelta(hours=1, minutes=59)
+        assert client.get(status, headers=nurse).status_code == 200
+        now[0] = NOW + timedelta(hours=2)
+        assert client.get(status, headers=nurse).status_code == 404
+        second = client.get("/fhir/$export?_type=Patient", headers={**nurse, **ASYNC})
+        assert second.status_code == 202
+        with ctx.uow(readonly=True) as uow:
+            jobs = uow.connection.exec_driver_sql("SELECT count(*) FROM bulk_export_jobs").one()
+            files = uow.connection.exec_driver_sql("SELECT count(*) FROM bulk_export_files").one()
+        assert (jobs[0], files[0]) == (1, 1)  # the second export's only
+    finally:
+        close_app(app)
