@@ -4,6 +4,11 @@ The service reads the records in one read-only transaction, prepares the plain r
 `tvec.interop.fhir.mcode` and lets it build the resources. Only current records are exported
 (active lesions, measurements and adverse events; administrations not superseded by a
 correction). The disease status is the response engine's assessment (modified WHO).
+
+Researchers get the centre's export de-identified (`deidentified_centre_export`): each patient is
+named by the pseudonym of the de-identified outcomes and its dates shifted by a key from the same
+keyed digest (`patient_key`); `tvec.interop.fhir.mcode.deidentify` does the rest
+(docs/adr/0008-fhir-bulk-export.md). `centre_export_for` gives each role its form.
 """
 
 from __future__ import annotations
