@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # `tvec doctor --backup-dir DIR`: the newest backup there may be at most this old (a daily
     # backup, with two hours' slack).
     backup_max_age_hours: float = Field(default=26.0, gt=0)
+    # FHIR Bulk Data `$export`: a job and its files are kept this long after the kick-off, then
+    # deleted (tvec's choice, docs/adr/0008-fhir-bulk-export.md: a day to fetch them)
+    fhir_export_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     # Records per patient and per request
     max_lesions_per_patient: int = Field(default=200, ge=1)
     # at most 100: MeasurementsIn's own bound on items

@@ -3,8 +3,9 @@
 The demo centre's nurse and oncologist get one patient's mCODE Bundle: every resource parses with
 the FHIR R4B models and passes tvec's mCODE checks, with one Tumor per lesion, one TumorSize per
 measurement and one administration per lesion injected. Another centre's staff get 404 (the
-patient does not exist for them); the other roles 403 (the researcher's de-identified export is
-not built yet); without a login, 401.
+patient does not exist for them); the other roles 403 (the researcher included: one patient's
+whole record is not de-identified; researchers get the centre's de-identified Bulk Data
+`$export`, tests/e2e/test_api_fhir_bulk.py); without a login, 401.
 """
 
 from __future__ import annotations

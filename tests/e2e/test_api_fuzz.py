@@ -201,6 +201,7 @@ DOCUMENTS = {  # not JSON
     "GET /adverse-events/{event_id}/safety-report": {"application/xml", "application/pdf"},
     "GET /claims/batches/{batch_id}/837p": {"application/edi-x12"},
     "GET /claims/batches/{batch_id}/csv": {"text/csv"},
+    "GET /fhir/$export-file/{job}/{resource_type}.ndjson": {"application/fhir+ndjson"},
 }
 
 

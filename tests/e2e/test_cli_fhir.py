@@ -1,6 +1,7 @@
 """`tvec fhir export --out DIR` on the demo database: one NDJSON file per resource type, every
-line an R4B resource that passes tvec's mCODE checks; a wrong login or a role that may not export
-is refused in one line, writing nothing."""
+line an R4B resource that passes tvec's mCODE checks; the researcher gets the de-identified form
+and is told so; a wrong login or a role that may not export is refused in one line, writing
+nothing."""
 
 from __future__ import annotations
 
@@ -60,13 +61,31 @@ def test_the_nurse_exports_ndjson_that_validates(demo: Path, tmp_path: Path) -> 
     assert shown in " ".join(result.output.split())
 
 
+def test_the_researcher_gets_the_de_identified_form(demo: Path, tmp_path: Path) -> None:
+    result = export(demo, tmp_path, "researcher", "demo-researcher-pass")
+    assert result.exit_code == 0, result.output
+    assert "De-identified export (researcher)" in " ".join(result.output.split())
+    assert "mCODE checks: no problem(s)" in result.output
+    assert not (tmp_path / "Practitioner.ndjson").exists()
+    with sqlite3.connect(demo / "tvec.db") as db:
+        mrns = [mrn for (mrn,) in db.execute("SELECT mrn FROM patients")]
+    text = "".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.ndjson"))
+    assert mrns
+    assert not [mrn for mrn in mrns if mrn in text]
+    for line in (tmp_path / "Patient.ndjson").read_text(encoding="utf-8").splitlines():
+        patient = json.loads(line)
+        assert patient["id"].startswith("P-")
+        assert len(patient["birthDate"]) == 4
+        assert "PSEUDED" in {s["code"] for s in patient["meta"]["security"]}
+
+
 @pytest.mark.parametrize(
     ("user", "password", "message"),
     [
         ("nurse", "wrong-password", "--username/--password: wrong username or password"),
-        ("researcher", "demo-researcher-pass", "may not export patient records as FHIR"),
+        ("pharmacist", "demo-pharmacist-pass", "may not export patient records as FHIR"),
     ],
-    ids=["wrong password", "researcher"],
+    ids=["wrong password", "pharmacist"],
 )
 def test_a_refused_export_says_why_and_writes_nothing(
     demo: Path, tmp_path: Path, user: str, password: str, message: str

@@ -2,7 +2,8 @@
 
 Logs in as ``--username`` (an oncologist or nurse of the centre) with ``--password`` (or the
 environment variable, or a hidden prompt at a terminal), writes ``Patient.ndjson``,
-``Observation.ndjson``, ... into DIR, and runs tvec's mCODE checks on what it wrote.
+``Observation.ndjson``, ... into DIR, and runs tvec's mCODE checks on what it wrote. A researcher
+gets the de-identified form (pseudonyms, shifted dates, no names; docs/adr/0008), and is told so.
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ fhir_app = typer.Typer(
 def export(
     out: Annotated[Path, typer.Option("--out", help="Folder for the NDJSON files.")],
     username: Annotated[
-        str, typer.Option("--username", help="An oncologist or nurse of the centre.")
+        str,
+        typer.Option(
+            "--username",
+            help="An oncologist or nurse of the centre (a researcher gets the de-identified form).",
+        ),
     ],
     password: Annotated[
         str | None,
@@ -36,12 +41,23 @@ def export(
     json_out: bool = typer.Option(False, "--json", help="Print the files and counts as JSON."),
 ) -> None:
     """Write one NDJSON file per resource type for every patient of the centre."""
-    by_type = _read(username, _password(username, password))
+    deidentified, by_type = _read(username, _password(username, password))
     problems = _check(by_type)
     written = _write(out, by_type)
     if json_out:
-        print_json({"files": written, "problems": [str(p) for p in problems]})
+        print_json(
+            {
+                "files": written,
+                "deidentified": deidentified,
+                "problems": [str(p) for p in problems],
+            }
+        )
     else:
+        if deidentified:
+            console.print(
+                "De-identified export (researcher): pseudonymous patients, dates shifted, "
+                "birth year only, no names, MRNs, staff or free-text locations."
+            )
         for name, count in written.items():
             console.print(f"{out / name}: {count} resources")
         console.print(f"mCODE checks: {len(problems) or 'no'} problem(s)")
@@ -59,7 +75,7 @@ def _password(username: str, password: str | None) -> str:
     return str(typer.prompt(f"password for {username}", hide_input=True, err=True))
 
 
-def _read(username: str, password: str) -> dict[str, list[dict[str, Any]]]:
+def _read(username: str, password: str) -> tuple[bool, dict[str, list[dict[str, Any]]]]:
     from tvec.bootstrap import build_context
     from tvec.config import Settings
     from tvec.domain.errors import DomainError, NotAuthenticated
@@ -71,7 +87,7 @@ def _read(username: str, password: str) -> dict[str, list[dict[str, Any]]]:
     except NotAuthenticated:
         fail("--username/--password: wrong username or password")
     try:
-        return fhir_export.centre_export(ctx, auth.authenticate(ctx, token))
+        return fhir_export.centre_export_for(ctx, auth.authenticate(ctx, token))
     except DomainError as exc:
         fail(f"--username: {username}: {exc}")
     finally:

@@ -658,6 +658,9 @@ class CoverageAnswersRow(Versioned, Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+# the FHIR Bulk Data export's jobs and files live in their own module (migration 0024)
+from tvec.persistence import bulk_export_rows as bulk_export_rows  # noqa: E402
+
 # The claims' tables live in their own module (migration 0021); imported so that Base knows them.
 from tvec.persistence import claim_rows as claim_rows  # noqa: E402
 

@@ -11,6 +11,7 @@ from typing import Any, Generic, TypeVar, overload
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
+from tvec.persistence import bulk_export_repositories as bulk
 from tvec.persistence import claim_repositories as claim_repos
 from tvec.persistence import cold_chain_repositories as cold
 from tvec.persistence import coverage_repositories as coverage
@@ -101,6 +102,7 @@ class UnitOfWork:
     staff_trainings = _Repo(programme.StaffTrainingRepository)
     staff_attestations = _Repo(programme.StaffAttestationRepository)
     coverage_answers = _Repo(coverage.CoverageAnswersRepository)
+    bulk_exports = _Repo(bulk.BulkExportJobRepository)
 
     connection: Connection
     now: datetime

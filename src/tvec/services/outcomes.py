@@ -39,6 +39,12 @@ def pseudonym_digest(ctx: Context, patient_id: int) -> str:
     return hmac.new(key, str(patient_id).encode(), hashlib.sha256).hexdigest()
 
 
+def patient_pseudonym(ctx: Context, patient_id: int) -> str:
+    """The name a researcher sees for a patient ("P-" and 12 hex digits of the keyed digest): the
+    de-identified outcomes and the de-identified FHIR export name patients alike."""
+    return "P-" + pseudonym_digest(ctx, patient_id)[:12]
+
+
 def first_injections(given: Iterable[r.Administration]) -> dict[int, date]:
     """The day each lesion was first injected, from the administrations on record."""
     first: dict[int, date] = {}
@@ -192,7 +198,7 @@ def deidentified_patients(
 
 
 def _deidentify(ctx: Context, uow: UnitOfWork, patient: r.Patient) -> DeidentifiedPatient:
-    pseudonym = "P-" + pseudonym_digest(ctx, patient.id)[:12]
+    pseudonym = patient_pseudonym(ctx, patient.id)
     dx = uow.diagnoses.for_patient(patient.id)
     courses = uow.courses.for_patient(patient.id)
     course = courses[-1] if courses else None

@@ -1,14 +1,15 @@
-"""FHIR R4 (mCODE) export: `GET /fhir/Patient/{id}/$everything`."""
+"""FHIR R4 (mCODE) export: `GET /fhir/Patient/{id}/$everything`, and the Bulk Data `$export`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from tvec.api.deps import Act, Id
-from tvec.services import fhir_export
+from tvec.domain.errors import InvalidInput
+from tvec.services import fhir_bulk, fhir_export
 
 router = APIRouter(tags=["fhir"])
 
@@ -24,3 +25,129 @@ FHIR_JSON = "application/fhir+json"
 async def everything(patient_id: Id, act: Act) -> Any:
     bundle = await act(fhir_export.patient_everything, patient_id)
     return JSONResponse(bundle, media_type=FHIR_JSON)
+
+
+# ---- FHIR Bulk Data `$export` (system level: the actor's centre) -----------------------------
+# The files are built during the kick-off request and kept in the database (tvec.services.
+# fhir_bulk; docs/adr/0008-fhir-bulk-export.md): the status is complete at once, never 202.
+
+FHIR_NDJSON = "application/fhir+ndjson"
+OUTCOME_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"resourceType": {"type": "string"}, "issue": {"type": "array"}},
+    "required": ["resourceType", "issue"],
+}
+BAD_EXPORT_REQUEST: dict[str, Any] = {
+    "description": "A FHIR OperationOutcome: `Prefer: respond-async` missing, or `_type` or "
+    "`_outputFormat` not accepted, or `_since` given (`issue[0].expression` names it)",
+    "content": {"application/json": {"schema": OUTCOME_SCHEMA}},
+}
+Job = Annotated[str, Path(min_length=1, max_length=100, description="The export's token")]
+
+
+def operation_outcome(severity: str, code: str, diagnostics: str, where: str | None = None) -> Any:
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    if where is not None:
+        issue["expression"] = [where]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
+
+
+def _refused(field: str, diagnostics: str) -> JSONResponse:
+    body = operation_outcome("error", "invalid", diagnostics, field)
+    return JSONResponse(body, status_code=400, media_type=FHIR_JSON)
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.get(
+    "/fhir/$export",
+    summary="FHIR Bulk Data kick-off: the centre's records as NDJSON files (answered at once)",
+    description="Needs `Prefer: respond-async`. Nurses and oncologists get the identified "
+    "records, researchers the de-identified form. Answers 202 with the status URL in "
+    "`Content-Location`; the files are ready when it answers.",
+    status_code=202,
+    response_class=JSONResponse,
+    responses={
+        202: {
+            "description": "Accepted: the status URL is in `Content-Location`",
+            "headers": {"Content-Location": {"schema": {"type": "string"}}},
+            "content": {FHIR_JSON: {"schema": OUTCOME_SCHEMA}},
+        },
+        400: BAD_EXPORT_REQUEST,
+    },
+)
+async def export_kick_off(
+    request: Request,
+    act: Act,
+    prefer: Annotated[str | None, Header(description="Must be respond-async")] = None,
+    types: Annotated[
+        str | None, Query(alias="_type", description="Resource types, comma separated")
+    ] = None,
+    output_format: Annotated[
+        str | None, Query(alias="_outputFormat", description="application/fhir+ndjson")
+    ] = None,
+) -> Any:
+    if "respond-async" not in (prefer or "").lower():
+        return _refused("Prefer", "the Prefer header must be respond-async for $export")
+    if "_since" in request.query_params:
+        return _refused("_since", "_since is not supported: tvec exports every current record")
+    try:
+        token = await act(fhir_bulk.kick_off, types, output_format, str(request.url))
+    except InvalidInput as exc:
+        return _refused(exc.field, str(exc))
+    body = operation_outcome("information", "informational", "the export is ready")
+    headers = {"Content-Location": f"{_base(request)}/fhir/$export-status/{token}"}
+    return JSONResponse(body, status_code=202, media_type=FHIR_JSON, headers=headers)
+
+
+@router.get(
+    "/fhir/$export-status/{job}",
+    summary="FHIR Bulk Data status: the manifest of a finished export",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}},
+)
+async def export_status(job: Job, request: Request, act: Act) -> Any:
+    found = await act(fhir_bulk.export_status, job)
+    base = f"{_base(request)}/fhir/$export-file/{job}"
+    manifest: dict[str, Any] = {
+        "transactionTime": found.requested_at.isoformat(),
+        "request": found.request,
+        "requiresAccessToken": True,
+        "output": [
+            {"type": f.resource_type, "url": f"{base}/{f.resource_type}.ndjson", "count": f.count}
+            for f in found.files
+        ],
+        "error": [],
+        "extension": {"urn:tvec:deidentified": found.deidentified},
+    }
+    return JSONResponse(manifest)
+
+
+@router.delete(
+    "/fhir/$export-status/{job}",
+    summary="FHIR Bulk Data: delete an export and its files",
+    status_code=202,
+    response_class=JSONResponse,
+    responses={202: {"content": {FHIR_JSON: {"schema": OUTCOME_SCHEMA}}}},
+)
+async def export_delete(job: Job, act: Act) -> Any:
+    await act(fhir_bulk.delete_export, job)
+    body = operation_outcome("information", "informational", "the export is deleted")
+    return JSONResponse(body, status_code=202, media_type=FHIR_JSON)
+
+
+@router.get(
+    "/fhir/$export-file/{job}/{resource_type}.ndjson",
+    summary="FHIR Bulk Data file: one resource type of an export, one resource per line",
+    response_class=Response,
+    responses={200: {"content": {FHIR_NDJSON: {"schema": {"type": "string"}}}}},
+)
+async def export_file(
+    job: Job,
+    resource_type: Annotated[str, Path(max_length=64, description="A resource type")],
+    act: Act,
+) -> Response:
+    content = await act(fhir_bulk.export_file, job, resource_type)
+    return Response(content, media_type=FHIR_NDJSON)
