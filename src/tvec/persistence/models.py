@@ -663,3 +663,4 @@ from tvec.persistence import claim_rows as claim_rows  # noqa: E402
 
 # the prior-authorization tables live in their own module (migration 0022)
 from tvec.persistence import prior_auth_rows as prior_auth_rows  # noqa: E402
+from tvec.persistence import follow_up_rows as follow_up_rows  # noqa: E402

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from tvec.persistence import claim_repositories as claim_repos
 from tvec.persistence import cold_chain_repositories as cold
 from tvec.persistence import coverage_repositories as coverage
+from tvec.persistence import follow_up_repositories as follow_up
 from tvec.persistence import prior_auth_repositories as pa
 from tvec.persistence import programme_repositories as programme
 from tvec.persistence import repositories as repos
@@ -101,6 +102,8 @@ class UnitOfWork:
     staff_trainings = _Repo(programme.StaffTrainingRepository)
     staff_attestations = _Repo(programme.StaffAttestationRepository)
     coverage_answers = _Repo(coverage.CoverageAnswersRepository)
+    follow_ups = _Repo(follow_up.FollowUpRepository)
+    prior_therapies = _Repo(follow_up.PriorTherapyRepository)
 
     connection: Connection
     now: datetime
