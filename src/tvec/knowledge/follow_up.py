@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from tvec.knowledge.loader import DATA, parse_file
+
+if TYPE_CHECKING:
+    from tvec.knowledge.rulebook import Section
 
 FILE = Path(str(DATA / "follow_up" / "follow_up.toml"))
 TVEC_RULE = "tvec's rule"
@@ -98,14 +102,13 @@ def load_follow_up_file(path: Path | str) -> FollowUpBook:
     return parse_file(Path(path), FollowUpBook)
 
 
-def follow_up_markdown(book: FollowUpBook) -> str:
-    """The rules page's part on follow-up: the ECOG scale, the categories and the line rule."""
-    from tvec.knowledge.rulebook import Section, md_table
+def follow_up_sections(book: FollowUpBook) -> list[Section]:
+    """The ECOG scale, the cause-of-death and prior-therapy categories and the line rules, as
+    tables for `tvec rules` and the rules page."""
+    from tvec.knowledge.rulebook import Section
 
     ecog = tuple((str(g.grade), g.text, book.ecog.source) for g in book.ecog.grades)
-    ecog += (
-        ("5", "recorded as the death, not as a baseline status", book.ecog.baseline_grades_source),
-    )
+    ecog += (("5", "recorded as the death, not as a status", book.ecog.baseline_grades_source),)
     causes = tuple((i.code, i.text, book.death_causes.source) for i in book.death_causes.items)
     therapies = tuple(
         (i.code, i.text, book.therapy_categories.source) for i in book.therapy_categories.items
@@ -114,14 +117,17 @@ def follow_up_markdown(book: FollowUpBook) -> str:
         ("first line", book.lines.first_line, book.lines.first_line_source),
         ("same line", book.lines.same_line, book.lines.same_line_source),
     )
-    return "\n".join(
-        [
-            "## Follow-up: death, performance status and prior therapies\n",
-            md_table(
-                Section("ECOG performance status at baseline", ("grade", "meaning", "source"), ecog)
-            ),
-            md_table(Section("Cause of death", ("code", "category", "source"), causes)),
-            md_table(Section("Prior systemic therapy", ("code", "category", "source"), therapies)),
-            md_table(Section("Line of therapy", ("rule", "what it means", "source"), lines)),
-        ]
-    )
+    return [
+        Section("ECOG performance status at baseline", ("grade", "meaning", "source"), ecog),
+        Section("Cause of death", ("code", "category", "source"), causes),
+        Section("Prior systemic therapy", ("code", "category", "source"), therapies),
+        Section("Line of therapy", ("rule", "what it means", "source"), lines),
+    ]
+
+
+def follow_up_markdown(book: FollowUpBook) -> str:
+    """The rules page's part on follow-up: death, performance status, prior therapies."""
+    from tvec.knowledge.rulebook import md_table
+
+    title = "## Follow-up: death, performance status and prior therapies\n"
+    return "\n".join([title, *(md_table(s) for s in follow_up_sections(book))])
