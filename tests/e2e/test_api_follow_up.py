@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from tests.support.clinic import (
     TESTCLIENT_WARNING,
-    TestClient,
     add_vial_lot,
     administration_body,
     audit_total,

@@ -55,7 +55,7 @@ def expected(ctx: Context) -> dict[int, dict[str, Any]]:
     for c in _rows(ctx, "SELECT id, patient_id, start_date, end_date, end_reason FROM courses"):
         courses[c.patient_id].append(c)
     follow = {f.patient_id: f for f in _rows(ctx, "SELECT * FROM patient_follow_up")}
-    prior = defaultdict(int)
+    prior: dict[int, int] = defaultdict(int)
     for t in _rows(ctx, "SELECT patient_id FROM prior_therapies WHERE status = 'active'"):
         prior[t.patient_id] += 1
     doses = _rows(
@@ -130,7 +130,8 @@ def test_the_cohort_takes_survival_line_ecog_and_exposure_from_the_records(
                 assert got == value, (column, row)
     # the demo records deaths, later lines and ECOG for everyone treated
     assert cohort["os_event"].sum() == 2
-    assert "later" in cohort["line"].tolist() and "first" in cohort["line"].tolist()
+    assert "later" in cohort["line"].tolist()
+    assert "first" in cohort["line"].tolist()
     assert ECOG_NOT_RECORDED not in cohort["ecog"].tolist()
     assert "death" in cohort["end_reason"].tolist()
 
@@ -146,4 +147,5 @@ def test_the_centres_report_says_deaths_are_recorded(demo: tuple[Context, Record
         "researcher (researcher)",
     )
     assert source.deaths_recorded is True
-    assert "date of death" in source.os_note and "last date known alive" in source.os_note
+    assert "date of death" in source.os_note
+    assert "last date known alive" in source.os_note

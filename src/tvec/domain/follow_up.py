@@ -49,7 +49,7 @@ class ChartDates:
             ("the last lesion measurement on record", self.last_measurement),
         ]
         found = [(what, day) for what, day in named if day is not None]
-        return max(found, key=lambda pair: pair[1])  # type: ignore[return-value,arg-type]
+        return max(found, key=lambda pair: pair[1])
 
 
 @dataclass(frozen=True)

@@ -457,7 +457,6 @@ def all_rules_markdown() -> str:
     )
     from tvec.knowledge.claim_book import claim_codes_markdown
     from tvec.knowledge.claim_codes import load_claim_codes
-
     from tvec.knowledge.follow_up import follow_up_markdown, load_follow_up
 
     return (

@@ -60,7 +60,7 @@ class PriorTherapyRepository(Repository[fr.PriorTherapyRow, PriorTherapy]):
     row, record, entity = fr.PriorTherapyRow, PriorTherapy, "prior-therapy"
 
     def for_patient(self, patient_id: int) -> list[PriorTherapy]:
-        """The patient's prior therapies (also those entered in error), by line, then as recorded."""
+        """The patient's prior therapies (those entered in error too), by line, as recorded."""
         t = fr.PriorTherapyRow
         return self._all(self._select().where(t.patient_id == patient_id).order_by(t.line, t.id))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from tvec.domain import follow_up as d
 from tvec.domain.errors import Conflict, InvalidInput, NotFound
@@ -82,7 +83,7 @@ def record_follow_up(ctx: Context, actor: Actor, patient_id: int, body: FollowUp
     for field in _FOLLOW_UP_DATES:
         not_in_future(ctx, actor, d.FOLLOW_UP, field, getattr(body, field))
     book = load_follow_up()
-    values = body.model_dump(exclude={"version", "reason"})
+    values: dict[str, Any] = body.model_dump(exclude={"version", "reason"})
     wanted = d.FollowUp(**values)
     with ctx.uow() as uow:
         patient = patient_in_centre(uow, actor, patient_id)
@@ -94,7 +95,7 @@ def record_follow_up(ctx: Context, actor: Actor, patient_id: int, body: FollowUp
             book.ecog_grades,
         )
         current = uow.follow_ups.for_patient(patient_id)
-        stamp = {"recorded_by": actor.user_id, "recorded_at": uow.now}
+        stamp: dict[str, Any] = {"recorded_by": actor.user_id, "recorded_at": uow.now}
         if current is None:
             saved = uow.follow_ups.add(by=actor.user_id, patient_id=patient_id, **values, **stamp)
         else:
