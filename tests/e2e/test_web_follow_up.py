@@ -121,7 +121,7 @@ def test_the_nurse_records_follow_up_and_a_prior_therapy(
     expect(nurse.get_by_test_id("follow-up-summary")).to_contain_text(today.isoformat())
 
     therapy = nurse.get_by_test_id("prior-therapy-form")
-    therapy.get_by_label("Therapy").select_option("anti-pd-1")
+    therapy.get_by_label("Therapy", exact=True).select_option("anti-pd-1")
     therapy.get_by_label("Agent").fill("pembrolizumab")
     therapy.get_by_label("Line of therapy").fill("1")
     therapy.get_by_label("Started on").fill("2025-09-01")
