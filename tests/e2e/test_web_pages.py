@@ -286,6 +286,7 @@ PAGES: dict[str, tuple[str, frozenset[Role]]] = {
     "response": ("/chart/{show}/response", CLINICAL),
     "adverse-event": ("/chart/{pid}/adverse-events/new", roles_that(Action.RECORD_ADVERSE_EVENT)),
     "patient-details": ("/chart/{pid}/details", roles_that(Action.CORRECT_PATIENT)),
+    "follow-up": ("/chart/{pid}/follow-up", CLINICAL),
     "visit-measure": ("/chart/{pid}/visit", roles_that(Action.RECORD_LESIONS)),
     "visit-plan": ("/chart/{pid}/visit/{vid}", CLINICAL),
     "visit-record": ("/chart/{pid}/visit/{vid}/record", roles_that(Action.RECORD_ADMINISTRATION)),

@@ -71,6 +71,8 @@ ISSUE_RULES: list[tuple[Role, Action, bool]] = [
     # the nurse or the oncologist issues the alert card, teaches, records an exposure
     *[(role, Action.ISSUE_ALERT_CARD, role in (ONC, NURSE)) for role in Role],
     *[(role, Action.RECORD_EXPOSURE, role in (ONC, NURSE)) for role in Role],
+    # the oncologist and the nurse record follow-up (death, ECOG, prior therapies)
+    *[(role, Action.RECORD_FOLLOW_UP, role in (ONC, NURSE)) for role in Role],
 ]
 
 
@@ -400,6 +402,16 @@ ENDPOINTS: dict[Action, Endpoint] = {
     ),
     Action.ATTEST: Endpoint(
         frozenset({Action.ATTEST}), lambda w, r: ("get", "/staff/attestations/me", None, {})
+    ),
+    # the first call records the follow-up; later ones (without its version) are a conflict
+    Action.RECORD_FOLLOW_UP: Endpoint(
+        frozenset({Action.RECORD_FOLLOW_UP}),
+        lambda w, r: (
+            "put",
+            f"/patients/{w.patient_id}/follow-up",
+            {"ecog": 1, "ecog_assessed_on": START.isoformat()},
+            {},
+        ),
     ),
 }
 

@@ -23,6 +23,7 @@ from tvec.api.routes import (
     courses,
     coverage,
     fhir,
+    follow_up,
     holds,
     office,
     oncologist,
@@ -86,6 +87,7 @@ def create_api(ctx: Context) -> FastAPI:
         fhir,
         adverse_event_reports,
         safety_export,
+        follow_up,
     )
     for module in (*routers, research):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES_WITH_MODEL)

@@ -8,6 +8,7 @@ from rich.table import Table
 from tvec.cli.output import DISCLAIMER, choose_label, console, print_json, refuse_bad_input
 from tvec.knowledge import available_criteria, load_criteria
 from tvec.knowledge.ctcae_rules import adverse_event_sections
+from tvec.knowledge.follow_up import follow_up_sections, load_follow_up
 from tvec.knowledge.policies import load_policies
 from tvec.knowledge.policy_book import policy_section
 from tvec.knowledge.programme import programme_for_label, programme_sections
@@ -44,6 +45,7 @@ def rules(
     console.print(f"[bold]{active.title}[/bold] — {active.revision}")
     trials = [trial_section(load_trial(name)) for name in available_trials()]
     trials += adverse_event_sections()
+    trials += follow_up_sections(load_follow_up())
     policy_tables = [policy_section(p) for p in load_policies().values()]
     sections = [*label_sections(active), *(criteria_section(c) for c in criteria), *trials]
     for section in [*sections, *policy_tables, *programme_sections(programme)]:

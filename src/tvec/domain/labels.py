@@ -173,6 +173,17 @@ FIELD_LABELS: dict[str, str] = {
     "completed_on": "Completed on",
     "expires_on": "Expires on",
     "cleared": "May prepare and give IMLYGIC",
+    # follow-up: death, last known alive, baseline ECOG, prior systemic therapies
+    "died_on": "Date of death",
+    "death_cause": "Cause of death",
+    "last_known_alive_on": "Last known alive",
+    "ecog": "ECOG performance status",
+    "ecog_assessed_on": "ECOG assessed on",
+    "category": "Therapy",
+    "agent": "Agent",
+    "line": "Line of therapy",
+    "started_on": "Started on",
+    "ended_on": "Ended on",
 }
 
 # What one entry of a list is called, for a position in it: "items.1" → "row 2".

@@ -457,6 +457,7 @@ def all_rules_markdown() -> str:
     )
     from tvec.knowledge.claim_book import claim_codes_markdown
     from tvec.knowledge.claim_codes import load_claim_codes
+    from tvec.knowledge.follow_up import follow_up_markdown, load_follow_up
 
     return (
         page
@@ -464,6 +465,8 @@ def all_rules_markdown() -> str:
         + claim_codes_markdown(load_claim_codes("us"))
         + "\n"
         + codes_markdown(load_fhir_codes())
+        + "\n"
+        + follow_up_markdown(load_follow_up())
     )
 
 

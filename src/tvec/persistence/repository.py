@@ -310,6 +310,10 @@ RULES: dict[str, tuple[str, str]] = {
         "this review point was reviewed meanwhile; reload the course",
         "note",
     ),
+    "uq_patient_follow_up_patient_id": (
+        "the patient's follow-up was recorded meanwhile by someone else; reload it",
+        "version",
+    ),
     "uq_alert_cards_course_id": (
         "an alert card was already issued for this course; print it again from the chart",
         "course_id",
@@ -339,6 +343,7 @@ _SQLITE_RULES = {
         "uq_course_reviews_course_id_review_point"
     ),
     "alert_cards.course_id": "uq_alert_cards_course_id",
+    "patient_follow_up.patient_id": "uq_patient_follow_up_patient_id",
 }
 
 

@@ -19,14 +19,16 @@ RECORDS_ENGINE = (
     "(as each patient's response page)"
 )
 RECORDS_NOTES = (
-    "Every patient is T-VEC-treated; stage is the recorded diagnosis; the line of therapy "
-    "is 'first' for everyone, because the records hold no prior-therapy field.",
-    "Overall survival: no death is recorded in the clinic records, so every patient is "
-    "censored at the last contact (last measurement or dose): follow-up, not survival.",
+    "Every patient is T-VEC-treated; stage is the recorded diagnosis; the line of therapy is "
+    "'first' when no prior systemic therapy for advanced disease is recorded, else 'later' "
+    "(tvec's rule).",
+    "Overall survival: a recorded death is an event at its date; every other patient is "
+    "censored at the last contact (the last measurement, dose or date known alive).",
     "Patients are numbered 1..n in a keyed-hash order; no name, MRN or birth date is used.",
 )
 RECORDS_OS_NOTE = (
-    " From clinic records, which hold no death record: this is follow-up time, not survival."
+    " From clinic records, which record the date of death and the last date known alive: "
+    "patients not known to have died are censored at their last contact."
 )
 
 
@@ -69,7 +71,7 @@ def records_source(
         responses=responses,
         engine=RECORDS_ENGINE,
         excluded=excluded,
-        deaths_recorded=False,
+        deaths_recorded=True,
         os_note=RECORDS_OS_NOTE,
         notes=RECORDS_NOTES,
     )

@@ -10,11 +10,13 @@ What goes into the tables
   used, as in `tvec.services.outcomes.assess_patient`. Day 0 is the course's start date (the
   first dose).
 - ``arm`` is ``"T-VEC"`` for everyone. ``stage`` comes from the diagnosis. ``line`` is
-  ``"first"`` for everyone: the clinic records hold no prior-therapy field, so the line of therapy
-  is not known; a report's "line" subgroup is therefore one group.
-- ``os_days`` is the days from day 0 to the last contact on record (the last lesion measurement or
-  the last administered dose) and ``os_event`` is 0 for everyone: the clinic records hold no
-  death record, so "overall survival" from them is follow-up time only, never a survival estimate.
+  ``"first"`` when no prior systemic therapy is recorded, else ``"later"`` (tvec's rule).
+- Overall survival: a recorded death is an event (``os_event`` 1, ``os_days`` from day 0 to the
+  date of death); any other patient is censored (``os_event`` 0) at the last contact on record:
+  the latest of the last lesion measurement, the last administered dose and the last date known
+  alive (the follow-up record).
+- The optional patient columns (sex, ECOG, exposure, disposition) come from the records as
+  `tvec.services.cohort_columns` describes.
 - Lesions and measurements are those `assess_patient` uses: active lesions, active measurements
   dated on or after day 0. A lesion counts as injected when it was injected on or before its last
   measurement, which is how the response engine groups it (`tvec.domain.response_lesions`).
@@ -58,7 +60,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from tvec.analytics.cohort import Cohort, CohortResponses
+from tvec.analytics.cohort import OPTIONAL_PATIENT_COLUMNS, Cohort, CohortResponses
 from tvec.domain.errors import InvalidInput
 from tvec.domain.response import (
     Category,
@@ -72,6 +74,7 @@ from tvec.domain.rules import ResponseCriteria
 from tvec.domain.status import RecordStatus, VisitRecordStatus
 from tvec.persistence import records as r
 from tvec.persistence.uow import UnitOfWork
+from tvec.services.cohort_columns import PatientColumns, patient_columns
 from tvec.services.context import Actor, Context
 from tvec.services.outcomes import (
     domain_measurement,
@@ -82,7 +85,6 @@ from tvec.services.outcomes import (
 from tvec.services.permissions import Action, allowed
 
 ARM = "T-VEC"
-LINE = "first"  # no prior-therapy field in the clinic records (see the module notes)
 CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 T = TypeVar("T")
 
@@ -110,6 +112,8 @@ class _Patient:
     stage: str
     age: int
     last_contact_day: int
+    died_day: int | None  # days from day 0 to the recorded death; None: alive when last seen
+    columns: PatientColumns
     lesions: list[tuple[str, bool, int]]  # site, injected, first day
     measurements: list[tuple[int, int, Decimal, Decimal]]  # lesion number, day, longest, perp.
     assessment: ResponseAssessment | None
@@ -132,7 +136,7 @@ def records_cohort(
     with ctx.uow(readonly=True) as uow:
         patients = uow.patients.in_centre(actor.centre_id)
         centre = uow.centres.get(actor.centre_id)
-        kept, excluded = _read(ctx, uow, patients, criteria)
+        kept, excluded = _read(ctx, uow, actor.centre_id, patients, criteria)
     kept.sort(key=lambda p: p.key)
     return RecordsCohort(
         cohort=_tables(kept),
@@ -155,7 +159,11 @@ def _in_chunks(query: Callable[[list[int]], list[T]], ids: Iterable[int]) -> lis
 
 
 def _read(
-    ctx: Context, uow: UnitOfWork, patients: list[r.Patient], criteria: ResponseCriteria | None
+    ctx: Context,
+    uow: UnitOfWork,
+    centre_id: int,
+    patients: list[r.Patient],
+    criteria: ResponseCriteria | None,
 ) -> tuple[list[_Patient], Counter[str]]:
     ids = [p.id for p in patients]
     diagnoses = {d.patient_id: d for d in _in_chunks(uow.diagnoses.for_patients, ids)}
@@ -166,8 +174,15 @@ def _read(
     lesions = _in_chunks(uow.lesions.for_patients, ids)
     active = {les.id: les for les in lesions if les.status is RecordStatus.ACTIVE}
     measured = _in_chunks(uow.measurements.for_lesions, list(active))
-    visits = _in_chunks(uow.visits.for_courses, [c.id for c in latest.values()])
-    given = _in_chunks(uow.administrations.for_visits, [v.id for v in visits])
+    every_visit = _in_chunks(uow.visits.for_courses, [c.id for c in courses])
+    every_dose = _in_chunks(uow.administrations.for_visits, [v.id for v in every_visit])
+    columns = patient_columns(
+        uow, centre_id, (p for p in patients if p.id in latest), courses, every_visit, every_dose
+    )
+    latest_ids = {c.id for c in latest.values()}
+    visits = [v for v in every_visit if v.course_id in latest_ids]
+    latest_visits = {v.id for v in visits}
+    given = [a for a in every_dose if a.visit_id in latest_visits]
     course_of_visit = {v.id: v.course_id for v in visits}
     patient_of_course = {c.id: c.patient_id for c in latest.values()}
     last_dose: dict[int, date] = {}
@@ -216,6 +231,7 @@ def _read(
                 injections,
                 last_dose.get(patient.id),
                 assessment,
+                columns[patient.id],
             )
         )
     return kept, excluded
@@ -242,6 +258,7 @@ def _patient(
     injections: dict[int, date],
     last_dose: date | None,
     assessment: ResponseAssessment | None,
+    columns: PatientColumns,
 ) -> _Patient:
     start = course.start_date
     first_seen: dict[int, date] = {}
@@ -251,13 +268,17 @@ def _patient(
         last_seen[m.lesion_id] = m.measured_on
     order = sorted(first_seen, key=lambda lid: (first_seen[lid], lesions[lid].name, lid))
     number = {lid: k + 1 for k, lid in enumerate(order)}
-    contact = max([*last_seen.values(), *([last_dose] if last_dose else []), start])
+    alive = columns.last_known_alive_on
+    contact = max([*last_seen.values(), *(d for d in (last_dose, alive) if d), start])
+    died = columns.died_on
     return _Patient(
         key=key,
         start=start,
         stage=diagnosis.stage,
         age=_age(patient.birth_date, start),
         last_contact_day=(contact - start).days,
+        died_day=None if died is None else max(0, (died - start).days),
+        columns=columns,
         lesions=[
             (
                 lesions[lid].site,
@@ -296,11 +317,15 @@ def _tables(patients: list[_Patient]) -> Cohort:
             "patient_id": ids,
             "arm": np.array([ARM] * n, dtype=str),
             "stage": np.array([p.stage for p in patients], dtype=str),
-            "line": np.array([LINE] * n, dtype=str),
+            "line": np.array([p.columns.line for p in patients], dtype=str),
             "age": np.array([p.age for p in patients], dtype=np.int64),
             "start_date": np.array([p.start for p in patients], dtype="datetime64[D]"),
-            "os_days": np.array([p.last_contact_day for p in patients], dtype=np.int64),
-            "os_event": np.zeros(n, dtype=np.int64),
+            "os_days": np.array(
+                [p.last_contact_day if p.died_day is None else p.died_day for p in patients],
+                dtype=np.int64,
+            ),
+            "os_event": np.array([p.died_day is not None for p in patients], dtype=np.int64),
+            **_optional_columns([p.columns for p in patients]),
         },
         lesions={
             "patient_id": np.array([row[0] for row in lesion_rows], dtype=np.int64),
@@ -317,6 +342,19 @@ def _tables(patients: list[_Patient]) -> Cohort:
             "perpendicular_cm": np.array([row[4] for row in measurement_rows], dtype=np.float64),
         },
     )
+
+
+def _optional_columns(rows: list[PatientColumns]) -> dict[str, np.ndarray[Any, Any]]:
+    """The cohort's optional patient columns (`OPTIONAL_PATIENT_COLUMNS`), in its dtypes."""
+    floats = ("volume_ml", "pfu")
+    texts = ("sex", "end_reason")
+    return {
+        name: np.array(
+            [getattr(row, name) for row in rows],
+            dtype=np.float64 if name in floats else str if name in texts else np.int64,
+        )
+        for name in OPTIONAL_PATIENT_COLUMNS
+    }
 
 
 def _responses(patients: list[_Patient]) -> CohortResponses:

@@ -38,6 +38,7 @@ class Action(StrEnum):
     EXPORT_FHIR = "export patient records as FHIR (mCODE)"
     RECORD_TRAINING = "record staff training"
     ATTEST = "attest whether they may prepare and give the product"
+    RECORD_FOLLOW_UP = "record follow-up: death, last known alive, ECOG, prior therapies"
 
 
 ONC, NUR, PHA, BIL, RES, ADM = (
@@ -79,6 +80,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EXPORT_FHIR: frozenset({ONC, NUR}),
     Action.RECORD_TRAINING: frozenset({ADM}),
     Action.ATTEST: frozenset({ONC, NUR, PHA}),
+    Action.RECORD_FOLLOW_UP: frozenset({ONC, NUR}),
 }
 
 

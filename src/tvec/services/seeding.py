@@ -55,6 +55,7 @@ from tvec.services.alert_card_seeding import seed_alert_cards
 from tvec.services.claims_demo import seed_claims
 from tvec.services.context import Actor, Context
 from tvec.services.coverage import seed_coverage
+from tvec.services.follow_up_seed import seed_follow_up
 from tvec.services.permissions import Role
 from tvec.services.prior_auth_seed import seed_prior_auth
 from tvec.services.programme_seed import seed_programme
@@ -273,6 +274,7 @@ def load_demo(ctx: Context, patients_wanted: int = 20, seed: int = 7) -> int:
     seed_coverage(ctx, _billing_actor(ctx, staff))
     seed_claims(ctx, staff.nurse.centre_id)
     seed_adverse_events(ctx, staff.nurse)
+    seed_follow_up(ctx, staff)  # ECOG, prior therapies, deaths, last known alive
     return patients_wanted
 
 
