@@ -248,7 +248,7 @@ def test_baseline_lesions_and_burden_by_site_equal_a_loop(cohort: Cohort) -> Non
         burdens = pd.Series([sum(b for _, b in by_patient[p].values()) for p in mine])
         check_continuous(table.variable("lesions").summaries[k], totals)  # type: ignore[index,arg-type]
         check_continuous(table.variable("burden").summaries[k], burdens)  # type: ignore[index,arg-type]
-        sites = table.variable("sites").summaries[k]
+        sites = table.variable("sites").summaries[k]  # type: ignore[index]
         assert isinstance(sites, Categorical)
         for site in SITES:
             having = [p for p in mine if site in by_patient[p]]
@@ -419,9 +419,7 @@ def test_the_hazard_ratio_on_the_os_plot_is_cox_ph_and_lifelines() -> None:
     rows = report.tables["survival"].rows
     assert rows[0][0] == "Overall survival"
     os_hazard = next(r for r in rows if r[0] == f"{INDENT}Hazard ratio (95% CI)")
-    assert os_hazard[-1] == (
-        f"{term.hazard_ratio:.2f} ({term.ci.low:.2f}–{term.ci.high:.2f})"
-    )
+    assert os_hazard[-1] == (f"{term.hazard_ratio:.2f} ({term.ci.low:.2f}–{term.ci.high:.2f})")
     (pfs,) = plot_texts(report.figure["pfs"].figure)
     assert pfs.startswith("HR T-VEC vs GM-CSF ")
 

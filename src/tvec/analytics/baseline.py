@@ -31,7 +31,9 @@ from tvec.analytics.describe import (
     arm_codes,
     arm_sizes,
     categorical,
+    categorical_codes,
     continuous,
+    level_codes,
 )
 from tvec.analytics.inputs import FloatArray, IntArray
 
@@ -49,8 +51,13 @@ def demographics(cohort: Cohort, arms: tuple[str, ...]) -> Summary:
     ecog = None
     if "ecog" in p:
         score = np.asarray(p["ecog"]).astype(np.int64)
-        labels = np.where(score == ECOG_NOT_RECORDED, NOT_RECORDED, score.astype(str))
-        ecog = categorical(labels, ECOG_LEVELS, codes, k)
+        usual = (score >= 0) & (score <= 4)
+        if np.all(usual | (score == ECOG_NOT_RECORDED)):  # no strings for a million patients
+            level = np.where(usual, score, len(ECOG_LEVELS) - 1)
+            ecog = categorical_codes(level, ECOG_LEVELS, codes, k)
+        else:
+            labels = np.where(score == ECOG_NOT_RECORDED, NOT_RECORDED, score.astype(str))
+            ecog = categorical(labels, ECOG_LEVELS, codes, k)
     return Summary(
         arms,
         arm_sizes(codes, k),
@@ -68,28 +75,31 @@ def baseline_sites(cohort: Cohort) -> tuple[tuple[str, ...], IntArray, FloatArra
     """The sites (`SITES` first, then any other, sorted), and per patient row and site the number
     of lesions at baseline and their sum of products (cm²): two (patients, sites) arrays."""
     n = cohort.n_patients
-    site_of = np.asarray(cohort.lesions["site"]).astype(str)
-    found, inverse = np.unique(site_of, return_inverse=True)
-    sites = (*SITES, *sorted(str(s) for s in found if str(s) not in SITES))
-    position = {site: k for k, site in enumerate(sites)}
-    site_code = np.array([position[str(s)] for s in found], np.int64)[inverse.ravel()]
+    site_code, sites = level_codes(cohort.lesions["site"], SITES)
     s = len(sites)
-    n_lesions = site_of.size
+    n_lesions = site_code.size
+    counts: IntArray = np.zeros((n, s), np.int64)
+    burden: FloatArray = np.zeros((n, s), np.float64)
     if n_lesions == 0 or n == 0:
-        return sites, np.zeros((n, s), np.int64), np.zeros((n, s), np.float64)
-    lesion = _measurement_lesions(cohort)
+        return sites, counts, burden
     m = cohort.measurements
-    at_zero = np.asarray(m["day"]).astype(np.int64) == 0
-    product = np.asarray(m["longest_cm"], np.float64) * np.asarray(
-        m["perpendicular_cm"], np.float64
+    at_zero = np.flatnonzero(np.asarray(m["day"]) == 0)
+    day_zero = Cohort(cohort.patients, cohort.lesions, {c: np.asarray(m[c])[at_zero] for c in m})
+    lesion = _measurement_lesions(day_zero)  # only day 0 counts: join the fewest rows
+    product = np.asarray(day_zero.measurements["longest_cm"], np.float64) * np.asarray(
+        day_zero.measurements["perpendicular_cm"], np.float64
     )
-    present = np.bincount(lesion[at_zero], minlength=n_lesions) > 0
-    lesion_product = np.bincount(lesion[at_zero], weights=product[at_zero], minlength=n_lesions)
+    present = np.bincount(lesion, minlength=n_lesions) > 0
+    lesion_product = np.bincount(lesion, weights=product, minlength=n_lesions)
     row = _patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
     cell = (row * s + site_code)[present]
-    counts = np.bincount(cell, minlength=n * s).reshape(n, s)
-    burden = np.bincount(cell, weights=lesion_product[present], minlength=n * s).reshape(n, s)
-    return sites, counts.astype(np.int64), burden
+    counts = np.bincount(cell, minlength=n * s).reshape(n, s).astype(np.int64)
+    burden = (
+        np.bincount(cell, weights=lesion_product[present], minlength=n * s)
+        .reshape(n, s)
+        .astype(np.float64)
+    )
+    return sites, counts, burden
 
 
 def baseline_disease(cohort: Cohort, arms: tuple[str, ...]) -> Summary:

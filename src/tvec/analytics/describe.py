@@ -85,7 +85,9 @@ class Summary:
 
 def arm_codes(arm_of: npt.ArrayLike, arms: Sequence[str]) -> IntArray:
     """Each patient's arm as its index in `arms` (-1 for an arm not listed)."""
-    labels = np.asarray(arm_of).astype(str)
+    labels = np.asarray(arm_of)
+    if labels.dtype.kind not in "US":
+        labels = labels.astype(str)
     codes = np.full(labels.size, -1, np.int64)
     for k, arm in enumerate(arms):
         codes[labels == arm] = k
@@ -118,25 +120,46 @@ def continuous(values: npt.ArrayLike, codes: IntArray, n_arms: int) -> tuple[Con
     return tuple(out)
 
 
+def level_codes(level_of: npt.ArrayLike, levels: Sequence[str]) -> tuple[IntArray, tuple[str, ...]]:
+    """Each value's index among `levels`, then any other value found (sorted) appended as its own
+    level: the codes and the full list of levels. One comparison per level, so the values are
+    sorted only when some are not among `levels`."""
+    labels = np.asarray(level_of)
+    if labels.dtype.kind not in "US":
+        labels = labels.astype(str)
+    code = np.full(labels.size, -1, np.int64)
+    for k, level in enumerate(levels):
+        code[labels == level] = k
+    order = list(levels)
+    rest = code < 0
+    if rest.any():
+        found, inverse = np.unique(labels[rest].astype(str), return_inverse=True)
+        code[rest] = len(order) + inverse.ravel()
+        order += [str(v) for v in found]
+    return code, tuple(order)
+
+
 def categorical(
     level_of: npt.ArrayLike, levels: Sequence[str], codes: IntArray, n_arms: int
 ) -> tuple[Categorical, ...]:
     """Patients per level in each arm. Values not in `levels` are appended as their own levels
     (sorted), so no patient is lost."""
-    labels = np.asarray(level_of).astype(str)
-    known = list(levels)
-    found, inverse = np.unique(labels, return_inverse=True)
-    extra = sorted(str(v) for v in found if str(v) not in set(known))
-    order = known + extra
-    position = {level: k for k, level in enumerate(order)}
-    level_code = np.array([position[str(v)] for v in found], np.int64)[inverse.ravel()]
+    level_code, order = level_codes(level_of, levels)
+    return categorical_codes(level_code, order, codes, n_arms)
+
+
+def categorical_codes(
+    level_code: IntArray, levels: Sequence[str], codes: IntArray, n_arms: int
+) -> tuple[Categorical, ...]:
+    """Patients per level in each arm, from each patient's level index into `levels`."""
     mine = codes >= 0
-    cells = np.bincount(
-        codes[mine] * len(order) + level_code[mine], minlength=n_arms * len(order)
-    ).reshape(n_arms, len(order))
+    width = len(levels)
+    cells = np.bincount(codes[mine] * width + level_code[mine], minlength=n_arms * width).reshape(
+        n_arms, width
+    )
     arm_n = np.bincount(codes[mine], minlength=n_arms)
     return tuple(
-        Categorical(tuple(order), tuple(int(c) for c in cells[k]), int(arm_n[k]))
+        Categorical(tuple(levels), tuple(int(c) for c in cells[k]), int(arm_n[k]))
         for k in range(n_arms)
     )
 
@@ -155,5 +178,7 @@ __all__ = [
     "arm_codes",
     "arm_sizes",
     "categorical",
+    "categorical_codes",
     "continuous",
+    "level_codes",
 ]

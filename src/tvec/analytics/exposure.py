@@ -13,7 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from tvec.analytics.cohort import END_REASONS, Cohort
-from tvec.analytics.describe import Summary, Variable, arm_codes, arm_sizes, categorical, continuous
+from tvec.analytics.describe import (
+    Summary,
+    Variable,
+    arm_codes,
+    arm_sizes,
+    categorical_codes,
+    continuous,
+    level_codes,
+)
 from tvec.analytics.endpoints import months
 
 EXPOSURE_COLUMNS = (
@@ -57,16 +65,13 @@ def disposition(cohort: Cohort, arms: tuple[str, ...]) -> Summary:
     k = len(arms)
     end = None
     if "end_reason" in p:
-        reason = np.asarray(p["end_reason"]).astype(str)
-        end = categorical(
-            np.where(reason == "", ONGOING, reason), (*END_REASONS, ONGOING), codes, k
-        )
+        level, levels = level_codes(p["end_reason"], (*END_REASONS, ""))
+        named = tuple(ONGOING if name == "" else name for name in levels)
+        end = categorical_codes(level, named, codes, k)
     again = times = None
     if "reinitiations" in p:
         count = np.asarray(p["reinitiations"]).astype(np.int64)
-        again = categorical(
-            np.where(count > 0, REINITIATED[0], REINITIATED[1]), REINITIATED, codes, k
-        )
+        again = categorical_codes((count <= 0).astype(np.int64), REINITIATED, codes, k)
         times = continuous(count, codes, k)
     return Summary(
         arms,

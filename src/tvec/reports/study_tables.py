@@ -158,10 +158,10 @@ def summary_rows(summary: Summary) -> list[list[str]]:
         cells = variable.summaries
         if cells is None:
             rows.append([w.label, *(NOT_RECORDED for _ in summary.arms)])
-        elif cells and isinstance(cells[0], Continuous):
-            rows += continuous_rows(w.label, cells, w)  # type: ignore[arg-type]
+        elif all(isinstance(c, Continuous) for c in cells):
+            rows += continuous_rows(w.label, [c for c in cells if isinstance(c, Continuous)], w)
         else:
-            rows += categorical_rows(w.label, cells, w)  # type: ignore[arg-type]
+            rows += categorical_rows(w.label, [c for c in cells if isinstance(c, Categorical)], w)
     return rows
 
 
@@ -220,11 +220,11 @@ def survival_table(
     if two and endpoints.comparison is not None:
         header.append(f"{endpoints.comparison.arm_a} vs {endpoints.comparison.arm_b}")
     rows: list[list[str]] = []
-    for name, events, curve_of, model, logrank, has_data in (
+    groups: tuple[tuple[str, str, list[KaplanMeier], CoxModel | None, float | None, bool], ...] = (
         (
             "Overall survival",
             "Events (deaths)",
-            lambda a: a.overall_survival,
+            [a.overall_survival for a in arms],
             None if hazards is None else hazards.overall_survival,
             None if endpoints.comparison is None else endpoints.comparison.os_logrank.p_value,
             deaths_recorded,
@@ -232,13 +232,13 @@ def survival_table(
         (
             "Progression-free survival",
             "Events (progression or death)",
-            lambda a: a.progression_free_survival,
+            [a.progression_free_survival for a in arms],
             None if hazards is None else hazards.progression_free_survival,
             None if endpoints.comparison is None else endpoints.comparison.pfs_logrank.p_value,
             True,
         ),
-    ):
-        curves: list[KaplanMeier] = [curve_of(a) for a in arms]
+    )
+    for name, events, curves, model, logrank, has_data in groups:
         blank = [""] if two else []
         if not has_data:
             rows.append([name, *("no death records" for _ in arms), *blank])
