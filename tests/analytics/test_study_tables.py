@@ -41,6 +41,7 @@ from tvec.reports.safety import SafetyData
 from tvec.reports.study_tables import (
     INDENT,
     adverse_events_table,
+    baseline_sites_table,
     demographics_table,
     disposition_table,
     exposure_table,
@@ -238,6 +239,7 @@ def baseline_by_loop(cohort: Cohort) -> dict[int, dict[str, tuple[int, float]]]:
 def test_baseline_lesions_and_burden_by_site_equal_a_loop(cohort: Cohort) -> None:
     arms = arms_of(cohort)
     table = baseline_disease(cohort, arms)
+    rendered = baseline_sites_table(table)
     by_patient = baseline_by_loop(cohort)
     arm_of = dict(
         zip(cohort.patients["patient_id"].tolist(), cohort.patients["arm"].tolist(), strict=True)
@@ -261,6 +263,12 @@ def test_baseline_lesions_and_burden_by_site_equal_a_loop(cohort: Cohort) -> Non
                 table.variable(f"burden:{site}").summaries[k],  # type: ignore[index,arg-type]
                 pd.Series([by_patient[p][site][1] for p in having], dtype=float),
             )
+            (shown,) = [r for r in rendered.rows if r[:2] == [site.capitalize(), arm]]
+            n = len(mine)
+            assert shown[2] == f"{len(having)} ({100 * len(having) / n:.1f}%)"
+            burden = pd.Series([by_patient[p][site][1] for p in having], dtype=float)
+            if len(having) > 1:
+                assert shown[6] == f"{burden.mean():.1f} ({burden.std(ddof=1):.1f})"
 
 
 # --- exposure and disposition ---------------------------------------------------------------------
@@ -451,6 +459,7 @@ def test_the_report_page_shows_every_study_table_in_study_order() -> None:
         "disposition-table",
         "demographics-table",
         "baseline-table",
+        "baseline-sites-table",
         "exposure-table",
         "response-table",
         "survival-table",

@@ -19,6 +19,7 @@ from tvec.reports.safety import published_table
 from tvec.reports.shaping import trial_name
 from tvec.reports.study_tables import (
     adverse_events_table,
+    baseline_sites_table,
     baseline_table,
     demographics_table,
     disposition_table,
@@ -142,12 +143,14 @@ def build_report(
     response.note += f" Durable response, onset boundary: {rules.durable_response.boundary_ruling}."
     arms = endpoints.arm_names
     cohort = source.cohort
+    disease = baseline_disease(cohort, arms)
     tables = {
         "response": response,
         "comparison": comparison_table(endpoints, trial, name),
         "disposition": disposition_table(disposition(cohort, arms)),
         "demographics": demographics_table(demographics(cohort, arms)),
-        "baseline": baseline_table(baseline_disease(cohort, arms)),
+        "baseline": baseline_table(disease),
+        "baseline_sites": baseline_sites_table(disease),
         "exposure": exposure_table(exposure(cohort, arms)),
         "survival": survival_table(endpoints, hazards, source.deaths_recorded),
         "lesions": lesion_table(endpoints, rules),

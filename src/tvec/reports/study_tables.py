@@ -25,7 +25,11 @@ from tvec.reports.formatting import DASH, count, median_text, p_value, ratio
 from tvec.reports.model import Table
 from tvec.reports.safety import GRADE_NOTE, SafetyData, share
 
-INDENT = "\u2003"  # an em space: the sub-rows of a variable
+INDENT = "\u2003"
+BASELINE_NOTE = (
+    "Baseline: the measurements of day 0 (the first dose). Burden: the sum of the products of "
+    "the perpendicular diameters (cm²) of the lesions, as in the response criteria."
+)  # an em space: the sub-rows of a variable
 SUMMARY_NOTE = (
     "Continuous: n, mean (SD), median (Q1–Q3), min–max; categorical: n (%) of the arm's "
     "patients. Not recorded: the source does not hold the item."
@@ -181,14 +185,50 @@ def demographics_table(summary: Summary) -> Table:
 
 
 def baseline_table(summary: Summary) -> Table:
-    return summary_table(
-        summary,
-        "Lesions and tumour burden at baseline, by site and arm",
-        note="Baseline: the measurements of day 0 (the first dose). Burden: the sum of the "
-        "products of the perpendicular diameters (cm²) of the lesions at the site, as in the "
-        "response criteria. Per-site counts and burden among the patients with a lesion at the "
-        "site; a patient may have lesions at several sites. " + SUMMARY_NOTE,
+    """Lesions and burden over all sites, and the patients with lesions at each site."""
+    overall = Summary(
+        summary.arms,
+        summary.patients,
+        tuple(v for v in summary.variables if ":" not in v.name),
     )
+    return summary_table(
+        overall,
+        "Lesions and tumour burden at baseline, by arm",
+        note=f"{BASELINE_NOTE} A patient may have lesions at several sites. {SUMMARY_NOTE}",
+    )
+
+
+def baseline_sites_table(summary: Summary) -> Table:
+    """Per site and arm, among the patients with a lesion there: lesions and burden (one row per
+    site and arm, the statistics as columns, so the table stays short)."""
+    header = ["Site", "Arm", "Patients with lesions at the site"]
+    for what in ("Lesions per patient", "Burden (SPD, cm²)"):
+        header += [f"{what}\nmean (SD)", "median (Q1–Q3)", "min–max"]
+    rows = []
+    sites = summary.variable("sites").summaries or ()
+    for site in sites[0].levels if sites and isinstance(sites[0], Categorical) else ():
+        lesions = summary.variable(f"lesions:{site}").summaries or ()
+        burden = summary.variable(f"burden:{site}").summaries or ()
+        for k, arm in enumerate(summary.arms):
+            many, heavy = lesions[k], burden[k]
+            assert isinstance(many, Continuous)
+            assert isinstance(heavy, Continuous)
+            cells = [site.capitalize(), arm, count(many.n, summary.patients[k])]
+            cells += _statistics(many, WORDING["lesions"]) + _statistics(heavy, WORDING["burden"])
+            rows.append(cells)
+    return Table(
+        "Lesions and tumour burden at baseline, by site and arm",
+        header,
+        rows,
+        note=f"{BASELINE_NOTE} Among the patients with a lesion at the site. {SUMMARY_NOTE}",
+        numeric_from=2,
+    )
+
+
+def _statistics(c: Continuous, w: Wording) -> list[str]:
+    """[mean (SD), median (Q1–Q3), min–max] of one summary."""
+    rows = continuous_rows("", [c], w)
+    return [row[1] for row in rows[2:]]
 
 
 def exposure_table(summary: Summary) -> Table:
@@ -321,6 +361,7 @@ __all__ = [
     "SUMMARY_NOTE",
     "WORDING",
     "adverse_events_table",
+    "baseline_sites_table",
     "baseline_table",
     "demographics_table",
     "disposition_table",

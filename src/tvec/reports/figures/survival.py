@@ -71,7 +71,8 @@ def km_figure(
     ax.tick_params(labelbottom=True)
     ax.set_xlabel(xlabel, fontsize=9)
     if note:
-        text = ax.text(0.01, 0.03, note, transform=ax.transAxes, fontsize=8, color=INK)
+        box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 2.0}
+        text = ax.text(0.01, 0.03, note, transform=ax.transAxes, fontsize=8, color=INK, bbox=box)
         text.set_gid("hazard-ratio")
     _at_risk_table(table, curves, at)
     fig.subplots_adjust(left=0.16, right=0.97, top=0.93, bottom=0.04)
