@@ -288,6 +288,17 @@ def test_exposure_equals_pandas(cohort: Cohort) -> None:
             table.variable("treatment_days").summaries[k],  # type: ignore[index,arg-type]
             mine["treatment_days"] / DAYS_PER_MONTH,
         )
+        rendered = exposure_table(table).rows
+        (visits,) = [r for r in rendered if r[:2] == ["Injection visits", arm]]
+        values = mine["visits"].astype(float)
+        assert visits[2] == str(len(values))
+        q1, median, q3 = values.quantile([0.25, 0.5, 0.75])
+        assert visits[4] == f"{median:.1f} ({q1:.1f}–{q3:.1f})"
+        assert visits[5] == f"{values.min():.0f}–{values.max():.0f}"
+        (pfu,) = [r for r in rendered if r[0].startswith("Plaque-forming units") and r[1] == arm]
+        if len(mine) > 1:
+            scaled = mine["pfu"] / 1e8
+            assert pfu[3] == f"{scaled.mean():.2f} ({scaled.std(ddof=1):.2f})"
 
 
 @SETTINGS
@@ -333,8 +344,10 @@ def test_a_source_without_the_optional_columns_reads_not_recorded(cohort: Cohort
     assert demo["Sex"] == [NOT_RECORDED] * len(arms)
     assert demo["ECOG performance status"] == [NOT_RECORDED] * len(arms)
     assert demo["Age, years"] == [""] * len(arms)  # age is a required column
-    for row in exposure_table(exposure(cohort, arms)).rows:
-        assert row[1:] == [NOT_RECORDED] * len(arms)
+    exposed = exposure_table(exposure(cohort, arms)).rows
+    assert len(exposed) == 7 * len(arms)
+    for row in exposed:
+        assert row[2] == NOT_RECORDED
     for row in disposition_table(disposition(cohort, arms)).rows[1:]:
         assert row[1:] == [NOT_RECORDED] * len(arms)
 

@@ -232,11 +232,24 @@ def _statistics(c: Continuous, w: Wording) -> list[str]:
 
 
 def exposure_table(summary: Summary) -> Table:
-    return summary_table(
-        summary,
+    """One row per item and arm, the statistics as columns (so the table stays short)."""
+    rows = []
+    for variable in summary.variables:
+        w = wording(variable.name)
+        for k, arm in enumerate(summary.arms):
+            cells = variable.summaries
+            c = None if cells is None else cells[k]
+            if not isinstance(c, Continuous):
+                rows.append([w.label, arm, NOT_RECORDED, "", "", ""])
+                continue
+            rows.append([w.label, arm, str(c.n), *_statistics(c, w)])
+    return Table(
         "Exposure to treatment, by arm",
+        ["Item", "Arm", "n", "Mean (SD)", "Median (Q1–Q3)", "Min–max"],
+        rows,
         note="Totals per patient over every dose given; duration from the first to the last "
         "dose, in months of 30.4375 days. " + SUMMARY_NOTE,
+        numeric_from=2,
     )
 
 
