@@ -375,9 +375,8 @@ def test_adverse_events_by_term_and_worst_grade_equal_a_loop(events: list[EventR
     of = {"T-VEC": 8, "GM-CSF": 7}
     data = SafetyData(safety_table(events, of), (), "OPTiM", "a source", "a note")
     table = adverse_events_table(data, ARMS)
-    term = ""
     for row in table.rows:
-        term = row[0] or term
+        term = row[0]
         for k, arm in enumerate(ARMS):
             mine = [
                 e

@@ -332,7 +332,8 @@ def hazard_text(model: CoxModel | None) -> str:
 
 
 def adverse_events_table(data: SafetyData | None, arms: Sequence[str]) -> Table:
-    """Patients with each term per arm: any grade, by worst grade, grade ≥ 3, serious, related.
+    """Patients with each term per arm: any grade, by worst grade, grade ≥ 3, serious, related
+    (the term repeated on each of its rows, so every row reads alone, in a CSV too).
 
     From the same counts as the safety page (`tvec.analytics.safety.safety_table`); "not recorded"
     for a source without adverse-event records."""
@@ -355,7 +356,7 @@ def adverse_events_table(data: SafetyData | None, arms: Sequence[str]) -> Table:
             if any(patients):
                 rows.append(
                     [
-                        "",
+                        row.term,
                         f"Worst grade {grade}",
                         *(
                             share(Count(n, c.any_grade.of))
@@ -363,9 +364,11 @@ def adverse_events_table(data: SafetyData | None, arms: Sequence[str]) -> Table:
                         ),
                     ]
                 )
-        rows.append(["", f"Grade ≥ {SEVERE_GRADE}", *(share(c.grade_3_or_worse) for c in counts)])
-        rows.append(["", "Serious", *(share(c.serious) for c in counts)])
-        rows.append(["", "Related", *(share(c.related) for c in counts)])
+        rows.append(
+            [row.term, f"Grade ≥ {SEVERE_GRADE}", *(share(c.grade_3_or_worse) for c in counts)]
+        )
+        rows.append([row.term, "Serious", *(share(c.serious) for c in counts)])
+        rows.append([row.term, "Related", *(share(c.related) for c in counts)])
     arms_text = "; ".join(f"{arm}: {n} patients" for arm, n in table.patients.items())
     return Table(f"{caption} ({arms_text})", header, rows, note=GRADE_NOTE, numeric_from=2)
 
