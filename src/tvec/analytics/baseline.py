@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tvec.analytics.cohort import ECOG_NOT_RECORDED, LINES, SEXES, SITES, STAGES, Cohort
-from tvec.analytics.cohort_lesions import _measurement_lesions, _patient_rows
+from tvec.analytics.cohort_lesions import measurement_lesions, patient_rows
 from tvec.analytics.describe import (
     NOT_RECORDED,
     Categorical,
@@ -85,13 +85,13 @@ def baseline_sites(cohort: Cohort) -> tuple[tuple[str, ...], IntArray, FloatArra
     m = cohort.measurements
     at_zero = np.flatnonzero(np.asarray(m["day"]) == 0)
     day_zero = Cohort(cohort.patients, cohort.lesions, {c: np.asarray(m[c])[at_zero] for c in m})
-    lesion = _measurement_lesions(day_zero)  # only day 0 counts: join the fewest rows
+    lesion = measurement_lesions(day_zero)  # only day 0 counts: join the fewest rows
     product = np.asarray(day_zero.measurements["longest_cm"], np.float64) * np.asarray(
         day_zero.measurements["perpendicular_cm"], np.float64
     )
     present = np.bincount(lesion, minlength=n_lesions) > 0
     lesion_product = np.bincount(lesion, weights=product, minlength=n_lesions)
-    row = _patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
+    row = patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
     cell = (row * s + site_code)[present]
     counts = np.bincount(cell, minlength=n * s).reshape(n, s).astype(np.int64)
     burden = (
