@@ -100,6 +100,12 @@ def _survival(endpoints: Endpoints, hazards: ArmHazards | None = None) -> list[F
             ),
         ),
     ]
+    for figure, note in zip(figures, (os_note, pfs_note), strict=True):
+        if note:
+            figure.caption += (
+                " On the plot: the hazard ratio (Cox model, Efron ties) with its 95% CI and the "
+                "log-rank p."
+            )
     responders = {
         a.arm: a.duration_of_response for a in endpoints.arms if a.duration_of_response is not None
     }
