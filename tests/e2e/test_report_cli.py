@@ -71,6 +71,11 @@ def test_report_from_a_cohort_folder_has_every_table_and_figure(
     html = out.read_text(encoding="utf-8")
     for table in ("response-table", "comparison-table", "lesion-table", "subgroup-table"):
         assert f'id="{table}"' in html
+    for table in ("disposition", "demographics", "baseline", "exposure", "survival"):
+        assert f'id="{table}-table"' in html  # the study-report tables
+    assert 'id="adverse-events-table"' in html
+    assert "Hazard ratio (95% CI)" in html
+    assert "not recorded" in html  # these registry files have no sex, ECOG or exposure columns
     assert "OPTiM (published)" in html
     assert "48/295 (16.3%)" in html  # the trial's DRR column
     assert "7.6 (2.4–24.1)" in html  # the trial's relative risk, as published

@@ -123,6 +123,8 @@ def test_the_report_has_the_safety_table_next_to_optims_rates(centre: Centre) ->
     safety = html[html.index('<section id="safety">') :]
     safety = safety[: safety.index("</section>")]
     assert "Adverse events by term and worst grade per patient" in safety
+    assert 'id="adverse-events-table"' in safety
+    assert "Worst grade 1" in safety or "Worst grade 2" in safety
     assert "any adverse event" in safety
     for reaction, tvec, gmcsf in (("fatigue", 50, 36), ("chills", 49, 9), ("pyrexia", 43, 9)):
         assert f'<th scope="row">{reaction}' in safety

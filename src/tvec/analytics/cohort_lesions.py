@@ -295,3 +295,15 @@ def spd_best_change(cohort: Cohort, criteria: ResponseCriteria) -> FloatArray:
     NaN for a patient without a baseline sum, or without an assessment after baseline.
     """
     return spd_changes(cohort, criteria).best_change_pct
+
+
+def measurement_lesions(cohort: Cohort) -> IntArray:
+    """The row of the lesions table of each measurement (`CohortError` for a measurement whose
+    lesion the lesions table lacks); used by the baseline tables (`tvec.analytics.baseline`)."""
+    return _measurement_lesions(cohort)
+
+
+def patient_rows(cohort: Cohort, patient_ids: npt.ArrayLike, table: str) -> IntArray:
+    """The row of the patients table of each id (`CohortError` naming `table` for an unknown
+    patient)."""
+    return _patient_rows(cohort, patient_ids, table)

@@ -6,7 +6,8 @@ and the API's ``GET /research/report``. Whoever gathers the cohort describes it 
 the content; `render_html` and `pdf_bytes` / `write_pdf` render it. This package reads no database
 and knows no entry point.
 
-Modules: `model` (the content model), `content` and `tables` (text and tables), `formatting`,
+Modules: `model` (the content model), `content` and `tables` (text and tables), `study_tables`
+(disposition, baseline, exposure, survival and adverse-event tables by arm), `formatting`,
 `shaping` (what the figures show, without matplotlib), `figures` (one module per chart kind, also
 used by the web app's patient charts), `report_figures` (the report's figure list), `html` and
 `pdf` (rendering), `build` (the steps), `source` (describing a cohort).

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from tvec.analytics.caveats import StatisticalWarning
 from tvec.analytics.cohort import Cohort, CohortResponses
 from tvec.analytics.endpoints import Endpoints, cohort_endpoints
+from tvec.analytics.hazards import ArmHazards, arm_hazards
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge.trials import load_trial
 from tvec.reports.content import build_report
@@ -52,6 +53,17 @@ def compute_endpoints(
     return endpoints, notes
 
 
+def compute_hazards(
+    cohort: Cohort, responses: CohortResponses, endpoints: Endpoints
+) -> tuple[ArmHazards | None, list[str]]:
+    """The Cox hazard ratios of the first two arms (OS, PFS), and the caveats raised on the way."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StatisticalWarning)
+        hazards = arm_hazards(cohort, responses, endpoints.arm_names, endpoints.alpha)
+    notes = list(dict.fromkeys(str(w.message) for w in caught if w.category is StatisticalWarning))
+    return hazards, notes
+
+
 def outcomes_report(
     source: Source,
     rules: ResponseCriteria,
@@ -65,15 +77,19 @@ def outcomes_report(
     responses = compute_responses(source, rules)
     step("statistics")
     endpoints, notes = compute_endpoints(source.cohort, responses, rules)
+    hazards, hazard_notes = compute_hazards(source.cohort, responses, endpoints)
+    notes += [n for n in hazard_notes if n not in notes]
     step("plots")
     trial = load_trial(TRIAL)
-    figures = build_figures(source.cohort, responses, endpoints, rules, trial, max_swimmers)
+    figures = build_figures(
+        source.cohort, responses, endpoints, rules, trial, max_swimmers, hazards
+    )
     next(f for f in figures if f.key == "os").caption += source.os_note
     for figure in figures:
         step(f"plots: {figure.title.lower()}")
         add_svg(figure)
     step("writing")
-    return build_report(title, source, endpoints, rules, trial, figures, notes)
+    return build_report(title, source, endpoints, rules, trial, figures, notes, hazards)
 
 
 __all__ = ["TITLE", "TRIAL", "compute_endpoints", "compute_responses", "outcomes_report"]

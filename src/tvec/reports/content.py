@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tvec.analytics.baseline import baseline_disease, demographics
 from tvec.analytics.endpoints import DAYS_PER_MONTH, Endpoints
+from tvec.analytics.exposure import disposition, exposure
+from tvec.analytics.hazards import ArmHazards
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge.trials import Trial
 from tvec.reports.model import DISCLAIMER, Figure, Report, Source
-from tvec.reports.safety import safety_tables
+from tvec.reports.safety import published_table
 from tvec.reports.shaping import trial_name
+from tvec.reports.study_tables import (
+    adverse_events_table,
+    baseline_sites_table,
+    baseline_table,
+    demographics_table,
+    disposition_table,
+    exposure_table,
+    survival_table,
+)
 from tvec.reports.tables import (
     comparison_table,
     lesion_table,
@@ -62,13 +74,35 @@ def methods(rules: ResponseCriteria, trial: Trial, name: str, engine: str) -> li
         ("Response engine", f"Responses computed {engine}." if engine else ""),
         (
             "Intervals",
-            "Proportions: Wilson score and exact Clopper–Pearson 95% intervals. Relative risk: "
-            "Katz log interval; odds ratio: Woolf log interval. "
-            "Stage-adjusted comparison: Mantel–Haenszel common odds ratio with the "
-            "Robins–Breslow–Greenland interval and the CMH test. Kaplan–Meier curves with "
-            "Greenwood variance and log-log bands; medians with Brookmeyer–Crowley intervals; "
-            "arms compared with the log-rank test. No 0.5 correction is added to empty cells. "
+            "Proportions: Wilson score (Wilson, JASA 1927) and exact Clopper–Pearson "
+            "(Clopper and Pearson, Biometrika 1934) 95% intervals. Relative risk: Katz log "
+            "interval (Katz et al., Biometrics 1978); odds ratio: Woolf log interval (Woolf, Ann "
+            "Hum Genet 1955); risk difference: Newcombe hybrid score interval (Newcombe, Stat Med "
+            "1998, method 10); Fisher's exact test for the durable response rate. "
+            "Stage-adjusted comparison: Mantel–Haenszel common odds ratio (Mantel and Haenszel, "
+            "JNCI 1959) with the Robins–Breslow–Greenland interval (Biometrics 1986) and the "
+            "Cochran–Mantel–Haenszel test. No 0.5 correction is added to empty cells. "
             + rd_method_sentence(trial),
+        ),
+        (
+            "Survival",
+            "Kaplan–Meier product-limit estimate (Kaplan and Meier, JASA 1958) with Greenwood's "
+            "variance (Greenwood 1926) and log-log 95% bands (Kalbfleisch and Prentice, 2002, "
+            "§1.4); medians with the Brookmeyer–Crowley interval (Biometrics 1982). Arms compared "
+            "with the log-rank test (Mantel, Cancer Chemother Rep 1966). Hazard ratio of the "
+            "first arm over the second from a Cox proportional hazards model (Cox, JRSS B 1972) "
+            "with the arm as its only covariate and Efron's handling of tied times (Efron, JASA "
+            "1977), fitted by Newton–Raphson; Wald 95% interval.",
+        ),
+        (
+            "Study tables",
+            "Continuous items: n, mean (SD with denominator n − 1), median with the first and "
+            "third quartiles (linear interpolation between order statistics, type 7 of Hyndman "
+            "and Fan, Am Stat 1996) and range; categorical items: n (%) of the arm's patients. "
+            "Baseline is day 0, the first dose; tumour burden is the sum of the products of the "
+            "perpendicular diameters (cm²) of the lesions measured that day, per site, as in the "
+            "response criteria. Adverse events: each patient once per term at the worst CTCAE "
+            "v5.0 grade (NCI 2017). Items the source does not hold read 'not recorded'.",
         ),
         (
             "Time",
@@ -108,19 +142,30 @@ def build_report(
     trial: Trial,
     figures: list[Figure],
     notes: list[str],
+    hazards: ArmHazards | None = None,
 ) -> Report:
     name = trial_name(trial)
     response = response_table(endpoints, trial, name, source.deaths_recorded)
     # the footnote says where the durable-response onset boundary comes from (tvec's ruling)
     response.note += f" Durable response, onset boundary: {rules.durable_response.boundary_ruling}."
+    arms = endpoints.arm_names
+    cohort = source.cohort
+    disease = baseline_disease(cohort, arms)
     tables = {
         "response": response,
         "comparison": comparison_table(endpoints, trial, name),
+        "disposition": disposition_table(disposition(cohort, arms)),
+        "demographics": demographics_table(demographics(cohort, arms)),
+        "baseline": baseline_table(disease),
+        "baseline_sites": baseline_sites_table(disease),
+        "exposure": exposure_table(exposure(cohort, arms)),
+        "survival": survival_table(endpoints, hazards, source.deaths_recorded),
         "lesions": lesion_table(endpoints, rules),
         "subgroups": subgroup_table(endpoints),
+        "adverse_events": adverse_events_table(source.safety, arms),
     }
     if source.safety is not None:
-        tables |= safety_tables(source.safety)
+        tables["safety_published"] = published_table(source.safety)
     return Report(
         title=title,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from tvec.analytics.cohort import Cohort, CohortResponses
+from tvec.analytics.cox import CoxModel
 from tvec.analytics.endpoints import Endpoints, spd_best_change
+from tvec.analytics.hazards import ArmHazards
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge.trials import Trial
 from tvec.reports import figures as plots
+from tvec.reports.formatting import p_value
 from tvec.reports.model import Figure
 from tvec.reports.shaping import forest_rate_rows, forest_rows, trial_name
 
@@ -18,9 +21,11 @@ def build_figures(
     rules: ResponseCriteria,
     trial: Trial,
     max_swimmers: int,
+    hazards: ArmHazards | None = None,
 ) -> list[Figure]:
     """The report's figures in page order: DRR, swimmer, waterfall, OS, PFS, DOR (when there
-    are responders) and the forest plot (ratios for two arms, rates for one)."""
+    are responders) and the forest plot (ratios for two arms, rates for one). With `hazards`,
+    the OS and PFS plots print the Cox hazard ratio and the log-rank p."""
     return [
         _drr(endpoints, trial),
         Figure(
@@ -39,7 +44,7 @@ def build_figures(
                 spd_best_change(cohort, rules), rules, responses.columns["best"], "patient"
             ),
         ),
-        *_survival(endpoints),
+        *_survival(endpoints, hazards),
         _forest(endpoints),
     ]
 
@@ -54,15 +59,34 @@ def _drr(endpoints: Endpoints, trial: Trial) -> Figure:
     )
 
 
-def _survival(endpoints: Endpoints) -> list[Figure]:
+def hazard_note(model: CoxModel | None, logrank_p: float | None) -> str:
+    """The text the survival plots print: 'HR T-VEC vs GM-CSF 0.79 (95% CI 0.62–1.00)' and the
+    log-rank p; empty without a fitted model."""
+    if model is None or not model.converged:
+        return ""
+    term = model.terms[0]
+    return (
+        f"HR {term.name} {term.hazard_ratio:.2f} (95% CI {term.ci.low:.2f}–{term.ci.high:.2f}), "
+        f"Cox model\nlog-rank p {p_value(logrank_p)}"
+    )
+
+
+def _survival(endpoints: Endpoints, hazards: ArmHazards | None = None) -> list[Figure]:
     """Overall and progression-free survival, and the duration of response if anyone responded."""
+    cmp = endpoints.comparison
+    os_note = pfs_note = ""
+    if hazards is not None and cmp is not None:
+        os_note = hazard_note(hazards.overall_survival, cmp.os_logrank.p_value)
+        pfs_note = hazard_note(hazards.progression_free_survival, cmp.pfs_logrank.p_value)
     figures = [
         Figure(
             "os",
             "Overall survival",
             "Kaplan–Meier estimate per arm with 95% log-log bands; ticks mark censoring.",
             plots.km_figure(
-                {a.arm: a.overall_survival for a in endpoints.arms}, "Overall survival"
+                {a.arm: a.overall_survival for a in endpoints.arms},
+                "Overall survival",
+                note=os_note,
             ),
         ),
         Figure(
@@ -72,9 +96,16 @@ def _survival(endpoints: Endpoints) -> list[Figure]:
             plots.km_figure(
                 {a.arm: a.progression_free_survival for a in endpoints.arms},
                 "Progression-free survival",
+                note=pfs_note,
             ),
         ),
     ]
+    for figure, note in zip(figures, (os_note, pfs_note), strict=True):
+        if note:
+            figure.caption += (
+                " On the plot: the hazard ratio (Cox model, Efron ties) with its 95% CI and the "
+                "log-rank p."
+            )
     responders = {
         a.arm: a.duration_of_response for a in endpoints.arms if a.duration_of_response is not None
     }

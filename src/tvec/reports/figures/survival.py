@@ -22,9 +22,11 @@ def km_figure(
     ylabel: str = "probability",
     xlabel: str = "months",
     times: npt.ArrayLike | None = None,
+    note: str = "",
 ) -> Any:
     """Kaplan–Meier curves (one per arm) with their log-log bands, censoring ticks and the
-    numbers at risk in a table under the axis, at `times` (default every 6 months)."""
+    numbers at risk in a table under the axis, at `times` (default every 6 months). A `note`
+    (the hazard ratio) is printed in the plot's lower left corner."""
     at = risk_times(curves) if times is None else np.asarray(times, dtype=np.float64)
     arms = list(curves)
     fig = new_figure(8.0, 3.6 + 0.25 * len(arms))
@@ -68,6 +70,10 @@ def km_figure(
     ax.legend(fontsize=8, frameon=False, loc="upper right")
     ax.tick_params(labelbottom=True)
     ax.set_xlabel(xlabel, fontsize=9)
+    if note:
+        box = {"facecolor": "white", "alpha": 0.85, "edgecolor": "none", "pad": 2.0}
+        text = ax.text(0.01, 0.03, note, transform=ax.transAxes, fontsize=8, color=INK, bbox=box)
+        text.set_gid("hazard-ratio")
     _at_risk_table(table, curves, at)
     fig.subplots_adjust(left=0.16, right=0.97, top=0.93, bottom=0.04)
     return fig
