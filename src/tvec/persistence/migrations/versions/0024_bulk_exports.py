@@ -6,7 +6,7 @@ researcher's de-identified form and the resource types asked for. `bulk_export_f
 file of a job per resource type, its count and its content (built at kick-off).
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-07 01:50:00.000000
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
