@@ -690,7 +690,8 @@ def _sizes(lesions: _Lesions, lesion: Ints, day: Ints, x_now: Floats) -> tuple[F
     scale = np.where(x_now < 0, lesions.shrink[lesion], lesions.grow[lesion])
     scale *= x_now
     scale -= lesions.first_phi[lesion]
-    scale += lesions.local(lesion, day)
+    own = np.nonzero(lesions.local_depth[lesion] > 0)[0]  # lesions with their own response
+    scale[own] += lesions.local(lesion[own], day[own])
     np.exp(scale, out=scale)
     longest = lesions.longest[lesion]
     longest *= scale
