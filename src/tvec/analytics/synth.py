@@ -29,11 +29,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
-from tvec.analytics.cohort import ARMS, LINES, SITES, STAGES, Cohort, Columns
+from tvec.analytics.cohort import ARMS, END_REASONS, LINES, SITES, STAGES, Cohort, Columns
+from tvec.domain.rules import LabelRules, VisitKind
+from tvec.knowledge import load_label
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -168,6 +171,16 @@ class SynthAssumptions:
     death_median_durable: float = 1500.0
     stage_hazard: tuple[float, ...] = (0.7, 0.8, 0.9, 1.1, 1.4)
     loss_to_follow_up_median_days: float = 7300.0  # random censoring besides the data cut-off
+
+    # --- baseline characteristics and T-VEC exposure (the optional patient columns) ---------------
+    # Sex and ECOG shares are simulation assumptions (not cited trial figures). Doses follow the
+    # label's schedule and volume-by-size table (`tvec.knowledge.load_label`): every visit gives
+    # each injected baseline lesion its band's volume, up to the visit maximum; the first visit at
+    # the first-dose strength, later ones at the later strength. Treatment runs to the last
+    # lesion measurement (or death); a complete responder whose tumour comes back has one
+    # re-initiated course. The GM-CSF arm gets no T-VEC: zero exposure, no end reason.
+    male_share: float = 0.57
+    ecog_probs: tuple[float, float] = (0.7, 0.3)  # ECOG 0, 1
 
 
 ASSUMPTIONS = SynthAssumptions()
@@ -330,7 +343,78 @@ def _chunk(
         "injected": lesions.injected,
         "first_day": lesions.first_day,
     }
+    patients |= _exposure(rng, tvec, kind, traj, base, horizon, os_days, os_event, a)
     return patients, lesion_table, _measurements(ids, grid, n_assess, traj, lesions)
+
+
+def _exposure(
+    rng: np.random.Generator,
+    tvec: Bools,
+    kind: Ints,
+    traj: _Trajectory,
+    base: _Lesions,
+    horizon: Ints,
+    os_days: Ints,
+    os_event: Ints,
+    a: SynthAssumptions,
+) -> Columns:
+    """The optional patient columns: sex, ECOG and T-VEC exposure per the label's schedule."""
+    n = len(tvec)
+    label = _label()
+    second = label.visit_rule(VisitKind.SECOND)
+    later = label.visit_rule(VisitKind.SUBSEQUENT)
+    first = label.visit_rule(VisitKind.INITIAL)
+    bands = sorted(label.volume_bands, key=lambda b: -1 if b.above_cm is None else b.above_cm)
+    uppers = np.asarray([math.inf if b.up_to_cm is None else float(b.up_to_cm) for b in bands])
+    volumes = np.asarray([float(b.max_volume_ml) for b in bands])
+    band = np.minimum(np.searchsorted(uppers, base.longest, side="left"), len(bands) - 1)
+    lesion_ml = np.where(base.injected, volumes[band], 0.0)
+    per_visit = np.bincount(base.patient, weights=lesion_ml, minlength=n)
+    per_visit = np.minimum(per_visit, float(first.max_total_volume_ml))
+    days = np.where(tvec, np.minimum(horizon, os_days), 0)
+    assert second.interval_days is not None and later.interval_days is not None
+    visits = np.where(
+        tvec,
+        1 + (days >= second.interval_days)
+        + np.maximum(days - second.interval_days, 0) // later.interval_days,
+        0,
+    )
+    treatment_days = np.where(
+        visits > 1,
+        second.interval_days + (visits - 2) * later.interval_days,
+        0,
+    )
+    vial_ml = {s.pfu_per_ml: float(s.vial_volume_ml) for s in label.strengths}
+    vials = np.ceil(per_visit / vial_ml[first.pfu_per_ml] - 1e-9).astype(np.int64)
+    leftover = (vials * vial_ml[first.pfu_per_ml] - per_visit) > 1e-9
+    complete = (kind == DURABLE_CR) | (kind == TRANSIENT_CR)
+    again = tvec & complete & np.isfinite(traj.t3) & (traj.t3 < days)
+    end = np.select(
+        [~tvec, (os_event == 1) & (os_days <= horizon), complete, kind == PROGRESSIVE],
+        ["", "death", "no-injectable-lesions", "other-treatment-required"],
+        "completed",
+    )
+    end = np.where(tvec & (os_event == 0) & (os_days <= horizon), "", end)
+    return {
+        "sex": np.where(rng.random(n) < a.male_share, "male", "female"),
+        "ecog": (rng.random(n) >= a.ecog_probs[0]).astype(np.int64),
+        "courses": np.where(tvec, 1 + again, 0).astype(np.int64),
+        "visits": visits.astype(np.int64),
+        "volume_ml": np.round(per_visit * visits, 2),
+        "pfu": np.where(
+            visits > 0, per_visit * (first.pfu_per_ml + (visits - 1) * later.pfu_per_ml), 0.0
+        ),
+        "vials_thawed": (vials * visits).astype(np.int64),
+        "vials_discarded": (leftover * visits).astype(np.int64),
+        "treatment_days": treatment_days.astype(np.int64),
+        "end_reason": end.astype(f"<U{max(map(len, END_REASONS))}"),
+        "reinitiations": again.astype(np.int64),
+    }
+
+
+@cache
+def _label() -> LabelRules:
+    return load_label("us")
 
 
 def _days(span: tuple[str, str]) -> int:
