@@ -29,7 +29,9 @@ def measured() -> dict[str, float]:
     endpoints = cohort_endpoints(cohort, responses, criteria)
     figures = _arm_figures(endpoints) | _lesion_figures(endpoints)
     durable = np.asarray(responses.columns["durable"], dtype=bool)
-    arm, stage, line = (np.asarray(cohort.patients[c]).astype(str) for c in ("arm", "stage", "line"))
+    arm, stage, line = (
+        np.asarray(cohort.patients[c]).astype(str) for c in ("arm", "stage", "line")
+    )
     non_visceral = np.isin(stage, NON_VISCERAL)
     for name, key in (("T-VEC", "tvec"), ("GM-CSF", "gmcsf")):
         mine = arm == name
@@ -49,7 +51,8 @@ def _arm_figures(endpoints: Endpoints) -> dict[str, float]:
         out[f"cr-{key}"] = arm.cr_rate.rate
         out[f"pr-{key}"] = arm.pr_rate.rate
     ttr = endpoints.arm("T-VEC").time_to_response
-    assert ttr.median_months is not None and ttr.min_months is not None
+    assert ttr.median_months is not None
+    assert ttr.min_months is not None
     assert ttr.max_months is not None
     out["ttr-median-tvec"] = ttr.median_months
     out["ttr-min-tvec"] = ttr.min_months
@@ -58,11 +61,16 @@ def _arm_figures(endpoints: Endpoints) -> dict[str, float]:
 
 
 def _lesion_figures(endpoints: Endpoints) -> dict[str, float]:
-    short = {"injected": "injected", "uninjected non-visceral": "uninjected", "visceral": "visceral"}
+    short = {
+        "injected": "injected",
+        "uninjected non-visceral": "uninjected",
+        "visceral": "visceral",
+    }
     out: dict[str, float] = {}
     for row in endpoints.lesion_groups:
         if row.arm == "T-VEC" and row.lesions:
-            assert row.shrank_share is not None and row.resolved_share is not None
+            assert row.shrank_share is not None
+            assert row.resolved_share is not None
             out[f"lesion-{short[row.group]}-shrank"] = row.shrank_share
             out[f"lesion-{short[row.group]}-resolved"] = row.resolved_share
     return out
@@ -82,7 +90,9 @@ def test_every_target_is_reported_and_met_within_its_tolerance(measured: dict[st
             f"{target.source[:60]}"
         )
         if abs(got - target.number) > target.within:
-            missed.append(f"{target.key}: {got:.3f} not within {target.tolerance} of {target.value}")
+            missed.append(
+                f"{target.key}: {got:.3f} not within {target.tolerance} of {target.value}"
+            )
     print("\n" + "\n".join(lines))
     assert not missed, missed
 
@@ -92,14 +102,15 @@ def test_both_arms_have_the_lesions_the_trial_had() -> None:
     cohort = synthesize(2_000, 21)
     arm_of = dict(zip(cohort.patients["patient_id"].tolist(), cohort.patients["arm"], strict=True))
     arm = np.asarray([arm_of[p] for p in cohort.lesions["patient_id"].tolist()])
-    visceral = cohort.lesions["site"] == "visceral"
-    injected = cohort.lesions["injected"]
+    visceral = np.asarray(cohort.lesions["site"] == "visceral", dtype=bool)
+    injected = np.asarray(cohort.lesions["injected"], dtype=bool)
     tvec = arm == "T-VEC"
     assert (tvec & injected).any()
     assert (tvec & ~injected & ~visceral).any()
     assert (tvec & visceral).any()
     assert not (injected & (~tvec | visceral)).any()
-    assert (~tvec & ~visceral).any() and (~tvec & visceral).any()
+    assert (~tvec & ~visceral).any()
+    assert (~tvec & visceral).any()
 
 
 def test_patients_without_visceral_disease_respond_more_on_t_vec(
@@ -113,7 +124,8 @@ def test_first_line_patients_respond_more_and_gain_more_from_t_vec(
 ) -> None:
     """Direction only (the policy's evidence review gives no rates)."""
     target = load_calibration("optim").target("drr-first-vs-later-tvec")
-    assert target.number is None and target.direction
+    assert target.number is None
+    assert target.direction
     assert measured["drr-first-tvec"] > measured["drr-later-tvec"]
     first_gain = measured["drr-first-tvec"] - measured["drr-first-gmcsf"]
     later_gain = measured["drr-later-tvec"] - measured["drr-later-gmcsf"]

@@ -136,9 +136,7 @@ def read_cohort(folder: Path | str) -> Cohort:
     if not folder.is_dir():
         raise CohortError(f"{folder}: not a folder with a cohort")
     paths = {name: _table_path(folder, name) for name in TABLES}
-    tables = {
-        name: _read_table(path, TABLES[name], OPTIONAL[name]) for name, path in paths.items()
-    }
+    tables = {name: _read_table(path, TABLES[name], OPTIONAL[name]) for name, path in paths.items()}
     _check_patients(paths["patients"], tables["patients"])
     _check_lesions(paths["lesions"], tables["lesions"], tables["patients"])
     _check_measurements(

@@ -34,7 +34,16 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
-from tvec.analytics.cohort import ARMS, END_REASONS, LINES, SITES, STAGES, Cohort, Columns
+from tvec.analytics.cohort import (
+    ARMS,
+    END_REASONS,
+    LINES,
+    SEXES,
+    SITES,
+    STAGES,
+    Cohort,
+    Columns,
+)
 from tvec.domain.rules import LabelRules, VisitKind
 from tvec.knowledge import load_label
 
@@ -85,7 +94,7 @@ class SynthAssumptions:
     shrink_visceral: float = 0.6
     shrink_log_sd: float = 0.2  # lesion-to-lesion spread of the exponents (log-normal)
 
-    # --- which lesions are injected, and how each responds on its own ------------------------------
+    # --- which lesions are injected, and how each responds on its own ---------------------------
     # In the T-VEC arm a non-visceral lesion other than the first is left uninjected with this
     # probability (OPTiM's lesion analysis counted about one uninjected non-visceral lesion for
     # every two injected ones). Visceral lesions are never injected; nothing is injected in the
@@ -95,10 +104,10 @@ class SynthAssumptions:
     # probabilities (injected, uninjected non-visceral, visceral) a lesion shrinks on its own;
     # of those, these shares resolve completely, the rest keep this product ratio (uniform).
     # Together with the patient-level course they reproduce OPTiM's lesion-level shares.
-    local_response_prob: tuple[float, float, float] = (0.97, 0.2, 0.28)
-    local_resolve_share: tuple[float, float, float] = (0.68, 1.0, 0.6)
+    local_response_prob: tuple[float, float, float] = (0.97, 0.2, 0.24)
+    local_resolve_share: tuple[float, float, float] = (0.64, 1.0, 0.6)
     local_product_ratio: tuple[float, float] = (0.05, 0.5)
-    local_days: tuple[float, float] = (42.0, 200.0)  # days from first seen to the full effect
+    local_days: tuple[float, float] = (42.0, 150.0)  # days from first seen to the full effect
     # A patient who does not respond (stable or progressive disease) keeps the baseline lesions'
     # own responses, lesion by lesion, only while the sum of products they remove leaves at least
     # this share of it at the patient's nadir (stable, progressive disease; progressive disease
@@ -109,8 +118,8 @@ class SynthAssumptions:
     # Tuned so the modified-WHO engine measures about DRR 16%, ORR 26%, CR 11% on T-VEC and
     # DRR 2%, ORR 6%, CR <1% on GM-CSF (some drawn responses are not confirmed or not durable).
     mixture: tuple[tuple[float, ...], tuple[float, ...]] = (
-        (0.06, 0.058, 0.025, 0.125, 0.24, 0.492),  # T-VEC
-        (0.004, 0.012, 0.004, 0.045, 0.24, 0.695),  # GM-CSF
+        (0.065, 0.072, 0.025, 0.09, 0.24, 0.508),  # T-VEC
+        (0.004, 0.012, 0.004, 0.041, 0.24, 0.699),  # GM-CSF
     )
     # The responder kinds' probabilities are scaled per patient: by stage group (IIIB-IVM1a
     # without visceral disease, IVM1b-c with it; the non-visceral scale follows so the arm's
@@ -372,10 +381,12 @@ def _exposure(
     per_visit = np.bincount(base.patient, weights=lesion_ml, minlength=n)
     per_visit = np.minimum(per_visit, float(first.max_total_volume_ml))
     days = np.where(tvec, np.minimum(horizon, os_days), 0)
-    assert second.interval_days is not None and later.interval_days is not None
+    if second.interval_days is None or later.interval_days is None:
+        raise ValueError("the label's second and later visits need an interval")
     visits = np.where(
         tvec,
-        1 + (days >= second.interval_days)
+        1
+        + (days >= second.interval_days)
         + np.maximum(days - second.interval_days, 0) // later.interval_days,
         0,
     )
@@ -396,7 +407,9 @@ def _exposure(
     )
     end = np.where(tvec & (os_event == 0) & (os_days <= horizon), "", end)
     return {
-        "sex": np.where(rng.random(n) < a.male_share, "male", "female"),
+        "sex": np.where(rng.random(n) < a.male_share, "male", "female").astype(
+            f"<U{max(map(len, SEXES))}"
+        ),
         "ecog": (rng.random(n) >= a.ecog_probs[0]).astype(np.int64),
         "courses": np.where(tvec, 1 + again, 0).astype(np.int64),
         "visits": visits.astype(np.int64),
@@ -449,13 +462,15 @@ def _kinds(
     scale = np.where(visceral, by_visceral[arm], by_other[arm])
     scale = scale * np.where(first_line, *a.line_response_scale)
     rows = mixture[arm]
-    responders = rows[:, : STABLE] * scale[:, None]
+    responders = rows[:, :STABLE] * scale[:, None]
     total = responders.sum(axis=1, keepdims=True)
     responders *= np.minimum(1.0, a.max_responder_share / np.maximum(total, 1e-12))
     rest = rows[:, STABLE:]
     rest = rest / rest.sum(axis=1, keepdims=True) * (1 - responders.sum(axis=1, keepdims=True))
     cumulative = np.cumsum(np.concatenate([responders, rest], axis=1), axis=1)
-    kind: Ints = np.minimum((rng.random(len(tvec))[:, None] >= cumulative).sum(axis=1), len(KINDS) - 1)
+    kind: Ints = np.minimum(
+        (rng.random(len(tvec))[:, None] >= cumulative).sum(axis=1), len(KINDS) - 1
+    )
     return kind
 
 
