@@ -118,8 +118,8 @@ class SynthAssumptions:
     # Tuned so the modified-WHO engine measures about DRR 16%, ORR 26%, CR 11% on T-VEC and
     # DRR 2%, ORR 6%, CR <1% on GM-CSF (some drawn responses are not confirmed or not durable).
     mixture: tuple[tuple[float, ...], tuple[float, ...]] = (
-        (0.065, 0.072, 0.025, 0.09, 0.24, 0.508),  # T-VEC
-        (0.004, 0.012, 0.004, 0.041, 0.24, 0.699),  # GM-CSF
+        (0.065, 0.075, 0.025, 0.088, 0.24, 0.507),  # T-VEC
+        (0.004, 0.015, 0.004, 0.040, 0.24, 0.697),  # GM-CSF
     )
     # The responder kinds' probabilities are scaled per patient: by stage group (IIIB-IVM1a
     # without visceral disease, IVM1b-c with it; the non-visceral scale follows so the arm's
@@ -133,10 +133,14 @@ class SynthAssumptions:
     # A responder's tumour first holds (or grows, before a response) for a lag drawn uniformly
     # from this range, then shrinks; with the days to the nadir it sets the time to response
     # (OPTiM: median 4.1 months, range 1.2-16.7).
-    response_lag_days: tuple[float, float] = (0.0, 170.0)
+    response_lag_days: tuple[float, float] = (0.0, 160.0)
+    # A few responders respond late (the trial's longest time to response was 16.7 months): their
+    # lag is drawn from this longer range instead.
+    late_response_prob: float = 0.06
+    late_lag_days: tuple[float, float] = (270.0, 560.0)
     response_days_median: float = 150.0  # end of the lag (or the peak) to nadir, log-normal
     response_days_log_sd: float = 0.45
-    response_days_range: tuple[float, float] = (35.0, 400.0)
+    response_days_range: tuple[float, float] = (35.0, 600.0)
     pr_nadir_ratio: tuple[float, float] = (0.05, 0.35)  # sum of products at nadir / baseline
     # A complete response clears every lesion at the nadir day; before it, the sum of products
     # heads for this ratio (durable, transient): a transient CR responds later and shorter.
@@ -547,7 +551,9 @@ def _trajectory(
     durable, transient = kind <= DURABLE_PR, responder & (kind >= TRANSIENT_CR)
     weights = _padded(base, n)
     peak = responder & (rng.random(n) < a.progression_before_response)
-    lag = np.where(responder, _uniform(rng, a.response_lag_days, n), 0.0)
+    late = rng.random(n) < a.late_response_prob
+    lag = np.where(late, _uniform(rng, a.late_lag_days, n), _uniform(rng, a.response_lag_days, n))
+    lag = np.where(responder, lag, 0.0)
     t1 = np.where(peak, np.maximum(grid[:, 1], lag), lag)
     x1 = _solve(weights, np.where(peak, _uniform(rng, a.peak_ratio, n), 1.0))
     to_nadir = rng.lognormal(math.log(a.response_days_median), a.response_days_log_sd, n)
