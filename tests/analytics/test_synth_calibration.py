@@ -8,6 +8,8 @@ Run with ``-s`` to see the table.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pytest
 
@@ -15,7 +17,8 @@ from tvec.analytics.cohort import Cohort, CohortResponses
 from tvec.analytics.cohort_engine import cohort_responses
 from tvec.analytics.endpoints import Endpoints, cohort_endpoints, months
 from tvec.analytics.synth import synthesize
-from tvec.knowledge import load_criteria
+from tvec.domain.rules import VisitKind
+from tvec.knowledge import load_criteria, load_label
 from tvec.knowledge.calibration import load_calibration
 from tvec.knowledge.trials import load_trial
 
@@ -149,3 +152,45 @@ def test_first_line_patients_respond_more_and_gain_more_from_t_vec(
     first_gain = measured["drr-first-tvec"] - measured["drr-first-gmcsf"]
     later_gain = measured["drr-later-tvec"] - measured["drr-later-gmcsf"]
     assert first_gain > later_gain
+
+
+def test_t_vec_exposure_follows_the_label_schedule_and_volume_table() -> None:
+    """Per patient, recomputed with the label's own lookups (`LabelRules.band_for`)."""
+    label = load_label("us")
+    first = label.visit_rule(VisitKind.INITIAL)
+    second = label.visit_rule(VisitKind.SECOND)
+    later = label.visit_rule(VisitKind.SUBSEQUENT)
+    cohort = synthesize(400, 22)
+    p, les, m = cohort.patients, cohort.lesions, cohort.measurements
+    baseline = m["day"] == 0
+    size = {
+        (int(pid), int(lid)): Decimal(str(cm))
+        for pid, lid, cm in zip(
+            m["patient_id"][baseline],
+            m["lesion_id"][baseline],
+            m["longest_cm"][baseline],
+            strict=True,
+        )
+    }
+    for k, pid in enumerate(p["patient_id"].tolist()):
+        visits = int(p["visits"][k])
+        if p["arm"][k] == "GM-CSF":
+            assert visits == 0
+            assert p["volume_ml"][k] == 0
+            assert p["end_reason"][k] == ""
+            continue
+        mine = (les["patient_id"] == pid) & les["injected"] & (les["first_day"] == 0)
+        wanted = sum(
+            (label.band_for(size[pid, int(lid)]).max_volume_ml for lid in les["lesion_id"][mine]),
+            Decimal(0),
+        )
+        per_visit = min(wanted, first.max_total_volume_ml)
+        assert p["volume_ml"][k] == pytest.approx(float(per_visit) * visits)
+        expected_pfu = float(per_visit) * (first.pfu_per_ml + (visits - 1) * later.pfu_per_ml)
+        assert p["pfu"][k] == pytest.approx(expected_pfu)
+        assert p["vials_thawed"][k] >= float(per_visit) * visits  # 1 mL vials, rounded up
+        assert second.interval_days is not None
+        assert later.interval_days is not None
+        days = 0 if visits == 1 else second.interval_days + (visits - 2) * later.interval_days
+        assert p["treatment_days"][k] == days
+        assert p["courses"][k] == 1 + p["reinitiations"][k]
