@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.analytics.test_synth import assert_same
-from tvec.analytics.cohort import Cohort, CohortError
+from tvec.analytics.cohort import OPTIONAL_PATIENT_COLUMNS, Cohort, CohortError
 from tvec.analytics.cohort_files import read_cohort, write_cohort
 from tvec.analytics.synth import synthesize
 
@@ -245,3 +245,23 @@ def test_types_from_other_writers_are_accepted(tmp_path: Path) -> None:
         pa.array([d.isoformat() for d in patients.column("start_date").to_pylist()]),
     )
     assert_same(read_cohort(folder), make_cohort())
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_the_optional_patient_columns_round_trip_and_a_file_without_them_loads(
+    tmp_path: Path, fmt: str
+) -> None:
+    cohort = synthesize(300, 5)
+    write_cohort(cohort, tmp_path / "full", fmt)
+    back = read_cohort(tmp_path / "full")
+    for name in OPTIONAL_PATIENT_COLUMNS:
+        assert np.array_equal(back.patients[name], cohort.patients[name]), name
+    gmcsf = back.patients["arm"] == "GM-CSF"
+    assert (back.patients["visits"][gmcsf] == 0).all()
+    bare = Cohort(
+        {k: v for k, v in cohort.patients.items() if k not in OPTIONAL_PATIENT_COLUMNS},
+        cohort.lesions,
+        cohort.measurements,
+    )
+    write_cohort(bare, tmp_path / "bare", fmt)
+    assert not set(OPTIONAL_PATIENT_COLUMNS) & set(read_cohort(tmp_path / "bare").patients)

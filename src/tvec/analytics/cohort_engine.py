@@ -186,6 +186,7 @@ def _responses(
     patient_row = _patient_rows(patients["patient_id"], pid[starts])
     start_date = np.asarray(patients["start_date"]).astype("datetime64[D]")[patient_row]
     first = np.unique(np.searchsorted(starts, np.arange(0, pid.size, BLOCK_ROWS)))
+    first = first[first < starts.size]  # a cut inside the last patient starts no empty block
     patient_bounds = np.r_[first, starts.size]
     row_bounds = np.r_[starts, pid.size][patient_bounds]
 

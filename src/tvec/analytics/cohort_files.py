@@ -20,10 +20,13 @@ import numpy.typing as npt
 
 from tvec.analytics.cohort import (
     ARMS,
+    END_REASONS,
     LESION_COLUMNS,
     LINES,
     MEASUREMENT_COLUMNS,
+    OPTIONAL_PATIENT_COLUMNS,
     PATIENT_COLUMNS,
+    SEXES,
     SITES,
     STAGES,
     Cohort,
@@ -58,8 +61,21 @@ KINDS = {
     "injected": "bool",
     "longest_cm": "float",
     "perpendicular_cm": "float",
+    # optional patient columns (a file without them still loads)
+    **dict.fromkeys(("ecog", "courses", "visits", "vials_thawed", "vials_discarded"), "int"),
+    **dict.fromkeys(("treatment_days", "reinitiations"), "int"),
+    **dict.fromkeys(("volume_ml", "pfu"), "float"),
+    **dict.fromkeys(("sex", "end_reason"), "text"),
 }
-CHOICES = {"arm": ARMS, "stage": STAGES, "line": LINES, "site": SITES}
+OPTIONAL = {"patients": OPTIONAL_PATIENT_COLUMNS, "lesions": (), "measurements": ()}
+CHOICES = {
+    "arm": ARMS,
+    "stage": STAGES,
+    "line": LINES,
+    "site": SITES,
+    "sex": SEXES,
+    "end_reason": ("", *END_REASONS),
+}
 WHAT = {
     "int": "a whole number",
     "date": "an ISO date (YYYY-MM-DD)",
@@ -95,7 +111,8 @@ def write_cohort(cohort: Cohort, folder: Path | str, fmt: str = "parquet") -> li
         path = folder / f"{name}.{fmt}"
         temporary = folder / f".{name}.{fmt}.partial"
         try:
-            _write(_to_arrow(table, TABLES[name]), temporary, fmt)
+            present = tuple(c for c in OPTIONAL[name] if c in table)
+            _write(_to_arrow(table, TABLES[name] + present), temporary, fmt)
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
@@ -119,7 +136,7 @@ def read_cohort(folder: Path | str) -> Cohort:
     if not folder.is_dir():
         raise CohortError(f"{folder}: not a folder with a cohort")
     paths = {name: _table_path(folder, name) for name in TABLES}
-    tables = {name: _read_table(path, TABLES[name]) for name, path in paths.items()}
+    tables = {name: _read_table(path, TABLES[name], OPTIONAL[name]) for name, path in paths.items()}
     _check_patients(paths["patients"], tables["patients"])
     _check_lesions(paths["lesions"], tables["lesions"], tables["patients"])
     _check_measurements(
@@ -174,10 +191,12 @@ def _table_path(folder: Path, name: str) -> Path:
     return found[0]
 
 
-def _read_table(path: Path, columns: tuple[str, ...]) -> Table:
+def _read_table(path: Path, columns: tuple[str, ...], optional: tuple[str, ...] = ()) -> Table:
+    """The table's required `columns` and those of the `optional` ones the file has."""
     import pyarrow as pa  # type: ignore[import-untyped, unused-ignore]
 
     try:
+        columns += tuple(c for c in optional if c in _header(path))
         table = _read_csv(path, columns) if path.suffix == ".csv" else _read_parquet(path, columns)
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
         raise CohortError(f"{path}: cannot be read: {exc}") from exc
@@ -188,6 +207,17 @@ def _read_table(path: Path, columns: tuple[str, ...]) -> Table:
         converted[name] = _to_numpy(path, name, column)
         del column
     return converted
+
+
+def _header(path: Path) -> list[str]:
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8-sig") as handle:
+            line = handle.readline().rstrip("\r\n")
+        return [name.strip().strip('"') for name in line.split(",")]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped, unused-ignore]
+
+    names: list[str] = pq.read_schema(path).names
+    return names
 
 
 def _read_parquet(path: Path, columns: tuple[str, ...]) -> pa.Table:

@@ -18,22 +18,41 @@ response), falling to a nadir, held, then growing again. Lesion i measures
 increasing (steeper for shrinking injected lesions), so every lesion moves with the patient and
 the sum of products is monotone within each phase: no spurious progression from rounding. The
 nadir and peak are solved per patient so that the sum of products reaches a drawn target ratio.
+On top of that, a T-VEC patient's lesion may respond on its own (its product falls linearly in
+time to a drawn share, or it resolves), so lesions respond more often than patients do (OPTiM's
+lesion-level analysis); a non-responder keeps only the own responses that leave it one. Stage
+group and line of therapy scale the chance of a responding kind (OPTiM's subgroups).
 
 References
 ----------
 Andtbacka RHI et al. Talimogene laherparepvec improves durable response rate in patients with
 advanced melanoma. J Clin Oncol 2015;33:2780-8 (the OPTiM trial).
+Andtbacka RHI et al. Patterns of clinical response with talimogene laherparepvec (T-VEC) in
+patients with melanoma treated in the OPTiM phase III clinical trial. Ann Surg Oncol
+2016;23:4169-77 (lesion-level responses).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
-from tvec.analytics.cohort import ARMS, LINES, SITES, STAGES, Cohort, Columns
+from tvec.analytics.cohort import (
+    ARMS,
+    END_REASONS,
+    LINES,
+    SEXES,
+    SITES,
+    STAGES,
+    Cohort,
+    Columns,
+)
+from tvec.domain.rules import LabelRules, VisitKind
+from tvec.knowledge import load_label
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -64,7 +83,9 @@ class SynthAssumptions:
     data_cutoff: str = "2025-06-30"  # administrative censoring; all dates lie on or before it
 
     # --- lesions at baseline ---------------------------------------------------------------------
-    extra_lesions_mean: float = 1.6  # baseline lesions = 1 + Poisson(mean), at most 8
+    # Baseline lesions = 1 + Poisson(mean), at most 8 (OPTiM's lesion analysis had about 11 per
+    # T-VEC patient; more lesions let lesions respond while their patient does not).
+    extra_lesions_mean: float = 2.2
     longest_median_cm: float = 1.5  # log-normal longest diameter, clipped to 0.3-6 cm
     longest_log_sd: float = 0.6
     longest_range_cm: tuple[float, float] = (0.3, 6.0)
@@ -82,18 +103,58 @@ class SynthAssumptions:
     shrink_visceral: float = 0.6
     shrink_log_sd: float = 0.2  # lesion-to-lesion spread of the exponents (log-normal)
 
+    # --- which lesions are injected, and how each responds on its own ---------------------------
+    # In the T-VEC arm a non-visceral lesion other than the first is left uninjected with this
+    # probability (OPTiM's lesion analysis counted about one uninjected non-visceral lesion for
+    # every two injected ones). Visceral lesions are never injected; nothing is injected in the
+    # GM-CSF arm (GM-CSF was given under the skin, not into lesions).
+    uninjected_prob: float = 0.32
+    # A lesion's own response in the T-VEC arm, on top of the patient's course: with these
+    # probabilities (injected, uninjected non-visceral, visceral) a lesion shrinks on its own;
+    # of those, these shares resolve completely, the rest keep this product ratio (uniform).
+    # Together with the patient-level course they reproduce OPTiM's lesion-level shares.
+    local_response_prob: tuple[float, float, float] = (0.97, 0.2, 0.24)
+    local_resolve_share: tuple[float, float, float] = (0.64, 1.0, 0.6)
+    local_product_ratio: tuple[float, float] = (0.05, 0.5)
+    local_resolve_ratio: float = 0.0025  # a resolving lesion's product heads for this, then 0 x 0
+    local_days: tuple[float, float] = (42.0, 150.0)  # days from first seen to the full effect
+    # A patient who does not respond (stable or progressive disease) keeps the baseline lesions'
+    # own responses, lesion by lesion, only while the sum of products they remove leaves at least
+    # this share of it at the patient's nadir (stable, progressive disease; progressive disease
+    # grows from the first day, so it may lose more): lesions respond, the patient does not.
+    non_responder_floor: tuple[float, float] = (0.6, 0.15)
+
     # --- what happens: the trajectory mixture per arm (probabilities over KINDS) ----------------
-    # Tuned so the modified-WHO engine measures about DRR 16%, ORR 26%, CR 11% on T-VEC and
-    # DRR 2%, ORR 6%, CR <1% on GM-CSF (some drawn responses are not confirmed or not durable).
+    # Tuned (with the lesions' own responses above) so the modified-WHO engine meets the
+    # calibration targets (tvec.knowledge.calibration, OPTiM's published figures) on a
+    # 100,000-patient registry; some drawn responses are not confirmed or not durable, and some
+    # non-responders' own lesion responses add a response.
     mixture: tuple[tuple[float, ...], tuple[float, ...]] = (
-        (0.0935, 0.070, 0.027, 0.084, 0.24, 0.4855),  # T-VEC
-        (0.005, 0.015, 0.004, 0.036, 0.24, 0.700),  # GM-CSF
+        (0.065, 0.075, 0.025, 0.088, 0.24, 0.507),  # T-VEC
+        (0.004, 0.015, 0.004, 0.040, 0.24, 0.697),  # GM-CSF
     )
-    progression_before_response: float = 0.2  # responders whose tumour grows first (peak 1.4-2.2)
+    # The responder kinds' probabilities are scaled per patient: by stage group (IIIB-IVM1a
+    # without visceral disease, IVM1b-c with it; the non-visceral scale follows so the arm's
+    # mixture holds on average over stage_probs) and by line (first, later). A scaled responder
+    # share above max_responder_share is cut back to it.
+    visceral_response_scale: tuple[float, float] = (0.3, 1.5)  # T-VEC, GM-CSF
+    line_response_scale: tuple[float, float] = (1.35, 0.69)  # first line, later lines
+    max_responder_share: float = 0.95
+    # Responders whose tumour grows first (peak 1.4-2.2); OPTiM saw it in 23 of 48 durable
+    # responders (Andtbacka et al., Ann Surg Oncol 2016).
+    progression_before_response: float = 0.4
     peak_ratio: tuple[float, float] = (1.4, 2.2)  # sum of products at the peak / baseline
-    response_days_median: float = 110.0  # first dose (or peak) to nadir, log-normal
+    # A responder's tumour first holds (or grows, before a response) for a lag drawn uniformly
+    # from this range, then shrinks; with the days to the nadir it sets the time to response
+    # (OPTiM: median 4.1 months, range 1.2-16.7).
+    response_lag_days: tuple[float, float] = (0.0, 160.0)
+    # A few responders respond late (the trial's longest time to response was 16.7 months): their
+    # lag is drawn from this longer range instead.
+    late_response_prob: float = 0.06
+    late_lag_days: tuple[float, float] = (270.0, 560.0)
+    response_days_median: float = 150.0  # end of the lag (or the peak) to nadir, log-normal
     response_days_log_sd: float = 0.45
-    response_days_range: tuple[float, float] = (35.0, 300.0)
+    response_days_range: tuple[float, float] = (35.0, 600.0)
     pr_nadir_ratio: tuple[float, float] = (0.05, 0.35)  # sum of products at nadir / baseline
     # A complete response clears every lesion at the nadir day; before it, the sum of products
     # heads for this ratio (durable, transient): a transient CR responds later and shorter.
@@ -137,6 +198,16 @@ class SynthAssumptions:
     death_median_durable: float = 1500.0
     stage_hazard: tuple[float, ...] = (0.7, 0.8, 0.9, 1.1, 1.4)
     loss_to_follow_up_median_days: float = 7300.0  # random censoring besides the data cut-off
+
+    # --- baseline characteristics and T-VEC exposure (the optional patient columns) ---------------
+    # Sex and ECOG shares are simulation assumptions (not cited trial figures). Doses follow the
+    # label's schedule and volume-by-size table (`tvec.knowledge.load_label`): every visit gives
+    # each injected baseline lesion its band's volume, up to the visit maximum; the first visit at
+    # the first-dose strength, later ones at the later strength. Treatment runs to the last
+    # lesion measurement (or death); a complete responder whose tumour comes back has one
+    # re-initiated course. The GM-CSF arm gets no T-VEC: zero exposure, no end reason.
+    male_share: float = 0.57
+    ecog_probs: tuple[float, float] = (0.7, 0.3)  # ECOG 0, 1
 
 
 ASSUMPTIONS = SynthAssumptions()
@@ -223,6 +294,7 @@ class _Trajectory:
     x2: Floats
     t3: Floats
     slope: Floats
+    ratio: Floats  # the sum of products at the nadir / baseline, as drawn
 
     def at(self, p: Ints, t: Floats) -> Floats:
         """x(t) for patients `p` (indices) at days `t`."""
@@ -248,6 +320,18 @@ class _Lesions:
     grow: Floats  # exponent of x when x >= 0
     first_phi: Floats  # the lesion's log-scale when first recorded
     gone_day: Floats  # recorded 0 x 0 from this day on (even if its size would not round to 0)
+    local_depth: Floats  # the lesion's own log-size fall at full effect (0: none)
+    local_days: Floats  # days from first seen to the full effect of its own response
+    local_gone: Bools  # its own response resolves it (0 x 0 from first_day + local_days)
+
+    def local(self, lesion: Ints, day: Ints | Floats) -> Floats:
+        """The lesion's own log-size change on `day` (0 before it is first seen).
+
+        Its product (area) falls linearly in time to exp(-2 depth) at the full effect.
+        """
+        ramp = np.clip((day - self.first_day[lesion]) / self.local_days[lesion], 0.0, 1.0)
+        fall = -np.expm1(-2 * self.local_depth[lesion])
+        return 0.5 * np.log1p(-fall * ramp)
 
 
 def _chunk(
@@ -255,10 +339,12 @@ def _chunk(
 ) -> tuple[Columns, Columns, Columns]:
     tvec = rng.random(n) < p_tvec
     stage = rng.choice(len(STAGES), n, p=a.stage_probs)
-    kind = _kinds(rng, tvec, a)
+    first_line = rng.random(n) < a.first_line_prob
+    kind = _kinds(rng, tvec, stage, first_line, a)
     grid = _grid(rng, n, a)
     base = _baseline(rng, tvec, stage, a)
     traj = _trajectory(rng, kind, grid, base, a)
+    _fit_own_responses(base, kind, traj, a)
     start = np.datetime64(a.accrual[0]) + rng.integers(0, _days(a.accrual) + 1, n)
     needed = _follow_up_needed(kind, traj, a)
     horizon = _horizon(rng, kind, needed, a)
@@ -271,7 +357,7 @@ def _chunk(
         "patient_id": ids,
         "arm": np.where(tvec, ARMS[0], ARMS[1]),
         "stage": np.asarray(STAGES)[stage],
-        "line": np.where(rng.random(n) < a.first_line_prob, LINES[0], LINES[1]),
+        "line": np.where(first_line, LINES[0], LINES[1]),
         "age": _ages(rng, n, a),
         "start_date": start,
         "os_days": os_days,
@@ -284,7 +370,82 @@ def _chunk(
         "injected": lesions.injected,
         "first_day": lesions.first_day,
     }
+    patients |= _exposure(rng, tvec, kind, traj, base, horizon, os_days, os_event, a)
     return patients, lesion_table, _measurements(ids, grid, n_assess, traj, lesions)
+
+
+def _exposure(
+    rng: np.random.Generator,
+    tvec: Bools,
+    kind: Ints,
+    traj: _Trajectory,
+    base: _Lesions,
+    horizon: Ints,
+    os_days: Ints,
+    os_event: Ints,
+    a: SynthAssumptions,
+) -> Columns:
+    """The optional patient columns: sex, ECOG and T-VEC exposure per the label's schedule."""
+    n = len(tvec)
+    label = _label()
+    second = label.visit_rule(VisitKind.SECOND)
+    later = label.visit_rule(VisitKind.SUBSEQUENT)
+    first = label.visit_rule(VisitKind.INITIAL)
+    bands = sorted(label.volume_bands, key=lambda b: -1 if b.above_cm is None else b.above_cm)
+    uppers = np.asarray([math.inf if b.up_to_cm is None else float(b.up_to_cm) for b in bands])
+    volumes = np.asarray([float(b.max_volume_ml) for b in bands])
+    band = np.minimum(np.searchsorted(uppers, base.longest, side="left"), len(bands) - 1)
+    lesion_ml = np.where(base.injected, volumes[band], 0.0)
+    per_visit = np.bincount(base.patient, weights=lesion_ml, minlength=n)
+    per_visit = np.minimum(per_visit, float(first.max_total_volume_ml))
+    days = np.where(tvec, np.minimum(horizon, os_days), 0)
+    if second.interval_days is None or later.interval_days is None:
+        raise ValueError("the label's second and later visits need an interval")
+    visits = np.where(
+        tvec,
+        1
+        + (days >= second.interval_days)
+        + np.maximum(days - second.interval_days, 0) // later.interval_days,
+        0,
+    )
+    treatment_days = np.where(
+        visits > 1,
+        second.interval_days + (visits - 2) * later.interval_days,
+        0,
+    )
+    vial_ml = {s.pfu_per_ml: float(s.vial_volume_ml) for s in label.strengths}
+    vials = np.ceil(per_visit / vial_ml[first.pfu_per_ml] - 1e-9).astype(np.int64)
+    leftover = (vials * vial_ml[first.pfu_per_ml] - per_visit) > 1e-9
+    complete = (kind == DURABLE_CR) | (kind == TRANSIENT_CR)
+    again = tvec & complete & np.isfinite(traj.t3) & (traj.t3 < days)
+    end = np.select(
+        [~tvec, (os_event == 1) & (os_days <= horizon), complete, kind == PROGRESSIVE],
+        ["", "death", "no-injectable-lesions", "other-treatment-required"],
+        "completed",
+    )
+    end = np.where(tvec & (os_event == 0) & (os_days <= horizon), "", end)
+    return {
+        "sex": np.where(rng.random(n) < a.male_share, "male", "female").astype(
+            f"<U{max(map(len, SEXES))}"
+        ),
+        "ecog": (rng.random(n) >= a.ecog_probs[0]).astype(np.int64),
+        "courses": np.where(tvec, 1 + again, 0).astype(np.int64),
+        "visits": visits.astype(np.int64),
+        "volume_ml": np.round(per_visit * visits, 2),
+        "pfu": np.where(
+            visits > 0, per_visit * (first.pfu_per_ml + (visits - 1) * later.pfu_per_ml), 0.0
+        ),
+        "vials_thawed": (vials * visits).astype(np.int64),
+        "vials_discarded": (leftover * visits).astype(np.int64),
+        "treatment_days": treatment_days.astype(np.int64),
+        "end_reason": end.astype(f"<U{max(map(len, END_REASONS))}"),
+        "reinitiations": again.astype(np.int64),
+    }
+
+
+@cache
+def _label() -> LabelRules:
+    return load_label("us")
 
 
 def _days(span: tuple[str, str]) -> int:
@@ -305,10 +466,29 @@ def _ages(rng: np.random.Generator, n: int, a: SynthAssumptions) -> Ints:
     return np.clip(ages, *a.age_range).astype(np.int64)
 
 
-def _kinds(rng: np.random.Generator, tvec: Bools, a: SynthAssumptions) -> Ints:
-    cumulative = np.cumsum(np.asarray(a.mixture), axis=1)
-    rows = (cumulative / cumulative[:, -1:])[np.where(tvec, 0, 1)]
-    kind: Ints = np.minimum((rng.random(len(tvec))[:, None] >= rows).sum(axis=1), len(KINDS) - 1)
+def _kinds(
+    rng: np.random.Generator, tvec: Bools, stage: Ints, first_line: Bools, a: SynthAssumptions
+) -> Ints:
+    """Trajectory kinds: the arm's mixture, responders scaled by stage group and line."""
+    mixture = np.asarray(a.mixture)
+    mixture = mixture / mixture.sum(axis=1, keepdims=True)
+    arm = np.where(tvec, 0, 1)
+    visceral_share = float(np.sum(a.stage_probs[STAGES.index("IVM1b") :]))
+    by_visceral = np.asarray(a.visceral_response_scale)
+    by_other = (1 - visceral_share * by_visceral) / (1 - visceral_share)
+    visceral = stage >= STAGES.index("IVM1b")
+    scale = np.where(visceral, by_visceral[arm], by_other[arm])
+    scale = scale * np.where(first_line, *a.line_response_scale)
+    rows = mixture[arm]
+    responders = rows[:, :STABLE] * scale[:, None]
+    total = responders.sum(axis=1, keepdims=True)
+    responders *= np.minimum(1.0, a.max_responder_share / np.maximum(total, 1e-12))
+    rest = rows[:, STABLE:]
+    rest = rest / rest.sum(axis=1, keepdims=True) * (1 - responders.sum(axis=1, keepdims=True))
+    cumulative = np.cumsum(np.concatenate([responders, rest], axis=1), axis=1)
+    kind: Ints = np.minimum(
+        (rng.random(len(tvec))[:, None] >= cumulative).sum(axis=1), len(KINDS) - 1
+    )
     return kind
 
 
@@ -348,7 +528,13 @@ def _lesion_rows(
     """Sites, second diameters, injection and response exponents of lesions first seen on day 0."""
     n = len(patient)
     skin_or_node = rng.choice(3, n, p=a.skin_node_probs)
-    injected = tvec[patient] & ~visceral
+    injected = tvec[patient] & ~visceral & ((number == 1) | (rng.random(n) >= a.uninjected_prob))
+    group = np.where(visceral, 2, np.where(injected, 0, 1))
+    local = tvec[patient] & (rng.random(n) < np.asarray(a.local_response_prob)[group])
+    local_gone = local & (rng.random(n) < np.asarray(a.local_resolve_share)[group])
+    depth = -0.5 * np.log(_uniform(rng, a.local_product_ratio, n))  # per diameter
+    resolve_depth = -0.5 * math.log(a.local_resolve_ratio)
+    depth = np.where(local_gone, resolve_depth, np.where(local, depth, 0.0))
     shrink = np.where(injected, a.shrink_injected, a.shrink_uninjected)
     shrink = np.where(visceral, a.shrink_visceral, shrink) * rng.lognormal(0, a.shrink_log_sd, n)
     perpendicular = np.rint(longest * _uniform(rng, a.perpendicular_ratio, n) * 10) / 10
@@ -364,6 +550,9 @@ def _lesion_rows(
         grow=rng.lognormal(0.0, a.shrink_log_sd, n),
         first_phi=np.zeros(n),
         gone_day=np.full(n, np.inf),
+        local_depth=depth,
+        local_days=_uniform(rng, a.local_days, n),
+        local_gone=local_gone,
     )
 
 
@@ -377,7 +566,10 @@ def _trajectory(
     durable, transient = kind <= DURABLE_PR, responder & (kind >= TRANSIENT_CR)
     weights = _padded(base, n)
     peak = responder & (rng.random(n) < a.progression_before_response)
-    t1 = np.where(peak, grid[:, 1], 0).astype(np.float64)
+    late = rng.random(n) < a.late_response_prob
+    lag = np.where(late, _uniform(rng, a.late_lag_days, n), _uniform(rng, a.response_lag_days, n))
+    lag = np.where(responder, lag, 0.0)
+    t1 = np.where(peak, np.maximum(grid[:, 1], lag), lag)
     x1 = _solve(weights, np.where(peak, _uniform(rng, a.peak_ratio, n), 1.0))
     to_nadir = rng.lognormal(math.log(a.response_days_median), a.response_days_log_sd, n)
     to_nadir = np.clip(to_nadir, *a.response_days_range)
@@ -394,7 +586,34 @@ def _trajectory(
     relapses = transient | progressive | ((durable | stable) & (rng.random(n) < a.relapse_prob))
     slope = np.where(relapses, _doubling_slope(rng, a.doubling_days_relapse, n), 0.0)
     slope = np.where(progressive, _doubling_slope(rng, a.doubling_days_progressive, n), slope)
-    return _Trajectory(t1, x1, t2, x2, np.where(relapses, t2 + hold, np.inf), slope)
+    t3 = np.where(relapses, t2 + hold, np.inf)
+    return _Trajectory(t1, x1, t2, x2, t3, slope, ratio)
+
+
+def _fit_own_responses(base: _Lesions, kind: Ints, traj: _Trajectory, a: SynthAssumptions) -> None:
+    """Fit the baseline lesions' own responses to the patient's course (in place).
+
+    A responder's lesions reach their own full effect on the patient's nadir day (so the time to
+    response follows the patient's course); a non-responder drops the own responses that would
+    make the patient respond.
+    """
+    responder = (kind <= TRANSIENT_PR)[base.patient]
+    base.local_days[responder] = np.maximum(traj.t2[base.patient][responder], 28.0)
+    non_responder, nadir_ratio = kind >= STABLE, traj.ratio
+    weight = base.longest * base.perpendicular
+    total = np.bincount(base.patient, weights=weight, minlength=len(non_responder))
+    share = weight / total[base.patient]
+    removed = np.where(base.local_gone, share, share * (1 - np.exp(-2 * base.local_depth)))
+    cumulative = np.cumsum(removed)
+    starts = np.cumsum(np.bincount(base.patient, minlength=len(non_responder))) - np.bincount(
+        base.patient, minlength=len(non_responder)
+    )
+    within = cumulative - np.concatenate([[0.0], cumulative])[starts][base.patient]
+    floor = np.where(kind == STABLE, *a.non_responder_floor)
+    allowed = 1 - floor / np.maximum(nadir_ratio, floor)
+    drop = non_responder[base.patient] & (within > allowed[base.patient] + 1e-12)
+    base.local_depth[drop] = 0.0
+    base.local_gone[drop] = False
 
 
 def _phi(x: Floats, shrink: Floats, grow: Floats) -> Floats:
@@ -524,7 +743,7 @@ def _new_lesion_assessments(
     at[progressive, 0] = picks[progressive, 0]
     second = progressive & (rng.random(n) < a.second_new_lesion)
     at[second, 1] = picks[second, 1]
-    peak = (traj.t1 > 0) & later & (rng.random(n) < a.new_lesion_peak)
+    peak = (traj.x1 > 0) & later & (rng.random(n) < a.new_lesion_peak)
     at[peak, 0] = 1
     relapse_at = np.argmax(grid > traj.t3[:, None], axis=1)  # 0 when none
     complete = (kind == DURABLE_CR) | (kind == TRANSIENT_CR)
@@ -545,10 +764,13 @@ def _gone_days(kind: Ints, traj: _Trajectory, lesions: _Lesions) -> Floats:
     t2, t3 = traj.t2[p], traj.t3[p]
     complete = (kind[p] == DURABLE_CR) | (kind[p] == TRANSIENT_CR)
     cleared = np.where(complete & (lesions.first_day < t2), t2, np.inf)
-    held = traj.at(p, np.where(np.isfinite(t3), t3, 0.0))
-    size = lesions.longest * np.exp(_phi(held, lesions.shrink, lesions.grow) - lesions.first_phi)
+    at = np.where(np.isfinite(t3), t3, 0.0)
+    held = _phi(traj.at(p, at), lesions.shrink, lesions.grow) - lesions.first_phi
+    size = lesions.longest * np.exp(held + lesions.local(np.arange(len(p)), at))
     gone = np.isfinite(t3) & (lesions.first_day <= t3) & (np.rint(size * 10) == 0)
-    return np.minimum(cleared, np.where(gone, np.floor(t3) + 1, np.inf))
+    cleared = np.minimum(cleared, np.where(gone, np.floor(t3) + 1, np.inf))
+    own = np.where(lesions.local_gone, np.ceil(lesions.first_day + lesions.local_days), np.inf)
+    return np.minimum(cleared, own)
 
 
 def _measurements(
@@ -588,6 +810,8 @@ def _sizes(lesions: _Lesions, lesion: Ints, day: Ints, x_now: Floats) -> tuple[F
     scale = np.where(x_now < 0, lesions.shrink[lesion], lesions.grow[lesion])
     scale *= x_now
     scale -= lesions.first_phi[lesion]
+    own = np.nonzero(lesions.local_depth[lesion] > 0)[0]  # lesions with their own response
+    scale[own] += lesions.local(lesion[own], day[own])
     np.exp(scale, out=scale)
     longest = lesions.longest[lesion]
     longest *= scale
