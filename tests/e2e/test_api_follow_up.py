@@ -197,3 +197,31 @@ def test_only_oncologists_and_nurses_record_and_other_centres_see_nothing(clinic
         assert c.client.put(url, json=body, headers=c.other[role]).status_code == 404
         listed = c.client.get(f"/patients/{c.patient_id}/prior-therapies", headers=c.other[role])
         assert listed.status_code == 404
+
+
+def test_no_dose_and_no_course_for_a_patient_whose_death_is_recorded(clinic: Clinic) -> None:
+    c, nurse = clinic, clinic.h[Role.NURSE]
+    course = c.client.get(f"/patients/{c.patient_id}/courses", headers=nurse).json()["items"][0]
+    visit = plan_visit(c.client, nurse, course["id"])
+    death = {
+        "died_on": days_ago(2).isoformat(),
+        "death_cause": "melanoma",
+        "last_known_alive_on": days_ago(3).isoformat(),
+    }
+    ok(c.client.put(f"/patients/{c.patient_id}/follow-up", json=death, headers=nurse))
+    before = c.audit()
+    body = administration_body(visit, "FU6", days_ago(10))
+    refusal = refused(
+        c.client.post(f"/visits/{visit['id']}/administrations", json=body, headers=nurse),
+        "administered_at",
+    )
+    assert "death is recorded" in refusal
+    again = c.client.post(
+        f"/patients/{c.patient_id}/courses",
+        json={"label_variant": "us", "start_date": days_ago(1).isoformat()},
+        headers=c.h[Role.ONCOLOGIST],
+    )
+    assert "death is recorded" in refused(again, "start_date")
+    assert c.audit() == before  # nothing written
+    given = c.client.get(f"/visits/{visit['id']}", headers=nurse).json()
+    assert given["status"] == "planned"

@@ -11,11 +11,12 @@ from datetime import date
 
 import pytest
 
-from tvec.domain.errors import InvalidInput
+from tvec.domain.errors import CourseRuleBroken, InvalidInput
 from tvec.domain.follow_up import (
     ChartDates,
     FollowUp,
     PriorTherapy,
+    check_alive,
     check_follow_up,
     check_prior_therapy,
     corrected_fields,
@@ -188,3 +189,10 @@ def test_the_ecog_scale_is_oken_1982_grades_0_to_4() -> None:
     assert BOOK.ecog_grades == (0, 1, 2, 3, 4)
     assert "Am J Clin Oncol 1982;5:649-55" in BOOK.ecog.source
     assert BOOK.ecog_text(0).startswith("Fully active")
+
+
+def test_nothing_is_given_to_a_patient_whose_death_is_recorded() -> None:
+    check_alive(None, "dose may be recorded", "administered_at")  # alive: no refusal
+    with pytest.raises(CourseRuleBroken, match=r"death is recorded \(on 2026-03-04\)") as caught:
+        check_alive(date(2026, 3, 4), "dose may be recorded", "administered_at")
+    assert caught.value.fields == {"field": "administered_at"}

@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from tvec.domain.errors import InvalidInput
+from tvec.domain.errors import CourseRuleBroken, InvalidInput
 
 FOLLOW_UP = "follow-up"
 PRIOR_THERAPY = "prior therapy"
@@ -156,6 +156,15 @@ def check_prior_therapy(
                 "category in the same line)",
                 therapy.line,
             )
+
+
+def check_alive(died_on: date | None, what: str, field: str) -> None:
+    """Refuse a course start or a dose for a patient whose death is recorded (on any date: a
+    dose dated before the death is a late entry, made by correcting the death first)."""
+    if died_on is not None:
+        raise CourseRuleBroken(
+            f"the patient's death is recorded (on {died_on.isoformat()}): no {what}", field=field
+        )
 
 
 def line_of_therapy(prior: Iterable[PriorTherapy]) -> str:

@@ -22,6 +22,7 @@ from tvec.persistence.uow import UnitOfWork
 from tvec.schemas.clinic import CourseEnd as CourseEndIn
 from tvec.schemas.clinic import CourseIn
 from tvec.services.context import Actor, Context
+from tvec.services.follow_up import check_alive
 from tvec.services.indication import check_indication
 from tvec.services.patients import patient_in_centre
 from tvec.services.permissions import Action
@@ -57,6 +58,7 @@ def start_course(ctx: Context, actor: Actor, patient_id: int, new: CourseIn) -> 
             raise CourseRuleBroken(
                 "record the melanoma diagnosis before starting a course", field="diagnosis"
             )
+        check_alive(uow, patient_id, "course may be started", "start_date")
         check_eligible(uow, label, patient_id, new.start_date)
         check_indication(uow, label, patient, new.start_date, new.off_label_reason)
         if any(c.end_date is None for c in uow.courses.for_patient(patient_id)):

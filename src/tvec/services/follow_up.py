@@ -225,3 +225,9 @@ def _domain(t: fr.PriorTherapy) -> d.PriorTherapy:
 
 def _domain_follow_up(f: fr.FollowUp) -> d.FollowUp:
     return d.FollowUp(f.died_on, f.death_cause, f.last_known_alive_on, f.ecog, f.ecog_assessed_on)
+
+
+def check_alive(uow: UnitOfWork, patient_id: int, what: str, field: str) -> None:
+    """Refuse `what` (a course start, a dose) for a patient whose death is recorded."""
+    found = uow.follow_ups.for_patient(patient_id)
+    d.check_alive(found.died_on if found else None, what, field)

@@ -32,6 +32,7 @@ from tvec.services.authorization_windows import check_dose_window
 from tvec.services.context import Actor, Context
 from tvec.services.courses import course_in_centre, domain_course
 from tvec.services.decisions import early_dose_for, use_early_dose
+from tvec.services.follow_up import check_alive
 from tvec.services.indication import patient_facts
 from tvec.services.permissions import Action
 from tvec.services.programme import check_dose, warnings_json
@@ -255,6 +256,7 @@ def _record(
     at = from_wall_time(given.administered_at, zone_name)
     day = local_day(at, zone_name)
     _check_open(course)
+    check_alive(uow, course.patient_id, "dose may be recorded", "administered_at")
     check_not_held(uow.course_holds.for_course(course.id), day, "given")
     # without a reason given now, an early dose the oncologist pre-authorised for this visit
     authorised = None if given.override_reason else early_dose_for(uow, visit)
