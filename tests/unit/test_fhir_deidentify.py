@@ -116,7 +116,7 @@ def test_dates_move_back_by_the_shift_and_references_still_resolve(
     by_id = {r["id"]: r for r in resources}
     assert by_id[f"{KEY.pseudonym}-condition-1"]["onsetDateTime"] == "2025-12-11"
     given = by_id[f"{KEY.pseudonym}-administration-1"]
-    assert given["effectiveDateTime"] == "2026-01-02T10:30:00+00:00"
+    assert given["effectiveDateTime"] == "2026-01-02T10:30:00Z"
     assert "performer" not in given
     assert given["supportingInformation"] == [
         {"reference": f"BodyStructure/{KEY.pseudonym}-tumor-2"}
