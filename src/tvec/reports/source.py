@@ -7,6 +7,8 @@ same records.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from tvec.analytics.cohort import Cohort, CohortResponses
@@ -36,6 +38,29 @@ def composition(cohort: Cohort) -> str:
     parts = ", ".join(f"{arm} {count}" for arm, count in zip(arms, counts, strict=True))
     lesions = len(cohort.lesions["patient_id"])
     return f"{parts}; {lesions} lesions, {cohort.n_measurements} measurements"
+
+
+COHORT_CUTOFF = "the latest date recorded in the cohort: a measurement, a last contact or a death"
+STATED_CUTOFF = "as stated by the source"
+
+
+def data_cutoff(cohort: Cohort) -> dt.date | None:
+    """The latest date the cohort records (first dose + a measurement's day or the follow-up);
+    None for a cohort without patients."""
+    ids = np.asarray(cohort.patients["patient_id"])
+    if len(ids) == 0:
+        return None
+    start = np.asarray(cohort.patients["start_date"]).astype("datetime64[D]")
+    days = np.asarray(cohort.patients["os_days"]).astype(np.int64)
+    latest = (start + days.astype("timedelta64[D]")).max()
+    measured = np.asarray(cohort.measurements["patient_id"])
+    if len(measured):
+        order = np.argsort(ids, kind="stable")
+        rows = order[np.clip(np.searchsorted(ids, measured, sorter=order), 0, len(ids) - 1)]
+        day = np.asarray(cohort.measurements["day"]).astype(np.int64)
+        latest = max(latest, (start[rows] + day.astype("timedelta64[D]")).max())
+    value: dt.date = latest.astype(object)
+    return value
 
 
 def folder_source(cohort: Cohort, folder_name: str) -> Source:
@@ -75,4 +100,12 @@ def records_source(
     )
 
 
-__all__ = ["DEMO_CENTRE", "composition", "folder_source", "records_source"]
+__all__ = [
+    "COHORT_CUTOFF",
+    "DEMO_CENTRE",
+    "STATED_CUTOFF",
+    "composition",
+    "data_cutoff",
+    "folder_source",
+    "records_source",
+]
