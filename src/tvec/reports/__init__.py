@@ -14,7 +14,8 @@ as CSV files in a zip), `build` (the steps), `source` (describing a cohort).
 """
 
 from tvec.reports.build import TITLE, TRIAL, compute_endpoints, compute_responses, outcomes_report
-from tvec.reports.html import render_body, render_html
+from tvec.reports.csv_export import tables_zip
+from tvec.reports.html import PAPERS, Paper, render_body, render_html
 from tvec.reports.model import DISCLAIMER, Figure, Report, Source, Table
 from tvec.reports.pdf import pdf_bytes, pdf_document, write_pdf
 from tvec.reports.source import DEMO_CENTRE, composition, folder_source, records_source
@@ -22,9 +23,11 @@ from tvec.reports.source import DEMO_CENTRE, composition, folder_source, records
 __all__ = [
     "DEMO_CENTRE",
     "DISCLAIMER",
+    "PAPERS",
     "TITLE",
     "TRIAL",
     "Figure",
+    "Paper",
     "Report",
     "Source",
     "Table",
@@ -38,5 +41,6 @@ __all__ = [
     "records_source",
     "render_body",
     "render_html",
+    "tables_zip",
     "write_pdf",
 ]

@@ -9,6 +9,7 @@ row, and the figures as inline SVG at the page's width. A4 portrait by default, 
 from __future__ import annotations
 
 import io
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +17,26 @@ from tvec.reports.html import Paper, render_html
 from tvec.reports.model import Report
 
 
+class _SvgStyleNoise(logging.Filter):
+    """Drops WeasyPrint's warnings about the SVG presentation properties in matplotlib's inline
+    figures (``fill``, ``text-anchor`` in a style attribute): its SVG renderer reads them itself,
+    only the HTML style parser does not know them, once per text of every figure."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("Ignored `") and "unknown property" in message)
+
+
+_NOISE = _SvgStyleNoise()
+
+
 def pdf_document(page: Report, paper: Paper = "a4") -> Any:
     """The report laid out in pages (a WeasyPrint document: its ``pages`` and ``write_pdf``)."""
     from weasyprint import HTML
 
+    logger = logging.getLogger("weasyprint")
+    if _NOISE not in logger.filters:
+        logger.addFilter(_NOISE)
     return HTML(string=render_html(page, paper)).render()
 
 
