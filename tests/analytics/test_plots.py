@@ -26,7 +26,6 @@ from tvec.reports.figures import (
     swimmer_svg,
     waterfall_svg,
 )
-from tvec.reports.pdf import table_figure, text_figure
 from tvec.reports.shaping import ForestRow, even_selection, swimmer_selection
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -243,10 +242,3 @@ def test_figures_are_written_as_png_and_pdf(tmp_path: Path, suffix: str, magic: 
     path = tmp_path / f"km.{suffix}"
     save_figure(km_figure({"T-VEC": kaplan_meier([1.0, 2.0], [1, 0])}, "OS"), path)
     assert path.read_bytes().startswith(magic)
-
-
-def test_table_and_text_pages_render() -> None:
-    table: Any = table_figure("Response", ["Arm", "n"], [["T-VEC", "295"]], note="source")
-    text: Any = text_figure("Methods", ["Wilson and exact intervals."])
-    assert "295" in texts(parse(figure_svg(table, "table")))
-    assert "Methods" in texts(parse(figure_svg(text, "text")))

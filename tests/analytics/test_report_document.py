@@ -178,7 +178,9 @@ def test_the_contents_list_every_section_also_one_added_later() -> None:
     assert anchors[-1] == "methods"
     from tvec.reports.html import contents
 
-    added = body.replace("</section>", '</section>\n<section id="new"><h2>New <em>table</em></h2>', 1)
+    added = body.replace(
+        "</section>", '</section>\n<section id="new"><h2>New <em>table</em></h2>', 1
+    )
     assert '<a href="#new">New table</a>' in contents(added)
 
 

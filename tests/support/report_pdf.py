@@ -36,6 +36,4 @@ def page_texts(document: Any) -> list[list[str]]:
 
 def page_sizes_pt(document: Any) -> list[tuple[float, float]]:
     """Each page's (width, height) in points."""
-    return [
-        (round(p.width / PX_PER_PT, 2), round(p.height / PX_PER_PT, 2)) for p in document.pages
-    ]
+    return [(round(p.width / PX_PER_PT, 2), round(p.height / PX_PER_PT, 2)) for p in document.pages]
