@@ -18,8 +18,8 @@ from functools import cache
 from html import unescape
 
 import pytest
-from tests.support.report_pdf import A4_PT, LETTER_PT, page_sizes_pt, page_texts, pdf_pages
 
+from tests.support.report_pdf import A4_PT, LETTER_PT, page_sizes_pt, page_texts, pdf_pages
 from tvec.analytics.cohort import Cohort
 from tvec.analytics.synth import synthesize
 from tvec.knowledge import load_criteria
@@ -165,7 +165,7 @@ def _table_html(table: Table) -> str:
     from tvec.reports.html import _environment
 
     macros = _environment().get_template("_report_macros.html").module
-    return str(macros.table(table, "follow-up-table"))  # type: ignore[attr-defined]
+    return str(macros.table(table, "follow-up-table"))
 
 
 def test_the_contents_list_every_section_also_one_added_later() -> None:

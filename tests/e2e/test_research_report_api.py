@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
-from tests.support.report_pdf import A4_PT, page_texts, pdf_pages
 from tests.support.clinic import (
     TESTCLIENT_WARNING,
     client_for,
@@ -24,6 +23,7 @@ from tests.support.clinic import (
     login,
     make_app,
 )
+from tests.support.report_pdf import A4_PT, page_texts, pdf_pages
 
 from tvec.knowledge import load_criteria
 from tvec.reports import DEMO_CENTRE

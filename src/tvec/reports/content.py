@@ -13,8 +13,8 @@ from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge.trials import Trial
 from tvec.reports.model import DISCLAIMER, Figure, Report, Source
 from tvec.reports.safety import safety_tables
-from tvec.reports.source import COHORT_CUTOFF, STATED_CUTOFF, data_cutoff
 from tvec.reports.shaping import trial_name
+from tvec.reports.source import COHORT_CUTOFF, STATED_CUTOFF, data_cutoff
 from tvec.reports.tables import comparison_table, lesion_table, response_table, subgroup_table
 
 

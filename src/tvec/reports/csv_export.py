@@ -56,7 +56,7 @@ def readme(report: Report) -> str:
         f"Generated: {report.generated} by tvec",
         "",
         "One CSV file per table of the report (UTF-8, comma-separated, header row first). A "
-        'cell\'s fine print (for example a rate\'s intervals) follows its value after "; ".',
+        "cell's fine print (for example a rate's intervals) follows its value after \"; \".",
         "",
     ]
     for key, table in report.tables.items():

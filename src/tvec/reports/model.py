@@ -36,7 +36,9 @@ class Source:
     notes: tuple[str, ...] = ()  # about the cohort's data, shown under its description
     deaths_recorded: bool = True  # False: os_event is 0 by construction (clinic records)
     safety: SafetyData | None = None  # adverse events, when the source holds them
-    cutoff: dt.date | None = None  # the data cut-off the source states; None: the cohort's last date
+    cutoff: dt.date | None = (
+        None  # the data cut-off the source states; None: the cohort's last date
+    )
 
 
 @dataclass

@@ -100,4 +100,12 @@ def report_file(ctx: Context, actor: Actor, fmt: Format) -> ReportFile:
     return ReportFile(content, MEDIA_TYPES[fmt], filename)
 
 
-__all__ = ["CRITERIA", "FORMATS", "MEDIA_TYPES", "CentreReport", "Format", "ReportFile", "centre_report"]
+__all__ = [
+    "CRITERIA",
+    "FORMATS",
+    "MEDIA_TYPES",
+    "CentreReport",
+    "Format",
+    "ReportFile",
+    "centre_report",
+]

@@ -35,7 +35,9 @@ def report_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
         nav="report",
         found=found,
         body=body,
-        downloads={fmt: f"{PAGE}.{research_report.SUFFIXES[fmt]}" for fmt in research_report.FORMATS},
+        downloads={
+            fmt: f"{PAGE}.{research_report.SUFFIXES[fmt]}" for fmt in research_report.FORMATS
+        },
     )
 
 
