@@ -233,3 +233,5 @@ def test_no_text_cites_internal_files_seeds_or_issues(paper: str) -> None:
     text = re.sub(r"<(style|svg)\b.*?</\1>", "", html, flags=re.S)
     text = unescape(re.sub(r"<[^>]+>", " ", text))
     assert not re.search(r"\bseeds?\b|\bissues?\b|#\d|\.(md|toml|py)\b", text, re.I)
+    assert "zero_correction" not in text  # no option names of the statistics library
+    assert "--haldane" not in text
