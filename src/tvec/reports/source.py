@@ -42,6 +42,7 @@ def composition(cohort: Cohort) -> str:
 
 COHORT_CUTOFF = "the latest date recorded in the cohort: a measurement, a last contact or a death"
 STATED_CUTOFF = "as stated by the source"
+CHUNK = 4_000_000  # measurements read at a time for the cut-off (bounds the temporary arrays)
 
 
 def data_cutoff(cohort: Cohort) -> dt.date | None:
@@ -54,11 +55,13 @@ def data_cutoff(cohort: Cohort) -> dt.date | None:
     days = np.asarray(cohort.patients["os_days"]).astype(np.int64)
     latest = (start + days.astype("timedelta64[D]")).max()
     measured = np.asarray(cohort.measurements["patient_id"])
-    if len(measured):
-        order = np.argsort(ids, kind="stable")
-        rows = order[np.clip(np.searchsorted(ids, measured, sorter=order), 0, len(ids) - 1)]
-        day = np.asarray(cohort.measurements["day"]).astype(np.int64)
-        latest = max(latest, (start[rows] + day.astype("timedelta64[D]")).max())
+    days_measured = np.asarray(cohort.measurements["day"])
+    order = np.argsort(ids, kind="stable")
+    for at in range(0, len(measured), CHUNK):  # a registry's measurements, a slice at a time
+        pid = measured[at : at + CHUNK]
+        rows = order[np.clip(np.searchsorted(ids, pid, sorter=order), 0, len(ids) - 1)]
+        day = days_measured[at : at + CHUNK].astype(np.int64).astype("timedelta64[D]")
+        latest = max(latest, (start[rows] + day).max())
     value: dt.date = latest.astype(object)
     return value
 
