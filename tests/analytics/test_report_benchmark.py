@@ -18,8 +18,9 @@ def test_the_benchmark_times_every_section_and_the_baseline() -> None:
     names = [name for name, _seconds in run.sections]
     assert names[:3] == ["computing responses", "statistics", "plots"]
     assert "plots: waterfall plot" in names
-    assert names[-4:] == [
+    assert names[-5:] == [
         "HTML page",
+        "PDF: importing WeasyPrint",
         "PDF: laying out the pages (WeasyPrint)",
         "PDF: writing the file (WeasyPrint)",
         "CSV zip",
