@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -18,7 +17,6 @@ from tvec.knowledge import load_criteria
 from tvec.knowledge.trials import load_trial
 from tvec.reports.figures import (
     drr_chart_svg,
-    figure_svg,
     forest_svg,
     km_figure,
     km_svg,
@@ -26,7 +24,6 @@ from tvec.reports.figures import (
     swimmer_svg,
     waterfall_svg,
 )
-from tvec.reports.pdf import table_figure, text_figure
 from tvec.reports.shaping import ForestRow, even_selection, swimmer_selection
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -245,8 +242,20 @@ def test_figures_are_written_as_png_and_pdf(tmp_path: Path, suffix: str, magic: 
     assert path.read_bytes().startswith(magic)
 
 
-def test_table_and_text_pages_render() -> None:
-    table: Any = table_figure("Response", ["Arm", "n"], [["T-VEC", "295"]], note="source")
-    text: Any = text_figure("Methods", ["Wilson and exact intervals."])
-    assert "295" in texts(parse(figure_svg(table, "table")))
-    assert "Methods" in texts(parse(figure_svg(text, "text")))
+def test_a_registrys_curve_is_drawn_with_at_most_max_steps_of_its_own_points() -> None:
+    from tvec.reports.figures.survival import MAX_STEPS, drawn_steps
+
+    rng = np.random.default_rng(3)
+    days = rng.integers(1, 3000, 20_000).astype(np.float64)
+    curve = kaplan_meier(days / 30.4375, (rng.random(days.size) < 0.7).astype(int))
+    keep = drawn_steps(curve.time)
+    assert curve.time.size > MAX_STEPS
+    assert MAX_STEPS / 2 <= keep.size <= MAX_STEPS + 1
+    assert keep[0] == 0
+    assert keep[-1] == curve.time.size - 1  # the curve ends where it ends
+    assert np.all(np.diff(keep) > 0)
+    span = curve.time[-1] - curve.time[0]
+    gaps = np.diff(curve.time[keep])
+    assert gaps.max() <= 2 * span / MAX_STEPS + np.diff(curve.time).max()
+    small = kaplan_meier([1.0, 2.0, 3.0], [1, 0, 1])
+    assert drawn_steps(small.time).tolist() == [0, 1, 2]  # a small cohort: every step

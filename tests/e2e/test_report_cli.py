@@ -6,12 +6,14 @@ import csv
 import math
 import os
 import re
+import zipfile
 from html import unescape
 from pathlib import Path
 
 import numpy as np
 import pytest
 from tests.analytics.test_endpoints import small_cohort
+from tests.support.report_pdf import A4_PT, LETTER_PT, pdf_pages
 from typer.testing import CliRunner, Result
 
 from tvec.analytics.cohort import LESION_COLUMNS, MEASUREMENT_COLUMNS, PATIENT_COLUMNS, Cohort
@@ -97,6 +99,37 @@ def test_report_from_a_cohort_folder_has_every_table_and_figure(
     assert files(out.parent) == ["report.html", "report.pdf"]  # no temporary file left
 
 
+def test_the_pdf_on_letter_paper_and_the_tables_as_csv(cohort_dir: Path, tmp_path: Path) -> None:
+    out, pdf, tables = tmp_path / "r.html", tmp_path / "r.pdf", tmp_path / "r.zip"
+    result = run(
+        "--cohort", str(cohort_dir), "--out", str(out), "--pdf", str(pdf), "--csv", str(tables),
+        "--paper", "letter",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"report written to {out} and {pdf} and {tables}" in result.stdout
+    pages = pdf_pages(pdf.read_bytes())
+    assert len(pages) >= 8
+    assert set(pages) == {LETTER_PT}  # portrait US Letter
+    assert "@page { size: letter portrait; }" in out.read_text(encoding="utf-8")
+    archive = zipfile.ZipFile(tables)
+    assert archive.namelist() == [
+        "README.txt", "response.csv", "comparison.csv", "lesions.csv", "subgroups.csv"
+    ]  # fmt: skip
+    assert "Data cut-off: " in archive.read("README.txt").decode("utf-8")
+    assert b"48/295 (16.3%)" in archive.read("response.csv")  # OPTiM's DRR, as published
+
+
+def test_the_pdf_is_a4_portrait_by_default(cohort_dir: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "r.pdf"
+    assert (
+        run(
+            "--cohort", str(cohort_dir), "--out", str(tmp_path / "r.html"), "--pdf", str(pdf)
+        ).exit_code
+        == 0
+    )
+    assert set(pdf_pages(pdf.read_bytes())) == {A4_PT}
+
+
 def test_report_from_a_synthetic_parquet_cohort_written_by_write_cohort(tmp_path: Path) -> None:
     from tvec.analytics.cohort_files import write_cohort
     from tvec.analytics.synth import synthesize
@@ -147,8 +180,25 @@ def test_the_durable_response_onset_boundary_is_shown_as_tvecs_ruling(
         (["--cohort", "{cohort}", "--out", "{tmp}"], "--out"),
         (["--cohort", "{cohort}", "--database"], "--cohort DIR or --database"),
         ([], "--cohort DIR or --database"),
+        (["--cohort", "{cohort}", "--paper", "a5"], "--paper"),
+        (["--cohort", "{cohort}", "--csv", "{tmp}/missing/tables.zip"], "--csv"),
+        (
+            ["--cohort", "{cohort}", "--pdf", "{tmp}/work/r.pdf", "--csv", "{tmp}/work/r.pdf"],
+            "--csv",
+        ),
     ],
-    ids=["missing-folder", "criteria", "out-folder", "pdf-folder", "out-is-folder", "both", "none"],
+    ids=[
+        "missing-folder",
+        "criteria",
+        "out-folder",
+        "pdf-folder",
+        "out-is-folder",
+        "both",
+        "none",
+        "paper",
+        "csv-folder",
+        "csv-is-pdf",
+    ],
 )
 def test_bad_options_exit_2_naming_the_option_and_write_nothing(
     cohort_dir: Path, tmp_path: Path, args: list[str], option: str

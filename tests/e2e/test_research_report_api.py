@@ -7,7 +7,10 @@ role.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -20,6 +23,7 @@ from tests.support.clinic import (
     login,
     make_app,
 )
+from tests.support.report_pdf import A4_PT, page_texts, pdf_pages
 
 from tvec.knowledge import load_criteria
 from tvec.reports import DEMO_CENTRE
@@ -136,11 +140,55 @@ def test_the_report_has_the_safety_table_next_to_optims_rates(centre: Centre) ->
 
 
 def test_the_pdf_has_the_safety_pages(centre: Centre) -> None:
-    from tvec.reports import pdf_pages
+    from tvec.reports import pdf_document
     from tvec.services.research_report import centre_report
 
     found = centre_report(centre.ctx, researcher(centre.ctx))
     assert found.report is not None
-    titles = [t.get_text() for page in pdf_pages(found.report) for t in page.texts]
-    assert any(t.startswith("Adverse events by term and worst grade") for t in titles)
-    assert any(t.startswith("OPTiM's most common reactions (published)") for t in titles)
+    pages = page_texts(pdf_document(found.report))
+    words = [" ".join(texts) for texts in pages]
+    at = next(k for k, text in enumerate(words) if "Adverse events by term and worst grade" in text)
+    assert "OPTiM's most common reactions (published)" in " ".join(words[at : at + 2])
+    assert pages[at][-2] in ("Safety", "Subgroups")  # the running header names the section
+    assert pages[at][-1] == f"page {at + 1} of {len(pages)}"
+
+
+def test_the_pdf_is_portrait_a4_pages_of_the_same_report(centre: Centre) -> None:
+    headers = centre.headers[Role.RESEARCHER]
+    response = centre.client.get(URL, params={"format": "pdf"}, headers=headers)
+    assert response.status_code == 200
+    pages = pdf_pages(response.content)
+    assert len(pages) >= 8
+    assert set(pages) == {A4_PT}
+
+
+def test_the_tables_come_as_csv_files_in_a_zip(centre: Centre) -> None:
+    headers = centre.headers[Role.RESEARCHER]
+    response = centre.client.get(URL, params={"format": "csv"}, headers=headers)
+    assert response.status_code == 200, response.text[:300]
+    assert response.headers["content-type"] == "application/zip"
+    disposition = response.headers["content-disposition"]
+    assert re.fullmatch(
+        r'attachment; filename="outcomes-report-\d{4}-\d{2}-\d{2}\.zip"', disposition
+    )
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = archive.namelist()
+    assert names[0] == "README.txt"
+    assert {"response.csv", "comparison.csv", "safety.csv", "safety-published.csv"} <= set(names)
+    readme = archive.read("README.txt").decode("utf-8")
+    assert f"clinic records of {CENTRE}" in readme
+    assert "Data cut-off: 20" in readme
+    rows = list(csv.reader(io.StringIO(archive.read("response.csv").decode("utf-8"))))
+    assert rows[0][1:] == [
+        "T-VEC this cohort",
+        "T-VEC OPTiM (published)",
+        "GM-CSF OPTiM (published)",
+    ]
+    for name in names:
+        assert b"DEMO-" not in archive.read(name)  # no MRN
+
+
+def test_zip_in_accept_asks_for_the_csv_tables(centre: Centre) -> None:
+    headers = centre.headers[Role.RESEARCHER] | {"Accept": "application/zip"}
+    response = centre.client.get(URL, headers=headers)
+    assert response.headers["content-type"] == "application/zip"

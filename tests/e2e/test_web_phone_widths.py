@@ -61,7 +61,7 @@ TIMEOUT_MS = 15_000
 ROLES = [*DEMO_USERS, REVIEWER[0]]
 MOST_PER_ROUTE = 4  # combinations of ids kept per route
 # Routes that serve files, not pages (their content type is checked too).
-FILES = re.compile(r"^/docs/assets/|\.(csv|pdf|js|json|xml|x12)$")
+FILES = re.compile(r"^/docs/assets/|\.(csv|pdf|js|json|xml|x12|html|zip)$")
 
 
 @dataclass(frozen=True)

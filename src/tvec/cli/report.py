@@ -2,8 +2,9 @@
 
 The cohort is a registry folder (``--cohort DIR``, docs/registry-format.md, as `tvec synth` writes
 it) or the centre's own clinic records (``--database``, the configured TVEC_DATABASE_URL). The
-report is one self-contained HTML page (inline CSS and SVG, nothing fetched) and, with ``--pdf``,
-a PDF of the same figures and tables (matplotlib's PdfPages; no other dependency).
+report is one self-contained HTML page (inline CSS and SVG, nothing fetched); with ``--pdf``, the
+same page printed as a paged document by WeasyPrint (A4 portrait, or ``--paper letter``); with
+``--csv``, a zip of its tables as CSV files.
 
 Steps: read the cohort; compute every patient's response (the vectorised cohort engine for a
 folder; for the clinic records, the domain engine on the exact recorded sizes, as each patient's
@@ -48,6 +49,8 @@ if TYPE_CHECKING:
 PASSWORD_ENV = "TVEC_REPORT_PASSWORD"
 
 CRITERIA_HELP = f"Response criteria: {', '.join(available_criteria())}."
+PAPERS = ("a4", "letter")  # tvec.reports.PAPERS (not imported before the command runs)
+PAPER_HELP = "Paper of the PDF (and of the HTML page when printed): a4 or letter."
 
 
 def report(
@@ -67,6 +70,13 @@ def report(
     pdf: Annotated[
         Path | None, typer.Option("--pdf", help="Also write a PDF here.", show_default=False)
     ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Also write the tables as CSV files in a zip here.", show_default=False
+        ),
+    ] = None,
+    paper: Annotated[str, typer.Option("--paper", help=PAPER_HELP)] = "a4",
     criteria: Annotated[str, typer.Option("--criteria", help=CRITERIA_HELP)] = "modified-who",
     username: Annotated[
         str | None, typer.Option("--username", help="With --database: who runs the report.")
@@ -93,10 +103,15 @@ def report(
     rules = _criteria(criteria)
     if (cohort is None) == (not database):
         fail("--cohort DIR or --database: give exactly one")
-    out_path = _target("--out", out)
-    pdf_path = None if pdf is None else _target("--pdf", pdf)
-    if pdf_path is not None and pdf_path == out_path:
-        fail("--pdf: must differ from --out")
+    if paper not in PAPERS:
+        fail(f"--paper: unknown {paper!r}; choose one of: {', '.join(PAPERS)}")
+    targets = {"--out": _target("--out", out)}
+    for option, path in (("--pdf", pdf), ("--csv", csv)):
+        if path is not None:
+            target = _target(option, path)
+            if target in targets.values():
+                fail(f"{option}: must differ from {', '.join(targets)}")
+            targets[option] = target
     credentials = _credentials(username, password) if database else None
     from tvec.analytics.cohort import CohortError
     from tvec.reports import outcomes_report
@@ -112,8 +127,8 @@ def report(
             page = outcomes_report(source, rules, title=title, max_swimmers=max_swimmers, step=step)
         except (CohortError, ValueError) as exc:
             fail(f"--cohort: {_first_line(exc)}")
-        _write(out_path, pdf_path, page)
-    written = str(out_path) if pdf_path is None else f"{out_path} and {pdf_path}"
+        _write(targets, page, paper)
+    written = " and ".join(str(p) for p in targets.values())
     typer.echo(f"report written to {written} ({page.n_patients} patients)")
 
 
@@ -252,38 +267,38 @@ def _first_line(exc: BaseException) -> str:
 # --- writing --------------------------------------------------------------------------------------
 
 
-def _write(out: Path, pdf: Path | None, page: Report) -> None:
-    """Write the HTML (and PDF) to temporary files next to the targets, then rename them."""
-    from tvec.reports import render_html, write_pdf
+def _write(targets: dict[str, Path], page: Report, paper: str) -> None:
+    """Write the HTML (and the PDF, the CSV zip) to temporary files next to the targets, then
+    rename them: all of them or none."""
+    from tvec.reports import Paper, pdf_bytes, render_html, tables_zip
 
-    temporary: list[Path] = []
+    sheet: Paper = "letter" if paper == "letter" else "a4"
+    render = {
+        "--out": lambda: render_html(page, sheet).encode("utf-8"),
+        "--pdf": lambda: pdf_bytes(page, sheet),
+        "--csv": lambda: tables_zip(page),
+    }
+    temporary: dict[str, Path] = {}
+    option = "--out"
     try:
-        html = _temporary(out, temporary)
-        html.write_text(render_html(page), encoding="utf-8")
-        pdf_tmp = None
-        if pdf is not None:
-            pdf_tmp = _temporary(pdf, temporary)
-            write_pdf(page, pdf_tmp)
-        os.replace(html, out)
-        temporary.remove(html)
-        if pdf is not None and pdf_tmp is not None:
-            os.replace(pdf_tmp, pdf)
-            temporary.remove(pdf_tmp)
+        for option, target in targets.items():
+            temporary[option] = _temporary(target)
+            temporary[option].write_bytes(render[option]())
+        for option, target in targets.items():
+            os.replace(temporary.pop(option), target)
     except OSError as exc:
-        option = "--pdf" if pdf is not None and str(pdf) in str(exc) else "--out"
         fail(f"{option}: cannot write: {exc}")
     finally:
-        for path in temporary:
+        for path in temporary.values():
             path.unlink(missing_ok=True)
 
 
-def _temporary(target: Path, created: list[Path]) -> Path:
+def _temporary(target: Path) -> Path:
     handle, name = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent if str(target.parent) else "."
     )
     os.close(handle)
     path = Path(name)
-    created.append(path)
     mask = os.umask(0)
     os.umask(mask)
     os.chmod(path, 0o666 & ~mask)  # as an ordinary new file (mkstemp makes it private)

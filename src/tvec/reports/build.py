@@ -7,6 +7,7 @@ so a command line can show progress. A cohort the statistics cannot use raises `
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable
 
@@ -49,8 +50,18 @@ def compute_endpoints(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StatisticalWarning)
         endpoints = cohort_endpoints(cohort, responses, rules)
-    notes = list(dict.fromkeys(str(w.message) for w in caught if w.category is StatisticalWarning))
-    return endpoints, notes
+    notes = [_for_readers(str(w.message)) for w in caught if w.category is StatisticalWarning]
+    return endpoints, list(dict.fromkeys(notes))
+
+
+# The statistics' caveat names the library's option and the stats command's flag; a report's
+# reader has neither, and the report never adds the correction (Methods says so).
+_ON_REQUEST = re.compile(r"the Haldane-Anscombe 0\.5 correction is available on request \([^)]*\)")
+
+
+def _for_readers(note: str) -> str:
+    """A statistical caveat as a report's reader can act on it."""
+    return _ON_REQUEST.sub("this report adds no Haldane-Anscombe 0.5 correction", note)
 
 
 def compute_hazards(

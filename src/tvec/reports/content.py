@@ -17,6 +17,7 @@ from tvec.knowledge.trials import Trial
 from tvec.reports.model import DISCLAIMER, Figure, Report, Source
 from tvec.reports.safety import published_table
 from tvec.reports.shaping import trial_name
+from tvec.reports.source import COHORT_CUTOFF, STATED_CUTOFF, data_cutoff
 from tvec.reports.study_tables import (
     adverse_events_table,
     baseline_sites_table,
@@ -166,6 +167,7 @@ def build_report(
     }
     if source.safety is not None:
         tables["safety_published"] = published_table(source.safety)
+    cutoff, basis = _cutoff(source)
     return Report(
         title=title,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -184,4 +186,15 @@ def build_report(
         engine=source.engine,
         arms=endpoints.arm_names,
         n_patients=endpoints.n_patients,
+        cutoff=cutoff,
+        cutoff_basis=basis,
+        population=tuple((a.arm, a.n) for a in endpoints.arms),
     )
+
+
+def _cutoff(source: Source) -> tuple[str, str]:
+    """The data cut-off and its basis: the source's own, else the latest date of the cohort."""
+    if source.cutoff is not None:
+        return source.cutoff.isoformat(), STATED_CUTOFF
+    latest = data_cutoff(source.cohort)
+    return ("", "") if latest is None else (latest.isoformat(), COHORT_CUTOFF)

@@ -8,6 +8,7 @@ in a `Source`.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,9 @@ class Source:
     notes: tuple[str, ...] = ()  # about the cohort's data, shown under its description
     deaths_recorded: bool = True  # False: os_event is 0 by construction (clinic records)
     safety: SafetyData | None = None  # adverse events, when the source holds them
+    cutoff: dt.date | None = (
+        None  # the data cut-off the source states; None: the cohort's last date
+    )
 
 
 @dataclass
@@ -81,6 +85,9 @@ class Report:
     arms: tuple[str, ...]
     n_patients: int
     extra: dict[str, Any] = field(default_factory=dict)
+    cutoff: str = ""  # the data cut-off date (ISO), "" when the cohort holds no date
+    cutoff_basis: str = ""  # where the cut-off comes from, in words
+    population: tuple[tuple[str, int], ...] = ()  # patients per arm, in the report's arm order
 
     @property
     def figure(self) -> dict[str, Figure]:

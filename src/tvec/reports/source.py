@@ -7,6 +7,8 @@ same records.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from tvec.analytics.cohort import Cohort, CohortResponses
@@ -38,6 +40,32 @@ def composition(cohort: Cohort) -> str:
     parts = ", ".join(f"{arm} {count}" for arm, count in zip(arms, counts, strict=True))
     lesions = len(cohort.lesions["patient_id"])
     return f"{parts}; {lesions} lesions, {cohort.n_measurements} measurements"
+
+
+COHORT_CUTOFF = "the latest date recorded in the cohort: a measurement, a last contact or a death"
+STATED_CUTOFF = "as stated by the source"
+CHUNK = 4_000_000  # measurements read at a time for the cut-off (bounds the temporary arrays)
+
+
+def data_cutoff(cohort: Cohort) -> dt.date | None:
+    """The latest date the cohort records (first dose + a measurement's day or the follow-up);
+    None for a cohort without patients."""
+    ids = np.asarray(cohort.patients["patient_id"])
+    if len(ids) == 0:
+        return None
+    start = np.asarray(cohort.patients["start_date"]).astype("datetime64[D]")
+    days = np.asarray(cohort.patients["os_days"]).astype(np.int64)
+    latest = (start + days.astype("timedelta64[D]")).max()
+    measured = np.asarray(cohort.measurements["patient_id"])
+    days_measured = np.asarray(cohort.measurements["day"])
+    order = np.argsort(ids, kind="stable")
+    for at in range(0, len(measured), CHUNK):  # a registry's measurements, a slice at a time
+        pid = measured[at : at + CHUNK]
+        rows = order[np.clip(np.searchsorted(ids, pid, sorter=order), 0, len(ids) - 1)]
+        day = days_measured[at : at + CHUNK].astype(np.int64).astype("timedelta64[D]")
+        latest = max(latest, (start[rows] + day).max())
+    value: dt.date = latest.astype(object)
+    return value
 
 
 def folder_source(cohort: Cohort, folder_name: str) -> Source:
@@ -77,4 +105,12 @@ def records_source(
     )
 
 
-__all__ = ["DEMO_CENTRE", "composition", "folder_source", "records_source"]
+__all__ = [
+    "COHORT_CUTOFF",
+    "DEMO_CENTRE",
+    "STATED_CUTOFF",
+    "composition",
+    "data_cutoff",
+    "folder_source",
+    "records_source",
+]

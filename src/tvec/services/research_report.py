@@ -18,15 +18,28 @@ from typing import Literal
 
 from tvec.domain.errors import NotFound
 from tvec.knowledge import load_criteria
-from tvec.reports import Report, outcomes_report, pdf_bytes, records_source, render_html
+from tvec.reports import (
+    Report,
+    outcomes_report,
+    pdf_bytes,
+    records_source,
+    render_html,
+    tables_zip,
+)
 from tvec.services.cohort import records_cohort
 from tvec.services.context import Actor, Context
 from tvec.services.permissions import Action
 from tvec.services.safety_tables import report_safety, safety_data
 
 CRITERIA = "modified-who"
-Format = Literal["html", "pdf"]
-MEDIA_TYPES: dict[Format, str] = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+Format = Literal["html", "pdf", "csv"]
+FORMATS: tuple[Format, ...] = ("html", "pdf", "csv")
+MEDIA_TYPES: dict[Format, str] = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "csv": "application/zip",  # the tables as CSV files, with a README, in one zip
+}
+SUFFIXES: dict[Format, str] = {"html": "html", "pdf": "pdf", "csv": "zip"}
 
 
 @dataclass(frozen=True)
@@ -69,18 +82,30 @@ def centre_report(ctx: Context, actor: Actor, criteria: str = CRITERIA) -> Centr
 
 
 def report_file(ctx: Context, actor: Actor, fmt: Format) -> ReportFile:
-    """The report of the actor's centre as one HTML page or a PDF.
+    """The report of the actor's centre as one HTML page, a PDF (the same page, printed) or its
+    tables as CSV files in a zip.
 
     Raises `NotFound` when no patient of the centre can be assessed yet.
     """
     found = centre_report(ctx, actor)
     if found.report is None:
         raise NotFound("outcomes report: no assessable patient in centre", found.centre_name)
-    content = (
-        render_html(found.report).encode("utf-8") if fmt == "html" else pdf_bytes(found.report)
-    )
-    filename = f"outcomes-report-{ctx.today(actor).isoformat()}.{fmt}"
+    if fmt == "html":
+        content = render_html(found.report).encode("utf-8")
+    elif fmt == "pdf":
+        content = pdf_bytes(found.report)
+    else:
+        content = tables_zip(found.report)
+    filename = f"outcomes-report-{ctx.today(actor).isoformat()}.{SUFFIXES[fmt]}"
     return ReportFile(content, MEDIA_TYPES[fmt], filename)
 
 
-__all__ = ["CRITERIA", "MEDIA_TYPES", "CentreReport", "Format", "ReportFile", "centre_report"]
+__all__ = [
+    "CRITERIA",
+    "FORMATS",
+    "MEDIA_TYPES",
+    "CentreReport",
+    "Format",
+    "ReportFile",
+    "centre_report",
+]

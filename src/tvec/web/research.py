@@ -1,8 +1,9 @@
-"""The researcher's outcomes report page: the centre's de-identified report, and its PDF.
+"""The researcher's outcomes report page: the centre's de-identified report, and its downloads.
 
 The report is built by `tvec.services.research_report` (researchers only, the actor's centre)
 and its content rendered by `tvec.reports`, the same as ``tvec report --database`` writes; the
-page shows it under the app's header, with a link to download the PDF.
+page shows it under the app's header, with links to download it as a PDF (the report page
+printed), as one HTML page and its tables as CSV files in a zip.
 """
 
 from __future__ import annotations
@@ -34,11 +35,25 @@ def report_page(request: Request, ctx: Ctx, user: PageUser) -> HTMLResponse:
         nav="report",
         found=found,
         body=body,
-        pdf=f"{PAGE}.pdf",
+        downloads={
+            fmt: f"{PAGE}.{research_report.SUFFIXES[fmt]}" for fmt in research_report.FORMATS
+        },
     )
 
 
 @router.get(f"{PAGE}.pdf")
 def report_pdf(ctx: Ctx, user: PageUser) -> Response:
     file = research_report.report_file(ctx, user, "pdf")
+    return file_response(file.content, file.media_type, file.filename)
+
+
+@router.get(f"{PAGE}.html")
+def report_html(ctx: Ctx, user: PageUser) -> Response:
+    file = research_report.report_file(ctx, user, "html")
+    return file_response(file.content, file.media_type, file.filename)
+
+
+@router.get(f"{PAGE}.zip")
+def report_csv(ctx: Ctx, user: PageUser) -> Response:
+    file = research_report.report_file(ctx, user, "csv")
     return file_response(file.content, file.media_type, file.filename)

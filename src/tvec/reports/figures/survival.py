@@ -14,6 +14,23 @@ from tvec.reports.figures.style import INK, MUTED, arm_colour, new_figure, style
 from tvec.reports.shaping import even_selection, risk_times
 
 MAX_CENSOR_MARKS = 150  # per Kaplan–Meier curve (evenly spaced when there are more)
+# Steps drawn per curve: a registry's curve has a step on nearly every day of follow-up, finer
+# than the figure can show (the axes are some 460 pt wide). Steps closer together than 1/800 of
+# the time axis are drawn as one (see `drawn_steps`), which keeps the SVG, and the PDF drawing
+# it, small for a million patients.
+MAX_STEPS = 800
+
+
+def drawn_steps(time: npt.NDArray[np.float64], count: int = MAX_STEPS) -> npt.NDArray[np.intp]:
+    """Indices of the steps to draw: all when there are at most `count`, else the last step in
+    each of `count` equal slices of the time axis (and the first), so every drawn point is a
+    point of the curve and no level is more than one slice late."""
+    if time.size <= count:
+        return np.arange(time.size)
+    edges = np.linspace(float(time[0]), float(time[-1]), count + 1)[1:-1]
+    slices = np.searchsorted(edges, time, side="right")
+    last = np.flatnonzero(np.diff(slices))
+    return np.unique(np.r_[0, last, time.size - 1])
 
 
 def km_figure(
@@ -36,12 +53,14 @@ def km_figure(
     style(ax)
     for name, curve in curves.items():
         colour = arm_colour(name)
-        time = np.r_[0.0, curve.time]
-        ax.step(time, np.r_[1.0, curve.survival], where="post", color=colour, label=name, lw=1.6)
+        keep = drawn_steps(curve.time)
+        time = np.r_[0.0, curve.time[keep]]
+        survival = np.r_[1.0, curve.survival[keep]]
+        ax.step(time, survival, where="post", color=colour, label=name, lw=1.6)
         ax.fill_between(
             time,
-            np.r_[1.0, curve.lower],
-            np.r_[1.0, curve.upper],
+            np.r_[1.0, curve.lower[keep]],
+            np.r_[1.0, curve.upper[keep]],
             step="post",
             color=colour,
             alpha=0.12,
@@ -122,4 +141,4 @@ def km_svg(
     return figure_svg(km_figure(curves, title, ylabel, xlabel, times), title)
 
 
-__all__ = ["MAX_CENSOR_MARKS", "km_figure", "km_svg"]
+__all__ = ["MAX_CENSOR_MARKS", "MAX_STEPS", "drawn_steps", "km_figure", "km_svg"]
