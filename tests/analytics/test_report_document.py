@@ -35,9 +35,21 @@ from tvec.reports import (
     render_html,
     tables_zip,
 )
+from tvec.reports.csv_export import file_name
 from tvec.reports.source import data_cutoff
 
-SECTIONS = ["cohort", "response", "drr", "swimmer", "waterfall", "survival", "lesions", "subgroups"]
+SECTIONS = [
+    "cohort",
+    "baseline",
+    "exposure",
+    "response",
+    "drr",
+    "swimmer",
+    "waterfall",
+    "survival",
+    "lesions",
+    "subgroups",
+]
 
 
 @cache
@@ -200,14 +212,15 @@ def test_the_tables_zip_holds_one_csv_per_table_and_a_readme() -> None:
     archive = zipfile.ZipFile(io.BytesIO(tables_zip(page)))
     names = archive.namelist()
     assert names[0] == "README.txt"
-    assert names[1:] == [f"{key}.csv" for key in page.tables]
+    assert names[1:] == [file_name(key) for key in page.tables]
+    assert file_name("baseline_sites") == "baseline-sites.csv"
     for key, table in page.tables.items():
-        rows = list(csv.reader(io.StringIO(archive.read(f"{key}.csv").decode("utf-8"))))
+        rows = list(csv.reader(io.StringIO(archive.read(file_name(key)).decode("utf-8"))))
         assert len(rows) == 1 + len(table.rows)
         assert len(rows[0]) == len(table.header)
         assert rows[0][1:] == [" ".join(h.split("\n")) for h in table.header[1:]]
         for row, original in zip(rows[1:], table.rows, strict=True):
-            assert row[0] == original[0].split("\n")[0]
+            assert row[0] == original[0].split("\n")[0].strip()  # indents dropped
     response = list(csv.reader(io.StringIO(archive.read("response.csv").decode("utf-8"))))
     drr = next(r for r in response if r[0] == "Durable response rate (DRR)")
     assert drr[2] == "48/295 (16.3%)"  # OPTiM's published DRR

@@ -113,7 +113,9 @@ def test_the_pdf_on_letter_paper_and_the_tables_as_csv(cohort_dir: Path, tmp_pat
     assert "@page { size: letter portrait; }" in out.read_text(encoding="utf-8")
     archive = zipfile.ZipFile(tables)
     assert archive.namelist() == [
-        "README.txt", "response.csv", "comparison.csv", "lesions.csv", "subgroups.csv"
+        "README.txt", "response.csv", "comparison.csv", "disposition.csv", "demographics.csv",
+        "baseline.csv", "baseline-sites.csv", "exposure.csv", "survival.csv", "lesions.csv",
+        "subgroups.csv", "adverse-events.csv",
     ]  # fmt: skip
     assert "Data cut-off: " in archive.read("README.txt").decode("utf-8")
     assert b"48/295 (16.3%)" in archive.read("response.csv")  # OPTiM's DRR, as published

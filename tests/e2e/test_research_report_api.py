@@ -174,7 +174,9 @@ def test_the_tables_come_as_csv_files_in_a_zip(centre: Centre) -> None:
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     names = archive.namelist()
     assert names[0] == "README.txt"
-    assert {"response.csv", "comparison.csv", "safety.csv", "safety-published.csv"} <= set(names)
+    assert {"response.csv", "comparison.csv", "adverse-events.csv", "safety-published.csv"} <= set(
+        names
+    )
     readme = archive.read("README.txt").decode("utf-8")
     assert f"clinic records of {CENTRE}" in readme
     assert "Data cut-off: 20" in readme

@@ -116,7 +116,7 @@ def test_the_researcher_reads_the_report_and_downloads_it_three_ways(
     expect(page.get_by_role("img", name="Overall survival")).to_be_visible()
     contents = page.get_by_role("navigation", name="Contents")
     links = [t.strip() for t in contents.get_by_role("link").all_inner_texts()]
-    assert links[:2] == ["Cohort", "Response"]
+    assert links[:4] == ["Cohort", "Baseline characteristics", "Exposure to treatment", "Response"]
     assert "Safety" in links
     assert links[-1] == "Methods"
     contents.get_by_role("link", name="Methods").click()
@@ -163,7 +163,7 @@ def test_the_researcher_reads_the_report_and_downloads_it_three_ways(
     assert name.endswith(".zip")
     archive = zipfile.ZipFile(io.BytesIO(zipped))
     assert archive.namelist()[0] == "README.txt"
-    assert {"response.csv", "comparison.csv", "safety.csv"} <= set(archive.namelist())
+    assert {"response.csv", "comparison.csv", "adverse-events.csv"} <= set(archive.namelist())
     rows = list(csv.reader(io.StringIO(archive.read("response.csv").decode("utf-8"))))
     assert rows[1][0] == "Patients"
 
