@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from tvec.persistence import claim_repositories as claim_repos
 from tvec.persistence import cold_chain_repositories as cold
 from tvec.persistence import coverage_repositories as coverage
+from tvec.persistence import fhir_import_repositories as fhir_import
 from tvec.persistence import prior_auth_repositories as pa
 from tvec.persistence import programme_repositories as programme
 from tvec.persistence import repositories as repos
@@ -101,6 +102,7 @@ class UnitOfWork:
     staff_trainings = _Repo(programme.StaffTrainingRepository)
     staff_attestations = _Repo(programme.StaffAttestationRepository)
     coverage_answers = _Repo(coverage.CoverageAnswersRepository)
+    fhir_links = _Repo(fhir_import.FhirLinkRepository)
 
     connection: Connection
     now: datetime
