@@ -92,7 +92,9 @@ class ImportRefused(Exception):
 class ImportResult:
     """What became of each resource: created, unchanged (matched), or skipped (not stored)."""
 
-    outcomes: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # key: (what, Type/id)
+    order: list[str] = field(default_factory=list)  # the resources' keys, as read
+    # each resource's key: (what became of it, the tvec record as the export names it)
+    outcomes: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """{resource type: {created: n, unchanged: n, skipped: n}} for a summary."""
@@ -110,6 +112,12 @@ def read_json(text: str | bytes, source: str = "Bundle") -> Any:
         raise ImportRefused([Problem(source, "", f"not JSON ({exc})")]) from None
 
 
+def import_body(ctx: Context, actor: Actor, body: bytes) -> ImportResult:
+    """`POST /fhir`: a Bundle as sent; not JSON, or any problem in it: ImportRefused."""
+    actor.require(Action.IMPORT_FHIR)
+    return import_bundle(ctx, actor, read_json(body))
+
+
 def import_bundle(ctx: Context, actor: Actor, data: Any) -> ImportResult:
     """Import a Bundle's (or a list's) resources; ImportRefused lists every problem."""
     actor.require(Action.IMPORT_FHIR)
@@ -118,7 +126,10 @@ def import_bundle(ctx: Context, actor: Actor, data: Any) -> ImportResult:
 
 
 def import_resources(
-    ctx: Context, actor: Actor, resources: list[dict[str, Any]], problems: list[Problem] | None = None
+    ctx: Context,
+    actor: Actor,
+    resources: list[dict[str, Any]],
+    problems: list[Problem] | None = None,
 ) -> ImportResult:
     """Import the resources in one transaction, or refuse them all (ImportRefused)."""
     actor.require(Action.IMPORT_FHIR)
@@ -130,7 +141,49 @@ def import_resources(
         if found:
             raise ImportRefused(found)  # leaving without commit: nothing written
         uow.commit()
+    writer.result.order = [f"{r.get('resourceType')}/{r.get('id')}" for r in resources]
     return writer.result
+
+
+def operation_outcome(problems: list[Problem]) -> dict[str, Any]:
+    """A refused import's answer: one error issue per problem, its path as `expression`."""
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "invalid",
+                "diagnostics": p.describe(x),
+                "expression": [p.where(x)],
+            }
+            for x in problems
+        ],
+    }
+
+
+def transaction_response(result: ImportResult) -> dict[str, Any]:
+    """A transaction-response Bundle: per entry, 201 with the record written, 200 with the record
+    it matched, or 200 with a note for what tvec does not store (derived or read as text)."""
+    entries = []
+    for key in result.order:
+        what, local = result.outcomes.get(key, (SKIPPED, None))
+        response: dict[str, Any] = {"status": "201 Created" if what == CREATED else "200 OK"}
+        if local is not None:
+            response["location"] = local
+        if what == SKIPPED:
+            note = (
+                "not stored: tvec derives the disease status"
+                if key.startswith("Observation/")
+                else "not stored: read as text with the doses that name it"
+            )
+            response["outcome"] = {
+                "resourceType": "OperationOutcome",
+                "issue": [
+                    {"severity": "information", "code": "informational", "diagnostics": note}
+                ],
+            }
+        entries.append({"response": response})
+    return {"resourceType": "Bundle", "type": "transaction-response", "entry": entries}
 
 
 class _Writer:
@@ -152,7 +205,15 @@ class _Writer:
     def done(self, key: str, what: str, local: str | None) -> None:
         self.result.outcomes[key] = (what, local)
 
-    def link(self, kind: str, system: str, value: str, entity: str, entity_id: int, note: str | None = None) -> None:
+    def link(
+        self,
+        kind: str,
+        system: str,
+        value: str,
+        entity: str,
+        entity_id: int,
+        note: str | None = None,
+    ) -> None:
         row = self.uow.fhir_links.add(
             by=self.actor.user_id,
             audit=False,
@@ -214,7 +275,7 @@ class _Writer:
                 if on_file is not None:
                     patient_id = on_file.id
             if patient_id is not None:
-                self.done(x.key, UNCHANGED, f"Patient/{patient_id}")
+                self.done(x.key, UNCHANGED, f"Patient/patient-{patient_id}")
             else:
                 new = self.uow.patients.add(
                     by=self.actor.user_id,
@@ -228,7 +289,7 @@ class _Writer:
                     created_at=self.uow.now,
                 )
                 patient_id = new.id
-                self.done(x.key, CREATED, f"Patient/{patient_id}")
+                self.done(x.key, CREATED, f"Patient/patient-{patient_id}")
             for i in x.identifiers:
                 if self.linked("Patient", i.system, i.value) is None and i.system != own_mrn:
                     self.link("Patient", i.system, i.value, "patient", patient_id)
@@ -244,8 +305,12 @@ class _Writer:
             raw = target.split("/", 1)[1]
             found = self.uow.patients.find(int(raw)) if raw.isdigit() else None
             if found is None or not self.actor.sees(found.centre_id):
-                self.problem(key, path, f"refers to {target}, which is not in the import and "
-                             "is no patient of this centre")
+                self.problem(
+                    key,
+                    path,
+                    f"refers to {target}, which is not in the import and "
+                    "is no patient of this centre",
+                )
                 continue
             self.patient_ids[target] = found.id
             self.scope[target] = f"urn:tvec:centre:{self.centre}:patient|{found.id}"
@@ -261,8 +326,8 @@ class _Writer:
             pid = self.patient_ids[x.patient]
             on_file = self.uow.diagnoses.for_patient(pid)
             if on_file is not None:
-                self.done(x.key, UNCHANGED, f"Condition/{on_file.id}")
-                self.done(x.stage_key, UNCHANGED, f"Condition/{on_file.id}")
+                self.done(x.key, UNCHANGED, f"Condition/condition-{on_file.id}")
+                self.done(x.stage_key, UNCHANGED, f"Observation/stage-{on_file.id}")
                 continue
             made = self.uow.diagnoses.add(
                 by=self.actor.user_id,
@@ -273,8 +338,8 @@ class _Writer:
                 unresectable=False,
                 diagnosed_on=x.diagnosed_on,
             )
-            self.done(x.key, CREATED, f"Condition/{made.id}")
-            self.done(x.stage_key, CREATED, f"Condition/{made.id}")
+            self.done(x.key, CREATED, f"Condition/condition-{made.id}")
+            self.done(x.stage_key, CREATED, f"Observation/stage-{made.id}")
 
     def _lots(self) -> None:
         for x in self.parsed.lots:
@@ -297,9 +362,9 @@ class _Writer:
                     created_by=self.actor.user_id,
                     created_at=self.uow.now,
                 )
-                self.done(x.key, CREATED, f"Medication/{on_file.id}")
+                self.done(x.key, CREATED, f"Medication/lot-{on_file.id}")
             else:
-                self.done(x.key, UNCHANGED, f"Medication/{on_file.id}")
+                self.done(x.key, UNCHANGED, f"Medication/lot-{on_file.id}")
             self.ids[x.key] = on_file.id
             self.pfu[on_file.id] = on_file.pfu_per_ml
 
@@ -309,10 +374,12 @@ class _Writer:
             system, value = self._identity(x.patient, x.key)
             course_id = self.linked("EpisodeOfCare", system, value)
             if course_id is None:
-                same = [c for c in self.uow.courses.for_patient(pid) if c.start_date == x.start_date]
+                same = [
+                    c for c in self.uow.courses.for_patient(pid) if c.start_date == x.start_date
+                ]
                 course_id = same[0].id if same else None
             if course_id is not None:
-                self.done(x.key, UNCHANGED, f"EpisodeOfCare/{course_id}")
+                self.done(x.key, UNCHANGED, f"EpisodeOfCare/course-{course_id}")
             else:
                 open_ = [c for c in self.uow.courses.for_patient(pid) if c.end_date is None]
                 if x.end_date is None and open_:
@@ -329,7 +396,7 @@ class _Writer:
                     started_by=self.actor.user_id,
                 )
                 course_id = made.id
-                self.done(x.key, CREATED, f"EpisodeOfCare/{course_id}")
+                self.done(x.key, CREATED, f"EpisodeOfCare/course-{course_id}")
             if self.linked("EpisodeOfCare", system, value) is None:
                 self.link("EpisodeOfCare", system, value, "course", course_id)
             self.ids[x.key] = course_id
@@ -352,7 +419,7 @@ class _Writer:
                 by_name = self.uow.lesions.by_name(pid, x.name)
                 lesion_id = by_name.id if by_name is not None else None
             if lesion_id is not None:
-                self.done(x.key, UNCHANGED, f"BodyStructure/{lesion_id}")
+                self.done(x.key, UNCHANGED, f"BodyStructure/tumor-{lesion_id}")
             else:
                 first = first_size.get(x.key) or diagnosed.get(x.patient) or self.uow.now.date()
                 made = self.uow.lesions.add(
@@ -368,8 +435,11 @@ class _Writer:
                     status=RecordStatus.ACTIVE,
                 )
                 lesion_id = made.id
-                self.done(x.key, CREATED, f"BodyStructure/{lesion_id}")
-            if x.identity.system != own and self.linked("BodyStructure", x.identity.system, x.identity.value) is None:
+                self.done(x.key, CREATED, f"BodyStructure/tumor-{lesion_id}")
+            if (
+                x.identity.system != own
+                and self.linked("BodyStructure", x.identity.system, x.identity.value) is None
+            ):
                 self.link("BodyStructure", x.identity.system, x.identity.value, "lesion", lesion_id)
             self.ids[x.key] = lesion_id
 
@@ -395,7 +465,7 @@ class _Writer:
                     continue
                 found = same_day.id if same_day is not None else None
             if found is not None:
-                self.done(x.key, UNCHANGED, f"Observation/{found}")
+                self.done(x.key, UNCHANGED, f"Observation/tumor-size-{found}")
             else:
                 found = self.uow.measurements.add(
                     by=self.actor.user_id,
@@ -409,14 +479,16 @@ class _Writer:
                     recorded_by=self.actor.user_id,
                     recorded_at=self.uow.now,
                 ).id
-                self.done(x.key, CREATED, f"Observation/{found}")
+                self.done(x.key, CREATED, f"Observation/tumor-size-{found}")
             if self.linked("Observation", system, value) is None:
                 self.link("Observation", system, value, "measurement", found)
 
     # ---- administrations ---------------------------------------------------------------
 
     def _administrations(self) -> None:
-        new: dict[int, dict[date, list[p.AdministrationIn]]] = defaultdict(lambda: defaultdict(list))
+        new: dict[int, dict[date, list[p.AdministrationIn]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         for x in self.parsed.administrations:
             if x.course not in self.ids or x.lot not in self.ids:
                 continue  # the course or lot had a problem, reported there
@@ -425,7 +497,7 @@ class _Writer:
             system, value = self._identity(x.patient, x.key)
             found = self.linked("MedicationAdministration", system, value)
             if found is not None:
-                self.done(x.key, UNCHANGED, f"MedicationAdministration/{found}")
+                self.done(x.key, UNCHANGED, f"MedicationAdministration/administration-{found}")
             else:
                 new[self.ids[x.course]][x.administered_at.date()].append(x)
         for course_id, by_day in new.items():
@@ -433,13 +505,26 @@ class _Writer:
             on_day = {v.administered_on: v for v in visits if v.administered_on is not None}
             days = sorted({*on_day, *by_day})
             for day in sorted(by_day):
-                visit = on_day.get(day) or self._visit(course_id, day, days.index(day) + 1, visits, by_day[day])
+                visit = on_day.get(day) or self._visit(
+                    course_id, day, days.index(day) + 1, visits, by_day[day]
+                )
                 self._give(visit, by_day[day])
 
     def _visit(
-        self, course_id: int, day: date, ordinal: int, visits: list[r.Visit], doses: list[p.AdministrationIn]
+        self,
+        course_id: int,
+        day: date,
+        ordinal: int,
+        visits: list[r.Visit],
+        doses: list[p.AdministrationIn],
     ) -> r.Visit:
-        kind = VisitKind.INITIAL if ordinal == 1 else VisitKind.SECOND if ordinal == 2 else VisitKind.SUBSEQUENT
+        kind = (
+            VisitKind.INITIAL
+            if ordinal == 1
+            else VisitKind.SECOND
+            if ordinal == 2
+            else VisitKind.SUBSEQUENT
+        )
         total = sum((d.volume_ml for d in doses), Decimal(0))
         pfu = self.pfu[self.ids[doses[0].lot]]
         plan = DosePlan(
@@ -499,7 +584,7 @@ class _Writer:
             system, value = self._identity(x.patient, x.key)
             note = f"performer in the source: {x.performer}" if x.performer else None
             self.link("MedicationAdministration", system, value, "administration", made.id, note)
-            self.done(x.key, CREATED, f"MedicationAdministration/{made.id}")
+            self.done(x.key, CREATED, f"MedicationAdministration/administration-{made.id}")
 
     # ---- adverse events ------------------------------------------------------------------
 
@@ -508,7 +593,7 @@ class _Writer:
             system, value = self._identity(x.patient, x.key)
             found = self.linked("AdverseEvent", system, value)
             if found is not None:
-                self.done(x.key, UNCHANGED, f"AdverseEvent/{found}")
+                self.done(x.key, UNCHANGED, f"AdverseEvent/adverse-event-{found}")
                 continue
             important = x.serious and x.grade < 5
             made = self.uow.adverse_events.add(
@@ -528,7 +613,7 @@ class _Writer:
                 status=RecordStatus.ACTIVE,
             )
             self.link("AdverseEvent", system, value, "adverse-event", made.id)
-            self.done(x.key, CREATED, f"AdverseEvent/{made.id}")
+            self.done(x.key, CREATED, f"AdverseEvent/adverse-event-{made.id}")
 
     # ---- disease status: derived, verified -----------------------------------------------
 
@@ -561,4 +646,3 @@ class _Writer:
                     )
                 else:
                     self.done(x.key, SKIPPED, None)
-

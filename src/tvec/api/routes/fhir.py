@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from tvec.api.deps import Act, Id
@@ -24,3 +24,30 @@ FHIR_JSON = "application/fhir+json"
 async def everything(patient_id: Id, act: Act) -> Any:
     bundle = await act(fhir_export.patient_everything, patient_id)
     return JSONResponse(bundle, media_type=FHIR_JSON)
+
+
+@router.post(
+    "/fhir",
+    summary="Import a transaction Bundle of mCODE resources (FHIR R4), all or nothing",
+    response_class=JSONResponse,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {FHIR_JSON: {"schema": {"type": "object"}}},
+        }
+    },
+    responses={
+        200: {"content": {FHIR_JSON: {"schema": {"type": "object"}}}},
+        422: {"content": {FHIR_JSON: {"schema": {"type": "object"}}}},
+    },
+)
+async def transaction(request: Request, act: Act) -> Any:
+    from tvec.services import fhir_import
+
+    body = await request.body()
+    try:
+        result = await act(fhir_import.import_body, body)
+    except fhir_import.ImportRefused as exc:
+        outcome = fhir_import.operation_outcome(exc.problems)
+        return JSONResponse(outcome, status_code=422, media_type=FHIR_JSON)
+    return JSONResponse(fhir_import.transaction_response(result), media_type=FHIR_JSON)

@@ -230,6 +230,7 @@ def parse_resources(resources: list[Resource], codes: FhirCodes) -> Parsed:
             out.problems.append(Problem(key, "id", "two resources of the import have this id"))
         by_key[key] = r
     usable: list[Resource] = []
+    reader = _Reader(by_key, codes, out)
     for key, r in by_key.items():
         kind = r.get("resourceType")
         if kind not in IMPORTED:
@@ -238,13 +239,16 @@ def parse_resources(resources: list[Resource], codes: FhirCodes) -> Parsed:
             out.problems.append(Problem(key, "resourceType", msg))
             continue
         structural = _structure(key, r)
-        out.problems += structural
+        try:
+            own = reader.read(r, keep=not structural)
+        except (TypeError, AttributeError, KeyError, ValueError, IndexError):
+            own = []  # a shape the models already refused
+        if own:  # tvec's own words first; the models' whole-resource verdicts say the same
+            structural = [p for p in structural if p.path]
+        out.problems += own + structural
         if not structural:
             usable.append(r)
     _add_checks(out, usable, codes)
-    reader = _Reader(by_key, codes, out)
-    for r in usable:
-        reader.read(r)
     return out
 
 
@@ -265,7 +269,7 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path.lstrip(".") or "resourceType"
+    return path.lstrip(".")
 
 
 def _add_checks(out: Parsed, usable: list[Resource], codes: FhirCodes) -> None:
@@ -292,13 +296,13 @@ class _Reader:
             if ref
         }
 
-    def read(self, r: Resource) -> None:
+    def read(self, r: Resource, *, keep: bool) -> list[Problem]:
+        """The resource's problems; its record joins `out` when it has none (and `keep`)."""
         key = _key(r)
         problems: list[tuple[str, str]] = []
         reader = getattr(self, f"_{r['resourceType'].lower()}")
         record = reader(key, r, problems)
-        self.out.problems += [Problem(key, path, msg) for path, msg in problems]
-        if record is not None and not problems:
+        if record is not None and not problems and keep:
             kind = {
                 PatientIn: self.out.patients,
                 DiagnosisIn: self.out.diagnoses,
@@ -311,6 +315,7 @@ class _Reader:
                 DiseaseStatusIn: self.out.statuses,
             }[type(record)]
             kind.append(record)  # type: ignore[attr-defined]
+        return [Problem(key, path, msg) for path, msg in problems]
 
     # ---- helpers --------------------------------------------------------------------------
 
@@ -426,8 +431,13 @@ class _Reader:
         text = str(concept.get("text") or "")
         if text.startswith("stage ") and 0 < len(text) - 6 <= 10:
             return text[6:]
-        by_code = {self.codes.codes[k].code: s for s, k in self.codes.stages.items() if s != "source"}
-        return next((by_code[c["code"]] for c in concept.get("coding") or [] if c.get("code") in by_code), None)
+        by_code = {
+            self.codes.codes[k].code: s for s, k in self.codes.stages.items() if s != "source"
+        }
+        return next(
+            (by_code[c["code"]] for c in concept.get("coding") or [] if c.get("code") in by_code),
+            None,
+        )
 
     def _bodystructure(
         self, key: str, r: Resource, problems: list[tuple[str, str]]
@@ -446,7 +456,9 @@ class _Reader:
             problems.append(("location.text", msg))
         if problems or patient is None:
             return None
-        return LesionIn(key, patient, Identity(ids[0]["system"], ids[0]["value"]), str(name), site, location)
+        return LesionIn(
+            key, patient, Identity(ids[0]["system"], ids[0]["value"]), str(name), site, location
+        )
 
     def _observation(self, key: str, r: Resource, problems: list[tuple[str, str]]) -> Any:
         if self._is(r, "tumor_size"):
@@ -486,7 +498,8 @@ class _Reader:
             cm = _centimetres(c.get("valueQuantity"), f"component[{i}].valueQuantity", problems)
             if which is not None and cm is not None and which not in sizes:
                 sizes[which] = cm
-        if "longest" in sizes and "other" not in sizes:
+        unreadable = any(path.startswith("component[") for path, _ in problems)
+        if "longest" in sizes and "other" not in sizes and not unreadable:
             problems.append(("component", "tvec needs the perpendicular diameter (33729-5)"))
         if problems or patient is None or lesion is None or measured is None:
             return None
@@ -530,17 +543,19 @@ class _Reader:
         batch = r.get("batch") or {}
         lot = batch.get("lotNumber")
         if not isinstance(lot, str) or not lot.strip() or len(lot) > 40:
-            problems.append(("batch.lotNumber", "a vial lot needs its lot number (1 to 40 characters)"))
+            problems.append(
+                ("batch.lotNumber", "a vial lot needs its lot number (1 to 40 characters)")
+            )
         expiry = self._date(batch, "expirationDate", [])
         if expiry is None:
             problems.append(("batch.expirationDate", "a vial lot needs its expiry date"))
-        strength = ((r.get("ingredient") or [{}])[0].get("strength") or {})
+        strength = (r.get("ingredient") or [{}])[0].get("strength") or {}
         pfu = (strength.get("numerator") or {}).get("value")
         per = (strength.get("denominator") or {}).get("value")
         if not isinstance(pfu, int | float) or pfu <= 0 or per not in (1, 1.0):
             path = "ingredient[0].strength"
             problems.append((path, "the strength must be given as PFU per 1 mL"))
-        if problems or expiry is None:
+        if problems or expiry is None or not isinstance(pfu, int | float):
             return None
         return LotIn(key, str(lot).strip(), int(pfu), expiry)
 
@@ -556,7 +571,9 @@ class _Reader:
             lot = self._ref(key, r, "medicationReference", "Medication", problems)
             if lot is not None and not (self.by_key[lot].get("batch") or {}).get("lotNumber"):
                 problems.append(("medicationReference", f"{lot} has no lot number"))
-        lesion = self._ref(key, r, "supportingInformation[0]", "BodyStructure", problems, required=False)
+        lesion = self._ref(
+            key, r, "supportingInformation[0]", "BodyStructure", problems, required=False
+        )
         dosage = r.get("dosage") or {}
         dose = dosage.get("dose") or {}
         volume = _decimal(dose.get("value"))
@@ -566,18 +583,23 @@ class _Reader:
         if lesion is not None:
             target = str(self.by_key[lesion].get("description") or "")
         if not target or len(target) > 40:
-            problems.append(("dosage.site.text", "the target injected (1 to 40 characters) is required"))
+            problems.append(
+                ("dosage.site.text", "the target injected (1 to 40 characters) is required")
+            )
         at = _instant(r.get("effectiveDateTime"), problems)
         performer = None
         actor = self._ref(key, r, "performer[0].actor", "Practitioner", problems, required=False)
         if actor is not None:
             names = self.by_key[actor].get("name") or [{}]
-            performer = names[0].get("text") or " ".join(
-                [*(names[0].get("given") or []), names[0].get("family") or ""]
-            ).strip() or None
-        if problems or None in (patient, course, lot, volume, at):
+            performer = (
+                names[0].get("text")
+                or " ".join([*(names[0].get("given") or []), names[0].get("family") or ""]).strip()
+                or None
+            )
+        if problems or patient is None or course is None or lot is None:
             return None
-        assert patient and course and lot and volume is not None and at is not None
+        if volume is None or at is None:
+            return None
         return AdministrationIn(key, patient, course, lot, lesion, target, volume, at, performer)
 
     def _adverseevent(
@@ -587,14 +609,18 @@ class _Reader:
         term = (r.get("event") or {}).get("text")
         if not isinstance(term, str) or not term.strip() or len(term) > 200:
             problems.append(("event.text", "the CTCAE term (1 to 200 characters) is required"))
-        grades = [e.get("valueInteger") for e in r.get("extension") or [] if e.get("url") == CTCAE_GRADE]
+        grades = [
+            e.get("valueInteger") for e in r.get("extension") or [] if e.get("url") == CTCAE_GRADE
+        ]
         if len(grades) != 1 or grades[0] not in (1, 2, 3, 4, 5):
             problems.append(("extension", f"needs one CTCAE grade (1 to 5) in {CTCAE_GRADE}"))
         onset = self._date(r, "date", problems)
         codes = {c.get("code") for c in (r.get("seriousness") or {}).get("coding") or []}
         if problems or patient is None or onset is None:
             return None
-        return AdverseEventIn(key, patient, str(term).strip(), int(grades[0]), "serious" in codes, onset)
+        return AdverseEventIn(
+            key, patient, str(term).strip(), int(grades[0]), "serious" in codes, onset
+        )
 
     def _practitioner(self, key: str, r: Resource, problems: list[tuple[str, str]]) -> None:
         return None  # read with the administrations that name it
