@@ -47,6 +47,7 @@ from pydantic import ValidationError
 from tvec.interop.fhir.mcode.build import CTCAE_GRADE, TREND
 from tvec.interop.fhir.mcode.validate import Problem, validate_resources
 from tvec.knowledge.fhir_codes import FhirCodes
+from tvec.schemas.clinic import Method
 
 Resource = dict[str, Any]
 
@@ -483,7 +484,7 @@ class _Reader:
         lesion = self._ref(key, r, "focus[0]", "BodyStructure", problems)
         measured = self._date(r, "effectiveDateTime", problems)
         method = str((r.get("method") or {}).get("text") or "")
-        methods = [m for m in self.codes.measurement_methods if m != "source"]
+        methods = [m.value for m in Method]
         if method not in methods:
             problems.append(("method.text", f"must be one of {', '.join(methods)}"))
         sizes: dict[str, Decimal] = {}
