@@ -31,7 +31,7 @@ class Setup:
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Setup:
     folder = tmp_path_factory.mktemp("fhir-import")
     demo = {"TVEC_DATABASE_URL": f"sqlite:///{folder / 'demo.db'}"}
     for args in (["db", "upgrade"], ["db", "demo", "--patients", "3"]):
@@ -45,7 +45,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     staff = seed_staff(ctx, "Importing centre", prefix="im-")
     close_app(web)
     nurse, pharmacist = staff[Role.NURSE], staff[Role.PHARMACIST]
-    yield Setup(
+    return Setup(
         out,
         folder / "target.db",
         (nurse.username, nurse.password),

@@ -157,7 +157,8 @@ def test_the_r4b_models_check_the_structure_with_the_path() -> None:
     found = resources()
     by_key(found, "Patient/patient-3")["birthDate"] = "the fifth of May"
     problems = problems_of(found)
-    assert problems and all(p.startswith("Patient/patient-3.birthDate") for p in problems)
+    assert problems
+    assert all(p.startswith("Patient/patient-3.birthDate") for p in problems)
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -190,3 +191,14 @@ def test_something_that_is_not_a_bundle_is_named() -> None:
     assert problems  # each entry holds no resource
     _found, problems = read_bundle(42)
     assert [describe(p) for p in problems] == ["Bundle.resourceType: the body is not a FHIR Bundle"]
+
+
+def test_a_dose_in_another_patients_course_is_named() -> None:
+    found = resources()
+    by_key(found, "EpisodeOfCare/course-5")["patient"] = {"reference": "Patient/patient-8"}
+    found.append({**by_key(found, "Patient/patient-3"), "id": "patient-8"})
+    problems = problems_of(found)
+    assert (
+        "MedicationAdministration/administration-60.context.reference: EpisodeOfCare/course-5 "
+        "is another patient's (Patient/patient-8, not Patient/patient-3)"
+    ) in problems

@@ -661,8 +661,8 @@ class CoverageAnswersRow(Versioned, Base):
 # The claims' tables live in their own module (migration 0021); imported so that Base knows them.
 from tvec.persistence import claim_rows as claim_rows  # noqa: E402
 
-# the prior-authorization tables live in their own module (migration 0022)
-from tvec.persistence import prior_auth_rows as prior_auth_rows  # noqa: E402
-
 # which record each FHIR-imported resource became (migration 0025)
 from tvec.persistence import fhir_import_rows as fhir_import_rows  # noqa: E402
+
+# the prior-authorization tables live in their own module (migration 0022)
+from tvec.persistence import prior_auth_rows as prior_auth_rows  # noqa: E402

@@ -473,6 +473,17 @@ class _Reader:
         problems.append(("code", "tvec imports tumor size, stage and disease status Observations"))
         return None
 
+    def _same_patient(
+        self, patient: str | None, other: str | None, path: str, problems: list[tuple[str, str]]
+    ) -> None:
+        """A record and the one it refers to (a tumor, a course) belong to one patient."""
+        if patient is None or other is None:
+            return
+        target = self.by_key[other]
+        owner = _reference(target.get("patient") or target.get("subject"))
+        if owner is not None and owner != patient:
+            problems.append((path, f"{other} is another patient's ({owner}, not {patient})"))
+
     def _focused(self, r: Resource) -> list[Resource]:
         refs = [_reference(f) for f in r.get("focus") or []]
         return [self.by_key[ref] for ref in refs if ref in self.by_key]
@@ -482,6 +493,7 @@ class _Reader:
     ) -> MeasurementIn | None:
         patient = self._ref(key, r, "subject", "Patient", problems)
         lesion = self._ref(key, r, "focus[0]", "BodyStructure", problems)
+        self._same_patient(patient, lesion, "focus[0].reference", problems)
         measured = self._date(r, "effectiveDateTime", problems)
         method = str((r.get("method") or {}).get("text") or "")
         methods = [m.value for m in Method]
@@ -565,6 +577,7 @@ class _Reader:
     ) -> AdministrationIn | None:
         patient = self._ref(key, r, "subject", "Patient", problems)
         course = self._ref(key, r, "context", "EpisodeOfCare", problems)
+        self._same_patient(patient, course, "context.reference", problems)
         lot = None
         if "medicationReference" not in r:
             problems.append(("medicationReference", "a dose names the vial lot it was drawn from"))
@@ -575,6 +588,7 @@ class _Reader:
         lesion = self._ref(
             key, r, "supportingInformation[0]", "BodyStructure", problems, required=False
         )
+        self._same_patient(patient, lesion, "supportingInformation[0].reference", problems)
         dosage = r.get("dosage") or {}
         dose = dosage.get("dose") or {}
         volume = _decimal(dose.get("value"))
