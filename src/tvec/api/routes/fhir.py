@@ -36,10 +36,13 @@ async def everything(patient_id: Id, act: Act) -> Any:
             "content": {FHIR_JSON: {"schema": {"type": "object"}}},
         }
     },
-    responses={
-        200: {"content": {FHIR_JSON: {"schema": {"type": "object"}}}},
-        422: {"content": {FHIR_JSON: {"schema": {"type": "object"}}}},
-    },
+    description=(
+        "Loads the resources into the caller's centre in one transaction and answers a "
+        "transaction-response Bundle (201 per record written, 200 per record already on file). "
+        "Any problem and nothing is written: 422 with an OperationOutcome "
+        "(application/fhir+json), one issue per problem, its path in `expression`."
+    ),
+    responses={200: {"content": {FHIR_JSON: {"schema": {"type": "object"}}}}},
 )
 async def transaction(request: Request, act: Act) -> Any:
     from tvec.services import fhir_import
