@@ -16,6 +16,12 @@ import typer
 
 from tvec.cli.output import EXIT_BAD_INPUT, console, fail, print_json
 
+# why a resource of these types is read but not stored
+NOT_STORED = {
+    "Observation": "disease status: tvec derives it and checked it agrees",
+    "Practitioner": "kept as the dose's performer, as text",
+}
+
 
 def run_import(source: Path, username: str, password: str, json_out: bool) -> None:
     from tvec.services.fhir_import import ImportRefused
@@ -29,10 +35,10 @@ def run_import(source: Path, username: str, password: str, json_out: bool) -> No
         print_json({"imported": counts})
         return
     for kind, done in counts.items():
-        console.print(
-            f"{kind}: {done['created']} created, {done['unchanged']} unchanged"
-            + (f", {done['skipped']} not stored (derived by tvec)" if done["skipped"] else "")
-        )
+        line = f"{kind}: {done['created']} created, {done['unchanged']} unchanged"
+        if done["skipped"]:
+            line += f", {done['skipped']} not stored ({NOT_STORED.get(kind, 'read only')})"
+        console.print(line)
 
 
 def _read_source(source: Path) -> Any:
