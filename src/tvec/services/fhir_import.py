@@ -4,6 +4,10 @@
 the centre has on file and writes the rest, in ONE transaction: any problem and nothing is
 written, and every problem found is reported with its resource and path (`ImportRefused`).
 Who may import: the roles that record clinical data (nurse, oncologist; `Action.IMPORT_FHIR`).
+The problems of matching (a patient of another centre, an MRN already registered, a different
+size on file for the same day) are looked for once the resources themselves have none. Resources
+refer to each other as `Type/id` (as the export writes them); `urn:uuid:` references are not
+resolved.
 
 Matching (so a second import of the same data writes nothing and reports it unchanged):
 - a Patient by any of its identifiers (system and value) imported before (`fhir_links`), or by
