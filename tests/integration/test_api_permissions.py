@@ -397,6 +397,10 @@ ENDPOINTS: dict[Action, Endpoint] = {
         frozenset({Action.EXPORT_FHIR}),
         lambda w, r: ("get", f"/fhir/Patient/{w.patient_id}/$everything", None, {}),
     ),
+    Action.IMPORT_FHIR: Endpoint(
+        frozenset({Action.IMPORT_FHIR}),
+        lambda w, r: ("post", "/fhir", {"resourceType": "Bundle", "type": "transaction"}, {}),
+    ),
     Action.RECORD_TRAINING: Endpoint(
         frozenset({Action.RECORD_TRAINING}), lambda w, r: ("get", "/staff/trainings", None, {})
     ),

@@ -111,3 +111,23 @@ def _write(out: Path, by_type: dict[str, list[dict[str, Any]]]) -> dict[str, int
 
     counts = write_ndjson((res for found in by_type.values() for res in found), out)
     return {f"{kind}.ndjson": count for kind, count in counts.items()}
+
+
+@fhir_app.command("import")
+def import_(
+    source: Annotated[
+        Path, typer.Argument(help="A folder of NDJSON files (as `fhir export` writes) or a Bundle.")
+    ],
+    username: Annotated[
+        str, typer.Option("--username", help="An oncologist or nurse of the centre.")
+    ],
+    password: Annotated[
+        str | None,
+        typer.Option("--password", envvar=PASSWORD_ENV, help=f"Or set {PASSWORD_ENV}."),
+    ] = None,
+    json_out: bool = typer.Option(False, "--json", help="Print the counts or problems as JSON."),
+) -> None:
+    """Load the resources into the centre: all or nothing, every problem listed with its path."""
+    from tvec.cli.fhir_import import run_import
+
+    run_import(source, username, _password(username, password), json_out)

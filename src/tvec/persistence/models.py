@@ -664,6 +664,9 @@ from tvec.persistence import bulk_export_rows as bulk_export_rows  # noqa: E402
 # The claims' tables live in their own module (migration 0021); imported so that Base knows them.
 from tvec.persistence import claim_rows as claim_rows  # noqa: E402
 
+# which record each FHIR-imported resource became (migration 0025)
+from tvec.persistence import fhir_import_rows as fhir_import_rows  # noqa: E402
+
 # the follow-up tables (migration 0023)
 from tvec.persistence import follow_up_rows as follow_up_rows  # noqa: E402
 

@@ -15,6 +15,7 @@ from tvec.persistence import bulk_export_repositories as bulk
 from tvec.persistence import claim_repositories as claim_repos
 from tvec.persistence import cold_chain_repositories as cold
 from tvec.persistence import coverage_repositories as coverage
+from tvec.persistence import fhir_import_repositories as fhir_import
 from tvec.persistence import follow_up_repositories as follow_up
 from tvec.persistence import prior_auth_repositories as pa
 from tvec.persistence import programme_repositories as programme
@@ -106,6 +107,7 @@ class UnitOfWork:
     bulk_exports = _Repo(bulk.BulkExportJobRepository)
     follow_ups = _Repo(follow_up.FollowUpRepository)
     prior_therapies = _Repo(follow_up.PriorTherapyRepository)
+    fhir_links = _Repo(fhir_import.FhirLinkRepository)
 
     connection: Connection
     now: datetime

@@ -36,6 +36,7 @@ class Action(StrEnum):
     ISSUE_ALERT_CARD = "issue the patient alert card and record education"
     RECORD_EXPOSURE = "record accidental exposures and their follow-up"
     EXPORT_FHIR = "export patient records as FHIR (mCODE)"
+    IMPORT_FHIR = "import patient records from FHIR (mCODE)"
     RECORD_TRAINING = "record staff training"
     ATTEST = "attest whether they may prepare and give the product"
     RECORD_FOLLOW_UP = "record follow-up: death, last known alive, ECOG, prior therapies"
@@ -78,6 +79,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ISSUE_ALERT_CARD: frozenset({ONC, NUR}),
     Action.RECORD_EXPOSURE: frozenset({ONC, NUR}),
     Action.EXPORT_FHIR: frozenset({ONC, NUR}),
+    Action.IMPORT_FHIR: frozenset({ONC, NUR}),
     Action.RECORD_TRAINING: frozenset({ADM}),
     Action.ATTEST: frozenset({ONC, NUR, PHA}),
     Action.RECORD_FOLLOW_UP: frozenset({ONC, NUR}),
