@@ -96,7 +96,7 @@ def baseline_sites(
         )
         row = patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
     else:
-        lesion = index.lesion[at_zero]
+        lesion = index.lesion[at_zero].astype(np.intp)
         row = index.lesion_row
     product = np.asarray(day_zero["longest_cm"], np.float64) * np.asarray(
         day_zero["perpendicular_cm"], np.float64

@@ -24,6 +24,7 @@ those fractions correctly rounded once (`tvec.analytics.exact.percent_change`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -110,15 +111,16 @@ def _patient_rows(cohort: Cohort, patient_ids: npt.ArrayLike, table: str) -> Int
 
 
 def _measurement_lesions(
-    cohort: Cohort, lesion_rows: IntArray | None = None, measured_rows: IntArray | None = None
-) -> IntArray:
+    cohort: Cohort, lesion_rows: RowArray | None = None, measured_rows: RowArray | None = None
+) -> RowArray:
     """The row of the lesions table of every measurement.
 
     Each (patient_id, lesion_id) pair becomes one int64, ``patient row · span + lesion offset``.
     When those codes are few enough (lesion ids are small within a patient, as in any registry),
     a table indexed by code finds each measurement's lesion in one gather; otherwise the codes
     are sorted and searched. `lesion_rows` and `measured_rows`, the patient rows of the lesions
-    and of the measurements, may be given when already known.
+    and of the measurements, may be given when already known. The rows come as int32 when the
+    table is searched by code (half the memory of int64 for tens of millions of measurements).
     """
     lesion_pid = np.asarray(cohort.lesions["patient_id"]).astype(np.int64, copy=False)
     lesion_lid = np.asarray(cohort.lesions["lesion_id"]).astype(np.int64, copy=False)
@@ -136,18 +138,18 @@ def _measurement_lesions(
         lesion_rows = _patient_rows(cohort, lesion_pid, "lesions")
     if measured_rows is None:
         measured_rows = _patient_rows(cohort, measured_pid, "measurements")
-    lesion_code = lesion_rows * span + (lesion_lid - low)
-    measured_code = measured_rows * span + (measured_lid - low)
+    lesion_code = lesion_rows.astype(np.int64, copy=False) * span + (lesion_lid - low)
+    measured_code = measured_rows.astype(np.int64, copy=False) * span + (measured_lid - low)
     codes = cohort.n_patients * span
     if codes <= 8 * (lesion_lid.size + measured_lid.size) and lesion_lid.size < 2**31 - 1:
         table = np.full(codes, -1, np.int32)  # the lesion row of each code, -1 for none
         table[lesion_code] = np.arange(lesion_lid.size, dtype=np.int32)
         if np.any(table[lesion_code] != np.arange(lesion_lid.size, dtype=np.int32)):
             raise CohortError("lesions: the same (patient_id, lesion_id) appears twice")
-        found = table[measured_code]
+        found: RowArray = table[measured_code]
         if np.any(found < 0):
             raise CohortError("measurements: a (patient_id, lesion_id) is not in the lesions table")
-        return found.astype(np.intp)
+        return found
     order = np.argsort(lesion_code, kind="stable")
     ordered = lesion_code[order]
     if np.any(ordered[1:] == ordered[:-1]):
@@ -157,6 +159,17 @@ def _measurement_lesions(
         raise CohortError("measurements: a (patient_id, lesion_id) is not in the lesions table")
     rows: IntArray = order[position].astype(np.intp)
     return rows
+
+
+RowArray = npt.NDArray[np.signedinteger[Any]]  # rows of a table: int32 when they fit
+
+
+def _compact(rows: RowArray) -> RowArray:
+    """`rows` as int32 when every value fits (half the memory), else unchanged."""
+    if rows.size and int(rows.max()) >= 2**31 - 1:
+        return rows
+    compact: RowArray = rows.astype(np.int32, copy=False)
+    return compact
 
 
 @dataclass(frozen=True)
@@ -169,8 +182,8 @@ class MeasurementIndex:
     `tvec.analytics.baseline.baseline_disease`; each would otherwise join the tables itself.
     """
 
-    lesion: IntArray  # row of the lesions table of each measurement
-    row: IntArray  # row of the patients table of each measurement
+    lesion: RowArray  # row of the lesions table of each measurement (int32 when it fits)
+    row: RowArray  # row of the patients table of each measurement (int32 when it fits)
     day: IntArray
     product_mm2: IntArray  # longest × perpendicular, exact (whole millimetres)
     gone: BoolArray  # measured 0 × 0
@@ -189,10 +202,10 @@ def measurement_index(cohort: Cohort) -> MeasurementIndex:
     lesion_row = np.zeros(0, np.intp)
     if np.asarray(cohort.lesions["lesion_id"]).size:
         lesion_row = _patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
-    row = _patient_rows(cohort, cohort.measurements["patient_id"], "measurements")
-    lesion = _measurement_lesions(cohort, lesion_row, row)
+    row = _compact(_patient_rows(cohort, cohort.measurements["patient_id"], "measurements"))
+    lesion = _compact(_measurement_lesions(cohort, lesion_row, row))
     product, gone = _products(cohort)
-    day = np.asarray(cohort.measurements["day"]).astype(np.int64)
+    day = np.asarray(cohort.measurements["day"]).astype(np.int64, copy=False)
     return MeasurementIndex(
         lesion=readonly(lesion),
         row=readonly(row),
@@ -213,7 +226,7 @@ def _index_of(cohort: Cohort, index: MeasurementIndex | None) -> MeasurementInde
     return index
 
 
-def _sorted_by(major: IntArray, minor: IntArray) -> IntArray | None:
+def _sorted_by(major: RowArray, minor: IntArray) -> IntArray | None:
     """The stable order by (`major`, `minor`), as ``np.lexsort((minor, major))`` gives it; `None`
     when the rows are already in that order (nothing to move)."""
     if major.size < 2:
@@ -227,13 +240,18 @@ def _sorted_by(major: IntArray, minor: IntArray) -> IntArray | None:
         order: IntArray = np.lexsort((minor, major))
         return order
     # one int64 key, sorted stably: the same order as lexsort, in a single pass
-    return np.argsort(major * width + (minor - low), kind="stable")
+    key = major.astype(np.int64) * width
+    key += minor - low
+    order = np.argsort(key, kind="stable")
+    return order
 
 
 def _products(cohort: Cohort) -> tuple[IntArray, BoolArray]:
     """Each measurement's product in mm² (exact int64) and whether it is 0 × 0."""
     m = cohort.measurements
-    pid, lid, day = (np.asarray(m[c]).astype(np.int64) for c in ("patient_id", "lesion_id", "day"))
+    pid, lid, day = (
+        np.asarray(m[c]).astype(np.int64, copy=False) for c in ("patient_id", "lesion_id", "day")
+    )
     longest = millimetres(m["longest_cm"], "longest_cm", pid, lid, day)
     perpendicular = millimetres(m["perpendicular_cm"], "perpendicular_cm", pid, lid, day)
     product: IntArray = np.multiply(longest, perpendicular, dtype=np.int64)
@@ -241,7 +259,7 @@ def _products(cohort: Cohort) -> tuple[IntArray, BoolArray]:
     return product, gone
 
 
-def _segments(key: IntArray) -> IntArray:
+def _segments(key: RowArray) -> IntArray:
     """The first index of each run of equal values of a sorted `key`."""
     starts: IntArray = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
     return starts
@@ -289,6 +307,7 @@ def lesion_changes(
     lowest[~evaluable] = 0
     resolved = np.zeros(n_lesions, np.bool_)
     resolved[lesion[later & gone]] = True
+    del lesion, product, gone, later, order  # the per-measurement copies, before the lesions' text
     shrank = evaluable & decreased_by(lowest, first, criteria.lesion_level.min_shrinkage_pct)
     return LesionChanges(
         patient_id=readonly(np.asarray(cohort.lesions["patient_id"]).astype(np.intp)),
@@ -310,14 +329,16 @@ def _arms(cohort: Cohort, rows: IntArray) -> npt.NDArray[np.str_]:
 
 
 def _groups(cohort: Cohort) -> npt.NDArray[np.str_]:
-    site = np.asarray(cohort.lesions["site"]).astype(str)
+    site = np.asarray(cohort.lesions["site"]).astype(str, copy=False)
     injected = np.asarray(cohort.lesions["injected"], dtype=bool)
-    group = np.where(
-        site == "visceral",
-        LesionGroup.VISCERAL.value,
-        np.where(injected, LesionGroup.INJECTED.value, LesionGroup.UNINJECTED_NON_VISCERAL.value),
+    names = np.array(
+        [g.value for g in (LesionGroup.INJECTED, LesionGroup.UNINJECTED_NON_VISCERAL)]
+        + [LesionGroup.VISCERAL.value]
     )
-    return group.astype(str)
+    # a small code per lesion, then one gather of the names: no string built per lesion
+    code = np.where(site == "visceral", np.int8(2), np.where(injected, np.int8(0), np.int8(1)))
+    group: npt.NDArray[np.str_] = names[code]
+    return group
 
 
 def lesion_group_responses(
@@ -399,7 +420,8 @@ def spd_best_change(
 def measurement_lesions(cohort: Cohort) -> IntArray:
     """The row of the lesions table of each measurement (`CohortError` for a measurement whose
     lesion the lesions table lacks); used by the baseline tables (`tvec.analytics.baseline`)."""
-    return _measurement_lesions(cohort)
+    rows: IntArray = _measurement_lesions(cohort).astype(np.intp, copy=False)
+    return rows
 
 
 def patient_rows(cohort: Cohort, patient_ids: npt.ArrayLike, table: str) -> IntArray:
