@@ -350,9 +350,12 @@ def lesion_group_responses(
     """
     rows = []
     threshold = float(criteria.lesion_level.min_shrinkage_pct)
+    # each arm's and each group's lesions found once (text comparisons over every lesion)
+    in_group = {group: changes.group == group for group in LESION_GROUPS}
     for arm in arms:
+        in_arm = changes.evaluable & (changes.arm == arm)
         for group in LESION_GROUPS:
-            mask = changes.evaluable & (changes.arm == arm) & (changes.group == group)
+            mask = in_arm & in_group[group]
             total = int(mask.sum())
             shrunk = int(changes.shrank[mask].sum())
             gone = int(changes.resolved[mask].sum())

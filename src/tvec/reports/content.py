@@ -170,7 +170,7 @@ def build_report(
     }
     if source.safety is not None:
         tables["safety_published"] = published_table(source.safety)
-    cutoff, basis = _cutoff(source)
+    cutoff, basis = _cutoff(source, index)
     return Report(
         title=title,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -195,9 +195,9 @@ def build_report(
     )
 
 
-def _cutoff(source: Source) -> tuple[str, str]:
+def _cutoff(source: Source, index: MeasurementIndex | None = None) -> tuple[str, str]:
     """The data cut-off and its basis: the source's own, else the latest date of the cohort."""
     if source.cutoff is not None:
         return source.cutoff.isoformat(), STATED_CUTOFF
-    latest = data_cutoff(source.cohort)
+    latest = data_cutoff(source.cohort, index)
     return ("", "") if latest is None else (latest.isoformat(), COHORT_CUTOFF)
