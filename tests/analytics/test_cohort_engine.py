@@ -31,7 +31,7 @@ from tvec.analytics.cohort_engine import (
     domain_assessments,
     reference_columns,
 )
-from tvec.analytics.cohort_lesions import lesion_changes, spd_changes
+from tvec.analytics.cohort_lesions import lesion_changes, measurement_index, spd_changes
 from tvec.analytics.synth import synthesize
 from tvec.domain.calendar import add_months as domain_add_months
 from tvec.domain.errors import InvalidInput
@@ -552,3 +552,32 @@ def test_blocks_threads_and_row_order_do_not_change_the_results(
     measurements = {k: v[shuffled] for k, v in cohort.measurements.items()}
     unsorted = Cohort(cohort.patients, cohort.lesions, measurements)
     assert_same(cohort_responses(unsorted, MODIFIED_WHO, workers=workers), expected)
+
+
+def _same_arrays(a: object, b: object) -> None:
+    for field in dataclasses.fields(a):  # type: ignore[arg-type]
+        left, right = getattr(a, field.name), getattr(b, field.name)
+        assert np.array_equal(left, right, equal_nan=left.dtype.kind == "f"), field.name
+
+
+@pytest.mark.parametrize("criteria", [MODIFIED_WHO, WHO], ids=lambda c: c.name)
+def test_lesion_results_are_the_same_in_any_row_order_and_with_a_shared_index(
+    criteria: ResponseCriteria,
+) -> None:
+    """The report builds the join of measurements to lesions once and passes it around; the
+    lesion-level results and best SPD changes equal those computed from the tables alone, and
+    shuffled measurement rows give the same results."""
+    cohort = synthesize(400, 11)
+    lesions, spd = lesion_changes(cohort, criteria), spd_changes(cohort, criteria)
+    shuffled = np.random.default_rng(5).permutation(cohort.n_measurements)
+    unsorted = Cohort(
+        cohort.patients, cohort.lesions, {k: v[shuffled] for k, v in cohort.measurements.items()}
+    )
+    for source in (cohort, unsorted):
+        index = measurement_index(source)
+        _same_arrays(lesion_changes(source, criteria, index), lesions)
+        _same_arrays(spd_changes(source, criteria, index), spd)
+        _same_arrays(lesion_changes(source, criteria), lesions)
+        _same_arrays(spd_changes(source, criteria), spd)
+    with pytest.raises(ValueError, match="not the one of this cohort"):
+        lesion_changes(synthesize(50, 2), criteria, measurement_index(cohort))

@@ -21,6 +21,7 @@ import pytest
 
 from tests.support.report_pdf import A4_PT, LETTER_PT, page_sizes_pt, page_texts, pdf_pages
 from tvec.analytics.cohort import Cohort
+from tvec.analytics.cohort_lesions import measurement_index
 from tvec.analytics.synth import synthesize
 from tvec.knowledge import load_criteria
 from tvec.reports import (
@@ -126,6 +127,8 @@ def test_the_cut_off_is_the_latest_date_in_the_cohort() -> None:
         )
     )
     assert data_cutoff(cohort) == max(follow_up.astype(object), measured)
+    # the report passes the measurements' patient rows it joined once: the same date
+    assert data_cutoff(cohort, measurement_index(cohort)) == max(follow_up.astype(object), measured)
 
 
 def test_the_contents_give_each_sections_page_and_the_header_names_it() -> None:

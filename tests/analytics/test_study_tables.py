@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from tests.analytics.test_cox import make_lifelines
 from tests.analytics.test_endpoints import small_cohort
-from tvec.analytics.baseline import baseline_disease, demographics
+from tvec.analytics.baseline import baseline_disease, baseline_sites, demographics
 from tvec.analytics.cohort import (
     END_REASONS,
     SEXES,
@@ -29,6 +29,7 @@ from tvec.analytics.cohort import (
     STAGES,
     Cohort,
 )
+from tvec.analytics.cohort_lesions import measurement_index
 from tvec.analytics.cox import cox_ph
 from tvec.analytics.describe import NOT_RECORDED, Categorical, Continuous
 from tvec.analytics.endpoints import DAYS_PER_MONTH, months
@@ -501,3 +502,15 @@ def test_the_report_page_shows_every_study_table_in_study_order() -> None:
         "Newcombe",
     ):
         assert name in " ".join(methods.values()), name
+
+
+@SETTINGS
+@given(cohorts())
+def test_baseline_burden_is_the_same_with_the_shared_measurement_index(cohort: Cohort) -> None:
+    """The report passes the join of measurements to lesions it built once; the baseline lesion
+    counts and burdens equal those the tables give alone."""
+    sites, counts, burden = baseline_sites(cohort)
+    shared_sites, shared_counts, shared_burden = baseline_sites(cohort, measurement_index(cohort))
+    assert shared_sites == sites
+    assert np.array_equal(shared_counts, counts)
+    assert np.array_equal(shared_burden, burden)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tvec.analytics.cohort import ECOG_NOT_RECORDED, LINES, SEXES, SITES, STAGES, Cohort
-from tvec.analytics.cohort_lesions import measurement_lesions, patient_rows
+from tvec.analytics.cohort_lesions import MeasurementIndex, measurement_lesions, patient_rows
 from tvec.analytics.describe import (
     NOT_RECORDED,
     Categorical,
@@ -71,9 +71,14 @@ def demographics(cohort: Cohort, arms: tuple[str, ...]) -> Summary:
     )
 
 
-def baseline_sites(cohort: Cohort) -> tuple[tuple[str, ...], IntArray, FloatArray]:
+def baseline_sites(
+    cohort: Cohort, index: MeasurementIndex | None = None
+) -> tuple[tuple[str, ...], IntArray, FloatArray]:
     """The sites (`SITES` first, then any other, sorted), and per patient row and site the number
-    of lesions at baseline and their sum of products (cm²): two (patients, sites) arrays."""
+    of lesions at baseline and their sum of products (cm²): two (patients, sites) arrays.
+
+    With the cohort's `tvec.analytics.cohort_lesions.measurement_index` (`index`), its join of
+    measurements to lesions is reused instead of joining the day-0 measurements again."""
     n = cohort.n_patients
     site_code, sites = level_codes(cohort.lesions["site"], SITES)
     s = len(sites)
@@ -84,14 +89,20 @@ def baseline_sites(cohort: Cohort) -> tuple[tuple[str, ...], IntArray, FloatArra
         return sites, counts, burden
     m = cohort.measurements
     at_zero = np.flatnonzero(np.asarray(m["day"]) == 0)
-    day_zero = Cohort(cohort.patients, cohort.lesions, {c: np.asarray(m[c])[at_zero] for c in m})
-    lesion = measurement_lesions(day_zero)  # only day 0 counts: join the fewest rows
-    product = np.asarray(day_zero.measurements["longest_cm"], np.float64) * np.asarray(
-        day_zero.measurements["perpendicular_cm"], np.float64
+    day_zero = {c: np.asarray(m[c])[at_zero] for c in ("longest_cm", "perpendicular_cm")}
+    if index is None:
+        lesion = measurement_lesions(  # only day 0 counts: join the fewest rows
+            Cohort(cohort.patients, cohort.lesions, {c: np.asarray(m[c])[at_zero] for c in m})
+        )
+        row = patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
+    else:
+        lesion = index.lesion[at_zero].astype(np.intp)
+        row = index.lesion_row
+    product = np.asarray(day_zero["longest_cm"], np.float64) * np.asarray(
+        day_zero["perpendicular_cm"], np.float64
     )
     present = np.bincount(lesion, minlength=n_lesions) > 0
     lesion_product = np.bincount(lesion, weights=product, minlength=n_lesions)
-    row = patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
     cell = (row * s + site_code)[present]
     counts = np.bincount(cell, minlength=n * s).reshape(n, s).astype(np.int64)
     burden = (
@@ -102,16 +113,18 @@ def baseline_sites(cohort: Cohort) -> tuple[tuple[str, ...], IntArray, FloatArra
     return sites, counts, burden
 
 
-def baseline_disease(cohort: Cohort, arms: tuple[str, ...]) -> Summary:
+def baseline_disease(
+    cohort: Cohort, arms: tuple[str, ...], index: MeasurementIndex | None = None
+) -> Summary:
     """Lesions and burden at baseline, all sites and per site, per arm (module notes).
 
     Variables: ``lesions`` and ``burden`` (all sites, every patient), ``sites`` (patients with a
     lesion at each site, categorical, not exclusive), then ``lesions:SITE`` and ``burden:SITE``
-    among the patients with a lesion at SITE.
+    among the patients with a lesion at SITE. `index`: as for `baseline_sites`.
     """
     codes = arm_codes(cohort.patients["arm"], arms)
     k = len(arms)
-    sites, counts, burden = baseline_sites(cohort)
+    sites, counts, burden = baseline_sites(cohort, index)
     has = counts > 0
     patients_with = [
         tuple(int(c) for c in np.bincount(codes[(codes >= 0) & has[:, j]], minlength=k))

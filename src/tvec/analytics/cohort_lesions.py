@@ -24,6 +24,7 @@ those fractions correctly rounded once (`tvec.analytics.exact.percent_change`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -109,16 +110,22 @@ def _patient_rows(cohort: Cohort, patient_ids: npt.ArrayLike, table: str) -> Int
     return rows
 
 
-def _measurement_lesions(cohort: Cohort) -> IntArray:
+def _measurement_lesions(
+    cohort: Cohort, lesion_rows: RowArray | None = None, measured_rows: RowArray | None = None
+) -> RowArray:
     """The row of the lesions table of every measurement.
 
-    Each (patient_id, lesion_id) pair becomes one int64, ``patient row · span + lesion offset``,
-    so the matching is a sort and a binary search rather than a search over pairs.
+    Each (patient_id, lesion_id) pair becomes one int64, ``patient row · span + lesion offset``.
+    When those codes are few enough (lesion ids are small within a patient, as in any registry),
+    a table indexed by code finds each measurement's lesion in one gather; otherwise the codes
+    are sorted and searched. `lesion_rows` and `measured_rows`, the patient rows of the lesions
+    and of the measurements, may be given when already known. The rows come as int32 when the
+    table is searched by code (half the memory of int64 for tens of millions of measurements).
     """
-    lesion_pid = np.asarray(cohort.lesions["patient_id"]).astype(np.int64)
-    lesion_lid = np.asarray(cohort.lesions["lesion_id"]).astype(np.int64)
-    measured_pid = np.asarray(cohort.measurements["patient_id"]).astype(np.int64)
-    measured_lid = np.asarray(cohort.measurements["lesion_id"]).astype(np.int64)
+    lesion_pid = np.asarray(cohort.lesions["patient_id"]).astype(np.int64, copy=False)
+    lesion_lid = np.asarray(cohort.lesions["lesion_id"]).astype(np.int64, copy=False)
+    measured_pid = np.asarray(cohort.measurements["patient_id"]).astype(np.int64, copy=False)
+    measured_lid = np.asarray(cohort.measurements["lesion_id"]).astype(np.int64, copy=False)
     if lesion_lid.size == 0:
         if measured_lid.size:
             raise CohortError("measurements: a (patient_id, lesion_id) is not in the lesions table")
@@ -127,10 +134,22 @@ def _measurement_lesions(cohort: Cohort) -> IntArray:
     span = max(int(lesion_lid.max()), int(measured_lid.max(initial=lesion_lid.max()))) - low + 1
     if cohort.n_patients * span >= 2**62:
         raise CohortError("lesions: lesion_id values too far apart to index")
-    lesion_code = _patient_rows(cohort, lesion_pid, "lesions") * span + (lesion_lid - low)
-    measured_code = _patient_rows(cohort, measured_pid, "measurements") * span + (
-        measured_lid - low
-    )
+    if lesion_rows is None:
+        lesion_rows = _patient_rows(cohort, lesion_pid, "lesions")
+    if measured_rows is None:
+        measured_rows = _patient_rows(cohort, measured_pid, "measurements")
+    lesion_code = lesion_rows.astype(np.int64, copy=False) * span + (lesion_lid - low)
+    measured_code = measured_rows.astype(np.int64, copy=False) * span + (measured_lid - low)
+    codes = cohort.n_patients * span
+    if codes <= 8 * (lesion_lid.size + measured_lid.size) and lesion_lid.size < 2**31 - 1:
+        table = np.full(codes, -1, np.int32)  # the lesion row of each code, -1 for none
+        table[lesion_code] = np.arange(lesion_lid.size, dtype=np.int32)
+        if np.any(table[lesion_code] != np.arange(lesion_lid.size, dtype=np.int32)):
+            raise CohortError("lesions: the same (patient_id, lesion_id) appears twice")
+        found: RowArray = table[measured_code]
+        if np.any(found < 0):
+            raise CohortError("measurements: a (patient_id, lesion_id) is not in the lesions table")
+        return found
     order = np.argsort(lesion_code, kind="stable")
     ordered = lesion_code[order]
     if np.any(ordered[1:] == ordered[:-1]):
@@ -142,10 +161,97 @@ def _measurement_lesions(cohort: Cohort) -> IntArray:
     return rows
 
 
+RowArray = npt.NDArray[np.signedinteger[Any]]  # rows of a table: int32 when they fit
+
+
+def _compact(rows: RowArray) -> RowArray:
+    """`rows` as int32 when every value fits (half the memory), else unchanged."""
+    if rows.size and int(rows.max()) >= 2**31 - 1:
+        return rows
+    compact: RowArray = rows.astype(np.int32, copy=False)
+    return compact
+
+
+@dataclass(frozen=True)
+class MeasurementIndex:
+    """What the lesion analyses of one cohort share, computed once (`measurement_index`).
+
+    Every array is read-only and aligned with the rows of ``cohort.measurements`` (``lesion``,
+    ``row``, ``day``, ``product_mm2``, ``gone``) or of ``cohort.lesions`` (``lesion_row``). Build
+    it for a cohort and pass it, with that cohort, to `lesion_changes`, `spd_changes` and
+    `tvec.analytics.baseline.baseline_disease`; each would otherwise join the tables itself.
+    """
+
+    lesion: RowArray  # row of the lesions table of each measurement (int32 when it fits)
+    row: RowArray  # row of the patients table of each measurement (int32 when it fits)
+    day: IntArray
+    product_mm2: IntArray  # longest × perpendicular, exact (whole millimetres)
+    gone: BoolArray  # measured 0 × 0
+    lesion_row: IntArray  # row of the patients table of each lesion
+
+
+def measurement_index(cohort: Cohort) -> MeasurementIndex:
+    """Join every measurement to its lesion and patient, and take its exact product, once.
+
+    Raises
+    ------
+    CohortError
+        As `lesion_changes` does: an unknown patient or lesion, a lesion listed twice, or a size
+        that is not a whole number of millimetres.
+    """
+    lesion_row = np.zeros(0, np.intp)
+    if np.asarray(cohort.lesions["lesion_id"]).size:
+        lesion_row = _patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
+    row = _compact(_patient_rows(cohort, cohort.measurements["patient_id"], "measurements"))
+    lesion = _compact(_measurement_lesions(cohort, lesion_row, row))
+    product, gone = _products(cohort)
+    day = np.asarray(cohort.measurements["day"]).astype(np.int64, copy=False)
+    return MeasurementIndex(
+        lesion=readonly(lesion),
+        row=readonly(row),
+        day=readonly(day),
+        product_mm2=readonly(product),
+        gone=readonly(gone),
+        lesion_row=readonly(lesion_row),
+    )
+
+
+def _index_of(cohort: Cohort, index: MeasurementIndex | None) -> MeasurementIndex:
+    if index is None:
+        return measurement_index(cohort)
+    if index.lesion_row.size != np.asarray(cohort.lesions["lesion_id"]).size or (
+        index.lesion.size != cohort.n_measurements
+    ):
+        raise ValueError("the measurement index is not the one of this cohort")
+    return index
+
+
+def _sorted_by(major: RowArray, minor: IntArray) -> IntArray | None:
+    """The stable order by (`major`, `minor`), as ``np.lexsort((minor, major))`` gives it; `None`
+    when the rows are already in that order (nothing to move)."""
+    if major.size < 2:
+        return None
+    same = major[1:] == major[:-1]
+    if bool(np.all((major[1:] > major[:-1]) | (same & (minor[1:] >= minor[:-1])))):
+        return None
+    low, high = int(minor.min()), int(minor.max())
+    width = high - low + 1
+    if int(major.max()) * width + width >= 2**62 or int(major.min()) < 0:
+        order: IntArray = np.lexsort((minor, major))
+        return order
+    # one int64 key, sorted stably: the same order as lexsort, in a single pass
+    key = major.astype(np.int64) * width
+    key += minor - low
+    order = np.argsort(key, kind="stable")
+    return order
+
+
 def _products(cohort: Cohort) -> tuple[IntArray, BoolArray]:
     """Each measurement's product in mm² (exact int64) and whether it is 0 × 0."""
     m = cohort.measurements
-    pid, lid, day = (np.asarray(m[c]).astype(np.int64) for c in ("patient_id", "lesion_id", "day"))
+    pid, lid, day = (
+        np.asarray(m[c]).astype(np.int64, copy=False) for c in ("patient_id", "lesion_id", "day")
+    )
     longest = millimetres(m["longest_cm"], "longest_cm", pid, lid, day)
     perpendicular = millimetres(m["perpendicular_cm"], "perpendicular_cm", pid, lid, day)
     product: IntArray = np.multiply(longest, perpendicular, dtype=np.int64)
@@ -153,13 +259,15 @@ def _products(cohort: Cohort) -> tuple[IntArray, BoolArray]:
     return product, gone
 
 
-def _segments(key: IntArray) -> IntArray:
+def _segments(key: RowArray) -> IntArray:
     """The first index of each run of equal values of a sorted `key`."""
     starts: IntArray = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
     return starts
 
 
-def lesion_changes(cohort: Cohort, criteria: ResponseCriteria) -> LesionChanges:
+def lesion_changes(
+    cohort: Cohort, criteria: ResponseCriteria, index: MeasurementIndex | None = None
+) -> LesionChanges:
     """Group, best change, shrinkage and resolution of every lesion (vectorised; module notes).
 
     Parameters
@@ -167,6 +275,8 @@ def lesion_changes(cohort: Cohort, criteria: ResponseCriteria) -> LesionChanges:
     cohort : Cohort
     criteria : ResponseCriteria
         Supplies ``lesion_level.min_shrinkage_pct``.
+    index : MeasurementIndex, optional
+        The cohort's `measurement_index`, when it is already built.
 
     Returns
     -------
@@ -180,10 +290,11 @@ def lesion_changes(cohort: Cohort, criteria: ResponseCriteria) -> LesionChanges:
         number of millimetres.
     """
     n_lesions = np.asarray(cohort.lesions["lesion_id"]).size
-    lesion = _measurement_lesions(cohort)
-    product, gone = _products(cohort)
-    order = np.lexsort((np.asarray(cohort.measurements["day"]).astype(np.int64), lesion))
-    lesion, product, gone = lesion[order], product[order], gone[order]
+    shared = _index_of(cohort, index)
+    lesion, product, gone = shared.lesion, shared.product_mm2, shared.gone
+    order = _sorted_by(lesion, shared.day)
+    if order is not None:
+        lesion, product, gone = lesion[order], product[order], gone[order]
     starts = _segments(lesion)
     later = np.ones(lesion.size, np.bool_)
     later[starts] = False
@@ -196,11 +307,12 @@ def lesion_changes(cohort: Cohort, criteria: ResponseCriteria) -> LesionChanges:
     lowest[~evaluable] = 0
     resolved = np.zeros(n_lesions, np.bool_)
     resolved[lesion[later & gone]] = True
+    del lesion, product, gone, later, order  # the per-measurement copies, before the lesions' text
     shrank = evaluable & decreased_by(lowest, first, criteria.lesion_level.min_shrinkage_pct)
     return LesionChanges(
         patient_id=readonly(np.asarray(cohort.lesions["patient_id"]).astype(np.intp)),
         lesion_id=readonly(np.asarray(cohort.lesions["lesion_id"]).astype(np.intp)),
-        arm=readonly(_arms(cohort)),
+        arm=readonly(_arms(cohort, shared.lesion_row)),
         group=readonly(_groups(cohort)),
         evaluable=readonly(evaluable),
         first_mm2=readonly(first),
@@ -211,21 +323,22 @@ def lesion_changes(cohort: Cohort, criteria: ResponseCriteria) -> LesionChanges:
     )
 
 
-def _arms(cohort: Cohort) -> npt.NDArray[np.str_]:
-    rows = _patient_rows(cohort, cohort.lesions["patient_id"], "lesions")
-    arm: npt.NDArray[np.str_] = np.asarray(cohort.patients["arm"]).astype(str)[rows]
+def _arms(cohort: Cohort, rows: IntArray) -> npt.NDArray[np.str_]:
+    arm: npt.NDArray[np.str_] = np.asarray(cohort.patients["arm"]).astype(str, copy=False)[rows]
     return arm
 
 
 def _groups(cohort: Cohort) -> npt.NDArray[np.str_]:
-    site = np.asarray(cohort.lesions["site"]).astype(str)
+    site = np.asarray(cohort.lesions["site"]).astype(str, copy=False)
     injected = np.asarray(cohort.lesions["injected"], dtype=bool)
-    group = np.where(
-        site == "visceral",
-        LesionGroup.VISCERAL.value,
-        np.where(injected, LesionGroup.INJECTED.value, LesionGroup.UNINJECTED_NON_VISCERAL.value),
+    names = np.array(
+        [g.value for g in (LesionGroup.INJECTED, LesionGroup.UNINJECTED_NON_VISCERAL)]
+        + [LesionGroup.VISCERAL.value]
     )
-    return group.astype(str)
+    # a small code per lesion, then one gather of the names: no string built per lesion
+    code = np.where(site == "visceral", np.int8(2), np.where(injected, np.int8(0), np.int8(1)))
+    group: npt.NDArray[np.str_] = names[code]
+    return group
 
 
 def lesion_group_responses(
@@ -237,9 +350,12 @@ def lesion_group_responses(
     """
     rows = []
     threshold = float(criteria.lesion_level.min_shrinkage_pct)
+    # each arm's and each group's lesions found once (text comparisons over every lesion)
+    in_group = {group: changes.group == group for group in LESION_GROUPS}
     for arm in arms:
+        in_arm = changes.evaluable & (changes.arm == arm)
         for group in LESION_GROUPS:
-            mask = changes.evaluable & (changes.arm == arm) & (changes.group == group)
+            mask = in_arm & in_group[group]
             total = int(mask.sum())
             shrunk = int(changes.shrank[mask].sum())
             gone = int(changes.resolved[mask].sum())
@@ -258,18 +374,22 @@ def lesion_group_responses(
     return tuple(rows)
 
 
-def spd_changes(cohort: Cohort, criteria: ResponseCriteria) -> SpdChanges:
-    """Baseline and lowest later sum of products of every patient row (exact; module notes)."""
-    lesion = _measurement_lesions(cohort)
-    product, _ = _products(cohort)
-    day = np.asarray(cohort.measurements["day"]).astype(np.int64)
+def spd_changes(
+    cohort: Cohort, criteria: ResponseCriteria, index: MeasurementIndex | None = None
+) -> SpdChanges:
+    """Baseline and lowest later sum of products of every patient row (exact; module notes).
+
+    `index` is the cohort's `measurement_index`, when it is already built.
+    """
+    shared = _index_of(cohort, index)
+    lesion, product, day, row = shared.lesion, shared.product_mm2, shared.day, shared.row
     if not criteria.progression.new_lesions_added_to_sum:
         first_day = np.full(np.asarray(cohort.lesions["lesion_id"]).size, _NONE, np.int64)
         np.minimum.at(first_day, lesion, day)
         product = np.where(first_day[lesion] == 0, product, 0)
-    row = _patient_rows(cohort, cohort.measurements["patient_id"], "measurements")
-    order = np.lexsort((day, row))
-    row, day, product = row[order], day[order], product[order]
+    order = _sorted_by(row, day)
+    if order is not None:
+        row, day, product = row[order], day[order], product[order]
     cells = np.flatnonzero(np.r_[True, (row[1:] != row[:-1]) | (day[1:] != day[:-1])])
     cells = cells if row.size else cells[:0]
     spd = np.add.reduceat(product, cells) if cells.size else np.zeros(0, np.int64)
@@ -289,18 +409,22 @@ def spd_changes(cohort: Cohort, criteria: ResponseCriteria) -> SpdChanges:
     )
 
 
-def spd_best_change(cohort: Cohort, criteria: ResponseCriteria) -> FloatArray:
+def spd_best_change(
+    cohort: Cohort, criteria: ResponseCriteria, index: MeasurementIndex | None = None
+) -> FloatArray:
     """Best (lowest) % change of the sum of products from baseline, one value per patient row.
 
-    NaN for a patient without a baseline sum, or without an assessment after baseline.
+    NaN for a patient without a baseline sum, or without an assessment after baseline. `index`
+    is the cohort's `measurement_index`, when it is already built.
     """
-    return spd_changes(cohort, criteria).best_change_pct
+    return spd_changes(cohort, criteria, index).best_change_pct
 
 
 def measurement_lesions(cohort: Cohort) -> IntArray:
     """The row of the lesions table of each measurement (`CohortError` for a measurement whose
     lesion the lesions table lacks); used by the baseline tables (`tvec.analytics.baseline`)."""
-    return _measurement_lesions(cohort)
+    rows: IntArray = _measurement_lesions(cohort).astype(np.intp, copy=False)
+    return rows
 
 
 def patient_rows(cohort: Cohort, patient_ids: npt.ArrayLike, table: str) -> IntArray:

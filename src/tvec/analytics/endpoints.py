@@ -73,8 +73,10 @@ from tvec.analytics.cohort_lesions import (
     LESION_GROUPS,
     LesionChanges,
     LesionGroupResponse,
+    MeasurementIndex,
     lesion_changes,
     lesion_group_responses,
+    measurement_index,
     spd_best_change,
 )
 from tvec.analytics.inputs import BoolArray, FloatArray, readonly
@@ -99,6 +101,7 @@ __all__ = [
     "Endpoints",
     "LesionChanges",
     "LesionGroupResponse",
+    "MeasurementIndex",
     "ResponseCounts",
     "SubgroupRow",
     "TimeToResponse",
@@ -108,6 +111,7 @@ __all__ = [
     "duration_of_response",
     "lesion_changes",
     "lesion_group_responses",
+    "measurement_index",
     "months",
     "pfs_days",
     "spd_best_change",
@@ -218,6 +222,7 @@ def cohort_endpoints(
     responses: CohortResponses,
     criteria: ResponseCriteria,
     alpha: float = 0.05,
+    index: MeasurementIndex | None = None,
 ) -> Endpoints:
     """Compute every endpoint of `cohort` from its per-patient `responses`.
 
@@ -231,6 +236,9 @@ def cohort_endpoints(
         The criteria the responses were computed with; its lesion-level threshold is used here.
     alpha : float
         One minus the confidence level of every interval.
+    index : MeasurementIndex, optional
+        The cohort's `measurement_index` (measurements joined to their lesions), when the caller
+        builds it once for several analyses; otherwise it is built here.
 
     Returns
     -------
@@ -263,7 +271,9 @@ def cohort_endpoints(
         n_patients=cohort.n_patients,
         arms=arms,
         comparison=comparison,
-        lesion_groups=lesion_group_responses(lesion_changes(cohort, criteria), criteria, names),
+        lesion_groups=lesion_group_responses(
+            lesion_changes(cohort, criteria, index), criteria, names
+        ),
         subgroups=subgroups,
         stage_adjusted_drr=(
             None

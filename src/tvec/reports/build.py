@@ -13,7 +13,12 @@ from collections.abc import Callable
 
 from tvec.analytics.caveats import StatisticalWarning
 from tvec.analytics.cohort import Cohort, CohortResponses
-from tvec.analytics.endpoints import Endpoints, cohort_endpoints
+from tvec.analytics.endpoints import (
+    Endpoints,
+    MeasurementIndex,
+    cohort_endpoints,
+    measurement_index,
+)
 from tvec.analytics.hazards import ArmHazards, arm_hazards
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge.trials import load_trial
@@ -44,12 +49,17 @@ def compute_responses(source: Source, rules: ResponseCriteria) -> CohortResponse
 
 
 def compute_endpoints(
-    cohort: Cohort, responses: CohortResponses, rules: ResponseCriteria
+    cohort: Cohort,
+    responses: CohortResponses,
+    rules: ResponseCriteria,
+    index: MeasurementIndex | None = None,
 ) -> tuple[Endpoints, list[str]]:
-    """The endpoints, and the statistical caveats raised on the way (each once, in order)."""
+    """The endpoints, and the statistical caveats raised on the way (each once, in order).
+
+    `index`: the cohort's measurements joined to their lesions, when already built."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StatisticalWarning)
-        endpoints = cohort_endpoints(cohort, responses, rules)
+        endpoints = cohort_endpoints(cohort, responses, rules, index=index)
     notes = [_for_readers(str(w.message)) for w in caught if w.category is StatisticalWarning]
     return endpoints, list(dict.fromkeys(notes))
 
@@ -87,20 +97,23 @@ def outcomes_report(
     step("computing responses")
     responses = compute_responses(source, rules)
     step("statistics")
-    endpoints, notes = compute_endpoints(source.cohort, responses, rules)
+    # the join of measurements to lesions, shared by the lesion statistics, the waterfall and
+    # the baseline tables: built once for this cohort
+    index = measurement_index(source.cohort)
+    endpoints, notes = compute_endpoints(source.cohort, responses, rules, index)
     hazards, hazard_notes = compute_hazards(source.cohort, responses, endpoints)
     notes += [n for n in hazard_notes if n not in notes]
     step("plots")
     trial = load_trial(TRIAL)
     figures = build_figures(
-        source.cohort, responses, endpoints, rules, trial, max_swimmers, hazards
+        source.cohort, responses, endpoints, rules, trial, max_swimmers, hazards, index
     )
     next(f for f in figures if f.key == "os").caption += source.os_note
     for figure in figures:
         step(f"plots: {figure.title.lower()}")
         add_svg(figure)
     step("writing")
-    return build_report(title, source, endpoints, rules, trial, figures, notes, hazards)
+    return build_report(title, source, endpoints, rules, trial, figures, notes, hazards, index)
 
 
 __all__ = ["TITLE", "TRIAL", "compute_endpoints", "compute_responses", "outcomes_report"]

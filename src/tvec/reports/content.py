@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from tvec.analytics.baseline import baseline_disease, demographics
-from tvec.analytics.endpoints import DAYS_PER_MONTH, Endpoints
+from tvec.analytics.endpoints import DAYS_PER_MONTH, Endpoints, MeasurementIndex
 from tvec.analytics.exposure import disposition, exposure
 from tvec.analytics.hazards import ArmHazards
 from tvec.domain.rules import ResponseCriteria
@@ -144,14 +144,17 @@ def build_report(
     figures: list[Figure],
     notes: list[str],
     hazards: ArmHazards | None = None,
+    index: MeasurementIndex | None = None,
 ) -> Report:
+    """The report's tables and text around its `figures`; `index` (the cohort's measurements
+    joined to their lesions, `measurement_index`) is reused by the baseline tables if given."""
     name = trial_name(trial)
     response = response_table(endpoints, trial, name, source.deaths_recorded)
     # the footnote says where the durable-response onset boundary comes from (tvec's ruling)
     response.note += f" Durable response, onset boundary: {rules.durable_response.boundary_ruling}."
     arms = endpoints.arm_names
     cohort = source.cohort
-    disease = baseline_disease(cohort, arms)
+    disease = baseline_disease(cohort, arms, index)
     tables = {
         "response": response,
         "comparison": comparison_table(endpoints, trial, name),
@@ -167,7 +170,7 @@ def build_report(
     }
     if source.safety is not None:
         tables["safety_published"] = published_table(source.safety)
-    cutoff, basis = _cutoff(source)
+    cutoff, basis = _cutoff(source, index)
     return Report(
         title=title,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -192,9 +195,9 @@ def build_report(
     )
 
 
-def _cutoff(source: Source) -> tuple[str, str]:
+def _cutoff(source: Source, index: MeasurementIndex | None = None) -> tuple[str, str]:
     """The data cut-off and its basis: the source's own, else the latest date of the cohort."""
     if source.cutoff is not None:
         return source.cutoff.isoformat(), STATED_CUTOFF
-    latest = data_cutoff(source.cohort)
+    latest = data_cutoff(source.cohort, index)
     return ("", "") if latest is None else (latest.isoformat(), COHORT_CUTOFF)

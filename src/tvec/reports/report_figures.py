@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tvec.analytics.cohort import Cohort, CohortResponses
 from tvec.analytics.cox import CoxModel
-from tvec.analytics.endpoints import Endpoints, spd_best_change
+from tvec.analytics.endpoints import Endpoints, MeasurementIndex, spd_best_change
 from tvec.analytics.hazards import ArmHazards
 from tvec.domain.rules import ResponseCriteria
 from tvec.knowledge.trials import Trial
@@ -22,10 +22,12 @@ def build_figures(
     trial: Trial,
     max_swimmers: int,
     hazards: ArmHazards | None = None,
+    index: MeasurementIndex | None = None,
 ) -> list[Figure]:
     """The report's figures in page order: DRR, swimmer, waterfall, OS, PFS, DOR (when there
     are responders) and the forest plot (ratios for two arms, rates for one). With `hazards`,
-    the OS and PFS plots print the Cox hazard ratio and the log-rank p."""
+    the OS and PFS plots print the Cox hazard ratio and the log-rank p. `index`: the cohort's
+    measurements joined to their lesions (`measurement_index`), when already built."""
     return [
         _drr(endpoints, trial),
         Figure(
@@ -41,7 +43,7 @@ def build_figures(
             "Best change of the sum of products of diameters from baseline, one bar per patient, "
             "coloured by best overall response.",
             plots.waterfall_figure(
-                spd_best_change(cohort, rules), rules, responses.columns["best"], "patient"
+                spd_best_change(cohort, rules, index), rules, responses.columns["best"], "patient"
             ),
         ),
         *_survival(endpoints, hazards),

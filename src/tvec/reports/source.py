@@ -12,6 +12,7 @@ import datetime as dt
 import numpy as np
 
 from tvec.analytics.cohort import Cohort, CohortResponses
+from tvec.analytics.cohort_lesions import MeasurementIndex
 from tvec.reports.model import Source
 
 DEMO_CENTRE = "tvec demo centre"  # tvec.services.seeding.CENTRE: its patients are invented
@@ -47,9 +48,10 @@ STATED_CUTOFF = "as stated by the source"
 CHUNK = 4_000_000  # measurements read at a time for the cut-off (bounds the temporary arrays)
 
 
-def data_cutoff(cohort: Cohort) -> dt.date | None:
+def data_cutoff(cohort: Cohort, index: MeasurementIndex | None = None) -> dt.date | None:
     """The latest date the cohort records (first dose + a measurement's day or the follow-up);
-    None for a cohort without patients."""
+    None for a cohort without patients. `index` (the cohort's `measurement_index`) supplies each
+    measurement's patient row, when already built."""
     ids = np.asarray(cohort.patients["patient_id"])
     if len(ids) == 0:
         return None
@@ -61,7 +63,10 @@ def data_cutoff(cohort: Cohort) -> dt.date | None:
     order = np.argsort(ids, kind="stable")
     for at in range(0, len(measured), CHUNK):  # a registry's measurements, a slice at a time
         pid = measured[at : at + CHUNK]
-        rows = order[np.clip(np.searchsorted(ids, pid, sorter=order), 0, len(ids) - 1)]
+        if index is None:
+            rows = order[np.clip(np.searchsorted(ids, pid, sorter=order), 0, len(ids) - 1)]
+        else:
+            rows = index.row[at : at + CHUNK]
         day = days_measured[at : at + CHUNK].astype(np.int64).astype("timedelta64[D]")
         latest = max(latest, (start[rows] + day).max())
     value: dt.date = latest.astype(object)
