@@ -8,6 +8,7 @@ changed what in the audit log.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -324,8 +325,8 @@ def test_every_other_route_refuses_an_anonymous_caller_with_401(clinic: FastAPI)
 
 
 def _concrete(path: str) -> str:
-    """/patients/{patient_id}/lesions → /patients/1/lesions."""
-    return "/".join("1" if part.startswith("{") else part for part in path.split("/"))
+    """/patients/{patient_id}/lesions → /patients/1/lesions ({type}.ndjson → 1.ndjson)."""
+    return re.sub(r"\{[^}/]+\}", "1", path)
 
 
 def test_a_session_expires_and_a_logout_ends_it(database_url: str) -> None:
