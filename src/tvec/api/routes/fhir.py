@@ -1,4 +1,4 @@
-"""FHIR R4 (mCODE): `GET /fhir/Patient/{id}/$everything`, the Bulk Data `$export` and `POST /fhir`."""
+"""FHIR R4 (mCODE): `Patient/{id}/$everything`, the Bulk Data `$export` and `POST /fhir`."""
 
 from __future__ import annotations
 
