@@ -7,7 +7,7 @@ Usage::
 
 What is measured
 ----------------
-A synthetic registry (`tvec.analytics.synth.synthesize`; about 28 lesion measurements per
+A synthetic registry (`tvec.analytics.synth.synthesize`; about 34 lesion measurements per
 patient) is generated first; its time is reported but belongs to neither pipeline. Then the same
 analysis runs in two pipelines, ``--repeat`` times each (interleaved), every run in a fresh
 forked process that inherits the registry; the fastest run of each is reported:

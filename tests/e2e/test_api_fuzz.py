@@ -195,7 +195,7 @@ def test_an_id_beyond_the_integer_range_is_a_4xx(database_url: str) -> None:
 
 ERROR_STATUSES = ("401", "403", "404", "409", "422")
 DOCUMENTS = {  # not JSON
-    "GET /research/report": {"text/html", "application/pdf"},
+    "GET /research/report": {"text/html", "application/pdf", "application/zip"},
     "GET /prior-authorizations/{request_id}/packet.pdf": {"application/pdf"},
     "GET /courses/{course_id}/alert-card.pdf": {"application/pdf"},
     "GET /adverse-events/{event_id}/safety-report": {"application/xml", "application/pdf"},
