@@ -73,7 +73,7 @@ def test_a_researcher_gets_the_centres_report_as_one_html_page(centre: Centre) -
     assessed, registered = records.cohort.n_patients, records.centre_patients
     assert assessed >= 1
     assert f"{assessed} treated patients assessed of {registered} registered" in html
-    assert f"{assessed} patients · criteria modified-who" in html
+    assert f"{assessed} patients · Modified WHO (OPTiM) criteria" in html
     assert f"clinic records of {CENTRE}, read by researcher (researcher)" in html
     assert "Synthetic data." in html  # the demo centre's patients are invented
     assert "OPTiM (published)" in html
