@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -247,3 +247,15 @@ def test_a_pharmacist_quarantines_and_releases_a_vial_before_it_is_thawed(ward: 
     )
     assert ok(back, 201)["status"] == "in_stock"
     assert ok(ward.post("thawed", NOW - timedelta(minutes=40)), 201)["status"] == "thawed"
+
+
+def test_an_event_dated_before_any_plausible_record_is_refused_naming_the_time(
+    ward: Ward,
+) -> None:
+    """A time at the calendar's first hour (sent by a fuzzer) is refused, not a server error."""
+    vial = ok(ward.vial())
+    answer = ward.post("thawed", datetime(1, 1, 1, 1, 0, tzinfo=UTC))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == "at"
+    assert "must not be before 1900-01-01" in answer.json()["detail"]
+    assert ok(ward.vial()) == vial

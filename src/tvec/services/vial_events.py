@@ -104,6 +104,9 @@ def record_event(
     """Record one event of a vial (`VialEventRefused` naming the field; nothing written)."""
     actor.require(Action.HANDLE_VIALS)
     label = load_label(LABEL_VARIANT)
+    earliest = ctx.settings.earliest_date
+    if at.date() < earliest:  # before any plausible record (and beyond the zones' calendar)
+        raise life.VialEventRefused("at", f"must not be before {earliest.isoformat()}", at)
     with ctx.uow() as uow:
         vial = _vial(uow, actor, vial_id)
         _check_version(vial, version)
