@@ -139,7 +139,7 @@ def test_miettinen_nurminen_limits_are_where_the_score_statistic_is_z(
 @pytest.mark.parametrize("table", [(15, 50, 5, 50), (57, 295, 2, 141), (7, 34, 1, 34)])
 def test_miettinen_nurminen_against_statsmodels_where_it_agrees(table: Table) -> None:
     # statsmodels 0.15's score test for a difference other than 0 solves a cubic with a wrong
-    # linear coefficient (statsmodels issue #10269, open), so its score interval is slightly
+    # linear coefficient (``count0`` where ``nobs0`` belongs), so its score interval is slightly
     # off and cannot be the 1e-8 reference; ours is checked above against a direct maximisation
     # of the likelihood instead. Here: the intervals agree within 0.01, and at a difference of
     # 0 (statsmodels' pooled shortcut, which the bug does not touch) the statistics agree.

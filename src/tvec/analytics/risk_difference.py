@@ -19,9 +19,9 @@ a time, since each limit solves its own equation.
 
 A note for anyone comparing with statsmodels: its ``score`` interval for a difference
 (``confint_proportions_2indep(method="score")``, version 0.15) solves the restricted-estimate cubic
-with one wrong coefficient (statsmodels issue #10269), so it differs from the Miettinen–Nurminen
-interval here in the second or third decimal; the estimate here maximises the likelihood (the
-tests check it against a direct maximisation).
+with one wrong coefficient (``count0`` where ``nobs0`` belongs), so it differs from the
+Miettinen–Nurminen interval here in the second or third decimal; the estimate here maximises
+the likelihood (the tests check it against a direct maximisation).
 
 References
 ----------
