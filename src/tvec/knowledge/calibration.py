@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tvec.knowledge.loader import DATA, KnowledgeError, bundled_file, parse_file
+from tvec.knowledge.loader import KnowledgeError, bundled_file, bundled_names, parse_file
 
 
 class _Strict(BaseModel):
@@ -64,10 +64,7 @@ class Calibration(_Strict):
 
 
 def available_calibrations() -> list[str]:
-    folder = DATA / "calibration"
-    return sorted(
-        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
-    )
+    return bundled_names("calibration")
 
 
 @cache

@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from tvec.domain import claims as c
-from tvec.knowledge.loader import DATA, bundled_file, parse_file
+from tvec.knowledge.loader import bundled_file, bundled_names, parse_file
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Icd10 = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{2}\.[0-9A-Z]{1,4}$")]
@@ -70,10 +70,7 @@ class ClaimCodesModel(BaseModel):
 
 
 def available_claim_codes() -> list[str]:
-    folder = DATA / "claims"
-    return sorted(
-        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
-    )
+    return bundled_names("claims")
 
 
 @cache

@@ -39,12 +39,17 @@ class KnowledgeError(Exception):
         self.path, self.field, self.problem = path, field, problem
 
 
+def bundled_names(folder: str) -> list[str]:
+    """The names of the bundled data files in `folder` (`knowledge/data/<folder>/<name>.toml`)."""
+    return sorted(p.name.removesuffix(".toml") for p in (DATA / folder).iterdir() if _toml(p))
+
+
 def available_labels() -> list[str]:
-    return sorted(p.name.removesuffix(".toml") for p in (DATA / "labels").iterdir() if _toml(p))
+    return bundled_names("labels")
 
 
 def available_criteria() -> list[str]:
-    return sorted(p.name.removesuffix(".toml") for p in (DATA / "criteria").iterdir() if _toml(p))
+    return bundled_names("criteria")
 
 
 @cache

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from tvec.domain import policy as p
 from tvec.domain.errors import InvalidInput
-from tvec.knowledge.loader import DATA, KnowledgeError, parse_file
+from tvec.knowledge.loader import DATA, KnowledgeError, bundled_names, parse_file
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9.\-]*$")]
@@ -119,10 +119,7 @@ class PolicyModel(_Strict):
 
 
 def available_policies() -> list[str]:
-    folder = DATA / FOLDER
-    return sorted(
-        f.name.removesuffix(".toml") for f in folder.iterdir() if f.name.endswith(".toml")
-    )
+    return bundled_names(FOLDER)
 
 
 @cache

@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tvec.domain import programme as p
-from tvec.knowledge.loader import DATA, KnowledgeError, bundled_file, parse_file
+from tvec.knowledge.loader import KnowledgeError, bundled_file, bundled_names, parse_file
 from tvec.knowledge.rulebook import Section
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -66,10 +66,7 @@ class ProgrammeModel(_Strict):
 
 
 def available_programmes() -> list[str]:
-    folder = DATA / "programme"
-    return sorted(
-        f.name.removesuffix(".toml") for f in folder.iterdir() if f.name.endswith(".toml")
-    )
+    return bundled_names("programme")
 
 
 @cache

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tvec.knowledge.loader import DATA, KnowledgeError, bundled_file, parse_file
+from tvec.knowledge.loader import KnowledgeError, bundled_file, bundled_names, parse_file
 
 
 class _Strict(BaseModel):
@@ -127,10 +127,7 @@ class Trial(_Strict):
 
 
 def available_trials() -> list[str]:
-    folder = DATA / "trials"
-    return sorted(
-        p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")
-    )
+    return bundled_names("trials")
 
 
 @cache
