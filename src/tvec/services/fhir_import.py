@@ -61,6 +61,7 @@ from tvec.domain.errors import DomainError
 from tvec.domain.plan_json import plan_to_json
 from tvec.domain.rules import VisitKind
 from tvec.domain.status import RecordStatus, VisitRecordStatus
+from tvec.interop.fhir import outcome
 from tvec.interop.fhir.mcode import build
 from tvec.interop.fhir.mcode import parse as p
 from tvec.interop.fhir.mcode.validate import Problem
@@ -151,18 +152,7 @@ def import_resources(
 
 def operation_outcome(problems: list[Problem]) -> dict[str, Any]:
     """A refused import's answer: one error issue per problem, its path as `expression`."""
-    return {
-        "resourceType": "OperationOutcome",
-        "issue": [
-            {
-                "severity": "error",
-                "code": "invalid",
-                "diagnostics": p.describe(x),
-                "expression": [p.where(x)],
-            }
-            for x in problems
-        ],
-    }
+    return outcome.operation_outcome(*(outcome.issue(p.describe(x), p.where(x)) for x in problems))
 
 
 def transaction_response(result: ImportResult) -> dict[str, Any]:

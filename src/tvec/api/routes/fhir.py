@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from tvec.api.deps import Act, Id
 from tvec.domain.errors import InvalidInput
+from tvec.interop.fhir.outcome import issue, operation_outcome
 from tvec.services import fhir_bulk, fhir_export
 
 router = APIRouter(tags=["fhir"])
@@ -45,15 +46,8 @@ BAD_EXPORT_REQUEST: dict[str, Any] = {
 Job = Annotated[str, Path(min_length=1, max_length=100, description="The export's token")]
 
 
-def operation_outcome(severity: str, code: str, diagnostics: str, where: str | None = None) -> Any:
-    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
-    if where is not None:
-        issue["expression"] = [where]
-    return {"resourceType": "OperationOutcome", "issue": [issue]}
-
-
 def _refused(field: str, diagnostics: str) -> JSONResponse:
-    body = operation_outcome("error", "invalid", diagnostics, field)
+    body = operation_outcome(issue(diagnostics, field))
     return JSONResponse(body, status_code=400, media_type=FHIR_JSON)
 
 
@@ -97,7 +91,7 @@ async def export_kick_off(
         token = await act(fhir_bulk.kick_off, types, output_format, str(request.url))
     except InvalidInput as exc:
         return _refused(exc.field, str(exc))
-    body = operation_outcome("information", "informational", "the export is ready")
+    body = operation_outcome(issue("the export is ready", None, "information", "informational"))
     headers = {"Content-Location": f"{_base(request)}/fhir/$export-status/{token}"}
     return JSONResponse(body, status_code=202, media_type=FHIR_JSON, headers=headers)
 
@@ -134,7 +128,7 @@ async def export_status(job: Job, request: Request, act: Act) -> Any:
 )
 async def export_delete(job: Job, act: Act) -> Any:
     await act(fhir_bulk.delete_export, job)
-    body = operation_outcome("information", "informational", "the export is deleted")
+    body = operation_outcome(issue("the export is deleted", None, "information", "informational"))
     return JSONResponse(body, status_code=202, media_type=FHIR_JSON)
 
 
