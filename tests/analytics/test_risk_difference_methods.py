@@ -375,3 +375,30 @@ def test_the_report_comparison_uses_the_publications_method_and_says_so() -> Non
     intervals = dict(methods(criteria, trial, "OPTiM", ""))["Intervals"]
     assert f"95% CI by {CC_TITLE}" in intervals
     assert "J Immunother Cancer 2019;7:145" in intervals
+
+
+def test_without_a_final_analysis_the_report_uses_newcombe_and_the_published_counts(
+    tmp_path: Path,
+) -> None:
+    text = Path(str(DATA / "trials" / "optim.toml")).read_text(encoding="utf-8")
+    start = text.index("[final_analysis]")
+    end = text.index("\n[", start + 1)
+    no_final = tmp_path / "optim.toml"
+    no_final.write_text(text[:start] + text[end + 1 :], encoding="utf-8")
+    trial = load_trial_file(no_final)
+    assert trial.final_analysis is None
+    criteria = load_criteria("modified-who")
+    cohort = small_cohort()
+    endpoints, _ = compute_endpoints(cohort, cohort_responses(cohort, criteria), criteria)
+    table = comparison_table(endpoints, trial, "OPTiM")
+    row = next(r for r in table.rows if r[0].startswith("DRR difference"))
+    tvec, gmcsf = trial.arm("T-VEC"), trial.arm("GM-CSF")
+    published = 100 * (tvec.durable_responders / tvec.n - gmcsf.durable_responders / gmcsf.n)
+    assert row[2] == f"{published:.1f}\nfrom the published counts"
+    assert endpoints.comparison is not None
+    drr = endpoints.comparison.drr
+    expected = risk_difference(drr.a.events, drr.a.n, drr.b.events, drr.b.n, method="newcombe")
+    low, high = expected.ci.as_list()
+    assert row[1] == f"{100 * expected.estimate:.1f} ({100 * low:.1f}–{100 * high:.1f})"
+    assert f"DRR difference: 95% CI by {method_title('newcombe')}." in table.note
+    assert "final analysis" not in table.note

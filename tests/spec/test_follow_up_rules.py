@@ -83,6 +83,7 @@ def test_follow_up_that_keeps_the_rules(fu: FollowUp) -> None:
         (FollowUp(ecog=1), "ecog_assessed_on", "required"),
         (FollowUp(ecog_assessed_on=d(1, 5)), "ecog", "required"),
         (FollowUp(ecog=1, ecog_assessed_on=d(6, 2)), "ecog_assessed_on", "future"),
+        (FollowUp(ecog=1, ecog_assessed_on=d(1, 1, 1950)), "ecog_assessed_on", "before birth"),
         (
             FollowUp(died_on=d(5, 10), death_cause="other", ecog=1, ecog_assessed_on=d(5, 11)),
             "ecog_assessed_on",

@@ -73,3 +73,11 @@ def test_a_target_without_value_or_direction_is_refused(tmp_path: Path) -> None:
 def test_an_unknown_target_is_refused_by_name() -> None:
     with pytest.raises(KnowledgeError, match="no target"):
         load_calibration("optim").target("nope")
+
+
+def test_two_targets_with_one_key_are_refused(tmp_path: Path) -> None:
+    target = '[[targets]]\nkey = "k"\nwhat = "w"\nvalue = "0.5"\ntolerance = "0.1"\nsource = "s"\n'
+    path = tmp_path / "twice.toml"
+    path.write_text('trial = "x"\ntitle = "x"\n' + target + target, encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="unique"):
+        load_calibration_file(path)
