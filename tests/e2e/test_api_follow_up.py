@@ -26,6 +26,8 @@ from tests.support.clinic import (
     start_course,
 )
 
+from tvec.services import pharmacy_forecast, worklist
+from tvec.services.context import Actor, Context
 from tvec.services.permissions import Role
 
 pytestmark = pytest.mark.filterwarnings(TESTCLIENT_WARNING)
@@ -38,6 +40,8 @@ class Clinic:
     h: dict[Role, dict[str, str]]
     other: dict[Role, dict[str, str]]
     patient_id: int
+    ctx: Context
+    actors: dict[Role, Actor]
 
     def audit(self) -> int:
         return audit_total(self.client, self.h[Role.ADMIN])
@@ -47,7 +51,8 @@ class Clinic:
 def clinic(database_url: str) -> Iterator[Clinic]:
     with running_app(database_url) as (app, ctx):
         client = client_for(app)
-        h = login_all(client, seed_staff(ctx))
+        staff = seed_staff(ctx)
+        h = login_all(client, staff)
         other = login_all(client, seed_staff(ctx, "Other centre", prefix="other-"))
         add_vial_lot(client, h[Role.PHARMACIST], "FU6", 10**6)
         ready = make_patient_ready_for_course(client, h[Role.NURSE], mrn="FU-1", measured_on=START)
@@ -59,7 +64,7 @@ def clinic(database_url: str) -> Iterator[Clinic]:
             client.post(f"/visits/{visit['id']}/administrations", json=body, headers=h[Role.NURSE]),
             201,
         )
-        yield Clinic(client, h, other, pid)
+        yield Clinic(client, h, other, pid, ctx, {role: m.actor for role, m in staff.items()})
 
 
 def refused(response: Any, field: str, status: int = 422) -> str:
@@ -225,3 +230,35 @@ def test_no_dose_and_no_course_for_a_patient_whose_death_is_recorded(clinic: Cli
     assert c.audit() == before  # nothing written
     given = c.client.get(f"/visits/{visit['id']}", headers=nurse).json()
     assert given["status"] == "planned"
+
+
+def test_the_worklist_and_the_vial_forecast_list_no_visit_after_a_recorded_death(
+    clinic: Clinic,
+) -> None:
+    c, nurse = clinic, clinic.actors[Role.NURSE]
+    course = c.client.get(f"/patients/{c.patient_id}/courses", headers=c.h[Role.NURSE]).json()
+    course_id = course["items"][0]["id"]
+    pharmacist = c.actors[Role.PHARMACIST]
+
+    def forecast_keys() -> tuple[set[str], tuple[str, ...]]:
+        today = c.ctx.today(pharmacist)
+        inputs = pharmacy_forecast.gather_inputs(c.ctx, pharmacist, today, 8)
+        return {v.patient for v in inputs.calendar}, inputs.notes
+
+    before = worklist.worklist(c.ctx, nurse)
+    assert course_id in {d.course_id for d in before.due}  # the second visit is overdue
+    assert before.died == ()
+    assert forecast_keys() == ({f"p{c.patient_id}"}, ())
+    death = {"died_on": days_ago(2).isoformat(), "death_cause": "melanoma"}
+    ok(c.client.put(f"/patients/{c.patient_id}/follow-up", json=death, headers=c.h[Role.NURSE]))
+    after = worklist.worklist(c.ctx, nurse)
+    assert course_id not in {d.course_id for d in after.due}
+    assert course_id not in {s.course_id for s in after.six_months}
+    assert [(d.patient_id, d.course_id, d.died_on) for d in after.died] == [
+        (c.patient_id, course_id, days_ago(2))
+    ]
+    assert after.names[c.patient_id]  # the page shows whose course it is
+    assert forecast_keys() == (
+        set(),
+        ("1 open course(s) left out: the patient's death is recorded",),
+    )

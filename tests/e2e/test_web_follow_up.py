@@ -3,7 +3,10 @@
 its field with nothing written, the ECOG status and last known alive date are saved, and a prior
 therapy (its end before its start refused beside the field) makes T-VEC a later line.
 
-Screenshots: docs/screenshots/follow-up-*.png.
+Once a death is recorded, the chart offers no next step and the worklist lists no visit for the
+patient, only the open course under "Open courses of patients who have died".
+
+Screenshots: docs/screenshots/follow-up-*.png, worklist-died-390.png.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class Clinic:
     base: str
     ctx: Context
     due: dict[int, DuePatient]  # by width
+    dying: DuePatient  # whose death the nurse records (at 390 px)
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +61,9 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         load_demo(ctx, patients_wanted=0)
         staff = demo_staff(ctx)
         due = {w: make_due_patient(ctx, staff, f"FOLLOW-{w}") for w in (1280, 390)}
+        dying = make_due_patient(ctx, staff, "FOLLOW-DIED")
         with running_server(url, where / "server.log") as base:
-            yield Clinic(base, ctx, due)
+            yield Clinic(base, ctx, due, dying)
     finally:
         ctx.engine.dispose()
 
@@ -145,3 +150,38 @@ def test_a_pharmacist_reads_follow_up_but_has_no_form(open_page: Any, clinic: Cl
     pharmacist.goto(f"/chart/{clinic.due[1280].patient_id}/follow-up")
     expect(pharmacist.get_by_role("heading", level=1)).to_have_text("Follow-up")
     expect(pharmacist.get_by_test_id("follow-up-form")).to_have_count(0)
+
+
+def test_after_a_recorded_death_the_worklist_lists_no_visit_but_the_open_course(
+    open_page: Any, clinic: Clinic
+) -> None:
+    dying, today = clinic.dying, centre_today(clinic.ctx)
+    nurse = open_page("nurse", PHONE)
+    nurse.goto("/")
+    due = nurse.get_by_test_id("due-visits")
+    expect(due.get_by_role("link", name=dying.mrn)).to_have_count(1)
+    expect(nurse.get_by_test_id("died-courses")).to_have_count(0)
+
+    nurse.goto(f"/chart/{dying.patient_id}/follow-up")
+    form = nurse.get_by_test_id("follow-up-form")
+    form.get_by_label("Date of death").fill(today.isoformat())
+    form.get_by_label("Cause of death").select_option("melanoma")
+    form.get_by_role("button", name="Save follow-up").click()
+    expect(nurse.get_by_test_id("follow-up-summary")).to_contain_text(today.isoformat())
+
+    nurse.goto(f"/chart/{dying.patient_id}")
+    expect(nurse.get_by_test_id("next-step")).to_contain_text(
+        f"A death is recorded on {today.isoformat()}: no visit or dose follows."
+    )
+    expect(nurse.get_by_test_id("next-step-action")).to_have_count(0)
+
+    nurse.goto("/")
+    expect(nurse.get_by_test_id("due-visits").get_by_role("link", name=dying.mrn)).to_have_count(0)
+    died = nurse.get_by_test_id("died-courses")
+    expect(died).to_contain_text(dying.mrn)
+    expect(died).to_contain_text(f"died {today.isoformat()}")
+    died.scroll_into_view_if_needed()
+    fits_the_window(nurse, PHONE)
+    path = SCREENSHOTS / "worklist-died-390.png"
+    died.screenshot(path=str(path), animations="disabled")
+    assert path.stat().st_size > 2_000

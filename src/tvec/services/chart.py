@@ -15,6 +15,7 @@ from tvec.knowledge import load_label
 from tvec.persistence import records as r
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
+from tvec.services.follow_up import deaths
 from tvec.services.indication import patient_indication
 from tvec.services.outcomes import assess_in_uow
 from tvec.services.patients import patient_in_centre
@@ -64,6 +65,7 @@ class Chart:
     screening_items: tuple[ScreeningLine, ...] = ()
     indication: Indication | None = None  # the course's label's indication, as of today
     calendar_problem: str | None = None  # why the course calendar cannot be shown
+    died_on: date | None = None  # the recorded date of death (follow-up), if any
 
 
 def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified-who") -> Chart:
@@ -127,4 +129,5 @@ def chart(ctx: Context, actor: Actor, patient_id: int, criteria: str = "modified
             else (),
             indication=indication,
             calendar_problem=calendar_problem,
+            died_on=deaths(uow, [patient_id]).get(patient_id),
         )

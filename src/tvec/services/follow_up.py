@@ -4,6 +4,7 @@ knowledge data. Every write is audited by its repository; a refused one writes n
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -231,3 +232,13 @@ def check_alive(uow: UnitOfWork, patient_id: int, what: str, field: str) -> None
     """Refuse `what` (a course start, a dose) for a patient whose death is recorded."""
     found = uow.follow_ups.for_patient(patient_id)
     d.check_alive(found.died_on if found else None, what, field)
+
+
+def deaths(uow: UnitOfWork, patient_ids: Collection[int]) -> dict[int, date]:
+    """The recorded date of death of each of the patients who have one: their open courses get
+    no further visit on the worklist or in the vial forecast (as `check_alive` refuses a dose)."""
+    return {
+        f.patient_id: f.died_on
+        for f in uow.follow_ups.for_patients(patient_ids)
+        if f.died_on is not None
+    }

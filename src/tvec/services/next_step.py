@@ -3,9 +3,10 @@
 Read from the chart (`tvec.services.chart.Chart`) and, for an open course, its review point
 (`tvec.services.decisions`), in this order: a diagnosis, a contraindication screening, no
 contraindication answered yes, an open course (started, or a new one after the last ended), the
-course's review when due, then the next visit. Each step names the permission it needs
-(`tvec.services.permissions`), so that a screen can offer the button to whoever may act and tell
-everyone else who must ("The oncologist must start a course").
+course's review when due, then the next visit; once a death is recorded there is no next step.
+Each step names the permission it needs (`tvec.services.permissions`), so that a screen can offer
+the button to whoever may act and tell everyone else who must ("The oncologist must start a
+course").
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ class NextStep:
 
 def next_step(ctx: Context, actor: Actor, c: Chart) -> NextStep:
     """The patient's next step (the chart was read for `actor`, who may read clinical records)."""
+    if c.died_on is not None:  # no course, visit or dose after it (tvec.domain.follow_up)
+        course_id = c.course.id if c.course is not None else None
+        why = f"A death is recorded on {c.died_on.isoformat()}: no visit or dose follows."
+        return NextStep(StepKind.NONE, "", why, None, course_id)
     if c.diagnosis is None:
         return NextStep(
             StepKind.DIAGNOSIS,

@@ -3,7 +3,8 @@
 The forecast and the order are `tvec.analytics.forecast` and `tvec.analytics.forecast_order`
 (docs/forecast.md); this service only gathers their inputs from the database (reads only):
 
-- **Visits due** in the horizon: for each open course not on hold today, the next visit as the
+- **Visits due** in the horizon: for each open course not on hold today (and whose patient's death
+  is not recorded: such courses are left out and counted in a note), the next visit as the
   worklist computes it (`tvec.services.worklist.next_due`: the planned visit, else the schedule's
   next); a visit already overdue is counted as due today (tvec's rule). The patient's later
   visits follow the label's intervals as the course calendar projects them
@@ -36,6 +37,7 @@ from tvec.persistence.uow import UnitOfWork
 from tvec.services import pharmacy_stock, vial_events
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
+from tvec.services.follow_up import deaths
 from tvec.services.permissions import Action
 from tvec.services.shipments import LABEL_VARIANT
 from tvec.services.visits import plan_lesions
@@ -125,7 +127,9 @@ def gather_inputs(ctx: Context, actor: Actor, today: date, weeks: int) -> Inputs
         patients = {p.id: p for p in uow.patients.in_centre(actor.centre_id)}
         courses = uow.courses.for_patients(list(patients))
         visits = uow.visits.for_courses([c.id for c in courses])
-        open_courses = [c for c in courses if c.end_date is None]
+        died_on = deaths(uow, list(patients))
+        open_courses = [c for c in courses if c.end_date is None and c.patient_id not in died_on]
+        deceased = sum(1 for c in courses if c.end_date is None and c.patient_id in died_on)
         holds = uow.course_holds.for_courses([c.id for c in open_courses])
         calendar: list[ForecastVisit] = []
         unplanned = 0
@@ -147,11 +151,13 @@ def gather_inputs(ctx: Context, actor: Actor, today: date, weeks: int) -> Inputs
         for line in strength.lines
         if line.in_stock
     )
-    notes = (
+    notes: tuple[str, ...] = (
         (f"{unplanned} course(s) left out: their visits could not be planned from the records",)
         if unplanned
         else ()
     )
+    if deceased:
+        notes += (f"{deceased} open course(s) left out: the patient's death is recorded",)
     return Inputs(tuple(calendar), history, stock, notes)
 
 

@@ -1,4 +1,7 @@
-"""The centre's worklist: visits due or overdue, courses at 6 months, open serious AEs."""
+"""The centre's worklist: visits due or overdue, courses at 6 months, open serious AEs.
+
+A patient whose death is recorded has no visit due and no review point: their open courses are
+listed apart, with the date of death, so that the oncologist can close them on the chart."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from tvec.persistence import records as r
 from tvec.services.authorization_windows import due_visit_warnings
 from tvec.services.context import Actor, Context
 from tvec.services.courses import domain_course
+from tvec.services.follow_up import deaths
 from tvec.services.permissions import Action
 from tvec.services.safety_reports import OpenReport, open_reports
 from tvec.services.staff_safety import TrainingAlert, training_alerts
@@ -80,6 +84,16 @@ class HeldCourse:
 
 
 @dataclass(frozen=True)
+class DeathRecorded:
+    """An open course of a patient whose death is recorded: no visit or review is listed for it."""
+
+    patient_id: int
+    mrn: str
+    course_id: int
+    died_on: date
+
+
+@dataclass(frozen=True)
 class Worklist:
     today: date
     due: tuple[DueVisit, ...]
@@ -93,6 +107,13 @@ class Worklist:
     trainings: tuple[TrainingAlert, ...] = ()  # staff trainings expiring soon or expired
     # adverse-event reports to make, first due first (tvec.services.safety_reports)
     safety_reports: tuple[OpenReport, ...] = ()
+    died: tuple[DeathRecorded, ...] = ()  # open courses of patients whose death is recorded
+
+
+# the rows that name a patient (whose shown name the page needs)
+Listed = (
+    DueVisit | SixMonthCourse | OpenSeriousEvent | Unshown | HeldCourse | OpenReport | DeathRecorded
+)
 
 
 def worklist(ctx: Context, actor: Actor) -> Worklist:
@@ -103,7 +124,17 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
     unshown: list[Unshown] = []
     with ctx.uow(readonly=True) as uow:
         patients = {p.id: p for p in uow.patients.in_centre(actor.centre_id)}
-        open_courses = [c for c in uow.courses.for_patients(list(patients)) if c.end_date is None]
+        died_on = deaths(uow, list(patients))
+        open_courses = []
+        died: list[DeathRecorded] = []
+        for c in uow.courses.for_patients(list(patients)):
+            if c.end_date is not None:
+                continue
+            if c.patient_id in died_on:
+                mrn = patients[c.patient_id].mrn
+                died.append(DeathRecorded(c.patient_id, mrn, c.id, died_on[c.patient_id]))
+            else:
+                open_courses.append(c)
         visits = uow.visits.for_courses([c.id for c in open_courses])
         holds = uow.course_holds.for_courses([c.id for c in open_courses])
         answered: dict[int, list[date]] = {}  # each course's review points answered "continue"
@@ -151,8 +182,8 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
     ]
     due = [DueVisit(**{**d.__dict__, "overdue_days": (today - d.due).days}) for d in due]
     held = _held_courses(open_courses, holds, patients, today)
-    rows: list[DueVisit | SixMonthCourse | OpenSeriousEvent | Unshown | HeldCourse | OpenReport]
-    rows = [*due, *six, *serious, *unshown, *held, *reports]
+    rows: list[Listed]
+    rows = [*due, *six, *serious, *unshown, *held, *reports, *died]
     listed = {row.patient_id for row in rows}
     return Worklist(
         today,
@@ -165,6 +196,7 @@ def worklist(ctx: Context, actor: Actor) -> Worklist:
         authorization=authorization,
         trainings=trainings,
         safety_reports=tuple(reports),
+        died=tuple(died),
     )
 
 
