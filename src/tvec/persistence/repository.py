@@ -56,6 +56,8 @@ class Shape(Generic[T]):
         self.versioned = "version" in self.names
         # The statements of get, add and update: the same for every call, built once.
         self.get = select(*self.columns).where(self.table.c.id == bindparam(_ID))
+        # the same, holding the row until the transaction ends (SQLite, one writer, drops it)
+        self.get_locked = self.get.with_for_update()
         self.add = insert(self.table).returning(*self.columns, sort_by_parameter_order=True)
         changed = update(self.table).where(self.table.c.id == bindparam(_ID))
         if self.versioned:
@@ -143,11 +145,16 @@ class Repository(Generic[R, T]):
             raise NotFound(self.entity, record_id)
         return found
 
-    def find(self, record_id: int) -> T | None:
-        """The record with this id, or None (also for an id no id column can hold)."""
+    def find(self, record_id: int, *, lock: bool = False) -> T | None:
+        """The record with this id, or None (also for an id no id column can hold).
+
+        `lock` holds the row until the transaction ends, so that what this transaction reads
+        next (the record's other rows) cannot be newer than the record: a writer who read the
+        same version waits, then finds the version changed."""
         if not 1 <= record_id <= MAX_ROW_ID:
             return None
-        row = self.connection.execute(self._shape.get, {_ID: record_id}).first()
+        statement = self._shape.get_locked if lock else self._shape.get
+        row = self.connection.execute(statement, {_ID: record_id}).first()
         return None if row is None else self._shape.record_of(row)
 
     def add(

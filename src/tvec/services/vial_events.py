@@ -108,7 +108,8 @@ def record_event(
     if at.date() < earliest:  # before any plausible record (and beyond the zones' calendar)
         raise life.VialEventRefused("at", f"must not be before {earliest.isoformat()}", at)
     with ctx.uow() as uow:
-        vial = _vial(uow, actor, vial_id)
+        # locked: the events read below are then those of the version checked here
+        vial = _vial(uow, actor, vial_id, lock=True)
         _check_version(vial, version)
         zone = uow.centres.get(actor.centre_id).time_zone
         event = life.VialEvent(kind, from_wall_time(at, zone), volume_ml, (reason or None))
@@ -222,7 +223,7 @@ def give_from_vials(
         per_vial.setdefault(use.vial_id, []).append(use)
     for vial_id, its in per_vial.items():
         field, named = its[0].field, its[0].label
-        vial = uow.vials.find(vial_id)
+        vial = uow.vials.find(vial_id, lock=True)  # its events below are of this version
         if vial is None or not actor.sees(vial.centre_id):
             raise InvalidInput(
                 "administration", field, "is not a vial of this centre", vial_id, label=named
@@ -305,8 +306,8 @@ def _check_bedside(
         raise InvalidInput("administration", field, rule, vial.serial, label=label)
 
 
-def _vial(uow: UnitOfWork, actor: Actor, vial_id: int) -> r.Vial:
-    vial = uow.vials.find(vial_id)
+def _vial(uow: UnitOfWork, actor: Actor, vial_id: int, *, lock: bool = False) -> r.Vial:
+    vial = uow.vials.find(vial_id, lock=lock)
     if vial is None or not actor.sees(vial.centre_id):
         raise NotFound("vial", vial_id)
     return vial
