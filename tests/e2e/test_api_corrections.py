@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from tests.support.clinic import (
     seed_staff,
     start_course,
 )
+from tests.support.races import at_once_first_reader_held
 
 from tvec.services.permissions import Role
 
@@ -144,6 +146,37 @@ def test_a_correction_supersedes_keeps_both_and_billing_follows_it(clinic: FastA
         headers=h[Role.NURSE],
     )
     assert again.status_code == 409, again.text
+
+
+def test_two_corrections_of_one_dose_at_once_leave_one_current_version(clinic: FastAPI) -> None:
+    """A nurse and an oncologist correct the same dose at the same moment; the first to read it
+    is held before reading its visit (tests.support.races). One correction wins; the other is
+    told the dose was corrected meanwhile (409), and the dose has one current version, not two."""
+    client = client_for(clinic)
+    h = login_all(client, seed_staff(clinic.state.ctx))
+    add_vial_lot(client, h[Role.PHARMACIST], "LOT6-A", 10**6)
+    made = _given_visit(client, h)
+    first = _by_target(made["given"]["administrations"], "L1")
+    url = f"/administrations/{first['id']}/corrections"
+
+    def correct(role: Role, volume: str) -> Any:
+        return client_for(clinic).post(url, json=_correction(volume), headers=h[role])
+
+    answers = at_once_first_reader_held(
+        clinic.state.ctx.engine,
+        "visits",
+        [partial(correct, Role.NURSE, "1.5"), partial(correct, Role.ONCOLOGIST, "1.25")],
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+    winner = next(a for a in answers if a.status_code == 201).json()
+    history = f"/visits/{made['visit']['id']}/administrations/history"
+    l1 = [d for d in items(client.get(history, headers=h[Role.NURSE])) if d["target"] == "L1"]
+    assert sorted((d["revision"], d["status"]) for d in l1) == [(1, "superseded"), (2, "active")]
+    current = _by_target(
+        items(client.get(f"/visits/{made['visit']['id']}/administrations", headers=h[Role.NURSE])),
+        "L1",
+    )
+    assert (current["id"], current["volume_ml"]) == (winner["id"], winner["volume_ml"])
 
 
 def test_a_correction_breaking_a_dose_rule_is_refused_and_writes_nothing(clinic: FastAPI) -> None:

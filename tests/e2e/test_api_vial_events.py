@@ -9,15 +9,14 @@ same version: one succeeds, the other gets 409.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 from tests.support.clinic import (
     NOW,
     TESTCLIENT_WARNING,
@@ -29,6 +28,7 @@ from tests.support.clinic import (
     running_app,
     seed_staff,
 )
+from tests.support.races import at_once_first_reader_held
 
 from tvec.services.permissions import Role
 
@@ -241,33 +241,21 @@ def test_a_writer_who_read_the_vial_first_is_not_refused_by_the_events_of_a_late
     ward: Ward,
 ) -> None:
     """Two people thaw the same vial; the first to read it is held between reading the vial and
-    reading its events until the other has finished or 1.5 s have passed. The one held must not
-    see events newer than the version it checked: whoever loses gets 409 (reload), never a
-    refusal by the rules of a vial it was not shown (422 "already thawed")."""
+    reading its events (tests.support.races). The one held must not see events newer than the
+    version it checked: whoever loses gets 409 (reload), never a refusal by the rules of a vial
+    it was not shown (422 "already thawed")."""
     version = ok(ward.vial())["version"]
     body = {"kind": "thawed", "at": NOW.isoformat(), "version": version}
     url = f"/vials/{ward.vial_id}/events"
-    engine = ward.client.app.state.ctx.engine  # type: ignore[attr-defined]
-    held = threading.Event()
-    other_done = threading.Event()  # the held one cannot finish first: the first done is the other
 
-    def hold_the_first_reader(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "FROM vial_events" in statement and not held.is_set():
-            held.set()
-            other_done.wait(timeout=1.5)
+    def thaw(who: dict[str, str]) -> int:
+        return int(ward.client.post(url, json=body, headers=who).status_code)
 
-    def post(who: Any) -> int:
-        try:
-            return int(ward.client.post(url, json=body, headers=who).status_code)
-        finally:
-            other_done.set()
-
-    event.listen(engine, "before_cursor_execute", hold_the_first_reader)
-    try:
-        with ThreadPoolExecutor(2) as pool:
-            answers = list(pool.map(post, [ward.nurse, ward.pharmacist]))
-    finally:
-        event.remove(engine, "before_cursor_execute", hold_the_first_reader)
+    answers = at_once_first_reader_held(
+        ward.client.app.state.ctx.engine,  # type: ignore[attr-defined]
+        "vial_events",
+        [partial(thaw, ward.nurse), partial(thaw, ward.pharmacist)],
+    )
     assert sorted(answers) == [201, 409]
     assert [e["kind"] for e in ok(ward.vial())["events"]] == ["thawed"]
 

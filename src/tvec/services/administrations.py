@@ -51,9 +51,9 @@ def get_administration(ctx: Context, actor: Actor, administration_id: int) -> r.
 
 
 def _administration_in_centre(
-    uow: UnitOfWork, actor: Actor, administration_id: int
+    uow: UnitOfWork, actor: Actor, administration_id: int, *, lock: bool = False
 ) -> r.Administration:
-    found = uow.administrations.find(administration_id)
+    found = uow.administrations.find(administration_id, lock=lock)
     if found is None:
         raise NotFound("administration", administration_id)
     visit_in_centre(uow, actor, found.visit_id)  # NotFound for another centre's
@@ -76,7 +76,9 @@ def correct_administration(
     actor.require(Action.RECORD_ADMINISTRATION)
     checker = None if review else verify_checker(ctx, actor, fix.second_check)
     with ctx.uow() as uow:
-        old = _administration_in_centre(uow, actor, administration_id)
+        # locked: a second correction of the same dose waits, then finds it superseded (409)
+        # and cannot leave two current versions of one dose
+        old = _administration_in_centre(uow, actor, administration_id, lock=True)
         visit, course = visit_in_centre(uow, actor, old.visit_id)
         if checker is not None:  # the safety programme: a second checker must be cleared
             check_correction_checker(uow, actor, course, checker)

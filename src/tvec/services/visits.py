@@ -39,8 +39,12 @@ from tvec.services.programme import check_dose, warnings_json
 from tvec.services.second_check import verify_checker
 
 
-def visit_in_centre(uow: UnitOfWork, actor: Actor, visit_id: int) -> tuple[r.Visit, r.Course]:
-    visit = uow.visits.find(visit_id)
+def visit_in_centre(
+    uow: UnitOfWork, actor: Actor, visit_id: int, *, lock: bool = False
+) -> tuple[r.Visit, r.Course]:
+    """The visit and its course, if of the actor's centre; `lock` holds the visit's row until
+    the transaction ends (a write that then reads the visit's vials or doses)."""
+    visit = uow.visits.find(visit_id, lock=lock)
     if visit is None:
         raise NotFound("visit", visit_id)
     return visit, course_in_centre(uow, actor, visit.course_id)
@@ -236,7 +240,9 @@ def review_administration(
 def _record(
     uow: UnitOfWork, actor: Actor, visit_id: int, given: AdministrationIn, checker: int | None
 ) -> dict[str, Any]:
-    visit, course = visit_in_centre(uow, actor, visit_id)
+    # locked: a second person recording the same visit waits, then finds it recorded (409),
+    # instead of judging the vials by the first person's events (422)
+    visit, course = visit_in_centre(uow, actor, visit_id, lock=True)
     if given.override_reason is not None:
         actor.require(Action.OVERRIDE)  # only an oncologist may give a reason to override
     if visit.status is not VisitRecordStatus.PLANNED:
